@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
+/// @title OrderSigning
+/// @notice Signed-order plumbing shared by both families: the EIP-712 domain, signature checks for EOAs and
+/// ERC-1271 wallets, per-maker nonce epochs (cancel-all) and per-order fill accounting keyed by the order's
+/// EIP-712 digest (so a malleable or re-encoded signature can never refill an order).
+/// @dev Each family defines its own order struct, type hash and hashing library, then calls
+/// {_verifyOrder} and {_consumeFill}. The domain separator follows a chain-id change (OpenZeppelin EIP712
+/// rebuilds it), and it names `address(this)`, so a signature for one session or book is void in any other.
+abstract contract OrderSigning is EIP712 {
+    /// @notice Sentinel stored in {filled} once an order is cancelled: no fill can ever fit under it.
+    uint256 internal constant CANCELLED = type(uint256).max;
+
+    /// @notice Orders of `maker` with `nonce < minNonce[maker]` are dead (cancel-all by nonce bump).
+    mapping(address maker => uint256) public minNonce;
+
+    /// @notice Cumulative filled size of an order, in the order's own size unit, keyed by its EIP-712 digest.
+    /// {CANCELLED} once cancelled.
+    mapping(bytes32 orderDigest => uint256) public filled;
+
+    /// @notice Emitted after `maker` cancelled the order with digest `orderDigest`.
+    event OrderCancelled(address indexed maker, bytes32 indexed orderDigest);
+    /// @notice Emitted after `maker` raised its nonce floor: every order with `nonce < newMinNonce` is dead.
+    event NonceFloorRaised(address indexed maker, uint256 newMinNonce);
+
+    /// @notice The order names no maker.
+    error ZeroMaker();
+    /// @notice The signature does not verify for `maker` over `orderDigest` (EOA or ERC-1271).
+    error BadSignature(address maker, bytes32 orderDigest);
+    /// @notice The order expired: `expiry <= block.timestamp` (`now`).
+    error OrderExpired(bytes32 orderDigest, uint256 expiry, uint256 now_);
+    /// @notice The order's nonce is below the maker's floor (cancelled by a nonce bump).
+    error NonceBelowFloor(address maker, uint256 nonce, uint256 floor);
+    /// @notice The order is private to `taker`; `caller` is someone else.
+    error NotPrivateTaker(address caller, address taker);
+    /// @notice Only the maker may cancel its orders.
+    error NotMaker(address caller, address maker);
+    /// @notice The order was cancelled.
+    error OrderIsCancelled(bytes32 orderDigest);
+    /// @notice Nothing is left to fill: `filledBefore` of `size` already filled.
+    error OrderFullyFilled(bytes32 orderDigest, uint256 filledBefore, uint256 size);
+    /// @notice A nonce floor may only rise.
+    error NonceFloorNotRaised(uint256 current, uint256 proposed);
+
+    constructor(string memory name, string memory version) EIP712(name, version) {}
+
+    /// @notice The EIP-712 domain separator of this contract on the current chain.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /// @notice Kill every order of the caller whose nonce is below `newMinNonce`. The floor only rises.
+    /// @dev Callable by anyone for themselves; works while the venue is paused.
+    function raiseNonceFloor(uint256 newMinNonce) external {
+        uint256 current = minNonce[msg.sender];
+        if (newMinNonce <= current) revert NonceFloorNotRaised(current, newMinNonce);
+        minNonce[msg.sender] = newMinNonce;
+        emit NonceFloorRaised(msg.sender, newMinNonce);
+    }
+
+    /// @notice The EIP-712 digest that a maker signs for a struct hash of this contract's order type.
+    function _orderDigest(bytes32 structHash) internal view returns (bytes32) {
+        return _hashTypedDataV4(structHash);
+    }
+
+    /// @notice Checks, in order: 1. maker set; 2. not expired; 3. nonce at or above the maker's floor;
+    /// 4. private taker matches `taker_`; 5. signature valid for the maker (EOA: ECDSA, low-s, 65 bytes only;
+    /// contract: ERC-1271 `isValidSignature`).
+    /// @param signature Ignored when `maker == msg.sender` (a maker acting for itself needs no signature).
+    function _verifyOrder(
+        bytes32 digest,
+        address maker,
+        uint256 expiry,
+        uint256 nonce,
+        address privateTaker,
+        address taker_,
+        bytes calldata signature
+    ) internal view {
+        if (maker == address(0)) revert ZeroMaker();
+        if (expiry <= block.timestamp) revert OrderExpired(digest, expiry, block.timestamp);
+        uint256 floor = minNonce[maker];
+        if (nonce < floor) revert NonceBelowFloor(maker, nonce, floor);
+        if (privateTaker != address(0) && privateTaker != taker_) revert NotPrivateTaker(taker_, privateTaker);
+        if (maker != msg.sender && !SignatureChecker.isValidSignatureNowCalldata(maker, digest, signature)) {
+            revert BadSignature(maker, digest);
+        }
+    }
+
+    /// @notice Fills up to `want` more of an order of total `size`; returns the cumulative filled size before
+    /// and after. Callers compute amounts as `amountAt(after) - amountAt(before)`, so any sequence of partial
+    /// fills adds up to exactly one full fill.
+    function _consumeFill(bytes32 digest, uint256 want, uint256 size) internal returns (uint256 before, uint256 after_) {
+        before = filled[digest];
+        if (before == CANCELLED) revert OrderIsCancelled(digest);
+        if (before >= size) revert OrderFullyFilled(digest, before, size);
+        uint256 left = size - before; // cannot underflow: before < size
+        after_ = before + (want < left ? want : left);
+        filled[digest] = after_;
+    }
+
+    /// @notice Marks an order cancelled. Only its maker may do so; works while the venue is paused.
+    function _cancel(bytes32 digest, address maker) internal {
+        if (msg.sender != maker) revert NotMaker(msg.sender, maker);
+        if (filled[digest] == CANCELLED) revert OrderIsCancelled(digest);
+        filled[digest] = CANCELLED;
+        emit OrderCancelled(maker, digest);
+    }
+}
