@@ -1,0 +1,50 @@
+import type { ContractTransactionResponse } from "ethers";
+
+/** Gas used per benchmark key: receipt `gasUsed`, base cost included. */
+export type GasTable = Record<string, number>;
+
+/** Records the gas of one mined transaction under `key`. */
+export type Record_ = (key: string, tx: Promise<ContractTransactionResponse> | ContractTransactionResponse) => Promise<number>;
+
+/** Makes a recorder that writes into `table`; a key recorded twice is a bug in the bench and throws. */
+export function recorder(table: GasTable): Record_ {
+  return async (key, txOrPromise) => {
+    if (key in table) throw new Error(`bench key recorded twice: ${key}`);
+    const tx = await txOrPromise;
+    const receipt = await tx.wait();
+    if (receipt === null) throw new Error(`no receipt for bench key ${key}`);
+    if (receipt.status !== 1) throw new Error(`bench transaction for ${key} reverted`);
+    const gas = Number(receipt.gasUsed);
+    table[key] = gas;
+    return gas;
+  };
+}
+
+/** Renders the table as aligned text, with targets where one is set. */
+export function formatTable(table: GasTable, targets: Record<string, number> = {}): string {
+  const keys = Object.keys(table).sort();
+  const width = Math.max(...keys.map((k) => k.length), 3);
+  const lines = [`${"key".padEnd(width)}  ${"gas".padStart(9)}  ${"target".padStart(9)}  status`];
+  for (const k of keys) {
+    const t = targets[k];
+    const status = t === undefined ? "" : table[k] <= t ? "ok" : `over by ${table[k] - t}`;
+    lines.push(`${k.padEnd(width)}  ${String(table[k]).padStart(9)}  ${(t === undefined ? "-" : String(t)).padStart(9)}  ${status}`);
+  }
+  return lines.join("\n");
+}
+
+/** What a bench suite gets: a fresh in-process chain and a recorder. */
+export interface BenchContext {
+  // The connection's `ethers` (hardhat-ethers) and network helpers, typed loosely to keep suites independent
+  // of the connection's chain type.
+  connection: Awaited<ReturnType<typeof import("hardhat").network.create>>;
+  record: Record_;
+}
+
+/** A bench suite: one file under bench/suites/ exporting `suite`. */
+export interface Suite {
+  name: string;
+  /** Gas targets from the issues, shown beside the measurements. */
+  targets: Record<string, number>;
+  run(ctx: BenchContext): Promise<void>;
+}
