@@ -207,9 +207,4 @@ contract CashSession is SessionCore {
             _push(_collateral(), to, avail);
         }
     }
-
-    /// @notice Collateral units the pool owes under its accounting: deposits minus claims and sweeps.
-    function obligations() external view returns (uint256) {
-        return totalDeposit - paid[0] - swept[0];
-    }
 }

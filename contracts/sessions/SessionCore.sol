@@ -559,11 +559,6 @@ abstract contract SessionCore is
         emit DustSwept(to, amounts);
     }
 
-    /// @notice Whether `account` has claimed.
-    function hasClaimed(address account) external view returns (bool) {
-        return _accounts[account].claimed;
-    }
-
     /// @notice Subscription shares and deposit (cash, collateral units) of `account`.
     function accountOf(address account) external view returns (uint256 shares, uint256 deposit, bool claimed, bool admitted) {
         Account memory a = _accounts[account];
