@@ -289,8 +289,9 @@ library OracleFixing {
         view
         returns (uint256 wad, bytes memory err)
     {
-        (uint80 rid, int256 answer, uint256 upd, uint80 answeredIn) = _getRound(feed, round);
-        err = _checkRound(spec, feed, round, rid, answer, upd, answeredIn);
+        int256 answer;
+        uint256 upd;
+        (answer, upd, err) = _readChecked(spec, feed, round);
         if (err.length != 0) return (0, err);
         if (upd < t) return (0, abi.encodeWithSelector(RoundBeforeTarget.selector, feed, round, upd, t));
         uint256 deadline = t + spec.maxDelay;
@@ -347,68 +348,95 @@ library OracleFixing {
         return abi.encodeWithSelector(RoundsNotAdjacent.selector, feed, prev, round);
     }
 
+    /// @dev State of the walk back over a TWAP window (kept in memory to stay within the stack).
+    struct TwapWalk {
+        address feed;
+        uint256 t;
+        uint256 scale;
+        uint256 windowStart;
+        uint256 segEnd;
+        uint256 acc;
+        uint256 nextHint;
+        uint80 cur;
+        bool done;
+    }
+
     /// @dev The time-weighted average over [t - twapWindow, t). Each round's answer weighs the time it was the
-    /// latest inside the window. Rounded down (favours nobody in particular: at most 1 wei of WAD).
+    /// latest inside the window. Rounded down (by less than 1 wei of WAD; favours nobody in particular).
     function _twap(FixingSpec memory spec, uint256 t, uint80[] memory hints)
         private
         view
         returns (uint256 priceWad, bytes memory err)
     {
         if (hints.length < 2) return (0, abi.encodeWithSelector(WrongHintCount.selector, 2, hints.length));
-        address feed = spec.feeds[0];
-        uint80 cur = hints[1];
-        err = _checkTwapEnd(feed, t, hints[0], cur);
+        TwapWalk memory w;
+        w.feed = spec.feeds[0];
+        w.t = t;
+        w.cur = hints[1];
+        err = _checkTwapEnd(w.feed, t, hints[0], w.cur);
         if (err.length != 0) return (0, err);
-
-        uint256 scale;
-        (scale, err) = _scale(feed);
+        (w.scale, err) = _scale(w.feed);
         if (err.length != 0) return (0, err);
-
-        uint256 windowStart = t > spec.twapWindow ? t - spec.twapWindow : 0;
-        uint256 segEnd = t;
-        uint256 acc;
-        uint256 nextHint = 2;
-        for (uint256 used;; ++used) {
-            if (used == MAX_TWAP_ROUNDS) return (0, abi.encodeWithSelector(TooManyTwapRounds.selector, feed, MAX_TWAP_ROUNDS));
-            (uint80 rid, int256 answer, uint256 upd, uint80 answeredIn) = _getRound(feed, cur);
-            err = _checkRound(spec, feed, cur, rid, answer, upd, answeredIn);
+        w.windowStart = t > spec.twapWindow ? t - spec.twapWindow : 0;
+        w.segEnd = t;
+        w.nextHint = 2;
+        for (uint256 used; !w.done; ++used) {
+            if (used == MAX_TWAP_ROUNDS) {
+                return (0, abi.encodeWithSelector(TooManyTwapRounds.selector, w.feed, MAX_TWAP_ROUNDS));
+            }
+            err = _twapStep(spec, w, hints, used == 0);
             if (err.length != 0) return (0, err);
-            if (upd >= segEnd) {
-                if (used == 0) return (0, abi.encodeWithSelector(PreviousRoundNotBefore.selector, feed, upd, t));
-                if (upd > segEnd) return (0, abi.encodeWithSelector(RoundsOutOfOrder.selector, feed, cur, upd, segEnd));
-            }
-            if (segEnd - upd > spec.heartbeat) {
-                return (0, abi.encodeWithSelector(StaleRound.selector, feed, upd, uint256(spec.heartbeat)));
-            }
-            uint256 wad;
-            (wad, err) = _toWad(feed, answer, scale);
-            if (err.length != 0) return (0, err);
-            if (upd <= windowStart) {
-                acc += wad * (segEnd - windowStart);
-                break;
-            }
-            acc += wad * (segEnd - upd);
-            segEnd = upd;
-            if (uint64(cur) > 1) {
-                // Cannot underflow: the aggregator round id is > 1.
-                unchecked {
-                    --cur;
-                }
-            } else {
-                if (nextHint == hints.length) {
-                    if ((cur >> 64) <= 1) {
-                        return (0, abi.encodeWithSelector(TwapWindowNotCovered.selector, feed, upd, windowStart));
-                    }
-                    return (0, abi.encodeWithSelector(MissingPhaseHint.selector, feed, cur));
-                }
-                uint80 p = hints[nextHint++];
-                err = _checkAdjacent(feed, p, cur);
-                if (err.length != 0) return (0, err);
-                cur = p;
-            }
         }
-        if (nextHint != hints.length) return (0, abi.encodeWithSelector(WrongHintCount.selector, nextHint, hints.length));
-        priceWad = acc / spec.twapWindow;
+        if (w.nextHint != hints.length) {
+            return (0, abi.encodeWithSelector(WrongHintCount.selector, w.nextHint, hints.length));
+        }
+        priceWad = w.acc / spec.twapWindow;
+    }
+
+    /// @dev Adds round `w.cur`'s weighted answer, then moves `w.cur` to its predecessor (or sets `w.done`).
+    function _twapStep(FixingSpec memory spec, TwapWalk memory w, uint80[] memory hints, bool first)
+        private
+        view
+        returns (bytes memory err)
+    {
+        address feed = w.feed;
+        uint80 cur = w.cur;
+        (int256 answer, uint256 upd, bytes memory rerr) = _readChecked(spec, feed, cur);
+        if (rerr.length != 0) return rerr;
+        uint256 segEnd = w.segEnd;
+        if (upd >= segEnd) {
+            if (first) return abi.encodeWithSelector(PreviousRoundNotBefore.selector, feed, upd, w.t);
+            if (upd > segEnd) return abi.encodeWithSelector(RoundsOutOfOrder.selector, feed, cur, upd, segEnd);
+        }
+        if (segEnd - upd > spec.heartbeat) {
+            return abi.encodeWithSelector(StaleRound.selector, feed, upd, uint256(spec.heartbeat));
+        }
+        uint256 wad;
+        (wad, err) = _toWad(feed, answer, w.scale);
+        if (err.length != 0) return err;
+        if (upd <= w.windowStart) {
+            w.acc += wad * (segEnd - w.windowStart);
+            w.done = true;
+            return "";
+        }
+        w.acc += wad * (segEnd - upd);
+        w.segEnd = upd;
+        if (uint64(cur) > 1) {
+            // Cannot underflow: the aggregator round id is > 1.
+            unchecked {
+                w.cur = cur - 1;
+            }
+            return "";
+        }
+        if (w.nextHint == hints.length) {
+            if ((cur >> 64) <= 1) {
+                return abi.encodeWithSelector(TwapWindowNotCovered.selector, feed, upd, w.windowStart);
+            }
+            return abi.encodeWithSelector(MissingPhaseHint.selector, feed, cur);
+        }
+        uint80 p = hints[w.nextHint++];
+        err = _checkAdjacent(feed, p, cur);
+        w.cur = p;
     }
 
     /// @dev Proves `prev` is the last round before t: either `round` (the first at/after t) follows it, or
@@ -459,6 +487,18 @@ library OracleFixing {
             return abi.encodeWithSelector(SequencerGracePeriod.selector, seq, startedAt, uint256(spec.sequencerGrace));
         }
         return "";
+    }
+
+    /// @dev Reads round `id` and applies {_checkRound}.
+    function _readChecked(FixingSpec memory spec, address feed, uint80 id)
+        private
+        view
+        returns (int256 answer, uint256 upd, bytes memory err)
+    {
+        uint80 rid;
+        uint80 answeredIn;
+        (rid, answer, upd, answeredIn) = _getRound(feed, id);
+        err = _checkRound(spec, feed, id, rid, answer, upd, answeredIn);
     }
 
     /// @dev A round whose answer is used: exists under the id asked for, answer > 0, updated in the past,
