@@ -75,9 +75,13 @@ contract MockAggregator is AggregatorV3Interface {
     }
 
     /// @notice Write any raw round, stored under `roundId` (does not move the latest round).
-    function setRawRound(uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)
-        external
-    {
+    function setRawRound(
+        uint80 roundId,
+        int256 answer,
+        uint256 startedAt,
+        uint256 updatedAt,
+        uint80 answeredInRound
+    ) external {
         _rounds[roundId] = Round(roundId, answer, startedAt, updatedAt, answeredInRound, true);
     }
 

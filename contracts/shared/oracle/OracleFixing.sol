@@ -189,11 +189,11 @@ library OracleFixing {
 
     /// @notice {fixAt} without reverting: `ok` is false and `err` holds the ABI-encoded custom error when the
     /// fixing fails. External calls to the feeds can still revert (a feed that is not an aggregator).
-    function tryFixAt(FixingSpec memory spec, uint256 t, uint80[] memory hints)
-        internal
-        view
-        returns (bool ok, uint256 priceWad, bytes memory err)
-    {
+    function tryFixAt(
+        FixingSpec memory spec,
+        uint256 t,
+        uint80[] memory hints
+    ) internal view returns (bool ok, uint256 priceWad, bytes memory err) {
         (priceWad, err) = _fix(spec, t, hints);
         ok = err.length == 0;
         if (!ok) priceWad = 0;
@@ -255,11 +255,11 @@ library OracleFixing {
 
     // ================================================================== core
 
-    function _fix(FixingSpec memory spec, uint256 t, uint80[] memory hints)
-        private
-        view
-        returns (uint256 priceWad, bytes memory err)
-    {
+    function _fix(
+        FixingSpec memory spec,
+        uint256 t,
+        uint80[] memory hints
+    ) private view returns (uint256 priceWad, bytes memory err) {
         if (block.timestamp < t) return (0, abi.encodeWithSelector(FixingTimeNotReached.selector, t, block.timestamp));
         err = _checkSequencer(spec);
         if (err.length != 0) return (0, err);
@@ -284,11 +284,13 @@ library OracleFixing {
     }
 
     /// @dev The answer of `round`, checked to be the first round of `feed` with updatedAt >= t.
-    function _firstAfter(FixingSpec memory spec, address feed, uint256 t, uint80 round, uint80 prev)
-        private
-        view
-        returns (uint256 wad, bytes memory err)
-    {
+    function _firstAfter(
+        FixingSpec memory spec,
+        address feed,
+        uint256 t,
+        uint80 round,
+        uint80 prev
+    ) private view returns (uint256 wad, bytes memory err) {
         int256 answer;
         uint256 upd;
         (answer, upd, err) = _readChecked(spec, feed, round);
@@ -311,12 +313,13 @@ library OracleFixing {
     }
 
     /// @dev `prev` must exist, be updated before t and sit right before `round`. Its answer is not used.
-    function _checkPrevious(address feed, uint256 t, uint80 prev, uint80 round)
-        private
-        view
-        returns (uint256 prevUpd, bytes memory err)
-    {
-        (uint80 pid, int256 pAnswer, uint256 pUpd,) = _getRound(feed, prev);
+    function _checkPrevious(
+        address feed,
+        uint256 t,
+        uint80 prev,
+        uint80 round
+    ) private view returns (uint256 prevUpd, bytes memory err) {
+        (uint80 pid, int256 pAnswer, uint256 pUpd, ) = _getRound(feed, prev);
         if (prev == 0 || pid != prev || pUpd == 0) {
             return (0, abi.encodeWithSelector(InvalidRound.selector, feed, prev, pAnswer, pUpd));
         }
@@ -351,23 +354,23 @@ library OracleFixing {
     /// @dev State of the walk back over a TWAP window (kept in memory to stay within the stack).
     struct TwapWalk {
         address feed;
+        uint80 cur;
+        bool done;
         uint256 t;
         uint256 scale;
         uint256 windowStart;
         uint256 segEnd;
         uint256 acc;
         uint256 nextHint;
-        uint80 cur;
-        bool done;
     }
 
     /// @dev The time-weighted average over [t - twapWindow, t). Each round's answer weighs the time it was the
     /// latest inside the window. Rounded down (by less than 1 wei of WAD; favours nobody in particular).
-    function _twap(FixingSpec memory spec, uint256 t, uint80[] memory hints)
-        private
-        view
-        returns (uint256 priceWad, bytes memory err)
-    {
+    function _twap(
+        FixingSpec memory spec,
+        uint256 t,
+        uint80[] memory hints
+    ) private view returns (uint256 priceWad, bytes memory err) {
         if (hints.length < 2) return (0, abi.encodeWithSelector(WrongHintCount.selector, 2, hints.length));
         TwapWalk memory w;
         w.feed = spec.feeds[0];
@@ -394,11 +397,12 @@ library OracleFixing {
     }
 
     /// @dev Adds round `w.cur`'s weighted answer, then moves `w.cur` to its predecessor (or sets `w.done`).
-    function _twapStep(FixingSpec memory spec, TwapWalk memory w, uint80[] memory hints, bool first)
-        private
-        view
-        returns (bytes memory err)
-    {
+    function _twapStep(
+        FixingSpec memory spec,
+        TwapWalk memory w,
+        uint80[] memory hints,
+        bool first
+    ) private view returns (bytes memory err) {
         address feed = w.feed;
         uint80 cur = w.cur;
         (int256 answer, uint256 upd, bytes memory rerr) = _readChecked(spec, feed, cur);
@@ -443,11 +447,11 @@ library OracleFixing {
     /// `round == 0` and `prev` is the latest round.
     function _checkTwapEnd(address feed, uint256 t, uint80 round, uint80 prev) private view returns (bytes memory) {
         if (round == 0) {
-            (uint80 latestId,,,,) = AggregatorV3Interface(feed).latestRoundData();
+            (uint80 latestId, , , , ) = AggregatorV3Interface(feed).latestRoundData();
             if (latestId != prev) return abi.encodeWithSelector(NotLatestRound.selector, feed, prev, latestId);
             return "";
         }
-        (uint80 rid, int256 answer, uint256 upd,) = _getRound(feed, round);
+        (uint80 rid, int256 answer, uint256 upd, ) = _getRound(feed, round);
         if (rid != round || upd == 0 || upd > block.timestamp) {
             return abi.encodeWithSelector(InvalidRound.selector, feed, round, answer, upd);
         }
@@ -455,12 +459,11 @@ library OracleFixing {
         return _checkAdjacent(feed, prev, round);
     }
 
-    function _latest(FixingSpec memory spec, address feed)
-        private
-        view
-        returns (uint256 wad, uint256 upd, bytes memory err)
-    {
-        (uint80 rid, int256 answer,, uint256 u, uint80 answeredIn) = AggregatorV3Interface(feed).latestRoundData();
+    function _latest(
+        FixingSpec memory spec,
+        address feed
+    ) private view returns (uint256 wad, uint256 upd, bytes memory err) {
+        (uint80 rid, int256 answer, , uint256 u, uint80 answeredIn) = AggregatorV3Interface(feed).latestRoundData();
         upd = u;
         // For the latest round the id asked for is the id returned; only id 0 is invalid.
         err = _checkRound(spec, feed, rid, rid, answer, upd, answeredIn);
@@ -480,7 +483,7 @@ library OracleFixing {
     function _checkSequencer(FixingSpec memory spec) private view returns (bytes memory) {
         address seq = spec.sequencerFeed;
         if (seq == address(0)) return "";
-        (, int256 status, uint256 startedAt,,) = AggregatorV3Interface(seq).latestRoundData();
+        (, int256 status, uint256 startedAt, , ) = AggregatorV3Interface(seq).latestRoundData();
         if (status != 0) return abi.encodeWithSelector(SequencerDown.selector, seq);
         if (startedAt == 0) return abi.encodeWithSelector(SequencerStatusUnknown.selector, seq);
         if (startedAt > block.timestamp || block.timestamp - startedAt <= spec.sequencerGrace) {
@@ -490,11 +493,11 @@ library OracleFixing {
     }
 
     /// @dev Reads round `id` and applies {_checkRound}.
-    function _readChecked(FixingSpec memory spec, address feed, uint80 id)
-        private
-        view
-        returns (int256 answer, uint256 upd, bytes memory err)
-    {
+    function _readChecked(
+        FixingSpec memory spec,
+        address feed,
+        uint80 id
+    ) private view returns (int256 answer, uint256 upd, bytes memory err) {
         uint80 rid;
         uint80 answeredIn;
         (rid, answer, upd, answeredIn) = _getRound(feed, id);
@@ -549,14 +552,11 @@ library OracleFixing {
     // ================================================================== feed reads
 
     /// @dev getRoundData that never reverts: a reverting call (a real proxy on a missing round) reads as zeros.
-    function _getRound(address feed, uint80 id)
-        private
-        view
-        returns (uint80 rid, int256 answer, uint256 updatedAt, uint80 answeredIn)
-    {
-        try AggregatorV3Interface(feed).getRoundData(id) returns (
-            uint80 r, int256 a, uint256, uint256 u, uint80 air
-        ) {
+    function _getRound(
+        address feed,
+        uint80 id
+    ) private view returns (uint80 rid, int256 answer, uint256 updatedAt, uint80 answeredIn) {
+        try AggregatorV3Interface(feed).getRoundData(id) returns (uint80 r, int256 a, uint256, uint256 u, uint80 air) {
             return (r, a, u, air);
         } catch {
             return (0, 0, 0, 0);
@@ -565,7 +565,7 @@ library OracleFixing {
 
     /// @dev A round is missing when getRoundData reverts or reports updatedAt == 0.
     function _missing(address feed, uint80 id) private view returns (bool) {
-        (,, uint256 upd,) = _getRound(feed, id);
+        (, , uint256 upd, ) = _getRound(feed, id);
         return upd == 0;
     }
 
@@ -573,12 +573,12 @@ library OracleFixing {
 
     /// @dev Walks back from the latest round to the first round with updatedAt >= t and its predecessor.
     /// With `allowNone`, a latest round before t yields (true, 0, latest).
-    function _searchPair(address feed, uint256 t, bool allowNone)
-        private
-        view
-        returns (bool found, uint80 round, uint80 prev)
-    {
-        (uint80 cur,,, uint256 upd,) = AggregatorV3Interface(feed).latestRoundData();
+    function _searchPair(
+        address feed,
+        uint256 t,
+        bool allowNone
+    ) private view returns (bool found, uint80 round, uint80 prev) {
+        (uint80 cur, , , uint256 upd, ) = AggregatorV3Interface(feed).latestRoundData();
         if (cur == 0 || upd == 0) return (false, 0, 0);
         if (upd < t) return allowNone ? (true, 0, cur) : (false, 0, 0);
         for (uint256 i; i < MAX_SEARCH; ++i) {
@@ -598,7 +598,7 @@ library OracleFixing {
             unchecked {
                 p = cur - 1;
             }
-            (,, pUpd,) = _getRound(feed, p);
+            (, , pUpd, ) = _getRound(feed, p);
             return (pUpd != 0, p, pUpd);
         }
         uint256 phase = cur >> 64;
@@ -620,7 +620,7 @@ library OracleFixing {
                 else lo = mid;
             }
             p = uint80(base | lo);
-            (,, pUpd,) = _getRound(feed, p);
+            (, , pUpd, ) = _getRound(feed, p);
             return (true, p, pUpd);
         }
         return (false, 0, 0);
@@ -638,7 +638,7 @@ library OracleFixing {
         uint256 len = 2;
         uint80 cur = prev;
         for (uint256 used; used < MAX_TWAP_ROUNDS; ++used) {
-            (,, uint256 upd,) = _getRound(feed, cur);
+            (, , uint256 upd, ) = _getRound(feed, cur);
             if (upd == 0 || upd <= windowStart) break;
             if (uint64(cur) > 1) {
                 // Cannot underflow: the aggregator round id is > 1.
@@ -647,7 +647,7 @@ library OracleFixing {
                 }
                 continue;
             }
-            (bool has, uint80 p,) = _predecessor(feed, cur);
+            (bool has, uint80 p, ) = _predecessor(feed, cur);
             if (!has) break;
             buf[len++] = p;
             cur = p;

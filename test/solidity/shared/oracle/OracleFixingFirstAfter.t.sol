@@ -49,7 +49,7 @@ contract OracleFixingFirstAfterTest is OracleFixingBase {
         uint256 passes;
         for (uint256 i; i < ids.length; ++i) {
             for (uint256 j; j < ids.length; ++j) {
-                (bool ok,,) = h.tryFixAt(_firstAfter(), t, _pair(ids[i], ids[j]));
+                (bool ok, , ) = h.tryFixAt(_firstAfter(), t, _pair(ids[i], ids[j]));
                 if (ok) {
                     ++passes;
                     assertEq(i, 2, "only the first round at/after t");
@@ -124,7 +124,9 @@ contract OracleFixingFirstAfterTest is OracleFixingBase {
         assertEq(p, 2000e18);
         assertEq(upd, T0);
         vm.warp(T0 + HEARTBEAT + 1);
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.StaleRound.selector, address(feed), T0, uint256(HEARTBEAT)));
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleFixing.StaleRound.selector, address(feed), T0, uint256(HEARTBEAT))
+        );
         h.latestWad(_firstAfter());
     }
 
@@ -155,7 +157,9 @@ contract OracleFixingFirstAfterTest is OracleFixingBase {
         for (uint256 i; i < cases.length; ++i) {
             Bad memory b = cases[i];
             feed.setRawRoundAt(r, b.reportedId, b.answer, b.updatedAt, b.updatedAt, b.answeredInRound);
-            vm.expectRevert(abi.encodeWithSelector(OracleFixing.InvalidRound.selector, address(feed), r, b.answer, b.updatedAt));
+            vm.expectRevert(
+                abi.encodeWithSelector(OracleFixing.InvalidRound.selector, address(feed), r, b.answer, b.updatedAt)
+            );
             h.fixAt(_firstAfter(), t, _pair(r, p));
         }
         // and the same slot with a valid round passes: the table is not failing for another reason
@@ -170,7 +174,13 @@ contract OracleFixingFirstAfterTest is OracleFixingBase {
             Bad memory b = cases[i];
             feed.setRawRoundAt(id, b.reportedId, b.answer, b.updatedAt, b.updatedAt, b.answeredInRound);
             vm.expectRevert(
-                abi.encodeWithSelector(OracleFixing.InvalidRound.selector, address(feed), b.reportedId, b.answer, b.updatedAt)
+                abi.encodeWithSelector(
+                    OracleFixing.InvalidRound.selector,
+                    address(feed),
+                    b.reportedId,
+                    b.answer,
+                    b.updatedAt
+                )
             );
             h.latestWad(_firstAfter());
         }
@@ -202,7 +212,10 @@ contract OracleFixingFirstAfterTest is OracleFixingBase {
         s.maxAnswer = 5000e8;
     }
 
-    function _fixWithAnswer(FixingSpec memory s, int256 answer) internal returns (bool ok, uint256 wad, bytes memory err) {
+    function _fixWithAnswer(
+        FixingSpec memory s,
+        int256 answer
+    ) internal returns (bool ok, uint256 wad, bytes memory err) {
         MockAggregator f = new MockAggregator(8, "pinned");
         s.feeds = _one(address(f));
         uint80 p = f.pushRound(2000e8, t - 1);
@@ -213,17 +226,35 @@ contract OracleFixingFirstAfterTest is OracleFixingBase {
 
     function test_reverts_whenPinnedAtMinOrMax_andOneUnitInsidePasses() public {
         FixingSpec memory s = _boundedSpec();
-        (bool ok,, bytes memory err) = _fixWithAnswer(s, 1000e8);
+        (bool ok, , bytes memory err) = _fixWithAnswer(s, 1000e8);
         assertFalse(ok);
-        assertEq(err, abi.encodeWithSelector(OracleFixing.AnswerOutOfBounds.selector, s.feeds[0], int256(1000e8), s.minAnswer, s.maxAnswer));
-        (ok,, err) = _fixWithAnswer(s, 5000e8);
+        assertEq(
+            err,
+            abi.encodeWithSelector(
+                OracleFixing.AnswerOutOfBounds.selector,
+                s.feeds[0],
+                int256(1000e8),
+                s.minAnswer,
+                s.maxAnswer
+            )
+        );
+        (ok, , err) = _fixWithAnswer(s, 5000e8);
         assertFalse(ok);
-        assertEq(err, abi.encodeWithSelector(OracleFixing.AnswerOutOfBounds.selector, s.feeds[0], int256(5000e8), s.minAnswer, s.maxAnswer));
+        assertEq(
+            err,
+            abi.encodeWithSelector(
+                OracleFixing.AnswerOutOfBounds.selector,
+                s.feeds[0],
+                int256(5000e8),
+                s.minAnswer,
+                s.maxAnswer
+            )
+        );
         uint256 wad;
-        (ok, wad,) = _fixWithAnswer(s, 1000e8 + 1);
+        (ok, wad, ) = _fixWithAnswer(s, 1000e8 + 1);
         assertTrue(ok);
         assertEq(wad, (1000e8 + 1) * 1e10);
-        (ok, wad,) = _fixWithAnswer(s, 5000e8 - 1);
+        (ok, wad, ) = _fixWithAnswer(s, 5000e8 - 1);
         assertTrue(ok);
         assertEq(wad, (5000e8 - 1) * 1e10);
     }
@@ -233,14 +264,30 @@ contract OracleFixingFirstAfterTest is OracleFixingBase {
         uint80 r = feed.pushRound(5000e8, t + 1);
         vm.warp(t + 1);
         FixingSpec memory s = _boundedSpec();
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.AnswerOutOfBounds.selector, address(feed), int256(5000e8), s.minAnswer, s.maxAnswer));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleFixing.AnswerOutOfBounds.selector,
+                address(feed),
+                int256(5000e8),
+                s.minAnswer,
+                s.maxAnswer
+            )
+        );
         h.fixAt(s, t, _pair(r, p));
     }
 
     function test_latestWad_reverts_whenPinned() public {
         feed.pushRound(1000e8, T0);
         FixingSpec memory s = _boundedSpec();
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.AnswerOutOfBounds.selector, address(feed), int256(1000e8), s.minAnswer, s.maxAnswer));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleFixing.AnswerOutOfBounds.selector,
+                address(feed),
+                int256(1000e8),
+                s.minAnswer,
+                s.maxAnswer
+            )
+        );
         h.latestWad(s);
     }
 
@@ -263,11 +310,20 @@ contract OracleFixingFirstAfterTest is OracleFixingBase {
         h.latestWad(s);
 
         seq.setStatus(true, block.timestamp - 3600); // exactly at the end of grace: still inside
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.SequencerGracePeriod.selector, address(seq), block.timestamp - 3600, 3600));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleFixing.SequencerGracePeriod.selector,
+                address(seq),
+                block.timestamp - 3600,
+                3600
+            )
+        );
         h.fixAt(s, t, hints);
 
         seq.setStatus(true, block.timestamp - 10); // just came back
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.SequencerGracePeriod.selector, address(seq), block.timestamp - 10, 3600));
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleFixing.SequencerGracePeriod.selector, address(seq), block.timestamp - 10, 3600)
+        );
         h.fixAt(s, t, hints);
 
         seq.setStatus(true, 0); // never initialised
@@ -362,7 +418,9 @@ contract OracleFixingFirstAfterTest is OracleFixingBase {
         if (delay <= MAX_DELAY) {
             assertEq(h.fixAt(s, t, _pair(r, p)), 950e18);
         } else {
-            vm.expectRevert(abi.encodeWithSelector(OracleFixing.RoundTooLate.selector, address(feed), t + delay, t + MAX_DELAY));
+            vm.expectRevert(
+                abi.encodeWithSelector(OracleFixing.RoundTooLate.selector, address(feed), t + delay, t + MAX_DELAY)
+            );
             h.fixAt(s, t, _pair(r, p));
         }
     }

@@ -13,11 +13,11 @@ contract OracleFixingHarness {
         return OracleFixing.fixAt(spec, t, hints);
     }
 
-    function tryFixAt(FixingSpec memory spec, uint256 t, uint80[] memory hints)
-        external
-        view
-        returns (bool ok, uint256 priceWad, bytes memory err)
-    {
+    function tryFixAt(
+        FixingSpec memory spec,
+        uint256 t,
+        uint80[] memory hints
+    ) external view returns (bool ok, uint256 priceWad, bytes memory err) {
         return OracleFixing.tryFixAt(spec, t, hints);
     }
 

@@ -19,10 +19,13 @@ contract OracleFixingHintsValidateTest is OracleFixingBase {
     }
 
     /// n rounds, gaps 0..heartbeat, a phase change before round `phaseAt` (or none), `skip` empty phases.
-    function _layout(uint256 seed, uint256 n, uint256 phaseAt, uint16 skip, bool reverts)
-        internal
-        returns (Layout memory l)
-    {
+    function _layout(
+        uint256 seed,
+        uint256 n,
+        uint256 phaseAt,
+        uint16 skip,
+        bool reverts
+    ) internal returns (Layout memory l) {
         l.f = new MockAggregator(8, "hints");
         l.f.setMissingRoundReverts(reverts);
         l.ids = new uint80[](n);
@@ -34,7 +37,7 @@ contract OracleFixingHintsValidateTest is OracleFixingBase {
             if (i == phaseAt) l.f.skipPhases(skip);
             if (i > 0) ts += r % 1000;
             l.u[i] = ts;
-            l.a[i] = int256(1 + (r >> 64) % 1e12);
+            l.a[i] = int256(1 + ((r >> 64) % 1e12));
             l.ids[i] = l.f.pushRound(l.a[i], ts);
         }
     }
@@ -48,8 +51,13 @@ contract OracleFixingHintsValidateTest is OracleFixingBase {
         bool reverts
     ) public {
         uint256 n = bound(nRaw, 1, 24);
-        Layout memory l =
-            _layout(seed, n, bound(phaseAtRaw, 1, 30), uint16(bound(skipRaw, 1, 1 + OracleFixing.MAX_PHASE_SKIP)), reverts);
+        Layout memory l = _layout(
+            seed,
+            n,
+            bound(phaseAtRaw, 1, 30),
+            uint16(bound(skipRaw, 1, 1 + OracleFixing.MAX_PHASE_SKIP)),
+            reverts
+        );
         uint256 t = bound(tRaw, T0 - 10, l.u[n - 1] + 10);
         vm.warp(l.u[n - 1] + 20);
         FixingSpec memory s = _spec(FixingKind.FirstAfter, _one(address(l.f)));
@@ -128,10 +136,10 @@ contract OracleFixingHintsValidateTest is OracleFixingBase {
         uint256 t = T0 + 100;
         feed.pushRound(100e8, T0 - 10);
         FixingSpec memory s = _firstAfter();
-        (bool ok,) = h.findHints(s, t);
+        (bool ok, ) = h.findHints(s, t);
         assertFalse(ok, "before t");
         vm.warp(t + 5);
-        (ok,) = h.findHints(s, t);
+        (ok, ) = h.findHints(s, t);
         assertFalse(ok, "no round at/after t yet");
         feed.pushRound(100e8, t + MAX_DELAY + 1);
         vm.warp(t + MAX_DELAY + 1);
@@ -139,7 +147,9 @@ contract OracleFixingHintsValidateTest is OracleFixingBase {
         (ok, hints) = h.findHints(s, t);
         assertFalse(ok, "round too late");
         assertEq(hints.length, 2, "hints still returned for diagnosis");
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.RoundTooLate.selector, address(feed), t + MAX_DELAY + 1, t + MAX_DELAY));
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleFixing.RoundTooLate.selector, address(feed), t + MAX_DELAY + 1, t + MAX_DELAY)
+        );
         h.fixAt(s, t, hints);
     }
 
@@ -150,7 +160,7 @@ contract OracleFixingHintsValidateTest is OracleFixingBase {
         vm.warp(t + OracleFixing.MAX_SEARCH + 1);
         FixingSpec memory s = _firstAfter();
         s.maxDelay = 100_000;
-        (bool ok,) = h.findHints(s, t);
+        (bool ok, ) = h.findHints(s, t);
         assertFalse(ok);
     }
 
@@ -163,10 +173,10 @@ contract OracleFixingHintsValidateTest is OracleFixingBase {
         vm.warp(t + 1);
         FixingSpec memory s = _firstAfter();
         s.sequencerFeed = address(seq);
-        (bool ok,) = h.findHints(s, t);
+        (bool ok, ) = h.findHints(s, t);
         assertFalse(ok);
         seq.setStatus(true, 1);
-        (ok,) = h.findHints(s, t);
+        (ok, ) = h.findHints(s, t);
         assertTrue(ok);
     }
 
@@ -275,7 +285,9 @@ contract OracleFixingHintsValidateTest is OracleFixingBase {
         s = _spec(FixingKind.Median, three);
         h.validate(s); // mixed decimals are fine without raw bounds
         s.maxAnswer = 1e30;
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.MixedDecimalsWithBounds.selector, three[1], uint8(18), uint8(8)));
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleFixing.MixedDecimalsWithBounds.selector, three[1], uint8(18), uint8(8))
+        );
         h.validate(s);
 
         s = _firstAfter();

@@ -43,8 +43,8 @@ contract OracleFixingMedianTwapTest is OracleFixingBase {
             uint256 raw = 1 + ((r >> 8) % 7) * 10 ** dec + ((r >> 16) % 3);
             MockAggregator f = new MockAggregator(dec, "m");
             feeds[i] = address(f);
-            hints[2 * i + 1] = f.pushRound(int256(raw + 5), t - 1 - (r >> 24) % 100);
-            hints[2 * i] = f.pushRound(int256(raw), t + (r >> 32) % 100);
+            hints[2 * i + 1] = f.pushRound(int256(raw + 5), t - 1 - ((r >> 24) % 100));
+            hints[2 * i] = f.pushRound(int256(raw), t + ((r >> 32) % 100));
             wads[i] = raw * 10 ** (18 - uint256(dec));
         }
         vm.warp(t + 200);
@@ -82,7 +82,9 @@ contract OracleFixingMedianTwapTest is OracleFixingBase {
             hints[2 * i] = f.pushRound(i == 1 ? int256(0) : int256(100e8), t + 1);
         }
         vm.warp(t + 1);
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.InvalidRound.selector, feeds[1], hints[2], int256(0), t + 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleFixing.InvalidRound.selector, feeds[1], hints[2], int256(0), t + 1)
+        );
         h.fixAt(_spec(FixingKind.Median, feeds), t, hints);
     }
 
@@ -110,11 +112,13 @@ contract OracleFixingMedianTwapTest is OracleFixingBase {
     // ================================================================ TWAP
 
     /// Reference: integrate forward over [t - w, t): round i holds from u[i] to u[i+1] (last: to t).
-    function _refTwap(int256[] memory a, uint256[] memory u, uint256 tt, uint256 w, uint256 scale)
-        internal
-        pure
-        returns (uint256)
-    {
+    function _refTwap(
+        int256[] memory a,
+        uint256[] memory u,
+        uint256 tt,
+        uint256 w,
+        uint256 scale
+    ) internal pure returns (uint256) {
         uint256 start = tt - w;
         uint256 sum;
         for (uint256 i; i < a.length; ++i) {
@@ -147,14 +151,14 @@ contract OracleFixingMedianTwapTest is OracleFixingBase {
         for (uint256 i; i < n; ++i) {
             uint256 r = uint256(keccak256(abi.encode(seed, i)));
             if (i > 0) ts += r % (HEARTBEAT + 1); // gaps 0..heartbeat (0 = same second)
-            c.a[i] = int256(1 + (r >> 64) % 1e12);
+            c.a[i] = int256(1 + ((r >> 64) % 1e12));
             c.u[i] = ts;
             c.last = c.f.pushRound(c.a[i], ts);
         }
         uint256 r2 = uint256(keccak256(abi.encode(seed, "t")));
-        c.tt = ts + 1 + r2 % HEARTBEAT; // t - last <= heartbeat
-        c.w = 1 + (r2 >> 64) % (c.tt - c.u[0]); // window covered: t - w >= u[0]
-        if (withNextRound) c.next = c.f.pushRound(c.a[0], c.tt + (r2 >> 128) % 100);
+        c.tt = ts + 1 + (r2 % HEARTBEAT); // t - last <= heartbeat
+        c.w = 1 + ((r2 >> 64) % (c.tt - c.u[0])); // window covered: t - w >= u[0]
+        if (withNextRound) c.next = c.f.pushRound(c.a[0], c.tt + ((r2 >> 128) % 100));
     }
 
     function testFuzz_twap_equalsReference(uint256 seed, uint8 nRaw, bool withNextRound, uint8 dec) public {
@@ -179,7 +183,7 @@ contract OracleFixingMedianTwapTest is OracleFixingBase {
     }
 
     function test_twap_workedExample() public {
-        (,, uint80 r3) = _twapLayout();
+        (, , uint80 r3) = _twapLayout();
         assertEq(h.fixAt(_twapSpec(), t, _pair(0, r3)), 2333333333333333333333);
     }
 
@@ -190,7 +194,7 @@ contract OracleFixingMedianTwapTest is OracleFixingBase {
     }
 
     function test_twap_reverts_whenPreviousNotBeforeT() public {
-        (,, uint80 r3) = _twapLayout();
+        (, , uint80 r3) = _twapLayout();
         uint80 r4 = feed.pushRound(5000e8, t);
         vm.expectRevert(abi.encodeWithSelector(OracleFixing.PreviousRoundNotBefore.selector, address(feed), t, t));
         h.fixAt(_twapSpec(), t, _pair(0, r4));
@@ -222,7 +226,14 @@ contract OracleFixingMedianTwapTest is OracleFixingBase {
         // r2 starts exactly at the window start, so the gap before it is not used: passes
         assertEq(h.fixAt(_twapSpec(), t, _pair(0, r2)), 2000e18);
         uint80 r3 = feed.pushRound(3000e8, t - 1);
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.StaleRound.selector, address(feed), t - 1800 - HEARTBEAT - 1, uint256(HEARTBEAT)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleFixing.StaleRound.selector,
+                address(feed),
+                t - 1800 - HEARTBEAT - 1,
+                uint256(HEARTBEAT)
+            )
+        );
         FixingSpec memory s = _twapSpec();
         s.twapWindow = 1801;
         h.fixAt(s, t, _pair(0, r3));
@@ -231,7 +242,14 @@ contract OracleFixingMedianTwapTest is OracleFixingBase {
     function test_twap_reverts_whenLastRoundOlderThanHeartbeatAtT() public {
         uint80 r1 = feed.pushRound(1000e8, t - HEARTBEAT - 1);
         vm.warp(t);
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.StaleRound.selector, address(feed), t - HEARTBEAT - 1, uint256(HEARTBEAT)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleFixing.StaleRound.selector,
+                address(feed),
+                t - HEARTBEAT - 1,
+                uint256(HEARTBEAT)
+            )
+        );
         h.fixAt(_twapSpec(), t, _pair(0, r1));
     }
 
@@ -251,14 +269,18 @@ contract OracleFixingMedianTwapTest is OracleFixingBase {
     function test_twap_invalidRoundInsideWindowReverts() public {
         (, uint80 r2, uint80 r3) = _twapLayout();
         feed.setRawRound(r2, -5, t - 1200, t - 1200, r2);
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.InvalidRound.selector, address(feed), r2, int256(-5), t - 1200));
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleFixing.InvalidRound.selector, address(feed), r2, int256(-5), t - 1200)
+        );
         h.fixAt(_twapSpec(), t, _pair(0, r3));
     }
 
     function test_twap_roundsOutOfOrderRevert() public {
         (, uint80 r2, uint80 r3) = _twapLayout();
         feed.setRawRound(r2, 2000e8, t - 500, t - 500, r2); // later than r3 (t - 600)
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.RoundsOutOfOrder.selector, address(feed), r2, t - 500, t - 600));
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleFixing.RoundsOutOfOrder.selector, address(feed), r2, t - 500, t - 600)
+        );
         h.fixAt(_twapSpec(), t, _pair(0, r3));
     }
 
@@ -280,7 +302,7 @@ contract OracleFixingMedianTwapTest is OracleFixingBase {
     }
 
     function test_twap_reverts_whenUnusedHints() public {
-        (,, uint80 r3) = _twapLayout();
+        (, , uint80 r3) = _twapLayout();
         uint80[] memory hints = new uint80[](3);
         hints[1] = r3;
         hints[2] = 7;
