@@ -63,7 +63,7 @@ export function spec(feed: string): FixingSpecInput {
   return {
     kind: 0,
     feeds: [feed],
-    heartbeat: 86_400,
+    heartbeat: 30 * 86_400,
     maxDelay: 3_600,
     twapWindow: 0,
     minAnswer: 1n,
