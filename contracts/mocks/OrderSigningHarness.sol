@@ -29,10 +29,9 @@ contract OrderSigningHarness is OrderSigning {
 
     /// @notice EIP-712 type hash of {Probe}; the TypeScript typed data must use the same field names, types
     /// and order.
-    bytes32 public constant PROBE_TYPEHASH =
-        keccak256(
-            "Probe(address maker,address taker,uint256 size,uint256 quote,uint256 expiry,uint256 nonce,uint256 salt)"
-        );
+    bytes32 public constant PROBE_TYPEHASH = keccak256(
+        "Probe(address maker,address taker,uint256 size,uint256 quote,uint256 expiry,uint256 nonce,uint256 salt)"
+    );
 
     /// @notice Emitted after a fill of `sizeFilled` size units (cumulative `filledBefore` -> `filledAfter`) of
     /// the order `orderDigest`, for which the taker owes `quoteOwed` quote units.

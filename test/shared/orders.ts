@@ -1,6 +1,15 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { type TypedDataDomain, type TypedDataField, TypedDataEncoder, getAddress, keccak256, toBeHex, toUtf8Bytes, zeroPadValue } from "ethers";
+import {
+  type TypedDataDomain,
+  type TypedDataField,
+  TypedDataEncoder,
+  getAddress,
+  keccak256,
+  toBeHex,
+  toUtf8Bytes,
+  zeroPadValue,
+} from "ethers";
 
 import type { OrderSigningHarness } from "../../types/ethers-contracts/index.js";
 
@@ -97,7 +106,10 @@ describe("shared/orders: TypeScript typed data and the Solidity type hash agree 
       const order = randomProbe(next);
       const ts = TypedDataEncoder.hash(domain, PROBE_TYPES, order);
       const sol = await venue.digestOf(order);
-      expect(sol, `seed ${seed}, order #${i}: ${JSON.stringify(order, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`).to.equal(ts);
+      expect(
+        sol,
+        `seed ${seed}, order #${i}: ${JSON.stringify(order, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`,
+      ).to.equal(ts);
       expect(await venue.hashProbe(order)).to.equal(TypedDataEncoder.from(PROBE_TYPES).hash(order));
     }
   });
@@ -121,7 +133,10 @@ describe("shared/orders: TypeScript typed data and the Solidity type hash agree 
   it("signer.signTypedData signatures fill on-chain, and only on the venue and chain they name", async () => {
     const { ethers, networkHelpers, venue, domain } = await deployVenue("Ringfence Probe", "1");
     const [maker, taker] = await ethers.getSigners();
-    const other = (await ethers.deployContract("OrderSigningHarness", ["Ringfence Probe", "1"])) as unknown as OrderSigningHarness;
+    const other = (await ethers.deployContract("OrderSigningHarness", [
+      "Ringfence Probe",
+      "1",
+    ])) as unknown as OrderSigningHarness;
     const now = BigInt(await networkHelpers.time.latest());
     const next = wordStream("ringfence/orders/sign");
     for (let i = 0; i < 8; i++) {
@@ -140,7 +155,15 @@ describe("shared/orders: TypeScript typed data and the Solidity type hash agree 
       const want = order.size / 2n + 1n;
       await expect(venue.connect(taker).fill(order, sig, want))
         .to.emit(venue, "ProbeFilled")
-        .withArgs(digest, maker.address, taker.address, want, await venue.quoteAt(want, order.size, order.quote), 0n, want);
+        .withArgs(
+          digest,
+          maker.address,
+          taker.address,
+          want,
+          await venue.quoteAt(want, order.size, order.quote),
+          0n,
+          want,
+        );
       expect(await venue.filled(digest)).to.equal(want);
       // The same signature is worthless on another venue.
       await expect(other.connect(taker).fill(order, sig, 1n))
@@ -161,7 +184,11 @@ describe("shared/orders: TypeScript typed data and the Solidity type hash agree 
       nonce: 0n,
       salt: 7n,
     };
-    for (const wrong of [{ ...domain, name: "Ringfence" }, { ...domain, version: "2" }, { ...domain, chainId: 1n }]) {
+    for (const wrong of [
+      { ...domain, name: "Ringfence" },
+      { ...domain, version: "2" },
+      { ...domain, chainId: 1n },
+    ]) {
       const sig = await maker.signTypedData(wrong, PROBE_TYPES, order);
       await expect(venue.connect(taker).fill(order, sig, 1n)).to.be.revertedWithCustomError(venue, "BadSignature");
     }

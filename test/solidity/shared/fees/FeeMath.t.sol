@@ -58,7 +58,10 @@ contract FeeMathTest is Test {
         // 500 bps is exactly 1/20; amount * 500 would overflow 256 bits, the fee itself does not.
         assertEq(h.feeDown(type(uint256).max, 500), type(uint256).max / 20);
         assertEq(h.feeDown(type(uint256).max, 10_000), type(uint256).max);
-        assertEq(h.feeDown(type(uint256).max / 3, 30), (type(uint256).max / 3 / 10_000) * 30 + ((type(uint256).max / 3) % 10_000) * 30 / 10_000);
+        assertEq(
+            h.feeDown(type(uint256).max / 3, 30),
+            (type(uint256).max / 3 / 10_000) * 30 + (((type(uint256).max / 3) % 10_000) * 30) / 10_000
+        );
     }
 
     function testFuzz_feeDown_matchesFloorReference(uint256 amount, uint256 bps) public view {
@@ -88,7 +91,11 @@ contract FeeMathTest is Test {
         assertLe(h.feeDown(a, bps1), h.feeDown(a, bps2));
     }
 
-    function testFuzz_feeDown_splitNeverPaysMoreAndLeaksUnderOneUnitPerPart(uint256[8] memory parts, uint256 bps, uint8 k) public view {
+    function testFuzz_feeDown_splitNeverPaysMoreAndLeaksUnderOneUnitPerPart(
+        uint256[8] memory parts,
+        uint256 bps,
+        uint8 k
+    ) public view {
         bps = bound(bps, 0, FeeMath.MAX_FEE_BPS);
         k = uint8(bound(k, 1, parts.length));
         uint256 total;

@@ -30,7 +30,11 @@ abstract contract OrderSigningBase is Test {
     }
 
     /// @dev A public order of `size` for `quote`, alive for a day, nonce 0.
-    function _order(address maker_, uint256 size, uint256 quote) internal view returns (OrderSigningHarness.Probe memory o) {
+    function _order(
+        address maker_,
+        uint256 size,
+        uint256 quote
+    ) internal view returns (OrderSigningHarness.Probe memory o) {
         o.maker = maker_;
         o.taker = address(0);
         o.size = size;
@@ -45,7 +49,11 @@ abstract contract OrderSigningBase is Test {
     }
 
     /// @dev Signs `o` for venue `v` with `key`; returns the 65-byte r || s || v form.
-    function _sign(OrderSigningHarness v, OrderSigningHarness.Probe memory o, uint256 key) internal view returns (bytes memory) {
+    function _sign(
+        OrderSigningHarness v,
+        OrderSigningHarness.Probe memory o,
+        uint256 key
+    ) internal view returns (bytes memory) {
         (uint8 sv, bytes32 r, bytes32 s) = vm.sign(key, v.digestOf(o));
         return abi.encodePacked(r, s, sv);
     }

@@ -7,11 +7,20 @@ import {OrderSigningBase} from "./OrderSigningBase.sol";
 
 /// @notice Fault class 12: a signature is bound to one chain, one venue contract, one name and one version.
 contract OrderSigningDomainTest is OrderSigningBase {
-    bytes32 internal constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 internal constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
 
-    function _domain(string memory name, string memory version, uint256 chainId, address verifying) internal pure returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(name)), keccak256(bytes(version)), chainId, verifying));
+    function _domain(
+        string memory name,
+        string memory version,
+        uint256 chainId,
+        address verifying
+    ) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(name)), keccak256(bytes(version)), chainId, verifying)
+            );
     }
 
     function _digest(bytes32 domainSep, bytes32 structHash) internal pure returns (bytes32) {
@@ -74,7 +83,9 @@ contract OrderSigningDomainTest is OrderSigningBase {
     function testFuzz_fill_reverts_whenSignedForAnotherChain(uint64 otherChain) public {
         vm.assume(otherChain != block.chainid);
         OrderSigningHarness.Probe memory o = _order();
-        bytes memory sig = _signDigest(_digest(_domain("Ringfence Probe", "1", otherChain, address(venue)), venue.hashProbe(o)));
+        bytes memory sig = _signDigest(
+            _digest(_domain("Ringfence Probe", "1", otherChain, address(venue)), venue.hashProbe(o))
+        );
         vm.expectRevert(_badSig(venue, o));
         _fill(o, sig, 1e18);
     }
@@ -107,7 +118,9 @@ contract OrderSigningDomainTest is OrderSigningBase {
 
     function test_fill_reverts_whenSignedUnderAnotherVersion() public {
         OrderSigningHarness.Probe memory o = _order();
-        bytes memory sig = _signDigest(_digest(_domain("Ringfence Probe", "2", block.chainid, address(venue)), venue.hashProbe(o)));
+        bytes memory sig = _signDigest(
+            _digest(_domain("Ringfence Probe", "2", block.chainid, address(venue)), venue.hashProbe(o))
+        );
         vm.expectRevert(_badSig(venue, o));
         _fill(o, sig, 1e18);
     }

@@ -89,7 +89,12 @@ contract OrderSigningFillsTest is OrderSigningBase {
         }
         assertEq(t.filled, size);
         assertEq(t.owed, quote, "a completed order did not owe exactly its quote");
-        bytes memory full = abi.encodeWithSelector(OrderSigning.OrderFullyFilled.selector, venue.digestOf(o), size, size);
+        bytes memory full = abi.encodeWithSelector(
+            OrderSigning.OrderFullyFilled.selector,
+            venue.digestOf(o),
+            size,
+            size
+        );
         vm.expectRevert(full);
         _fill(o, sig, 1);
     }
