@@ -194,7 +194,7 @@ export async function runSessionsDemo(conn: Connection): Promise<DemoPart[]> {
       refused = decodeError(e, [session.interface])?.name ?? "";
     }
     checks.push(
-      check("equity session: orders that do not cross are refused by matchOrders", refused === "NotCrossing", refused),
+      check("equity session: orders that do not cross are refused by matchOrders", refused === "OrdersDoNotCross", refused),
     );
     await session.connect(organiser).matchOrders(c1.o, c1.sig, b1ok.o, b1ok.sig, WAD);
     trades.push(["carol", "-3 AAPL / +2 TSLA", "bob (matched)", "100% at carol's rate"]);
