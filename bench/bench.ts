@@ -30,7 +30,11 @@ for (const file of files) {
   await connection.close();
 }
 
-const sorted = Object.fromEntries(Object.keys(table).sort().map((k) => [k, table[k]]));
+const sorted = Object.fromEntries(
+  Object.keys(table)
+    .sort()
+    .map((k) => [k, table[k]]),
+);
 await writeFile(path.join(here, "gas.json"), JSON.stringify(sorted, null, 2) + "\n");
 console.log(formatTable(table, targets));
 console.log(`\nwrote bench/gas.json (${Object.keys(table).length} keys)`);

@@ -4,7 +4,10 @@ import type { ContractTransactionResponse } from "ethers";
 export type GasTable = Record<string, number>;
 
 /** Records the gas of one mined transaction under `key`. */
-export type Record_ = (key: string, tx: Promise<ContractTransactionResponse> | ContractTransactionResponse) => Promise<number>;
+export type Record_ = (
+  key: string,
+  tx: Promise<ContractTransactionResponse> | ContractTransactionResponse,
+) => Promise<number>;
 
 /** Makes a recorder that writes into `table`; a key recorded twice is a bug in the bench and throws. */
 export function recorder(table: GasTable): Record_ {
@@ -28,7 +31,9 @@ export function formatTable(table: GasTable, targets: Record<string, number> = {
   for (const k of keys) {
     const t = targets[k];
     const status = t === undefined ? "" : table[k] <= t ? "ok" : `over by ${table[k] - t}`;
-    lines.push(`${k.padEnd(width)}  ${String(table[k]).padStart(9)}  ${(t === undefined ? "-" : String(t)).padStart(9)}  ${status}`);
+    lines.push(
+      `${k.padEnd(width)}  ${String(table[k]).padStart(9)}  ${(t === undefined ? "-" : String(t)).padStart(9)}  ${status}`,
+    );
   }
   return lines.join("\n");
 }

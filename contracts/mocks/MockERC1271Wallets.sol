@@ -45,7 +45,10 @@ contract MockERC1271Wallet is MockWalletBase {
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
         if (revoked[hash]) return 0xffffffff;
         (address signer, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(hash, signature);
-        return err == ECDSA.RecoverError.NoError && signer == owner ? IERC1271.isValidSignature.selector : bytes4(0xffffffff);
+        return
+            err == ECDSA.RecoverError.NoError && signer == owner
+                ? IERC1271.isValidSignature.selector
+                : bytes4(0xffffffff);
     }
 }
 

@@ -93,7 +93,11 @@ abstract contract OrderSigning is EIP712 {
     /// @notice Fills up to `want` more of an order of total `size`; returns the cumulative filled size before
     /// and after. Callers compute amounts as `amountAt(after) - amountAt(before)`, so any sequence of partial
     /// fills adds up to exactly one full fill.
-    function _consumeFill(bytes32 digest, uint256 want, uint256 size) internal returns (uint256 before, uint256 after_) {
+    function _consumeFill(
+        bytes32 digest,
+        uint256 want,
+        uint256 size
+    ) internal returns (uint256 before, uint256 after_) {
         before = filled[digest];
         if (before == CANCELLED) revert OrderIsCancelled(digest);
         if (before >= size) revert OrderFullyFilled(digest, before, size);

@@ -1,0 +1,46 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { decodeError, explainErrors, humanError, revertData } from "../../sdk/errors.js";
+
+describe("sdk/errors", () => {
+  it("decodes a custom error with named arguments into a plain sentence", async () => {
+    const { ethers } = await network.create();
+    const [a, b] = await ethers.getSigners();
+    const token = await ethers.deployContract("MockERC20", ["T", "T", 6]);
+    await token.mint(a.address, 5n);
+    let caught: unknown;
+    try {
+      await token.connect(a).transfer(b.address, 7n);
+    } catch (e) {
+      caught = e;
+    }
+    const decoded = decodeError(caught, [token]);
+    expect(decoded?.name).to.equal("ERC20InsufficientBalance");
+    expect(decoded?.args.balance).to.equal(5n);
+    expect(decoded?.args.needed).to.equal(7n);
+    expect(decoded?.message).to.contain(a.address).and.contain("needs 7");
+    expect(humanError(caught, [token]).message).to.match(/^ERC20InsufficientBalance: /);
+  });
+
+  it("falls back to name(args) for errors without an explanation, and uses registered ones", async () => {
+    const { ethers } = await network.create();
+    const token = await ethers.deployContract("MockERC20", ["T", "T", 6]);
+    const data = token.interface.encodeErrorResult("ERC20InvalidReceiver", [ethers.ZeroAddress]);
+    expect(decodeError({ data }, [token])?.message).to.equal(`ERC20InvalidReceiver(receiver=${ethers.ZeroAddress})`);
+    explainErrors({ ERC20InvalidReceiver: (a) => `cannot send to ${a.receiver}` });
+    expect(decodeError({ data }, [token])?.message).to.equal(`cannot send to ${ethers.ZeroAddress}`);
+  });
+
+  it("finds revert data nested in provider errors and reports none for network failures", () => {
+    const data = "0x4e487b710000000000000000000000000000000000000000000000000000000000000011";
+    expect(revertData({ info: { error: { data } } })).to.equal(data);
+    expect(decodeError({ info: { error: { data } } }, [])?.message).to.contain("overflow");
+    expect(decodeError(new Error("socket hang up"), [])).to.equal(undefined);
+    expect(humanError(new Error("socket hang up"), []).message).to.equal("socket hang up");
+  });
+
+  it("names unknown selectors rather than hiding them", () => {
+    expect(decodeError({ data: "0xdeadbeef" }, [])?.name).to.equal("Unknown");
+  });
+});
