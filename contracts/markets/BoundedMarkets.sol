@@ -9,7 +9,6 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {OrderSigning} from "../shared/orders/OrderSigning.sol";
 import {MarketStorage} from "./MarketStorage.sol";
-import {BoundedMarketsAdmin} from "./BoundedMarketsAdmin.sol";
 import {MarketErrors as E} from "./libraries/MarketErrors.sol";
 import {MarketEvents as Ev} from "./libraries/MarketEvents.sol";
 import {Order, MarketOrders, GOOD_TILL_CANCEL, IMMEDIATE_OR_CANCEL, POST_ONLY} from "./libraries/MarketOrders.sol";
@@ -36,8 +35,9 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// @notice The module that serves root creation, bounds, settlement and views (delegate-called).
     address public immutable admin;
 
-    constructor() OrderSigning("Ringfence BoundedMarkets", "1") {
-        admin = address(new BoundedMarketsAdmin());
+    /// @param admin_ A deployed {BoundedMarketsAdmin} (it deploys its own {BoundedMarketsLens}).
+    constructor(address admin_) OrderSigning("Ringfence BoundedMarkets", "1") {
+        admin = admin_;
     }
 
     /// @notice Every function not defined here runs in {BoundedMarketsAdmin} on this contract's storage.

@@ -7,7 +7,11 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+import {AutomationCompatibleInterface} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+
+import {FixingSpec, OracleFixing} from "../shared/oracle/OracleFixing.sol";
 import {MarketStorage} from "./MarketStorage.sol";
+import {BoundedMarketsLens} from "./BoundedMarketsLens.sol";
 import {MarketErrors as E} from "./libraries/MarketErrors.sol";
 import {MarketEvents as Ev} from "./libraries/MarketEvents.sol";
 import {PayoffMath} from "./libraries/PayoffMath.sol";
@@ -17,9 +21,16 @@ import {PayoffMath} from "./libraries/PayoffMath.sol";
 /// dispute window, Chainlink feed) and views of the bounded-payoff markets. Runs only by delegatecall from
 /// {BoundedMarkets} (same storage layout through {MarketStorage}); called directly it sees empty storage
 /// and can touch nothing of value.
-contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient {
+contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient, AutomationCompatibleInterface {
     using SafeCast for int256;
     using SafeCast for uint256;
+
+    /// @notice The read-only module (views), delegate-called from this module's fallback.
+    address public immutable lens;
+
+    constructor() {
+        lens = address(new BoundedMarketsLens());
+    }
 
     // ------------------------------------------------------------------ roots and markets
 
@@ -27,6 +38,13 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient {
     /// @dev Anyone may call; the caller becomes the root's owner and pays the gas.
     /// @return rootId The new root's id.
     function createRoot(RootParams calldata p) external returns (uint256 rootId) {
+        _checkParams(p);
+        if (p.source > SOURCE_FEED || (p.source == SOURCE_CALLBACK && p.reporter == address(0))) revert E.BadSource(p.source);
+        if (p.source == SOURCE_FEED) revert E.BadSource(p.source); // feed roots come through createFeedRoot
+        rootId = _newRoot(p);
+    }
+
+    function _checkParams(RootParams calldata p) internal view {
         if (address(p.collateral) == address(0)) revert E.ZeroCollateral();
         if (p.unitScale == 0) revert E.BadUnitScale(p.unitScale);
         if (p.decimals > 36) revert E.BadDecimals(p.decimals);
@@ -34,9 +52,6 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient {
         if (p.expiry <= block.timestamp || uint256(p.voidDeadline) < uint256(p.expiry) + p.disputeWindow) {
             revert E.BadSchedule(p.expiry, p.voidDeadline, p.disputeWindow, block.timestamp);
         }
-        if (p.source > SOURCE_FEED || (p.source == SOURCE_CALLBACK && p.reporter == address(0))) revert E.BadSource(p.source);
-        if (p.source == SOURCE_FEED) revert E.BadSource(p.source); // feed roots come through createFeedRoot
-        rootId = _newRoot(p);
     }
 
     function _newRoot(RootParams calldata p) internal returns (uint256 rootId) {
@@ -59,6 +74,17 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient {
             rootId, msg.sender, address(p.collateral), p.unitScale, p.decimals, p.min, p.max, p.expiry, p.voidDeadline, p.source, p.reporter, p.disputeWindow
         );
         emit Ev.MarketCreated(rootId, 1, 0, p.min, p.max, msg.sender);
+    }
+
+    /// @notice Creates a root settled by a Chainlink fixing at its expiry (first round at or after expiry, or
+    /// the median/TWAP rule of `spec`). X = the fixed WAD price scaled to the root's decimals, rounded down.
+    /// @dev Anyone may call; the caller becomes the owner (who may still narrow or collapse the bounds).
+    function createFeedRoot(RootParams calldata p, FixingSpec calldata spec) external returns (uint256 rootId) {
+        _checkParams(p);
+        if (p.source != SOURCE_FEED) revert E.BadSource(p.source);
+        OracleFixing.validate(spec);
+        rootId = _newRoot(p);
+        _feedSpecs[rootId] = spec;
     }
 
     /// @notice Creates a sub-market under `parentBranch` on the same root, with bounds inside the parent's.
@@ -143,9 +169,60 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient {
         _settle(r, rootId, x, 2);
     }
 
+    /// @notice Settles a feed root at the fixing of its expiry. Anyone may call, between expiry and the void
+    /// deadline; `hints` are the per-feed rounds {OracleFixing.fixAt} needs (only one set passes, so the
+    /// result does not depend on the caller). X outside the possible range is clamped into it (the owner's
+    /// posted bounds have the last word).
+    function settleFromFeed(uint256 rootId, uint80[] calldata hints) external nonReentrant {
+        _settleFromFeed(rootId, hints);
+    }
+
+    function _settleFromFeed(uint256 rootId, uint80[] memory hints) internal {
+        Root storage r = _openRoot(rootId);
+        if (r.source != SOURCE_FEED) revert E.WrongSource(rootId, r.source);
+        if (block.timestamp >= r.voidDeadline) revert E.PastVoidDeadline(rootId, r.voidDeadline, block.timestamp);
+        uint256 priceWad = OracleFixing.fixAt(_feedSpecs[rootId], r.expiry, hints);
+        _settle(r, rootId, int128(PayoffMath.clamp(_feedOutcome(priceWad, r.decimals), r.lo, r.hi)), 3); // clamped into int128 bounds
+    }
+
+    /// @notice Chainlink Automation: `checkData = abi.encode(rootId)`. Needed when a feed root can be settled
+    /// now (with the hints found on-chain) or any open root is past its void deadline.
+    function checkUpkeep(bytes calldata checkData) external view override returns (bool upkeepNeeded, bytes memory performData) {
+        uint256 rootId = abi.decode(checkData, (uint256));
+        Root storage r = _roots[rootId];
+        if (r.owner == address(0) || r.status != STATUS_OPEN) return (false, "");
+        if (block.timestamp >= r.voidDeadline) {
+            if (r.reportedAt != 0) return (false, "");
+            return (true, abi.encode(rootId, true, new uint80[](0)));
+        }
+        if (r.source != SOURCE_FEED || block.timestamp < r.expiry) return (false, "");
+        (bool ok, uint80[] memory hints) = OracleFixing.findHints(_feedSpecs[rootId], r.expiry);
+        if (!ok) return (false, "");
+        return (true, abi.encode(rootId, false, hints));
+    }
+
+    /// @notice Chainlink Automation: settles (or voids) what {checkUpkeep} found. Permissionless like the
+    /// functions it calls; every check runs again here.
+    function performUpkeep(bytes calldata performData) external override nonReentrant {
+        (uint256 rootId, bool isVoid, uint80[] memory hints) = abi.decode(performData, (uint256, bool, uint80[]));
+        if (isVoid) _voidRoot(rootId);
+        else _settleFromFeed(rootId, hints);
+    }
+
+    /// @notice A WAD price scaled to `decimals`, rounded down: `priceWad * 10^decimals / 1e18`.
+    function _feedOutcome(uint256 priceWad, uint8 decimals) internal pure returns (int256) {
+        uint256 x = Math.mulDiv(priceWad, 10 ** uint256(decimals), 1e18);
+        if (x > uint256(uint128(type(int128).max))) revert E.FeedOutcomeTooLarge(priceWad);
+        return int256(x);
+    }
+
     /// @notice Voids a root nothing settled by its void deadline: every trader gets back exactly the net
     /// premium it paid into the root. Anyone may call. Not while a report is pending (it finalises instead).
     function voidRoot(uint256 rootId) external nonReentrant {
+        _voidRoot(rootId);
+    }
+
+    function _voidRoot(uint256 rootId) internal {
         Root storage r = _openRoot(rootId);
         if (block.timestamp < r.voidDeadline) revert E.TooEarly(rootId, r.voidDeadline, block.timestamp);
         if (r.reportedAt != 0) revert E.ReportPending(rootId, r.reported);
@@ -154,81 +231,15 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient {
         emit Ev.RootVoided(rootId, head);
     }
 
-    // ------------------------------------------------------------------ views
-
-    /// @notice A root's settings and state.
-    function root(uint256 rootId) external view returns (Root memory) {
-        return _roots[rootId];
-    }
-
-    /// @notice A market's original bounds.
-    function market(uint256 rootId, uint16 branchId) external view returns (int128 min, int128 max) {
-        Market memory m = _markets[_marketId(rootId, branchId)];
-        return (m.min, m.max);
-    }
-
-    /// @notice A resting order: trader, quantity resting, quantity filled but not yet credited.
-    function restingOrder(uint256 orderKey) external view returns (address trader, uint256 remaining, uint256 unclaimed) {
-        Resting memory ro = _resting[orderKey];
-        return (ro.trader, ro.remaining, ro.unclaimed);
-    }
-
-    /// @notice A price level: FIFO indices [head, tail) and side.
-    function level(uint256 rootId, uint16 branchId, uint8 tick) external view returns (uint32 head, uint32 tail, bool isBid) {
-        Level memory lv = _levels[(_marketId(rootId, branchId) << 8) | tick];
-        return (lv.head, lv.tail, lv.isBid);
-    }
-
-    /// @notice Best bid and best offer ticks of a market (0 and TICKS when a side is empty).
-    function bestPrices(uint256 rootId, uint16 branchId) external view returns (uint256 bestBid, uint256 bestAsk) {
-        uint256 bits = bookBits[_marketId(rootId, branchId)];
-        uint256 bids = bits & LOW128;
-        uint256 asks = bits >> 128;
-        bestBid = bids == 0 ? 0 : Math.log2(bids);
-        bestAsk = asks == 0 ? TICKS : _lowestBit(asks);
-    }
-
-    /// @notice A trader's account: cash and the stored sum of worst cases (collateral units), and its open roots.
-    function account(address trader, IERC20 token) external view returns (int256 cash, int256 sumWorst, uint64[] memory roots) {
-        Account storage a = _accounts[trader][token];
-        return (a.cash, a.sumWorst, a.roots);
-    }
-
-    /// @notice A trader's stored state on a root (positions exclude maker fills not yet credited).
-    function traderRoot(address trader, uint256 rootId)
-        external
-        view
-        returns (int256 worst, int256 premiumPaid, uint16[] memory branches, int64[] memory positions, uint64[] memory orderRefs)
-    {
-        TraderRoot storage tr = _traderRoots[trader][rootId];
-        worst = tr.worst;
-        premiumPaid = tr.premiumPaid;
-        branches = new uint16[](tr.nBranches);
-        positions = new int64[](tr.nBranches);
-        for (uint256 i; i < branches.length; ++i) {
-            branches[i] = tr.branches[i];
-            positions[i] = tr.positions[i];
+    /// @notice Every view not defined here runs in {BoundedMarketsLens} on the same storage.
+    fallback() external {
+        address target = lens;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
         }
-        orderRefs = new uint64[](tr.nOrders);
-        for (uint256 j; j < orderRefs.length; ++j) orderRefs[j] = tr.orders[j];
-    }
-
-    /// @notice A trader's position on a market in contracts, maker fills not yet credited included.
-    function positionOf(address trader, uint256 rootId, uint16 branchId) external view returns (int256 pos) {
-        Snapshot memory s = _snapshot(trader, rootId, _roots[rootId], _traderRoots[trader][rootId]);
-        for (uint256 i; i < s.nB; ++i) if (s.branches[i] == branchId) return s.pos[i];
-    }
-
-    /// @notice What the contract would store as the trader's worst case on `rootId` now (collateral units),
-    /// and the cash change still to be credited from maker fills.
-    function previewWorst(address trader, uint256 rootId) external view returns (int256 worst, int256 pendingCash) {
-        Root storage r = _roots[rootId];
-        Snapshot memory s = _snapshot(trader, rootId, r, _traderRoots[trader][rootId]);
-        return (_worstOf(r, s), s.cashDelta);
-    }
-
-    /// @notice The order key of level index `index` at (rootId, branchId, tick).
-    function orderKeyOf(uint256 rootId, uint16 branchId, uint8 tick, uint32 index) external pure returns (uint256) {
-        return (((_marketId(rootId, branchId) << 8) | tick) << 32) | index;
     }
 }

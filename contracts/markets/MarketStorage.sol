@@ -7,6 +7,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+import {FixingSpec} from "../shared/oracle/OracleFixing.sol";
 import {MarketErrors as E} from "./libraries/MarketErrors.sol";
 import {MarketEvents as Ev} from "./libraries/MarketEvents.sol";
 import {PayoffMath} from "./libraries/PayoffMath.sol";
@@ -189,6 +190,8 @@ abstract contract MarketStorage {
     mapping(uint256 orderKey => Resting) internal _resting;
     mapping(address trader => mapping(uint256 rootId => TraderRoot)) internal _traderRoots;
     mapping(address trader => mapping(IERC20 token => Account)) internal _accounts;
+    /// @notice How a feed-settled root fixes X: the shared Chainlink fixing rule, at the root's expiry.
+    mapping(uint256 rootId => FixingSpec) internal _feedSpecs;
 
     // ------------------------------------------------------------------ internal: collateral
 

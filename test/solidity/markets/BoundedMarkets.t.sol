@@ -318,7 +318,7 @@ contract BoundedMarketsTest is MarketsBase {
     function test_reverts_tooManyMarkets() public {
         for (uint16 i; i < 8; ++i) {
             vm.prank(owner);
-            adm.createSub(rootId, 1, int128(int16(i)), 100);
+            admin.createSub(rootId, 1, int128(int16(i)), 100);
         }
         _place(t1, rootId, 1, 10, 1);
         for (uint16 b = 2; b <= 8; ++b) _place(t1, rootId, b, 10, 1);
@@ -348,7 +348,7 @@ contract BoundedMarketsTest is MarketsBase {
 
     function test_cancelMarket_cancelsOnlyThatMarket() public {
         vm.prank(owner);
-        uint16 sub = adm.createSub(rootId, 1, 20, 60);
+        uint16 sub = admin.createSub(rootId, 1, 20, 60);
         (uint256 k1,) = _place(t1, rootId, 1, 50, 1);
         (uint256 k2,) = _place(t1, rootId, sub, 50, 1);
         vm.prank(t1);

@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {BoundedMarkets} from "../../../contracts/markets/BoundedMarkets.sol";
 import {BoundedMarketsAdmin} from "../../../contracts/markets/BoundedMarketsAdmin.sol";
+import {BoundedMarketsLens} from "../../../contracts/markets/BoundedMarketsLens.sol";
 import {MarketStorage} from "../../../contracts/markets/MarketStorage.sol";
 import {Order} from "../../../contracts/markets/libraries/MarketOrders.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
@@ -13,7 +14,8 @@ import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 /// @notice Shared fixture: a core, a 6-decimal collateral token, traders with keys, helpers for roots and orders.
 abstract contract MarketsBase is Test {
     BoundedMarkets internal core;
-    BoundedMarketsAdmin internal adm; // the core's address seen through the admin module's ABI
+    BoundedMarketsAdmin internal admin; // the core's address seen through the admin module's ABI
+    BoundedMarketsLens internal adm; // the core's address seen through the lens's ABI (views)
     MockERC20 internal usdc;
 
     uint64 internal constant SCALE = 10_000; // 1 contract pays 100 * 10_000 = 1e6 units = 1 USDC
@@ -31,8 +33,9 @@ abstract contract MarketsBase is Test {
 
     function setUp() public virtual {
         vm.warp(1_000_000);
-        core = new BoundedMarkets();
-        adm = BoundedMarketsAdmin(address(core));
+        core = new BoundedMarkets(address(new BoundedMarketsAdmin()));
+        admin = BoundedMarketsAdmin(address(core));
+        adm = BoundedMarketsLens(address(core));
         usdc = new MockERC20("USD Coin", "USDC", 6);
         t1 = vm.addr(PK1);
         t2 = vm.addr(PK2);
@@ -56,7 +59,7 @@ abstract contract MarketsBase is Test {
 
     function _root(int128 min, int128 max) internal returns (uint256 rootId) {
         vm.prank(owner);
-        rootId = adm.createRoot(_params(min, max));
+        rootId = admin.createRoot(_params(min, max));
     }
 
     function _callbackRoot(int128 min, int128 max, uint32 window) internal returns (uint256 rootId) {
@@ -65,7 +68,7 @@ abstract contract MarketsBase is Test {
         p.reporter = reporter;
         p.disputeWindow = window;
         vm.prank(owner);
-        rootId = adm.createRoot(p);
+        rootId = admin.createRoot(p);
     }
 
     function _fund(address who, uint256 amount) internal {

@@ -27,72 +27,72 @@ contract SettlementTest is MarketsBase {
         MarketStorage.RootParams memory p = _params(0, 100);
         p.collateral = IERC20(address(0));
         vm.expectRevert(E.ZeroCollateral.selector);
-        adm.createRoot(p);
+        admin.createRoot(p);
         p = _params(0, 100);
         p.unitScale = 0;
         vm.expectRevert(abi.encodeWithSelector(E.BadUnitScale.selector, 0));
-        adm.createRoot(p);
+        admin.createRoot(p);
         p = _params(100, 100);
         vm.expectRevert(abi.encodeWithSelector(E.BadBounds.selector, int256(100), int256(100)));
-        adm.createRoot(p);
+        admin.createRoot(p);
         p = _params(0, int128(int256(1 << 120)));
         vm.expectRevert(abi.encodeWithSelector(E.BadBounds.selector, int256(0), int256(1 << 120)));
-        adm.createRoot(p);
+        admin.createRoot(p);
         p = _params(0, 100);
         p.decimals = 37;
         vm.expectRevert(abi.encodeWithSelector(E.BadDecimals.selector, 37));
-        adm.createRoot(p);
+        admin.createRoot(p);
         p = _params(0, 100);
         p.expiry = uint64(block.timestamp);
         vm.expectRevert(abi.encodeWithSelector(E.BadSchedule.selector, p.expiry, p.voidDeadline, 0, block.timestamp));
-        adm.createRoot(p);
+        admin.createRoot(p);
         p = _params(0, 100);
         p.disputeWindow = 30 days;
         vm.expectRevert(abi.encodeWithSelector(E.BadSchedule.selector, p.expiry, p.voidDeadline, 30 days, block.timestamp));
-        adm.createRoot(p);
+        admin.createRoot(p);
         p = _params(0, 100);
         p.source = 1; // callback without a reporter
         vm.expectRevert(abi.encodeWithSelector(E.BadSource.selector, 1));
-        adm.createRoot(p);
+        admin.createRoot(p);
         p.source = 3;
         p.reporter = reporter;
         vm.expectRevert(abi.encodeWithSelector(E.BadSource.selector, 3));
-        adm.createRoot(p);
+        admin.createRoot(p);
     }
 
     function test_createSub_insideParent_andReverts() public {
         uint256 id = _root(0, 100);
         vm.prank(t3); // anyone may create a sub-market
-        uint16 sub = adm.createSub(id, 1, 30, 40);
+        uint16 sub = admin.createSub(id, 1, 30, 40);
         assertEq(sub, 2);
-        uint16 subsub = adm.createSub(id, sub, 32, 38);
+        uint16 subsub = admin.createSub(id, sub, 32, 38);
         assertEq(subsub, 3);
         vm.expectRevert(abi.encodeWithSelector(E.OutsideParent.selector, int256(29), int256(38), int256(30), int256(40)));
-        adm.createSub(id, sub, 29, 38);
+        admin.createSub(id, sub, 29, 38);
         vm.expectRevert(abi.encodeWithSelector(E.UnknownMarket.selector, id, 9));
-        adm.createSub(id, 9, 30, 40);
+        admin.createSub(id, 9, 30, 40);
         vm.expectRevert(abi.encodeWithSelector(E.BadBounds.selector, int256(40), int256(30)));
-        adm.createSub(id, 1, 40, 30);
+        admin.createSub(id, 1, 40, 30);
         vm.expectRevert(abi.encodeWithSelector(E.UnknownRoot.selector, 77));
-        adm.createSub(77, 1, 30, 40);
+        admin.createSub(77, 1, 30, 40);
     }
 
     // ---------------------------------------------------------------- telescoping bounds
 
     function test_postBounds_telescopesThroughTree() public {
         uint256 id = _root(0, 100);
-        uint16 sub = adm.createSub(id, 1, 30, 40);
+        uint16 sub = admin.createSub(id, 1, 30, 40);
         vm.startPrank(owner);
-        adm.postBounds(id, sub, 35, 40); // X >= 35; the sub's max says nothing about X above 40
+        admin.postBounds(id, sub, 35, 40); // X >= 35; the sub's max says nothing about X above 40
         MarketStorage.Root memory r = adm.root(id);
         assertEq(r.lo, 35);
         assertEq(r.hi, 100);
-        adm.postBounds(id, 1, 0, 60); // X <= 60
-        adm.postBounds(id, 1, 10, 80); // wider: highest min and lowest max win
+        admin.postBounds(id, 1, 0, 60); // X <= 60
+        admin.postBounds(id, 1, 10, 80); // wider: highest min and lowest max win
         r = adm.root(id);
         assertEq(r.lo, 35);
         assertEq(r.hi, 60);
-        adm.postBounds(id, sub, 30, 38); // X <= 38
+        admin.postBounds(id, sub, 30, 38); // X <= 38
         r = adm.root(id);
         assertEq(r.hi, 38);
         vm.stopPrank();
@@ -102,28 +102,28 @@ contract SettlementTest is MarketsBase {
         uint256 id = _callbackRoot(0, 100, 1 hours);
         vm.prank(t1);
         vm.expectRevert(abi.encodeWithSelector(E.NotBoundsPoster.selector, t1, id));
-        adm.postBounds(id, 1, 10, 90);
+        admin.postBounds(id, 1, 10, 90);
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(E.PostOutsideMarket.selector, int256(-1), int256(90), int256(0), int256(100)));
-        adm.postBounds(id, 1, -1, 90);
+        admin.postBounds(id, 1, -1, 90);
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(E.PostOutsideMarket.selector, int256(60), int256(50), int256(0), int256(100)));
-        adm.postBounds(id, 1, 60, 50);
+        admin.postBounds(id, 1, 60, 50);
         vm.prank(owner);
-        adm.postBounds(id, 1, 40, 100);
+        admin.postBounds(id, 1, 40, 100);
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(E.BoundsContradict.selector, int256(40), int256(30)));
-        adm.postBounds(id, 1, 0, 30);
+        admin.postBounds(id, 1, 0, 30);
         vm.prank(reporter); // the oracle may narrow...
-        adm.postBounds(id, 1, 45, 100);
+        admin.postBounds(id, 1, 45, 100);
         vm.prank(reporter); // ...but not collapse
         vm.expectRevert(abi.encodeWithSelector(E.ReporterCannotCollapse.selector, id));
-        adm.postBounds(id, 1, 45, 45);
+        admin.postBounds(id, 1, 45, 45);
         uint64 deadline = adm.root(id).voidDeadline;
         vm.warp(deadline);
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(E.PastVoidDeadline.selector, id, deadline, block.timestamp));
-        adm.postBounds(id, 1, 50, 60);
+        admin.postBounds(id, 1, 50, 60);
     }
 
     function test_narrowing_releasesCollateralAtOnce() public {
@@ -136,7 +136,7 @@ contract SettlementTest is MarketsBase {
         vm.expectRevert();
         core.withdraw(IERC20(address(usdc)), 3 * UNIT + 1, t2); // 13 cash - 7 at risk = 6... minus premium-void path
         vm.prank(owner);
-        adm.postBounds(id, 1, 0, 50); // X <= 50: the short now owes at most 10 * 0.5 = 5
+        admin.postBounds(id, 1, 0, 50); // X <= 50: the short now owes at most 10 * 0.5 = 5
         vm.prank(t2);
         core.withdraw(IERC20(address(usdc)), 8 * UNIT, t2); // 13 - 5 = 8 free
         assertEq(usdc.balanceOf(t2), 8 * UNIT);
@@ -151,7 +151,7 @@ contract SettlementTest is MarketsBase {
         _place(t1, id, 1, 40, 7);
         _place(t2, id, 1, 40, -7);
         vm.prank(owner);
-        adm.postBounds(id, 1, 10, 10);
+        admin.postBounds(id, 1, 10, 10);
         MarketStorage.Root memory r = adm.root(id);
         assertEq(r.status, 1);
         int256 p1 = core.redeem(id, t1);
@@ -177,7 +177,7 @@ contract SettlementTest is MarketsBase {
         _place(t1, id, 1, 50, 4); // maker: never syncs
         _place(t2, id, 1, 50, -4);
         vm.prank(owner);
-        adm.postBounds(id, 1, 100, 100);
+        admin.postBounds(id, 1, 100, 100);
         assertEq(core.redeem(id, t1), int256(4 * UNIT));
         assertEq(_cash(t1), int256(10 * UNIT - 2 * UNIT + 4 * UNIT));
         assertEq(core.redeem(id, t1), 0); // second redemption is a no-op
@@ -192,12 +192,12 @@ contract SettlementTest is MarketsBase {
     function test_reverts_tradeAfterSettlement() public {
         uint256 id = _root(0, 100);
         vm.prank(owner);
-        adm.postBounds(id, 1, 5, 5);
+        admin.postBounds(id, 1, 5, 5);
         vm.expectRevert(abi.encodeWithSelector(E.RootNotOpen.selector, id, 1));
         _place(t1, id, 1, 50, 1);
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(E.RootNotOpen.selector, id, 1));
-        adm.postBounds(id, 1, 5, 5);
+        admin.postBounds(id, 1, 5, 5);
     }
 
     // ---------------------------------------------------------------- callback oracle
@@ -206,11 +206,11 @@ contract SettlementTest is MarketsBase {
         uint256 id = _callbackRoot(-20, 20, 1 hours);
         vm.warp(adm.root(id).expiry);
         vm.prank(reporter);
-        adm.report(id, -5);
+        admin.report(id, -5);
         vm.expectRevert(abi.encodeWithSelector(E.TooEarly.selector, id, block.timestamp + 1 hours, block.timestamp));
-        adm.finalizeReport(id);
+        admin.finalizeReport(id);
         vm.warp(block.timestamp + 1 hours);
-        adm.finalizeReport(id);
+        admin.finalizeReport(id);
         MarketStorage.Root memory r = adm.root(id);
         assertEq(r.status, 1);
         assertEq(r.lo, -5);
@@ -220,15 +220,15 @@ contract SettlementTest is MarketsBase {
         uint256 id = _callbackRoot(0, 100, 1 hours);
         vm.warp(adm.root(id).expiry);
         vm.prank(reporter);
-        adm.report(id, 70);
+        admin.report(id, 70);
         vm.prank(t1);
         vm.expectRevert(abi.encodeWithSelector(E.NotOwner.selector, t1, owner));
-        adm.overrideReport(id, 60);
+        admin.overrideReport(id, 60);
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(E.OutcomeOutsideRange.selector, int256(101), int256(0), int256(100)));
-        adm.overrideReport(id, 101);
+        admin.overrideReport(id, 101);
         vm.prank(owner);
-        adm.overrideReport(id, 60);
+        admin.overrideReport(id, 60);
         assertEq(adm.root(id).lo, 60);
     }
 
@@ -237,34 +237,34 @@ contract SettlementTest is MarketsBase {
         uint64 expiry = adm.root(id).expiry;
         vm.prank(reporter);
         vm.expectRevert(abi.encodeWithSelector(E.TooEarly.selector, id, expiry, block.timestamp));
-        adm.report(id, 5);
+        admin.report(id, 5);
         vm.warp(expiry);
         vm.prank(t1);
         vm.expectRevert(abi.encodeWithSelector(E.NotReporter.selector, t1, reporter));
-        adm.report(id, 5);
+        admin.report(id, 5);
         vm.prank(reporter);
         vm.expectRevert(abi.encodeWithSelector(E.OutcomeOutsideRange.selector, int256(101), int256(0), int256(100)));
-        adm.report(id, 101);
+        admin.report(id, 101);
         vm.expectRevert(abi.encodeWithSelector(E.NoReport.selector, id));
-        adm.finalizeReport(id);
+        admin.finalizeReport(id);
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(E.NoReport.selector, id));
-        adm.overrideReport(id, 5);
+        admin.overrideReport(id, 5);
         vm.prank(reporter);
-        adm.report(id, 5);
+        admin.report(id, 5);
         vm.prank(reporter);
         vm.expectRevert(abi.encodeWithSelector(E.ReportPending.selector, id, int256(5)));
-        adm.report(id, 6);
+        admin.report(id, 6);
         vm.warp(block.timestamp + 1 hours);
         vm.prank(owner);
         vm.expectRevert(abi.encodeWithSelector(E.DisputeWindowOver.selector, id, block.timestamp, block.timestamp));
-        adm.overrideReport(id, 6);
+        admin.overrideReport(id, 6);
         // The owner root source has no reporter path.
         uint256 ownerRoot = _root(0, 100);
         vm.warp(adm.root(ownerRoot).expiry);
         vm.prank(reporter);
         vm.expectRevert(abi.encodeWithSelector(E.WrongSource.selector, ownerRoot, 0));
-        adm.report(ownerRoot, 5);
+        admin.report(ownerRoot, 5);
     }
 
     function test_reverts_reportTooLate() public {
@@ -273,7 +273,7 @@ contract SettlementTest is MarketsBase {
         vm.warp(deadline - 1 hours + 1);
         vm.prank(reporter);
         vm.expectRevert(abi.encodeWithSelector(E.ReportTooLate.selector, id, uint256(deadline) + 1, deadline));
-        adm.report(id, 5);
+        admin.report(id, 5);
     }
 
     // ---------------------------------------------------------------- void
@@ -288,9 +288,9 @@ contract SettlementTest is MarketsBase {
         _place(t2, id, 1, 70, 3);
         _place(t3, id, 1, 65, -3);
         vm.expectRevert(abi.encodeWithSelector(E.TooEarly.selector, id, adm.root(id).voidDeadline, block.timestamp));
-        adm.voidRoot(id);
+        admin.voidRoot(id);
         vm.warp(adm.root(id).voidDeadline);
-        adm.voidRoot(id);
+        admin.voidRoot(id);
         core.redeem(id, t1);
         core.redeem(id, t2);
         core.redeem(id, t3);
@@ -298,18 +298,18 @@ contract SettlementTest is MarketsBase {
         assertEq(_cash(t2), int256(10 * UNIT));
         assertEq(_cash(t3), int256(10 * UNIT));
         vm.expectRevert(abi.encodeWithSelector(E.RootNotOpen.selector, id, 2));
-        adm.voidRoot(id);
+        admin.voidRoot(id);
     }
 
     function test_reverts_voidWhileReportPending() public {
         uint256 id = _callbackRoot(0, 100, 1 hours);
         vm.warp(adm.root(id).expiry);
         vm.prank(reporter);
-        adm.report(id, 5);
+        admin.report(id, 5);
         vm.warp(adm.root(id).voidDeadline);
         vm.expectRevert(abi.encodeWithSelector(E.ReportPending.selector, id, int256(5)));
-        adm.voidRoot(id);
-        adm.finalizeReport(id); // the report, not who calls first, decides
+        admin.voidRoot(id);
+        admin.finalizeReport(id); // the report, not who calls first, decides
         assertEq(adm.root(id).status, 1);
     }
 }
