@@ -32,21 +32,39 @@ library WorstCase {
     /// @notice W(x), each term rounded toward negative infinity (never above the exact value).
     /// @param scale Collateral units per tick per contract (`unitScale`).
     function valueAt(int256 x, Leg[] memory legs, Open[] memory opens, int256 scale) internal pure returns (int256 w) {
-        int256 ticks = int256(PayoffMath.TICKS);
-        for (uint256 i; i < legs.length; ++i) {
-            Leg memory l = legs[i];
-            if (l.pos == 0) continue;
-            int256 c = PayoffMath.clamp(x, l.min, l.max);
-            // |pos| < 2^63, ticks*scale < 2^71, c - min < 2^120: the product fits in int256 (bounds set at creation).
-            w += PayoffMath.floorDiv(l.pos * ticks * scale * (c - l.min), l.max - l.min);
+        // Unchecked: |pos| < 2^63, |qty| < 2^48, scale < 2^64, TICKS = 100, 0 <= c - min <= max - min < 2^120
+        // (all enforced by the core at creation and placement), so every product below is < 2^254 and a sum
+        // of at most 16 terms of magnitude < 2^135 cannot overflow.
+        unchecked {
+            int256 unitTicks = int256(PayoffMath.TICKS) * scale;
+            uint256 n = legs.length;
+            for (uint256 i; i < n; ++i) {
+                Leg memory l = legs[i];
+                int256 pos = l.pos;
+                if (pos == 0) continue;
+                int256 min = l.min;
+                int256 max = l.max;
+                int256 c = x < min ? min : (x > max ? max : x);
+                w += _floorDiv(pos * unitTicks * (c - min), max - min);
+            }
+            n = opens.length;
+            for (uint256 j; j < n; ++j) {
+                Open memory o = opens[j];
+                Leg memory l = legs[o.leg];
+                int256 min = l.min;
+                int256 max = l.max;
+                int256 c = x < min ? min : (x > max ? max : x);
+                int256 v = _floorDiv(o.qty * scale * (int256(PayoffMath.TICKS) * (c - min) - o.tick * (max - min)), max - min);
+                if (v < 0) w += v;
+            }
         }
-        for (uint256 j; j < opens.length; ++j) {
-            Open memory o = opens[j];
-            Leg memory l = legs[o.leg];
-            int256 c = PayoffMath.clamp(x, l.min, l.max);
-            // |qty| < 2^48, scale < 2^64, ticks * range < 2^127: fits in int256.
-            int256 v = PayoffMath.floorDiv(o.qty * scale * (ticks * (c - l.min) - o.tick * (l.max - l.min)), l.max - l.min);
-            if (v < 0) w += v;
+    }
+
+    /// @notice floor(a / b) for b > 0; same as {PayoffMath.floorDiv} without the checks (b > 0 always here).
+    function _floorDiv(int256 a, int256 b) private pure returns (int256 q) {
+        assembly ("memory-safe") {
+            q := sdiv(a, b)
+            if and(slt(a, 0), iszero(iszero(smod(a, b)))) { q := sub(q, 1) }
         }
     }
 
