@@ -76,7 +76,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         uint256 n = a.roots.length;
         for (uint256 i; i < n; ++i) {
             uint256 rootId = a.roots[i];
-            _refresh(msg.sender, rootId, _roots[rootId], a, 0, false);
+            _refresh(msg.sender, rootId, _roots[rootId], a, 0, false, _noDelta());
         }
         int256 cash = a.cash;
         if (cash < amount.toInt256()) revert E.InsufficientCash(msg.sender, address(token), cash, amount);
@@ -91,7 +91,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// collateral after a narrowing or a fill). Never reverts for lack of collateral.
     function sync(uint256 rootId) external nonReentrant {
         Root storage r = _root(rootId);
-        _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false);
+        _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false, _noDelta());
     }
 
     // ------------------------------------------------------------------ orders
@@ -151,27 +151,27 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     function _settleTaker(Root storage r, Take memory t, uint8 orderType, uint256 traded) internal {
         Account storage a = _accounts[t.taker][r.collateral];
         TraderRoot storage tr = _traderRoots[t.taker][t.rootId];
-        if (!tr.active) _activate(t.taker, t.rootId, r, tr, a);
-        uint256 bslot = _branchSlot(tr, t.branchId, t.taker, t.rootId);
+        if ((tr.header >> 152) & 1 == 0) _activate(t.taker, t.rootId, r, tr, a);
+        Delta memory d;
+        d.branch = t.branchId;
         int256 cashDelta;
         if (traded > 0) {
             // Premium is exact: traded * tick * unitScale, all integers.
             int256 premium = t.premium.toInt256();
-            int256 signedTraded = t.isBid ? int256(traded) : -int256(traded); // traded <= 2^48
-            tr.positions[bslot] = (int256(tr.positions[bslot]) + signedTraded).toInt64();
-            tr.premiumPaid = (int256(tr.premiumPaid) + (t.isBid ? premium : -premium)).toInt128();
-            cashDelta = t.isBid ? -premium : premium;
+            d.pos = t.isBid ? int256(traded) : -int256(traded); // traded <= 2^48
+            d.premium = t.isBid ? premium : -premium;
+            cashDelta = -d.premium;
         }
         if (t.remaining > 0) {
             if (orderType != IMMEDIATE_OR_CANCEL && !t.stopped) {
-                _rest(tr, t);
+                d.ref = _rest(t);
             } else {
                 uint8 reason = t.stopped ? REASON_SWEEP_BOUND : REASON_IOC;
                 bytes32 h = _append(r, keccak256(abi.encode(r.head, REC_REDUCE, uint256(0), t.digest, t.remaining, reason)));
                 emit Ev.OrderReduced(t.rootId, 0, t.digest, t.taker, uint64(t.remaining), reason, h); // remaining <= 2^48
             }
         }
-        _refresh(t.taker, t.rootId, r, a, cashDelta, true);
+        _refresh(t.taker, t.rootId, r, a, cashDelta, true, d);
     }
 
     /// @notice Cancels the caller's resting order `orderKey` (a reduction: appended to the root's chain).
@@ -180,7 +180,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         uint256 rootId = orderKey >> 56; // key = rootId << 56 | branch << 40 | tick << 32 | index
         Root storage r = _root(rootId);
         _cancelResting(r, rootId, orderKey, msg.sender);
-        _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false);
+        _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false, _noDelta());
     }
 
     /// @notice Cancels every resting order of the caller on market (rootId, branchId), or on every market of
@@ -188,14 +188,14 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     function cancelMarket(uint256 rootId, uint16 branchId) external nonReentrant {
         Root storage r = _root(rootId);
         TraderRoot storage tr = _traderRoots[msg.sender][rootId];
-        uint256 n = tr.nOrders;
+        uint256 n = (tr.header >> 136) & 0xff;
         for (uint256 j; j < n; ++j) {
-            uint64 ref = tr.orders[j];
+            uint64 ref = uint64(tr.orderWords[j >> 2] >> (64 * (j & 3))); // 64-bit field
             if (branchId != 0 && uint16(ref >> 48) != branchId) continue; // top 16 bits of a 64-bit ref
             uint256 key = _refKey(rootId, ref);
             if (_resting[key].remaining != 0) _cancelResting(r, rootId, key, msg.sender);
         }
-        _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false);
+        _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false, _noDelta());
     }
 
     /// @notice Cancels a signed order nobody has submitted yet (a "cache" order). Only its trader.
@@ -215,9 +215,9 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         Root storage r = _root(rootId);
         if (r.status == STATUS_OPEN) revert E.RootNotFinal(rootId);
         TraderRoot storage tr = _traderRoots[trader][rootId];
-        if (!tr.active) return 0;
+        if ((tr.header >> 152) & 1 == 0) return 0;
         Account storage a = _accounts[trader][r.collateral];
-        _refresh(trader, rootId, r, a, 0, false);
+        _refresh(trader, rootId, r, a, 0, false, _noDelta());
         payout = tr.worst; // on a final root the "worst case" is the exact final value
         a.cash = (int256(a.cash) + payout).toInt128();
         a.sumWorst = (int256(a.sumWorst) - payout).toInt128();
@@ -319,9 +319,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         }
     }
 
-    function _rest(TraderRoot storage tr, Take memory t) internal {
-        uint256 n = tr.nOrders;
-        if (n >= MAX_OPEN_ORDERS) revert E.TooManyOpenOrders(t.taker, t.rootId, MAX_OPEN_ORDERS);
+    /// @return ref The trader's reference to the new resting order.
+    function _rest(Take memory t) internal returns (uint64 ref) {
         uint256 levelKey = t.levelKey;
         Level storage lv = _levels[levelKey];
         uint32 idx = lv.tail;
@@ -329,10 +328,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         if (lv.isBid != t.isBid) lv.isBid = t.isBid; // the level was empty: matching cleared the other side
         _resting[t.orderKey] = Resting(t.taker, uint48(t.remaining), 0); // remaining <= 2^48 - 1
         uint256 tick = levelKey & 0xff;
-        bookBits[t.marketId] |= uint256(1) << (t.isBid ? tick : tick + 128); // bids low half, offers high half
-        // ref: branch << 48 | tick << 40 | isBid << 32 | index
-        tr.orders[n] = (uint64(t.branchId) << 48) | (uint64(tick) << 40) | (t.isBid ? uint64(1) << 32 : 0) | idx;
-        tr.nOrders = uint8(n + 1); // n < MAX_OPEN_ORDERS
+        uint256 bit = uint256(1) << (t.isBid ? tick : tick + 128); // bids low half, offers high half
+        uint256 bits = bookBits[t.marketId];
+        if (bits & bit == 0) bookBits[t.marketId] = bits | bit;
+        ref = (uint64(t.branchId) << 48) | (uint64(tick) << 40) | (t.isBid ? uint64(1) << 32 : 0) | idx;
     }
 
     function _cancelResting(Root storage r, uint256 rootId, uint256 orderKey, address caller) internal {
@@ -363,29 +362,48 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// @notice Credits fills, recomputes and stores the trader's worst case on a root, and updates the account.
     /// @param cashDelta Cash change of the caller's own trades in this call (collateral units).
     /// @param check Revert unless `cash + sumWorst >= 0` afterwards.
-    function _refresh(address trader, uint256 rootId, Root storage r, Account storage a, int256 cashDelta, bool check) internal {
+    /// @param d The taker's own trade and resting remainder in this call (empty otherwise).
+    function _refresh(address trader, uint256 rootId, Root storage r, Account storage a, int256 cashDelta, bool check, Delta memory d)
+        internal
+    {
         TraderRoot storage tr = _traderRoots[trader][rootId];
-        Snapshot memory s = _snapshot(trader, rootId, r, tr);
+        Snapshot memory s = _snapshot(trader, rootId, r, tr, d);
         int256 worst = _worstOf(r, s);
         for (uint256 k; k < s.deadKeys; ++k) delete _resting[s.dead[k]];
         for (uint256 k; k < s.nClaimed; ++k) {
             Resting storage ro = _resting[s.claimed[k]];
             if (ro.trader != address(0)) ro.unclaimed = 0;
         }
+        _store(tr, s);
         int256 oldWorst = tr.worst;
         tr.worst = worst.toInt128();
         tr.premiumPaid = s.premium.toInt128();
-        tr.nBranches = uint8(s.nB); // <= MAX_MARKETS
-        tr.nOrders = uint8(s.nO); // <= MAX_OPEN_ORDERS
-        tr.branches = s.branches;
-        tr.positions = s.pos;
-        tr.orders = s.refs;
         int256 cash = int256(a.cash) + cashDelta + s.cashDelta;
         int256 sumWorst = int256(a.sumWorst) - oldWorst + worst;
         a.cash = cash.toInt128();
         a.sumWorst = sumWorst.toInt128();
         if (check) _requireCovered(trader, address(r.collateral), cash, sumWorst);
     }
+
+    /// @notice Writes the packed words of a snapshot back, only those that changed.
+    function _store(TraderRoot storage tr, Snapshot memory s) internal {
+        uint256 h = s.header & (uint256(0xffff) << 144); // keep the root-list index and the active bit
+        uint256[2] memory pw;
+        for (uint256 i; i < s.nB; ++i) {
+            h |= uint256(s.branches[i]) << (16 * i);
+            pw[i >> 2] |= uint256(uint64(s.pos[i])) << (64 * (i & 3)); // int64 stored as its 64-bit pattern
+        }
+        uint256[2] memory ow;
+        for (uint256 j; j < s.nO; ++j) ow[j >> 2] |= uint256(s.refs[j]) << (64 * (j & 3));
+        h |= (s.nB << 128) | (s.nO << 136);
+        if (h != s.header) tr.header = h;
+        if (pw[0] != s.posWords[0]) tr.posWords[0] = pw[0];
+        if (pw[1] != s.posWords[1]) tr.posWords[1] = pw[1];
+        if (ow[0] != s.orderWords[0]) tr.orderWords[0] = ow[0];
+        if (ow[1] != s.orderWords[1]) tr.orderWords[1] = ow[1];
+    }
+
+    function _noDelta() internal pure returns (Delta memory d) {}
 
     function _requireCovered(address trader, address token, int256 cash, int256 sumWorst) internal pure {
         if (cash + sumWorst < 0) revert E.InsufficientCollateral(trader, token, cash, sumWorst, -(cash + sumWorst));
@@ -395,37 +413,23 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         uint256 n = a.roots.length;
         if (n >= MAX_ROOTS) revert E.TooManyRoots(trader, address(r.collateral), MAX_ROOTS);
         a.roots.push(uint64(rootId)); // root ids are sequential, far below 2^64
-        tr.rootSlot = uint8(n); // n < MAX_ROOTS
-        tr.active = true;
+        tr.header = (tr.header & ~(uint256(0xffff) << 144)) | (n << 144) | (uint256(1) << 152);
     }
 
     function _deactivate(address trader, TraderRoot storage tr, Account storage a) internal {
-        uint256 slot = tr.rootSlot;
+        uint256 slot = (tr.header >> 144) & 0xff;
         uint256 last = a.roots.length - 1;
         if (slot != last) {
             uint64 moved = a.roots[last];
             a.roots[slot] = moved;
-            _traderRoots[trader][moved].rootSlot = uint8(slot); // slot < MAX_ROOTS
+            TraderRoot storage m = _traderRoots[trader][moved];
+            m.header = (m.header & ~(uint256(0xff) << 144)) | (slot << 144);
         }
         a.roots.pop();
         delete tr.worst;
         delete tr.premiumPaid;
-        delete tr.nBranches;
-        delete tr.nOrders;
-        delete tr.rootSlot;
-        delete tr.active;
-        delete tr.branches;
-        delete tr.positions;
-        delete tr.orders;
-    }
-
-    /// @notice The trader's slot for a market on the root, adding the market if new (at most MAX_MARKETS).
-    function _branchSlot(TraderRoot storage tr, uint16 branchId, address trader, uint256 rootId) internal returns (uint256) {
-        uint256 n = tr.nBranches;
-        for (uint256 i; i < n; ++i) if (tr.branches[i] == branchId) return i;
-        if (n >= MAX_MARKETS) revert E.TooManyMarkets(trader, rootId, MAX_MARKETS);
-        tr.branches[n] = branchId;
-        tr.nBranches = uint8(n + 1); // n < MAX_MARKETS
-        return n;
+        delete tr.header;
+        delete tr.posWords;
+        delete tr.orderWords;
     }
 }

@@ -11,6 +11,8 @@ import {MarketStorage} from "./MarketStorage.sol";
 /// @notice Views of the bounded-payoff markets. Runs only by delegatecall (core -> admin -> lens), on the
 /// core's storage; it writes nothing.
 contract BoundedMarketsLens is MarketStorage {
+    function _noDelta() internal pure returns (Delta memory d) {}
+
     // ------------------------------------------------------------------ views
 
     /// @notice A root's settings and state.
@@ -60,19 +62,20 @@ contract BoundedMarketsLens is MarketStorage {
         TraderRoot storage tr = _traderRoots[trader][rootId];
         worst = tr.worst;
         premiumPaid = tr.premiumPaid;
-        branches = new uint16[](tr.nBranches);
-        positions = new int64[](tr.nBranches);
+        uint256 h = tr.header;
+        branches = new uint16[]((h >> 128) & 0xff);
+        positions = new int64[](branches.length);
         for (uint256 i; i < branches.length; ++i) {
-            branches[i] = tr.branches[i];
-            positions[i] = tr.positions[i];
+            branches[i] = uint16(h >> (16 * i)); // 16-bit field
+            positions[i] = int64(uint64(tr.posWords[i >> 2] >> (64 * (i & 3)))); // 64-bit field
         }
-        orderRefs = new uint64[](tr.nOrders);
-        for (uint256 j; j < orderRefs.length; ++j) orderRefs[j] = tr.orders[j];
+        orderRefs = new uint64[]((h >> 136) & 0xff);
+        for (uint256 j; j < orderRefs.length; ++j) orderRefs[j] = uint64(tr.orderWords[j >> 2] >> (64 * (j & 3))); // 64-bit field
     }
 
     /// @notice A trader's position on a market in contracts, maker fills not yet credited included.
     function positionOf(address trader, uint256 rootId, uint16 branchId) external view returns (int256 pos) {
-        Snapshot memory s = _snapshot(trader, rootId, _roots[rootId], _traderRoots[trader][rootId]);
+        Snapshot memory s = _snapshot(trader, rootId, _roots[rootId], _traderRoots[trader][rootId], _noDelta());
         for (uint256 i; i < s.nB; ++i) if (s.branches[i] == branchId) return s.pos[i];
     }
 
@@ -80,7 +83,7 @@ contract BoundedMarketsLens is MarketStorage {
     /// and the cash change still to be credited from maker fills.
     function previewWorst(address trader, uint256 rootId) external view returns (int256 worst, int256 pendingCash) {
         Root storage r = _roots[rootId];
-        Snapshot memory s = _snapshot(trader, rootId, r, _traderRoots[trader][rootId]);
+        Snapshot memory s = _snapshot(trader, rootId, r, _traderRoots[trader][rootId], _noDelta());
         return (_worstOf(r, s), s.cashDelta);
     }
 

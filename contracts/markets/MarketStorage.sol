@@ -105,17 +105,26 @@ abstract contract MarketStorage {
         uint48 unclaimed;
     }
 
-    /// @notice A trader's state on one root.
+    /// @notice A trader's state on one root, packed into as few words as a small book needs.
+    /// @dev `header`: bits [16i, 16i+16) branch id of market slot i (i < 8); [128,136) market count;
+    /// [136,144) open-order count; [144,152) index in the account's root list; bit 152 active.
+    /// `posWords[w]`: positions (int64, contracts, maker fills not yet credited excluded) of slots 4w..4w+3.
+    /// `orderWords[w]`: refs (uint64: branch << 48 | tick << 40 | isBid << 32 | level index) of orders 4w..4w+3.
+    /// Only the words a book uses are read: one market and up to four orders cost three words.
     struct TraderRoot {
         int128 worst; // last computed worst case (collateral units), counted in the account's sumWorst
         int128 premiumPaid; // net premium paid into the root (refunded if the root is voided)
-        uint8 nBranches;
-        uint8 nOrders;
-        uint8 rootSlot; // index in the account's root list
-        bool active;
-        uint16[8] branches;
-        int64[8] positions; // contracts, parallel to branches (maker fills not yet claimed excluded)
-        uint64[8] orders; // refs: branch << 48 | tick << 40 | isBid << 32 | level index
+        uint256 header;
+        uint256[2] posWords;
+        uint256[2] orderWords;
+    }
+
+    /// @notice A taker's own trade in this call, applied to its state before the collateral check.
+    struct Delta {
+        uint16 branch;
+        int256 pos; // contracts
+        int256 premium; // collateral units paid (+) or received (-)
+        uint64 ref; // the resting remainder's ref, 0 if nothing rests
     }
 
     /// @notice A trader's collateral account in one token.
@@ -159,6 +168,9 @@ abstract contract MarketStorage {
 
     /// @notice A trader's state on one root after crediting fills, ready for the worst-case computation.
     struct Snapshot {
+        uint256 header; // as read
+        uint256[2] posWords; // as read (words beyond the counts are zero)
+        uint256[2] orderWords;
         uint256 nB;
         uint16[8] branches;
         int64[8] pos;
@@ -197,25 +209,33 @@ abstract contract MarketStorage {
 
     /// @notice Reads a trader's state on a root, crediting maker fills and dropping finished orders and
     /// empty markets (in memory).
-    function _snapshot(address trader, uint256 rootId, Root storage r, TraderRoot storage tr)
+    function _snapshot(address trader, uint256 rootId, Root storage r, TraderRoot storage tr, Delta memory d)
         internal
         view
         returns (Snapshot memory s)
     {
-        uint256 nB = tr.nBranches;
-        uint256 nO = tr.nOrders;
-        s.branches = tr.branches;
-        s.pos = tr.positions;
-        uint64[8] memory refs = tr.orders;
+        uint256 h = tr.header;
+        s.header = h;
+        uint256 nB = (h >> 128) & 0xff;
+        uint256 nO = (h >> 136) & 0xff;
+        if (nB > 0) s.posWords[0] = tr.posWords[0];
+        if (nB > 4) s.posWords[1] = tr.posWords[1];
+        if (nO > 0) s.orderWords[0] = tr.orderWords[0];
+        if (nO > 4) s.orderWords[1] = tr.orderWords[1];
+        for (uint256 i; i < nB; ++i) {
+            s.branches[i] = uint16(h >> (16 * i)); // 16-bit field
+            s.pos[i] = int64(uint64(s.posWords[i >> 2] >> (64 * (i & 3)))); // 64-bit field, two's complement
+        }
         s.premium = tr.premiumPaid;
         int256 scale = int256(uint256(r.unitScale));
-        for (uint256 j; j < nO; ++j) _collectOrder(s, rootId, refs[j], nB, scale);
-        _compact(s, rootId, nB);
-        trader; // the trader is implied by `tr`; kept in the signature for readability at call sites
+        for (uint256 j; j < nO; ++j) {
+            _collectOrder(s, rootId, uint64(s.orderWords[j >> 2] >> (64 * (j & 3))), nB, scale); // 64-bit field
+        }
+        _compact(s, rootId, nB, d, trader);
     }
 
     /// @notice Keeps markets with a position or an open order and builds the worst-case inputs.
-    function _compact(Snapshot memory s, uint256 rootId, uint256 nB) internal view {
+    function _compact(Snapshot memory s, uint256 rootId, uint256 nB, Delta memory d, address trader) internal view {
         uint256[8] memory newIdx;
         uint16[8] memory keptB;
         int64[8] memory keptP;
@@ -227,6 +247,27 @@ abstract contract MarketStorage {
             keptP[kept] = s.pos[i];
             ++kept;
         }
+        for (uint256 j; j < s.nO; ++j) s.openLeg[j] = newIdx[s.openLeg[j]];
+        if (d.pos != 0 || d.ref != 0) {
+            // The taker's own trade and resting remainder: its market may be new (at most MAX_MARKETS).
+            uint256 b = _slotOf(keptB, kept, d.branch);
+            if (b == type(uint256).max) {
+                if (kept >= MAX_MARKETS) revert E.TooManyMarkets(trader, rootId, MAX_MARKETS);
+                b = kept++;
+                keptB[b] = d.branch;
+            }
+            keptP[b] = (int256(keptP[b]) + d.pos).toInt64();
+            s.premium += d.premium;
+            if (d.ref != 0) {
+                uint256 n = s.nO;
+                if (n >= MAX_OPEN_ORDERS) revert E.TooManyOpenOrders(trader, rootId, MAX_OPEN_ORDERS);
+                s.refs[n] = d.ref;
+                s.openLeg[n] = b;
+                s.openTick[n] = (d.ref >> 40) & 0xff;
+                s.openQty[n] = 0; // filled in by the caller's resting record below
+                s.nO = n + 1;
+            }
+        }
         s.nB = kept;
         s.branches = keptB;
         s.pos = keptP;
@@ -237,7 +278,14 @@ abstract contract MarketStorage {
         }
         s.opens = new WorstCase.Open[](s.nO);
         for (uint256 j; j < s.nO; ++j) {
-            s.opens[j] = WorstCase.Open(newIdx[s.openLeg[j]], int256(s.openTick[j]), s.openQty[j]);
+            int256 q = s.openQty[j];
+            if (q == 0) {
+                // The taker's new resting order: read its remaining quantity from the book.
+                uint64 ref = s.refs[j];
+                uint256 rem = _resting[_refKey(rootId, ref)].remaining;
+                q = (ref >> 32) & 1 == 1 ? int256(rem) : -int256(rem);
+            }
+            s.opens[j] = WorstCase.Open(s.openLeg[j], int256(s.openTick[j]), q);
         }
     }
 
