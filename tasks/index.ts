@@ -49,7 +49,7 @@ export const sessionTasks: TaskDefinition[] = [
     .addOption({ name: "taker", description: "Private taker address (default: anyone)", defaultValue: "" })
     .addOption({ name: "expiryHours", description: "Hours until the order expires", defaultValue: "24" })
     .addOption({ name: "nonce", description: "Nonce epoch (default: your current nonce floor)", defaultValue: "" })
-    .addOption({ name: "maxFeeBps", description: "Highest maker fee accepted, bps (default: the session's maker fee)", defaultValue: "" })
+    .addOption({ name: "maxFeeBps", description: "Highest maker fee accepted, bps (default: the higher of the session's maker and taker fees)", defaultValue: "" })
     .addOption({ name: "out", description: "Where to write the signed order (JSON)", defaultValue: "order.json" })
     .addOption(factory)
     .addOption(account)

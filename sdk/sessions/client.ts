@@ -647,7 +647,8 @@ export async function signOrder(signer: Signer, input: OrderInput): Promise<Orde
     taker: input.taker === undefined || input.taker === "" ? ZeroAddress : parseAddress(input.taker, "--taker"),
     legs: legMask(pairs.map((p) => p.k)),
     amounts: pairs.map((p) => p.amount),
-    maxFeeBps: input.maxFeeBps ?? info.makerFeeBps,
+    // default: the higher of the two fees, so the order can also be the second order of a match (which pays the taker fee)
+    maxFeeBps: input.maxFeeBps ?? (info.makerFeeBps > info.takerFeeBps ? info.makerFeeBps : info.takerFeeBps),
     expiry: info.now + BigInt(Math.round(input.expiryHours * 3600)),
     nonce: input.nonce ?? (await coreAt(info.address, signer).minNonce(maker)),
     salt: input.salt ?? BigInt("0x" + Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex")),
