@@ -11,12 +11,28 @@ import dataIndex from "../tasks/actions/data/index.js";
 
 const db = process.env.RINGFENCE_DB ?? "out/ringfence.db";
 const indexed = await dataIndex(
-  { db, pg: "", fromBlock: "0", confirmations: "0", factory: process.env.RINGFENCE_FACTORY ?? "", account: "0", json: false },
+  {
+    db,
+    pg: "",
+    fromBlock: "0",
+    confirmations: "0",
+    factory: process.env.RINGFENCE_FACTORY ?? "",
+    account: "0",
+    json: false,
+  },
   hre,
 );
 if (indexed !== undefined) {
   await dataExport(
-    { db, pg: "", out: "out/export", key: "", delay: process.env.RINGFENCE_RELEASE_DELAY ?? "0", account: "0", json: false },
+    {
+      db,
+      pg: "",
+      out: "out/export",
+      key: "",
+      delay: process.env.RINGFENCE_RELEASE_DELAY ?? "0",
+      account: "0",
+      json: false,
+    },
     hre,
   );
 }

@@ -7,8 +7,16 @@
 import { emptyTask, task } from "hardhat/config";
 import type { TaskDefinition } from "hardhat/types/tasks";
 
-const account = { name: "account", description: "Signer: index into the network's accounts (0 = first) or one of their addresses", defaultValue: "0" } as const;
-const factory = { name: "factory", description: "SessionFactory address (default: Sessions#SessionFactory in the Ignition deployment)", defaultValue: "" } as const;
+const account = {
+  name: "account",
+  description: "Signer: index into the network's accounts (0 = first) or one of their addresses",
+  defaultValue: "0",
+} as const;
+const factory = {
+  name: "factory",
+  description: "SessionFactory address (default: Sessions#SessionFactory in the Ignition deployment)",
+  defaultValue: "",
+} as const;
 const session = { name: "session", description: "Session address (see `session list`)", defaultValue: "" } as const;
 const json = { name: "json", description: "Print machine-readable JSON instead of tables" } as const;
 
@@ -22,13 +30,21 @@ export const sessionTasks: TaskDefinition[] = [
     .build(),
   task(["session", "show"], "Show a session: status, windows, legs, prices, and an account's allocation")
     .addOption(session)
-    .addOption({ name: "account", description: "Account to show: an address, or an index into the network's accounts", defaultValue: "0" })
+    .addOption({
+      name: "account",
+      description: "Account to show: an address, or an index into the network's accounts",
+      defaultValue: "0",
+    })
     .addOption(factory)
     .addFlag(json)
     .setAction(() => import("./actions/session/show.js"))
     .build(),
   task(["session", "create"], "Create a session from a JSON config in human units")
-    .addOption({ name: "file", description: "Path of the session config (JSON in human units, see docs/cli.md)", defaultValue: "" })
+    .addOption({
+      name: "file",
+      description: "Path of the session config (JSON in human units, see docs/cli.md)",
+      defaultValue: "",
+    })
     .addOption(factory)
     .addOption(account)
     .addFlag(json)
@@ -45,11 +61,19 @@ export const sessionTasks: TaskDefinition[] = [
   task(["session", "order"], "Sign an order (the selected account is the maker) and write it to a file")
     .addOption(session)
     .addOption({ name: "legs", description: "Leg indices, comma-separated (e.g. 2,3)", defaultValue: "" })
-    .addOption({ name: "amounts", description: "Maker's change per leg in human units, + receives, - gives (e.g. 4,-1)", defaultValue: "" })
+    .addOption({
+      name: "amounts",
+      description: "Maker's change per leg in human units, + receives, - gives (e.g. 4,-1)",
+      defaultValue: "",
+    })
     .addOption({ name: "taker", description: "Private taker address (default: anyone)", defaultValue: "" })
     .addOption({ name: "expiryHours", description: "Hours until the order expires", defaultValue: "24" })
     .addOption({ name: "nonce", description: "Nonce epoch (default: your current nonce floor)", defaultValue: "" })
-    .addOption({ name: "maxFeeBps", description: "Highest maker fee accepted, bps (default: the higher of the session's maker and taker fees)", defaultValue: "" })
+    .addOption({
+      name: "maxFeeBps",
+      description: "Highest maker fee accepted, bps (default: the higher of the session's maker and taker fees)",
+      defaultValue: "",
+    })
     .addOption({ name: "out", description: "Where to write the signed order (JSON)", defaultValue: "order.json" })
     .addOption(factory)
     .addOption(account)
@@ -108,7 +132,11 @@ export const sessionTasks: TaskDefinition[] = [
 export const keeperTasks: TaskDefinition[] = [
   task("keeper", "Settle every due session (and root) through the contracts' Automation interface")
     .addOption(factory)
-    .addOption({ name: "markets", description: "BoundedMarkets address (default: from the Ignition deployment, if any)", defaultValue: "" })
+    .addOption({
+      name: "markets",
+      description: "BoundedMarkets address (default: from the Ignition deployment, if any)",
+      defaultValue: "",
+    })
     .addFlag({ name: "loop", description: "Keep running, one pass every --interval seconds" })
     .addOption({ name: "interval", description: "Seconds between passes with --loop", defaultValue: "15" })
     .addOption(account)
@@ -121,9 +149,17 @@ export const dataTasks: TaskDefinition[] = [
   emptyTask("data", "The data set: index events into SQL, export CSVs").build(),
   task(["data", "index"], "Index the deployment's events into SQLite (default) or PostgreSQL")
     .addOption({ name: "db", description: "SQLite file", defaultValue: "out/ringfence.db" })
-    .addOption({ name: "pg", description: "PostgreSQL URL (default: the RINGFENCE_PG_URL environment variable, if set)", defaultValue: "" })
+    .addOption({
+      name: "pg",
+      description: "PostgreSQL URL (default: the RINGFENCE_PG_URL environment variable, if set)",
+      defaultValue: "",
+    })
     .addOption({ name: "fromBlock", description: "First block to read", defaultValue: "0" })
-    .addOption({ name: "confirmations", description: "Blocks a log must be under before it is read", defaultValue: "0" })
+    .addOption({
+      name: "confirmations",
+      description: "Blocks a log must be under before it is read",
+      defaultValue: "0",
+    })
     .addOption(factory)
     .addOption(account)
     .addFlag(json)
@@ -133,7 +169,11 @@ export const dataTasks: TaskDefinition[] = [
     .addOption({ name: "db", description: "SQLite file", defaultValue: "out/ringfence.db" })
     .addOption({ name: "pg", description: "PostgreSQL URL (default: RINGFENCE_PG_URL, if set)", defaultValue: "" })
     .addOption({ name: "out", description: "Output directory", defaultValue: "out/export" })
-    .addOption({ name: "key", description: "Pseudonymisation key (default: RINGFENCE_RELEASE_KEY); empty = addresses in clear", defaultValue: "" })
+    .addOption({
+      name: "key",
+      description: "Pseudonymisation key (default: RINGFENCE_RELEASE_KEY); empty = addresses in clear",
+      defaultValue: "",
+    })
     .addOption({ name: "delay", description: "Hold back rows younger than this many seconds", defaultValue: "0" })
     .addOption(account)
     .addFlag(json)

@@ -40,12 +40,16 @@ export async function indexDeployment(
     kinds: DATA_KINDS,
     seeds: [{ address: factory, kind: "factory", fromBlock: opts.fromBlock ?? 0n }],
     confirmations: opts.confirmations ?? 0,
-    discover: (e) => (e.kind === "factory" && e.name === "SessionCreated" ? [{ address: String(e.args.session), kind: "session" }] : []),
+    discover: (e) =>
+      e.kind === "factory" && e.name === "SessionCreated" ? [{ address: String(e.args.session), kind: "session" }] : [],
     onProgress: opts.onProgress,
   });
   const chainId = (await provider.getNetwork()).chainId;
   const count = await store.all<{ n: bigint }>("SELECT COUNT(*) AS n FROM events WHERE chain_id = $1", [chainId]);
-  const sessions = await store.all<{ n: bigint }>("SELECT COUNT(*) AS n FROM watched WHERE chain_id = $1 AND contract_kind = 'session'", [chainId]);
+  const sessions = await store.all<{ n: bigint }>(
+    "SELECT COUNT(*) AS n FROM watched WHERE chain_id = $1 AND contract_kind = 'session'",
+    [chainId],
+  );
   return { chainId, factory, toBlock, events: Number(count[0].n), sessions: Number(sessions[0].n) };
 }
 
@@ -54,7 +58,12 @@ export async function sessionMetas(provider: Provider, sessions: string[]): Prom
   const out: SessionMeta[] = [];
   for (const s of sessions) {
     const info = await loadSession(provider, s);
-    out.push({ address: s.toLowerCase(), kind: info.kind, units: info.legs.map((l) => l.unit), feeRecipient: info.feeRecipient.toLowerCase() });
+    out.push({
+      address: s.toLowerCase(),
+      kind: info.kind,
+      units: info.legs.map((l) => l.unit),
+      feeRecipient: info.feeRecipient.toLowerCase(),
+    });
   }
   return out;
 }
@@ -116,9 +125,23 @@ export async function exportDataSet(
   }));
   const { trajectory } = rebuildPositions(events, metas);
   const positions = trajectory.flatMap((p) =>
-    p.x.map((x, k) => ({ session: p.session, account: p.account, block: p.blockNumber, time: p.blockTime, log_index: p.logIndex, event: p.event, leg: k, x })),
+    p.x.map((x, k) => ({
+      session: p.session,
+      account: p.account,
+      block: p.blockNumber,
+      time: p.blockTime,
+      log_index: p.logIndex,
+      event: p.event,
+      leg: k,
+      x,
+    })),
   );
-  const base = { key: opts.key === "" ? undefined : opts.key, delaySeconds: opts.delaySeconds ?? 0n, timeColumn: "time", now: opts.now };
+  const base = {
+    key: opts.key === "" ? undefined : opts.key,
+    delaySeconds: opts.delaySeconds ?? 0n,
+    timeColumn: "time",
+    now: opts.now,
+  };
   const flowOut = release(flow, { ...base, addressColumns: ["maker", "taker"] });
   const posOut = release(positions, { ...base, addressColumns: ["account"] });
   mkdirSync(outDir, { recursive: true });

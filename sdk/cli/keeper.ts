@@ -47,4 +47,3 @@ export function outcomeLine(o: UpkeepOutcome): string {
   if (o.status === "performed") return `performed  ${o.label}: tx ${o.txHash} (gas ${o.gasUsed})`;
   return `skipped    ${o.label}: ${o.reason}`;
 }
-

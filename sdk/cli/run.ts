@@ -89,13 +89,18 @@ export async function selectSigner(conn: Connection, account: string): Promise<H
   if (/^\d+$/.test(v)) {
     const i = Number(v);
     if (i >= signers.length) {
-      throw new CliError(`--account ${v} is out of range: this network has ${signers.length} accounts (0 to ${signers.length - 1})`);
+      throw new CliError(
+        `--account ${v} is out of range: this network has ${signers.length} accounts (0 to ${signers.length - 1})`,
+      );
     }
     return signers[i];
   }
   const addr = parseAddress(v, "--account");
   const s = signers.find((x) => x.address.toLowerCase() === addr.toLowerCase());
-  if (s === undefined) throw new CliError(`--account ${addr} is not one of this network's accounts: pass an index or one of its addresses`);
+  if (s === undefined)
+    throw new CliError(
+      `--account ${addr} is not one of this network's accounts: pass an index or one of its addresses`,
+    );
   return s;
 }
 
@@ -114,12 +119,19 @@ export function deploymentFile(chainId: bigint, root = process.cwd()): string {
  * A deployed address: the explicit option if given, else the key (e.g. `Sessions#SessionFactory`) in the
  * chain's Ignition deployment file. The error says how to fix either.
  */
-export async function deployedAddress(conn: Connection, explicit: string, key: string, option: string): Promise<string> {
+export async function deployedAddress(
+  conn: Connection,
+  explicit: string,
+  key: string,
+  option: string,
+): Promise<string> {
   if (explicit.trim() !== "") return parseAddress(explicit, option);
   const chainId = (await conn.ethers.provider.getNetwork()).chainId;
   const file = deploymentFile(chainId);
   if (!existsSync(file)) {
-    throw new CliError(`no Ignition deployment for chain ${chainId} (${file}): deploy with "npx hardhat ignition deploy" or pass ${option}`);
+    throw new CliError(
+      `no Ignition deployment for chain ${chainId} (${file}): deploy with "npx hardhat ignition deploy" or pass ${option}`,
+    );
   }
   const book = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
   const addr = book[key];

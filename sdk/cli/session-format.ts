@@ -9,7 +9,17 @@ export function sessionListText(rows: SessionSummary[]): string {
   if (rows.length === 0) return "No sessions yet: create one with `npx hardhat session create --file <file>`.";
   return textTable(
     ["#", "session", "kind", "legs", "status", "phase", "t1", "t2", "shares"],
-    rows.map((r) => [r.index, r.address, r.kind, r.legs, r.status, r.phase, isoTime(r.t1), isoTime(r.t2), r.totalShares]),
+    rows.map((r) => [
+      r.index,
+      r.address,
+      r.kind,
+      r.legs,
+      r.status,
+      r.phase,
+      isoTime(r.t1),
+      isoTime(r.t2),
+      r.totalShares,
+    ]),
   );
 }
 
@@ -23,7 +33,8 @@ export function sessionText(info: SessionInfo, acct?: AccountInfo): string {
     `  fallback  ${isoTime(info.fallbackDeadline)}  last moment for a fixing`,
     `  claims    ${isoTime(info.claimDeadline)}  dust sweepable after`,
     `  fees      taker ${info.takerFeeBps} bps, maker ${info.makerFeeBps} bps, to ${info.feeRecipient}`,
-    `  shares    ${info.totalShares}` + (info.kind === "cash" ? `, collateral ${info.collateralSymbol} ${info.collateral}` : ""),
+    `  shares    ${info.totalShares}` +
+      (info.kind === "cash" ? `, collateral ${info.collateralSymbol} ${info.collateral}` : ""),
     "",
     textTable(
       ["leg", "symbol", "token", "unit/share", "floor", "cap", "latest price", "settlement"],
@@ -43,7 +54,9 @@ export function sessionText(info: SessionInfo, acct?: AccountInfo): string {
     lines.push(
       "",
       `Account ${acct.account}: ${acct.shares} shares` +
-        (info.kind === "cash" ? `, deposit ${formatAmount(acct.deposit, info.collateralDecimals)} ${info.collateralSymbol}` : "") +
+        (info.kind === "cash"
+          ? `, deposit ${formatAmount(acct.deposit, info.collateralDecimals)} ${info.collateralSymbol}`
+          : "") +
         (acct.marginE36 !== undefined ? `, worst-case margin ${formatAmount(acct.marginE36, 36)}` : "") +
         `, claimed: ${acct.claimed ? "yes" : "no"}, nonce floor ${acct.nonceFloor}`,
       textTable(
@@ -66,7 +79,12 @@ export function fillText(r: FillResult, what: string): string {
     `${what} in ${r.session}: order ${r.digest.slice(0, 18)}... now ${formatAmount(r.filledAfterWad * 100n, 18)}% filled`,
     textTable(
       ["leg", "symbol", "maker change", "taker change"],
-      r.legs.map((l) => [l.leg, l.symbol, formatAmount(l.makerDelta, l.decimals), formatAmount(l.takerDelta, l.decimals)]),
+      r.legs.map((l) => [
+        l.leg,
+        l.symbol,
+        formatAmount(l.makerDelta, l.decimals),
+        formatAmount(l.takerDelta, l.decimals),
+      ]),
     ),
     `tx ${r.txHash} (gas ${r.gasUsed})`,
   ].join("\n");

@@ -27,7 +27,14 @@ import {
 } from "../../types/ethers-contracts/index.js";
 import { CliError, formatAmount, isoTime, parseAddress, parseAmount, parseTime } from "../cli/args.js";
 import { explainErrors } from "../errors.js";
-import { hashSessionOrder, legMask, SESSION_ORDER_TYPES, sessionDomain, signSessionOrder, type SessionOrder } from "./orders.js";
+import {
+  hashSessionOrder,
+  legMask,
+  SESSION_ORDER_TYPES,
+  sessionDomain,
+  signSessionOrder,
+  type SessionOrder,
+} from "./orders.js";
 
 export const WAD = 10n ** 18n;
 
@@ -58,14 +65,16 @@ explainErrors({
   ZeroShares: () => "Zero shares: pass --shares 1 or more.",
   ZeroFill: () => "A fill fraction of zero does nothing: pass --fraction above 0.",
   InsufficientShares: (a) => `${a.account} holds ${a.have} shares and cannot redeem ${a.want}.`,
-  NotAllowed: (a) => `${a.account} may not take part in this curated session: ask its admin for the participant role or admission.`,
+  NotAllowed: (a) =>
+    `${a.account} may not take part in this curated session: ask its admin for the participant role or admission.`,
   BadProof: (a) => `The Merkle proof does not show ${a.account} in the session's allowlist.`,
   TransferShortfall: (a) =>
     `Token ${a.token} delivered ${a.received} instead of ${a.expected} (fee-on-transfer tokens are refused).`,
   SelfFill: (a) => `${a.maker} made this order and cannot fill it: fill it from another account.`,
   SelfMatch: (a) => `Both orders are from ${a.maker}: a maker cannot trade with itself.`,
   FeeRecipientCannotTrade: (a) => `The fee recipient ${a.feeRecipient} may not trade in this session.`,
-  BadOrderLegs: (a) => `The order's leg mask ${a.legs} is empty or names a leg the session lacks (it has ${a.legCount} legs).`,
+  BadOrderLegs: (a) =>
+    `The order's leg mask ${a.legs} is empty or names a leg the session lacks (it has ${a.legCount} legs).`,
   BadOrderAmounts: (a) => `Order amount #${a.index} is zero, missing or too large.`,
   NotPairwise: () => "A match needs two two-leg orders on the same legs with opposite signs.",
   OrdersDoNotCross: () =>
@@ -79,19 +88,24 @@ explainErrors({
   SettlementTooEarly: (a) => `Settlement opens at t2 = ${when(a.t2)}; chain time is ${when(a.now_)}.`,
   SettlementWindowClosed: (a) =>
     `The fixing deadline ${when(a.fallbackDeadline)} passed (chain time ${when(a.now_)}): release the fallback instead (the keeper does).`,
-  AlreadyFinal: (a) => `The session is already final (status ${["open", "settled", "fallback released"][Number(a.status)]}).`,
+  AlreadyFinal: (a) =>
+    `The session is already final (status ${["open", "settled", "fallback released"][Number(a.status)]}).`,
   FallbackNotYet: (a) => `The fallback opens after ${when(a.fallbackDeadline)}; chain time is ${when(a.now_)}.`,
   HintsLength: (a) => `Settlement needs ${a.expected} hint arrays (one per leg), got ${a.got}.`,
-  NotFinal: () => "The session is not settled yet: claims open after settlement or fallback release (run the keeper after t2).",
+  NotFinal: () =>
+    "The session is not settled yet: claims open after settlement or fallback release (run the keeper after t2).",
   AlreadyClaimed: (a) => `${a.account} has already claimed from this session.`,
   NothingToClaim: (a) => `${a.account} has nothing to claim in this session.`,
-  SweepTooEarly: (a) => `Dust can be swept after the claim deadline ${when(a.claimDeadline)}; chain time is ${when(a.now_)}.`,
+  SweepTooEarly: (a) =>
+    `Dust can be swept after the claim deadline ${when(a.claimDeadline)}; chain time is ${when(a.now_)}.`,
   NotMerkleSession: () => "Admission by proof is only for Merkle-curated sessions.",
   InvalidConfig: (a) =>
     `The session config's "${a.field}"${Number(a.index) > 0 || /^(unit|token|floor|cap)$/.test(String(a.field)) ? ` (leg ${a.index})` : ""} is invalid: see the rules in docs/sessions.md (windows must satisfy now <= t1 < t2 < fallbackDeadline <= claimDeadline, fees <= 500 bps, decimals <= 18).`,
-  StaleRound: (a) => `Feed ${a.feed}'s round from ${when(a.updatedAt)} is older than its heartbeat of ${a.heartbeat} s.`,
+  StaleRound: (a) =>
+    `Feed ${a.feed}'s round from ${when(a.updatedAt)} is older than its heartbeat of ${a.heartbeat} s.`,
   FixingTimeNotReached: (a) => `The fixing time ${when(a.t)} is not reached (chain time ${when(a.now_)}).`,
-  RoundTooLate: (a) => `Feed ${a.feed}'s first round after t2 came at ${when(a.updatedAt)}, after the deadline ${when(a.deadline)}.`,
+  RoundTooLate: (a) =>
+    `Feed ${a.feed}'s first round after t2 came at ${when(a.updatedAt)}, after the deadline ${when(a.deadline)}.`,
 });
 
 export type SessionKindName = "physical" | "cash";
@@ -166,7 +180,8 @@ function coreAt(address: string, runner: ContractRunner): SessionCore {
 
 async function providerOf(runner: ContractRunner): Promise<Provider> {
   const p = runner.provider ?? (runner as Provider);
-  if (p === null || typeof (p as Provider).getBlock !== "function") throw new CliError("no provider to read the chain with");
+  if (p === null || typeof (p as Provider).getBlock !== "function")
+    throw new CliError("no provider to read the chain with");
   return p as Provider;
 }
 
@@ -199,17 +214,21 @@ export async function loadSession(runner: ContractRunner, sessionArg: string, fa
   const address = parseAddress(sessionArg, "--session");
   const provider = await providerOf(runner);
   const code = await provider.getCode(address);
-  if (code === "0x") throw new CliError(`unknown session ${address}: no contract there on this network (see "session list")`);
+  if (code === "0x")
+    throw new CliError(`unknown session ${address}: no contract there on this network (see "session list")`);
   if (factory !== undefined && factory !== "") {
     const f = SessionFactory__factory.connect(factory, runner);
-    if (!(await f.isSession(address))) throw new CliError(`unknown session ${address}: the factory ${factory} did not create it (see "session list")`);
+    if (!(await f.isSession(address)))
+      throw new CliError(`unknown session ${address}: the factory ${factory} did not create it (see "session list")`);
   }
   const s = coreAt(address, runner);
   let cfg: Awaited<ReturnType<SessionCore["config"]>>;
   try {
     cfg = await s.config();
   } catch {
-    throw new CliError(`unknown session ${address}: the contract there is not a Ringfence session (see "session list")`);
+    throw new CliError(
+      `unknown session ${address}: the contract there is not a Ringfence session (see "session list")`,
+    );
   }
   const [t1, t2, fallbackDeadline, claimDeadline] = await s.windows();
   const status = Number(await s.status());
@@ -240,7 +259,8 @@ export async function loadSession(runner: ContractRunner, sessionArg: string, fa
     });
   }
   const w3 = argWord(code, 3);
-  const collateral = kind === "cash" ? getAddress("0x" + (w3 & ((1n << 160n) - 1n)).toString(16).padStart(40, "0")) : ZeroAddress;
+  const collateral =
+    kind === "cash" ? getAddress("0x" + (w3 & ((1n << 160n) - 1n)).toString(16).padStart(40, "0")) : ZeroAddress;
   const collateralDecimals = kind === "cash" ? Number((w3 >> 160n) & 0xffn) : 0;
   const phase =
     status === 1
@@ -389,12 +409,17 @@ function pick<T extends string>(value: string | undefined, names: readonly T[], 
 
 function wholeNumber(v: unknown, what: string, fallback: number): number {
   const x = v === undefined ? fallback : v;
-  if (typeof x !== "number" || !Number.isInteger(x) || x < 0) throw new CliError(`${what} must be a whole number (got ${String(v)})`);
+  if (typeof x !== "number" || !Number.isInteger(x) || x < 0)
+    throw new CliError(`${what} must be a whole number (got ${String(v)})`);
   return x;
 }
 
 /** Turns a human-units config into the factory's struct; token decimals are read from the chain. */
-export async function buildSessionConfig(runner: ContractRunner, file: SessionConfigFile, creator: string): Promise<FactoryConfig> {
+export async function buildSessionConfig(
+  runner: ContractRunner,
+  file: SessionConfigFile,
+  creator: string,
+): Promise<FactoryConfig> {
   if (file === null || typeof file !== "object") throw new CliError("the session config must be a JSON object");
   const kind = pick(file.kind, KIND_NAMES, "config kind", "physical");
   const mode = pick(file.mode, MODE_NAMES, "config mode", kind === 0 ? "in-kind" : "cash");
@@ -429,7 +454,8 @@ export async function buildSessionConfig(runner: ContractRunner, file: SessionCo
         twapWindow: wholeNumber(fx.twapWindow, `${at}.fixing.twapWindow`, 0),
         minAnswer: BigInt(fx.minAnswer ?? "1"),
         maxAnswer: BigInt(fx.maxAnswer ?? "0"),
-        sequencerFeed: fx.sequencerFeed === undefined ? ZeroAddress : parseAddress(fx.sequencerFeed, `${at}.fixing.sequencerFeed`),
+        sequencerFeed:
+          fx.sequencerFeed === undefined ? ZeroAddress : parseAddress(fx.sequencerFeed, `${at}.fixing.sequencerFeed`),
         sequencerGrace: wholeNumber(fx.sequencerGrace, `${at}.fixing.sequencerGrace`, 0),
       },
     });
@@ -459,9 +485,7 @@ export interface TxResult {
   gasUsed: bigint;
 }
 
-async function send(
-  tx: Promise<{ hash: string; wait(): Promise<{ gasUsed: bigint } | null> }>,
-): Promise<TxResult> {
+async function send(tx: Promise<{ hash: string; wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<TxResult> {
   const sent = await tx;
   const receipt = await sent.wait();
   return { txHash: sent.hash, gasUsed: receipt?.gasUsed ?? 0n };
@@ -493,7 +517,14 @@ export interface SubscribeResult extends TxResult {
 /** What `shares` shares cost: per leg token (physical) or the collateral deposit (cash). */
 export function subscriptionCost(info: SessionInfo, shares: bigint, cashDeposit?: bigint) {
   if (info.kind === "cash") {
-    return [{ token: info.collateral, symbol: info.collateralSymbol, amount: cashDeposit ?? 0n, decimals: info.collateralDecimals }];
+    return [
+      {
+        token: info.collateral,
+        symbol: info.collateralSymbol,
+        amount: cashDeposit ?? 0n,
+        decimals: info.collateralDecimals,
+      },
+    ];
   }
   return info.legs.map((l) => ({ token: l.token, symbol: l.symbol, amount: shares * l.unit, decimals: l.decimals }));
 }
@@ -502,14 +533,22 @@ export function subscriptionCost(info: SessionInfo, shares: bigint, cashDeposit?
  * Subscribes `shares` shares before t1. Checks the window and the balances first, approves exactly the
  * shortfall of each token's allowance (nothing more), then subscribes.
  */
-export async function subscribe(signer: Signer, sessionArg: string, shares: bigint, factory?: string): Promise<SubscribeResult> {
+export async function subscribe(
+  signer: Signer,
+  sessionArg: string,
+  shares: bigint,
+  factory?: string,
+): Promise<SubscribeResult> {
   const info = await loadSession(signer, sessionArg, factory);
   if (shares <= 0n) throw new CliError("--shares must be at least 1");
   if (info.status !== "open" || info.now >= info.t1) {
-    throw new CliError(`subscriptions to ${info.address} closed at t1 = ${isoTime(info.t1)} (chain time ${isoTime(info.now)}, phase: ${info.phase})`);
+    throw new CliError(
+      `subscriptions to ${info.address} closed at t1 = ${isoTime(info.t1)} (chain time ${isoTime(info.now)}, phase: ${info.phase})`,
+    );
   }
   const me = await signer.getAddress();
-  const deposit = info.kind === "cash" ? await CashSession__factory.connect(info.address, signer).depositFor(shares) : undefined;
+  const deposit =
+    info.kind === "cash" ? await CashSession__factory.connect(info.address, signer).depositFor(shares) : undefined;
   const cost = subscriptionCost(info, shares, deposit);
   const pulled: SubscribeResult["pulled"] = [];
   for (const c of cost) {
@@ -517,7 +556,7 @@ export async function subscribe(signer: Signer, sessionArg: string, shares: bigi
     const bal = (await t.balanceOf(me)) as bigint;
     if (bal < c.amount) {
       throw new CliError(
-        `insufficient ${c.symbol}: ${shares} shares need ${formatAmount(c.amount, c.decimals)} but ${me} holds ${formatAmount(bal, c.decimals)}`,
+        `insufficient ${c.symbol}: ${shares} shares need ${formatAmount(c.amount, c.decimals)} ${c.symbol} but ${me} holds ${formatAmount(bal, c.decimals)}: get more or subscribe fewer shares`,
       );
     }
     const allowance = (await t.allowance(me, info.address)) as bigint;
@@ -557,7 +596,14 @@ export interface OrderFile {
   readable: Array<{ leg: number; symbol: string; amount: string }>;
 }
 
-export function orderToFile(chainId: bigint, session: string, order: SessionOrder, signature: string, digest: string, readable: OrderFile["readable"]): OrderFile {
+export function orderToFile(
+  chainId: bigint,
+  session: string,
+  order: SessionOrder,
+  signature: string,
+  digest: string,
+  readable: OrderFile["readable"],
+): OrderFile {
   return {
     type: "ringfence-session-order",
     chainId: chainId.toString(),
@@ -579,7 +625,8 @@ export function orderToFile(chainId: bigint, session: string, order: SessionOrde
 }
 
 const big = (v: unknown, what: string): bigint => {
-  if (typeof v !== "string" || !/^-?\d+$/.test(v)) throw new CliError(`order file: ${what} must be a whole number written as a string`);
+  if (typeof v !== "string" || !/^-?\d+$/.test(v))
+    throw new CliError(`order file: ${what} must be a whole number written as a string`);
   return BigInt(v);
 };
 
@@ -589,7 +636,8 @@ export function orderFromFile(raw: unknown, what = "order file"): { file: OrderF
   if (f === null || typeof f !== "object" || f.type !== "ringfence-session-order" || typeof f.order !== "object") {
     throw new CliError(`${what} is not a Ringfence session order (made by "session order")`);
   }
-  if (typeof f.signature !== "string" || !/^0x[0-9a-fA-F]*$/.test(f.signature)) throw new CliError(`${what}: signature is missing or not hex`);
+  if (typeof f.signature !== "string" || !/^0x[0-9a-fA-F]*$/.test(f.signature))
+    throw new CliError(`${what}: signature is missing or not hex`);
   if (!Array.isArray(f.order.amounts)) throw new CliError(`${what}: order.amounts must be an array`);
   const order: SessionOrder = {
     maker: parseAddress(String(f.order.maker), `${what} order.maker`),
@@ -626,17 +674,24 @@ export async function signOrder(signer: Signer, input: OrderInput): Promise<Orde
   const info = await loadSession(signer, input.session, input.factory);
   if (input.legs.length === 0) throw new CliError("--legs needs at least one leg index");
   if (input.legs.length !== input.amounts.length) {
-    throw new CliError(`--legs names ${input.legs.length} legs but --amounts gives ${input.amounts.length} amounts: give one amount per leg`);
+    throw new CliError(
+      `--legs names ${input.legs.length} legs but --amounts gives ${input.amounts.length} amounts: give one amount per leg`,
+    );
   }
   const n = info.legs.length;
   const seen = new Set<number>();
   for (const k of input.legs) {
-    if (!Number.isInteger(k) || k < 0 || k >= n) throw new CliError(`leg ${k} is out of range: this session has legs 0 to ${n - 1}`);
+    if (!Number.isInteger(k) || k < 0 || k >= n)
+      throw new CliError(`leg ${k} is out of range: this session has legs 0 to ${n - 1}`);
     if (seen.has(k)) throw new CliError(`leg ${k} appears twice in --legs`);
     seen.add(k);
   }
-  const pairs = input.legs.map((k, i) => ({ k, amount: parseAmount(input.amounts[i], info.legs[k].decimals, `amount for leg ${k} (${info.legs[k].symbol})`) }));
-  for (const p of pairs) if (p.amount === 0n) throw new CliError(`the amount for leg ${p.k} is zero: every leg in an order must move`);
+  const pairs = input.legs.map((k, i) => ({
+    k,
+    amount: parseAmount(input.amounts[i], info.legs[k].decimals, `amount for leg ${k} (${info.legs[k].symbol})`),
+  }));
+  for (const p of pairs)
+    if (p.amount === 0n) throw new CliError(`the amount for leg ${p.k} is zero: every leg in an order must move`);
   pairs.sort((a, b) => a.k - b.k);
   if (!(input.expiryHours > 0)) throw new CliError("--expiry-hours must be above 0");
   const maker = await signer.getAddress();
@@ -662,7 +717,11 @@ export async function signOrder(signer: Signer, input: OrderInput): Promise<Orde
     order,
     signature,
     digest,
-    pairs.map((p) => ({ leg: p.k, symbol: info.legs[p.k].symbol, amount: formatAmount(p.amount, info.legs[p.k].decimals) })),
+    pairs.map((p) => ({
+      leg: p.k,
+      symbol: info.legs[p.k].symbol,
+      amount: formatAmount(p.amount, info.legs[p.k].decimals),
+    })),
   );
 }
 
@@ -675,7 +734,9 @@ export async function checkOrder(runner: ContractRunner, raw: unknown, what = "o
   const provider = await providerOf(runner);
   const chainId = (await provider.getNetwork()).chainId;
   if (BigInt(file.chainId) !== chainId) {
-    throw new CliError(`${what} was signed for chain ${file.chainId} but this network is chain ${chainId}: use the right --network`);
+    throw new CliError(
+      `${what} was signed for chain ${file.chainId} but this network is chain ${chainId}: use the right --network`,
+    );
   }
   const info = await loadSession(runner, file.session, factory);
   const domain = sessionDomain(info.address, chainId);
@@ -688,10 +749,15 @@ export async function checkOrder(runner: ContractRunner, raw: unknown, what = "o
       signer = "";
     }
     if (signer.toLowerCase() !== order.maker.toLowerCase()) {
-      throw new CliError(`BadSignature: the ${what}'s signature does not verify for maker ${order.maker} (the order was changed after signing, or signed by another key): ask the maker to sign it again`);
+      throw new CliError(
+        `BadSignature: the ${what}'s signature does not verify for maker ${order.maker} (the order was changed after signing, or signed by another key): ask the maker to sign it again`,
+      );
     }
   }
-  if (order.expiry <= info.now) throw new CliError(`${what} expired at ${isoTime(order.expiry)} (chain time ${isoTime(info.now)}): ask the maker for a fresh order`);
+  if (order.expiry <= info.now)
+    throw new CliError(
+      `${what} expired at ${isoTime(order.expiry)} (chain time ${isoTime(info.now)}): ask the maker for a fresh order`,
+    );
   return { info, order, signature: file.signature, digest, file };
 }
 
@@ -713,7 +779,11 @@ export interface FillResult extends TxResult {
   legs: Array<{ leg: number; symbol: string; decimals: number; makerDelta: bigint; takerDelta: bigint }>;
 }
 
-function tradedFrom(info: SessionInfo, receipt: { logs: ReadonlyArray<{ topics: ReadonlyArray<string>; data: string }> }, digest: string) {
+function tradedFrom(
+  info: SessionInfo,
+  receipt: { logs: ReadonlyArray<{ topics: ReadonlyArray<string>; data: string }> },
+  digest: string,
+) {
   const iface = SESSION_ABIS[0];
   for (const log of receipt.logs) {
     const parsed = (() => {
@@ -729,7 +799,13 @@ function tradedFrom(info: SessionInfo, receipt: { logs: ReadonlyArray<{ topics: 
     let i = 0;
     for (let k = 0; k < info.legs.length; k++) {
       if (((mask >> BigInt(k)) & 1n) === 0n) continue;
-      legs.push({ leg: k, symbol: info.legs[k].symbol, decimals: info.legs[k].decimals, makerDelta: BigInt(parsed.args.makerDeltas[i]), takerDelta: BigInt(parsed.args.takerDeltas[i]) });
+      legs.push({
+        leg: k,
+        symbol: info.legs[k].symbol,
+        decimals: info.legs[k].decimals,
+        makerDelta: BigInt(parsed.args.makerDeltas[i]),
+        takerDelta: BigInt(parsed.args.takerDeltas[i]),
+      });
       i++;
     }
     return { filledAfterWad: BigInt(parsed.args.filledAfterWad), legs };
@@ -738,11 +814,17 @@ function tradedFrom(info: SessionInfo, receipt: { logs: ReadonlyArray<{ topics: 
 }
 
 /** Fills `fractionWad` of a signed order as the signer (taker). */
-export async function fillOrder(signer: Signer, raw: unknown, fractionWad: bigint, factory?: string): Promise<FillResult> {
+export async function fillOrder(
+  signer: Signer,
+  raw: unknown,
+  fractionWad: bigint,
+  factory?: string,
+): Promise<FillResult> {
   const { info, order, signature, digest } = await checkOrder(signer, raw, "order file", factory);
   requireTrading(info);
   const me = await signer.getAddress();
-  if (me.toLowerCase() === order.maker.toLowerCase()) throw new CliError(`SelfFill: ${me} made this order and cannot fill it: fill it from another --account`);
+  if (me.toLowerCase() === order.maker.toLowerCase())
+    throw new CliError(`SelfFill: ${me} made this order and cannot fill it: fill it from another --account`);
   if (order.taker !== ZeroAddress && order.taker.toLowerCase() !== me.toLowerCase()) {
     throw new CliError(`NotPrivateTaker: this order is private to ${order.taker}; ${me} cannot take it`);
   }
@@ -751,7 +833,14 @@ export async function fillOrder(signer: Signer, raw: unknown, fractionWad: bigin
   const tx = await s.fill(order, signature, fractionWad);
   const receipt = await tx.wait();
   if (receipt === null) throw new CliError("the fill transaction was dropped");
-  return { session: info.address, digest, taker: me, txHash: tx.hash, gasUsed: receipt.gasUsed, ...tradedFrom(info, receipt, digest) };
+  return {
+    session: info.address,
+    digest,
+    taker: me,
+    txHash: tx.hash,
+    gasUsed: receipt.gasUsed,
+    ...tradedFrom(info, receipt, digest),
+  };
 }
 
 export interface MatchResult extends FillResult {
@@ -760,10 +849,17 @@ export interface MatchResult extends FillResult {
 }
 
 /** Crosses two pairwise orders (anyone may call); `fractionA` of order a at a's rate. */
-export async function matchOrders(signer: Signer, rawA: unknown, rawB: unknown, fractionA: bigint, factory?: string): Promise<MatchResult> {
+export async function matchOrders(
+  signer: Signer,
+  rawA: unknown,
+  rawB: unknown,
+  fractionA: bigint,
+  factory?: string,
+): Promise<MatchResult> {
   const a = await checkOrder(signer, rawA, "order --a", factory);
   const b = await checkOrder(signer, rawB, "order --b", factory);
-  if (a.info.address !== b.info.address) throw new CliError(`the two orders are for different sessions (${a.info.address} and ${b.info.address})`);
+  if (a.info.address !== b.info.address)
+    throw new CliError(`the two orders are for different sessions (${a.info.address} and ${b.info.address})`);
   requireTrading(a.info);
   const s = coreAt(a.info.address, signer);
   await s.matchOrders.staticCall(a.order, a.signature, b.order, b.signature, fractionA);
@@ -788,12 +884,18 @@ export async function matchOrders(signer: Signer, rawA: unknown, rawB: unknown, 
 }
 
 /** Cancels one order (maker only). */
-export async function cancelOrder(signer: Signer, raw: unknown, factory?: string): Promise<TxResult & { session: string; digest: string }> {
+export async function cancelOrder(
+  signer: Signer,
+  raw: unknown,
+  factory?: string,
+): Promise<TxResult & { session: string; digest: string }> {
   const { file, order } = orderFromFile(raw);
   const info = await loadSession(signer, file.session, factory);
   const me = await signer.getAddress();
   if (me.toLowerCase() !== order.maker.toLowerCase()) {
-    throw new CliError(`NotMaker: only the maker ${order.maker} may cancel this order; the selected account is ${me} (choose it with --account)`);
+    throw new CliError(
+      `NotMaker: only the maker ${order.maker} may cancel this order; the selected account is ${me} (choose it with --account)`,
+    );
   }
   const s = coreAt(info.address, signer);
   await s.cancel.staticCall(order);
@@ -802,11 +904,17 @@ export async function cancelOrder(signer: Signer, raw: unknown, factory?: string
 }
 
 /** Raises the signer's nonce floor to `nonce`: every order with a lower nonce dies. */
-export async function cancelAll(signer: Signer, sessionArg: string, nonce: bigint, factory?: string): Promise<TxResult & { session: string; previous: bigint; floor: bigint }> {
+export async function cancelAll(
+  signer: Signer,
+  sessionArg: string,
+  nonce: bigint,
+  factory?: string,
+): Promise<TxResult & { session: string; previous: bigint; floor: bigint }> {
   const info = await loadSession(signer, sessionArg, factory);
   const s = coreAt(info.address, signer);
   const previous = await s.minNonce(await signer.getAddress());
-  if (nonce <= previous) throw new CliError(`NonceFloorNotRaised: your nonce floor is ${previous}; --nonce must be above it`);
+  if (nonce <= previous)
+    throw new CliError(`NonceFloorNotRaised: your nonce floor is ${previous}; --nonce must be above it`);
   await s.raiseNonceFloor.staticCall(nonce);
   const r = await send(s.raiseNonceFloor(nonce));
   return { session: info.address, previous, floor: nonce, ...r };
@@ -826,8 +934,12 @@ export interface SettleResult extends TxResult {
  */
 export async function settleSession(signer: Signer, sessionArg: string, factory?: string): Promise<SettleResult> {
   const info = await loadSession(signer, sessionArg, factory);
-  if (info.status !== "open") throw new CliError(`AlreadyFinal: session ${info.address} is already ${info.status}; claims are open`);
-  if (info.now < info.t2) throw new CliError(`SettlementTooEarly: settlement opens at t2 = ${isoTime(info.t2)}; chain time is ${isoTime(info.now)}`);
+  if (info.status !== "open")
+    throw new CliError(`AlreadyFinal: session ${info.address} is already ${info.status}; claims are open`);
+  if (info.now < info.t2)
+    throw new CliError(
+      `SettlementTooEarly: settlement opens at t2 = ${isoTime(info.t2)}; chain time is ${isoTime(info.now)}`,
+    );
   const s = coreAt(info.address, signer);
   const [needed, performData] = await s.checkUpkeep("0x");
   if (!needed) {
@@ -845,10 +957,21 @@ export async function settleSession(signer: Signer, sessionArg: string, factory?
     const p = SESSION_ABIS[0].parseLog({ topics: [...log.topics], data: log.data });
     if (p?.name === "LegFixed") {
       const k = Number(p.args.leg);
-      prices.push({ leg: k, symbol: info.legs[k].symbol, fixing: BigInt(p.args.fixingWad), settlement: BigInt(p.args.settlementWad) });
+      prices.push({
+        leg: k,
+        symbol: info.legs[k].symbol,
+        fixing: BigInt(p.args.fixingWad),
+        settlement: BigInt(p.args.settlementWad),
+      });
     }
   }
-  return { session: info.address, outcome: isFallback ? "fallback released" : "settled", prices, txHash: tx.hash, gasUsed: receipt.gasUsed };
+  return {
+    session: info.address,
+    outcome: isFallback ? "fallback released" : "settled",
+    prices,
+    txHash: tx.hash,
+    gasUsed: receipt.gasUsed,
+  };
 }
 
 export interface ClaimResult extends TxResult {
@@ -859,12 +982,19 @@ export interface ClaimResult extends TxResult {
 }
 
 /** Claims the signer's settlement once, paid to `to` (default: the signer). */
-export async function claim(signer: Signer, sessionArg: string, toArg?: string, factory?: string): Promise<ClaimResult> {
+export async function claim(
+  signer: Signer,
+  sessionArg: string,
+  toArg?: string,
+  factory?: string,
+): Promise<ClaimResult> {
   const info = await loadSession(signer, sessionArg, factory);
   const me = await signer.getAddress();
   const to = toArg === undefined || toArg === "" ? me : parseAddress(toArg, "--to");
   if (info.status === "open") {
-    throw new CliError(`NotFinal: session ${info.address} is not settled yet (phase: ${info.phase}); run "session settle" or the keeper after t2 = ${isoTime(info.t2)}`);
+    throw new CliError(
+      `NotFinal: session ${info.address} is not settled yet (phase: ${info.phase}); run "session settle" or the keeper after t2 = ${isoTime(info.t2)}`,
+    );
   }
   const s = coreAt(info.address, signer);
   const acct = await s.accountOf(me);
@@ -873,7 +1003,19 @@ export async function claim(signer: Signer, sessionArg: string, toArg?: string, 
   const r = await send(s.claim(to));
   const paid =
     info.kind === "cash"
-      ? [{ token: info.collateral, symbol: info.collateralSymbol, amount: BigInt(amounts[0]), decimals: info.collateralDecimals }]
-      : info.legs.map((l, k) => ({ token: l.token, symbol: l.symbol, amount: BigInt(amounts[k]), decimals: l.decimals }));
+      ? [
+          {
+            token: info.collateral,
+            symbol: info.collateralSymbol,
+            amount: BigInt(amounts[0]),
+            decimals: info.collateralDecimals,
+          },
+        ]
+      : info.legs.map((l, k) => ({
+          token: l.token,
+          symbol: l.symbol,
+          amount: BigInt(amounts[k]),
+          decimals: l.decimals,
+        }));
   return { session: info.address, account: me, to, paid, ...r };
 }

@@ -19,14 +19,17 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export default async function keeper(args: KeeperArgs, hre: HardhatRuntimeEnvironment) {
   return runCommand(args.json, SESSION_ABIS, async () => {
     const interval = Number(args.interval);
-    if (!Number.isFinite(interval) || interval <= 0) throw new CliError(`--interval "${args.interval}" must be a positive number of seconds`);
+    if (!Number.isFinite(interval) || interval <= 0)
+      throw new CliError(`--interval "${args.interval}" must be a positive number of seconds`);
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
     const factory = await deployedAddress(conn, args.factory, "Sessions#SessionFactory", "--factory");
     const sources: TargetSource[] = [(r) => sessionTargets(r, factory)];
     const passes: KeeperPass[] = [];
     const print = (p: KeeperPass) =>
-      p.outcomes.length === 0 ? `${p.at} no open sessions` : p.outcomes.map((o) => `${p.at} ${outcomeLine(o)}`).join("\n");
+      p.outcomes.length === 0
+        ? `${p.at} no open sessions`
+        : p.outcomes.map((o) => `${p.at} ${outcomeLine(o)}`).join("\n");
     for (;;) {
       const p = await keeperPass(signer, sources, SESSION_ABIS);
       passes.push(p);

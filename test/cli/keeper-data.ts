@@ -31,7 +31,12 @@ describe("CLI: keeper and data set", function () {
     b = await deployShared(2); // leg decimals 18, 6
     factory = await b.factory.getAddress();
     const now = BigInt(await b.networkHelpers.time.latest());
-    const windows = { t1: now + 86_400n, t2: now + 2n * 86_400n, fallbackDeadline: now + 3n * 86_400n, claimDeadline: now + 10n * 86_400n };
+    const windows = {
+      t1: now + 86_400n,
+      t2: now + 2n * 86_400n,
+      fallbackDeadline: now + 3n * 86_400n,
+      claimDeadline: now + 10n * 86_400n,
+    };
     physical = await (await createPhysical({ ...b, now }, windows)).getAddress();
     cash = await (await createCash({ ...b, now }, windows)).getAddress();
     const [alice, bob, carol] = [b.alice, b.bob, b.carol];
@@ -50,14 +55,38 @@ describe("CLI: keeper and data set", function () {
 
     await b.networkHelpers.time.increaseTo(windows.t1);
     // physical: alice's order filled a third then the rest by bob, a match carol vs bob
-    const o1 = await signOrder(alice, { session: physical, legs: [0, 1], amounts: ["-3", "2.5"], expiryHours: 50, factory });
+    const o1 = await signOrder(alice, {
+      session: physical,
+      legs: [0, 1],
+      amounts: ["-3", "2.5"],
+      expiryHours: 50,
+      factory,
+    });
     await fillOrder(bob, o1, WAD / 3n, factory);
     await fillOrder(bob, o1, WAD, factory);
-    const a = await signOrder(carol, { session: physical, legs: [0, 1], amounts: ["-1", "1"], expiryHours: 50, factory });
-    const c = await signOrder(bob, { session: physical, legs: [0, 1], amounts: ["1", "-1.5"], expiryHours: 50, factory });
+    const a = await signOrder(carol, {
+      session: physical,
+      legs: [0, 1],
+      amounts: ["-1", "1"],
+      expiryHours: 50,
+      factory,
+    });
+    const c = await signOrder(bob, {
+      session: physical,
+      legs: [0, 1],
+      amounts: ["1", "-1.5"],
+      expiryHours: 50,
+      factory,
+    });
     await matchOrders(alice, a, c, WAD / 2n, factory);
     // cash: alice sells 1 of leg 0 for 0.8 of leg 1, half filled by bob
-    const o2 = await signOrder(alice, { session: cash, legs: [0, 1], amounts: ["-1", "0.8"], expiryHours: 50, factory });
+    const o2 = await signOrder(alice, {
+      session: cash,
+      legs: [0, 1],
+      amounts: ["-1", "0.8"],
+      expiryHours: 50,
+      factory,
+    });
     await fillOrder(bob, o2, WAD / 2n, factory);
   });
 
@@ -103,7 +132,11 @@ describe("CLI: keeper and data set", function () {
       expect(pos.toLowerCase()).not.to.contain(who.address.toLowerCase().slice(2));
       expect(pos).to.contain(pseudonym(who.address, key));
     }
-    const matchedRows = flow.trim().split("\n").slice(1).filter((l) => /,0x[0-9a-f]{64},\d+,/.test(l));
+    const matchedRows = flow
+      .trim()
+      .split("\n")
+      .slice(1)
+      .filter((l) => /,0x[0-9a-f]{64},\d+,/.test(l));
     expect(matchedRows).to.have.length(1); // only the match names a crossed order
     // a release delay longer than the chain's age holds everything back
     const held = await exportDataSet(b.ethers.provider, store, dir, { key, delaySeconds: 10n ** 9n });
@@ -120,24 +153,37 @@ describe("CLI: keeper and data set", function () {
     for (const f of b.feeds) await f.updateAnswer(await f.latestAnswer());
     const from = await b.ethers.provider.getBlockNumber();
     const sources = [(r: Parameters<typeof sessionTargets>[0]) => sessionTargets(r, factory)];
-    const [p1, p2] = await Promise.all([keeperPass(b.admin, sources, SESSION_ABIS), keeperPass(b.guardian, sources, SESSION_ABIS)]);
+    const [p1, p2] = await Promise.all([
+      keeperPass(b.admin, sources, SESSION_ABIS),
+      keeperPass(b.guardian, sources, SESSION_ABIS),
+    ]);
     const outcomes = [...p1.outcomes, ...p2.outcomes];
     for (const s of [physical, cash]) {
       const mine = outcomes.filter((o) => o.label.endsWith(s));
-      expect(mine.filter((o) => o.status === "performed"), s).to.have.length(1);
-      expect(mine.every((o) => o.status === "performed" || o.status === "skipped" || o.status === "idle")).to.equal(true);
-      const settled = await (await b.ethers.getContractAt("SessionCore", s)).queryFilter("SessionSettled", from + 1);
+      expect(
+        mine.filter((o) => o.status === "performed"),
+        s,
+      ).to.have.length(1);
+      expect(mine.every((o) => o.status === "performed" || o.status === "skipped" || o.status === "idle")).to.equal(
+        true,
+      );
+      const core = await b.ethers.getContractAt("SessionCore", s);
+      const settled = await core.queryFilter(core.filters.SessionSettled(), from + 1);
       expect(settled, s).to.have.length(1);
     }
     // a third pass finds nothing open; the task prints it and exits 0
-    const r = await capture(() => keeperAction({ factory, markets: "", loop: false, interval: "15", account: "0", json: true }, hre));
+    const r = await capture(() =>
+      keeperAction({ factory, markets: "", loop: false, interval: "15", account: "0", json: true }, hre),
+    );
     expect(r.exitCode).to.equal(0);
     const passes = JSON.parse(r.out) as Array<{ outcomes: unknown[] }>;
     expect(passes[0].outcomes.filter((o) => JSON.stringify(o).includes(physical))).to.have.length(0);
   });
 
   it("keeper_badInterval_exitsOne", async function () {
-    const r = await capture(() => keeperAction({ factory, markets: "", loop: true, interval: "soon", account: "0", json: false }, hre));
+    const r = await capture(() =>
+      keeperAction({ factory, markets: "", loop: true, interval: "soon", account: "0", json: false }, hre),
+    );
     expect(r.exitCode).to.equal(1);
     expect(r.err).to.equal('error: --interval "soon" must be a positive number of seconds');
   });

@@ -94,7 +94,10 @@ describe("CLI: session commands", function () {
     try {
       await createSession(b.admin, factory, bad);
     } catch (e) {
-      msg = (await import("../../sdk/cli/run.js")).describeFailure(e, (await import("../../sdk/sessions/client.js")).SESSION_ABIS);
+      msg = (await import("../../sdk/cli/run.js")).describeFailure(
+        e,
+        (await import("../../sdk/sessions/client.js")).SESSION_ABIS,
+      );
     }
     expect(msg).to.match(/^InvalidConfig: The session config's "t2"/);
   });
@@ -110,7 +113,9 @@ describe("CLI: session commands", function () {
     const r = await subscribe(b.alice, session, 10n, factory);
     expect(r.pulled.map((p) => p.approved)).to.deep.equal([10n * WAD, 10n * 10n ** 6n, 10n * 10n ** 8n]);
     for (let k = 0; k < 3; k++) expect(await b.tokens[k].allowance(b.alice.address, session)).to.equal(0n);
-    const out = await capture(() => sessionSubscribe({ session, shares: "5", factory, account: BOB, json: false }, hre));
+    const out = await capture(() =>
+      sessionSubscribe({ session, shares: "5", factory, account: BOB, json: false }, hre),
+    );
     expect(out.exitCode).to.equal(0);
     expect(out.out).to.contain("subscribed 5 shares");
     await subscribe(b.carol, session, 5n, factory);
@@ -122,7 +127,9 @@ describe("CLI: session commands", function () {
     const nonce = await b.ethers.provider.getTransactionCount(b.dave.address);
     const r = await capture(() => sessionSubscribe({ session, shares: "1", factory, account: "6", json: false }, hre));
     expect(r.exitCode).to.equal(1);
-    expect(r.err).to.match(/^error: insufficient L0: 1 shares need 1 but 0x[0-9a-fA-F]{40} holds 0$/);
+    expect(r.err).to.match(
+      /^error: insufficient L0: 1 shares need 1 L0 but 0x[0-9a-fA-F]{40} holds 0: get more or subscribe fewer shares$/,
+    );
     expect(await b.ethers.provider.getTransactionCount(b.dave.address)).to.equal(nonce);
   });
 
@@ -136,7 +143,9 @@ describe("CLI: session commands", function () {
       [{ session, shares: "1.5" }, /--shares "1.5" is not a whole number/],
     ];
     for (const [over, re] of cases) {
-      const r = await capture(() => sessionSubscribe({ session, shares: "1", factory, account: ALICE, json: false, ...over }, hre));
+      const r = await capture(() =>
+        sessionSubscribe({ session, shares: "1", factory, account: ALICE, json: false, ...over }, hre),
+      );
       expect(r.exitCode, JSON.stringify(over)).to.equal(1);
       expect(r.err.split("\n")).to.have.length(1);
       expect(r.err).to.match(re);
@@ -145,9 +154,22 @@ describe("CLI: session commands", function () {
   });
 
   it("order_badInput_tooManyDecimals_legOutOfRange_mismatchedLists", async function () {
-    const base = { session, taker: "", expiryHours: "24", nonce: "", maxFeeBps: "", out: path.join(dir, "x.json"), factory, account: ALICE, json: false };
+    const base = {
+      session,
+      taker: "",
+      expiryHours: "24",
+      nonce: "",
+      maxFeeBps: "",
+      out: path.join(dir, "x.json"),
+      factory,
+      account: ALICE,
+      json: false,
+    };
     const cases: Array<[Partial<typeof base> & { legs: string; amounts: string }, RegExp]> = [
-      [{ legs: "1,2", amounts: "0.1234567,-1" }, /amount for leg 1 \(L1\) "0.1234567" has 7 decimals but this amount takes at most 6/],
+      [
+        { legs: "1,2", amounts: "0.1234567,-1" },
+        /amount for leg 1 \(L1\) "0.1234567" has 7 decimals but this amount takes at most 6/,
+      ],
       [{ legs: "0,3", amounts: "1,-1" }, /leg 3 is out of range: this session has legs 0 to 2/],
       [{ legs: "0,1", amounts: "1" }, /--legs names 2 legs but --amounts gives 1 amounts/],
       [{ legs: "0,1", amounts: "1,abc" }, /"abc" is not a decimal number/],
@@ -169,7 +191,9 @@ describe("CLI: session commands", function () {
     } catch (e) {
       msg = (e as Error).message;
     }
-    expect(msg).to.match(/^trading in 0x[0-9a-fA-F]{40} is open from t1 = .* to t2 = .*; chain time is .* \(phase: subscription/);
+    expect(msg).to.match(
+      /^trading in 0x[0-9a-fA-F]{40} is open from t1 = .* to t2 = .*; chain time is .* \(phase: subscription/,
+    );
   });
 
   it("order_then_fill_half_then_rest_movesAllocationsWithFees", async function () {
@@ -177,15 +201,35 @@ describe("CLI: session commands", function () {
     await b.networkHelpers.time.increaseTo(info.t1);
     const out = path.join(dir, "alice.json");
     const r = await capture(() =>
-      sessionOrder({ session, legs: "2,0", amounts: "1.5,-2", taker: "", expiryHours: "48", nonce: "", maxFeeBps: "", out, factory, account: ALICE, json: false }, hre),
+      sessionOrder(
+        {
+          session,
+          legs: "2,0",
+          amounts: "1.5,-2",
+          taker: "",
+          expiryHours: "48",
+          nonce: "",
+          maxFeeBps: "",
+          out,
+          factory,
+          account: ALICE,
+          json: false,
+        },
+        hre,
+      ),
     );
     expect(r.exitCode, r.err).to.equal(0);
     const file = readJsonFile(out, "order") as OrderFile;
     expect(file.order.legs).to.equal("5"); // legs 0 and 2
-    expect(file.order.amounts).to.deep.equal([(-2n * WAD).toString(), (150_000_000n).toString()]); // ascending leg order
-    const f1 = await capture(() => sessionFill({ order: out, fraction: "0.5", factory, account: BOB, json: true }, hre));
+    expect(file.order.amounts).to.deep.equal([(-2n * WAD).toString(), 150_000_000n.toString()]); // ascending leg order
+    const f1 = await capture(() =>
+      sessionFill({ order: out, fraction: "0.5", factory, account: BOB, json: true }, hre),
+    );
     expect(f1.exitCode, f1.err).to.equal(0);
-    const j1 = JSON.parse(f1.out) as { filledAfterWad: string; legs: Array<{ leg: number; makerDelta: string; takerDelta: string }> };
+    const j1 = JSON.parse(f1.out) as {
+      filledAfterWad: string;
+      legs: Array<{ leg: number; makerDelta: string; takerDelta: string }>;
+    };
     expect(j1.filledAfterWad).to.equal(HALF.toString());
     await fillOrder(b.bob, file, WAD, factory); // the rest
     const alice = await accountInfo(b.ethers.provider, info, b.alice.address);
@@ -198,7 +242,10 @@ describe("CLI: session commands", function () {
 
   it("fill_tamperedOrder_isRejectedAsBadSignature", async function () {
     const o = await signOrder(b.alice, { session, legs: [0, 1], amounts: ["-1", "2"], expiryHours: 10, factory });
-    const tampered: OrderFile = { ...o, order: { ...o.order, amounts: [o.order.amounts[0], (3n * 10n ** 6n).toString()] } };
+    const tampered: OrderFile = {
+      ...o,
+      order: { ...o.order, amounts: [o.order.amounts[0], (3n * 10n ** 6n).toString()] },
+    };
     const p = path.join(dir, "tampered.json");
     writeFileSync(p, JSON.stringify(tampered));
     const r = await capture(() => sessionFill({ order: p, fraction: "1", factory, account: BOB, json: false }, hre));
@@ -214,12 +261,16 @@ describe("CLI: session commands", function () {
     const nonce = await b.ethers.provider.getTransactionCount(b.bob.address);
     const r = await capture(() => sessionFill({ order: p, fraction: "1", factory, account: BOB, json: false }, hre));
     expect(r.exitCode).to.equal(1);
-    expect(r.err).to.match(/^error: InsufficientAllocation: 0x[0-9a-fA-F]{40} holds 5000000 units of leg 1 but the trade needs it to give 50000000: insufficient collateral/);
+    expect(r.err).to.match(
+      /^error: InsufficientAllocation: 0x[0-9a-fA-F]{40} holds 5000000 units of leg 1 but the trade needs it to give 50000000: insufficient collateral/,
+    );
     expect(await b.ethers.provider.getTransactionCount(b.bob.address)).to.equal(nonce);
   });
 
   it("fill_badFractionAndMissingFile_exitOne", async function () {
-    const missing = await capture(() => sessionFill({ order: path.join(dir, "nope.json"), fraction: "1", factory, account: BOB, json: false }, hre));
+    const missing = await capture(() =>
+      sessionFill({ order: path.join(dir, "nope.json"), fraction: "1", factory, account: BOB, json: false }, hre),
+    );
     expect(missing.exitCode).to.equal(1);
     expect(missing.err).to.match(/--order file ".*nope.json" does not exist/);
     const p = path.join(dir, "alice.json");
@@ -228,7 +279,9 @@ describe("CLI: session commands", function () {
       expect(r.exitCode).to.equal(1);
       expect(r.err).to.contain(`--fraction "${f}"`);
     }
-    const own = await capture(() => sessionFill({ order: p, fraction: "1", factory, account: ALICE, json: false }, hre));
+    const own = await capture(() =>
+      sessionFill({ order: p, fraction: "1", factory, account: ALICE, json: false }, hre),
+    );
     expect(own.err).to.match(/SelfFill/);
   });
 
@@ -257,7 +310,10 @@ describe("CLI: session commands", function () {
     try {
       await fillOrder(b.bob, o, WAD, factory);
     } catch (e) {
-      refused = (await import("../../sdk/cli/run.js")).describeFailure(e, (await import("../../sdk/sessions/client.js")).SESSION_ABIS);
+      refused = (await import("../../sdk/cli/run.js")).describeFailure(
+        e,
+        (await import("../../sdk/sessions/client.js")).SESSION_ABIS,
+      );
     }
     expect(refused).to.equal("OrderIsCancelled: The order was cancelled by its maker.");
   });
@@ -277,7 +333,10 @@ describe("CLI: session commands", function () {
     try {
       await fillOrder(b.bob, o, WAD, factory);
     } catch (e) {
-      dead = (await import("../../sdk/cli/run.js")).describeFailure(e, (await import("../../sdk/sessions/client.js")).SESSION_ABIS);
+      dead = (await import("../../sdk/cli/run.js")).describeFailure(
+        e,
+        (await import("../../sdk/sessions/client.js")).SESSION_ABIS,
+      );
     }
     expect(dead).to.match(/^NonceBelowFloor: The maker cancelled this order by raising its nonce floor to 1/);
     // a new order picks up the new floor as its nonce
@@ -335,10 +394,14 @@ describe("CLI: session commands", function () {
       account: { account: string; allocation: string[]; shares: string };
     };
     expect(j.session.status).to.equal("settled");
-    expect(j.session.legs.map((l) => l.settlementPrice)).to.deep.equal([100n * WAD, 110n * WAD, 120n * WAD].map(String));
+    expect(j.session.legs.map((l) => l.settlementPrice)).to.deep.equal(
+      [100n * WAD, 110n * WAD, 120n * WAD].map(String),
+    );
     expect(j.account.account).to.equal(b.bob.address);
     expect(j.account.shares).to.equal("5");
-    const chain = (await (await b.ethers.getContractAt("PhysicalSession", session)).allocationOf(b.bob.address)).map(String);
+    const chain = (await (await b.ethers.getContractAt("PhysicalSession", session)).allocationOf(b.bob.address)).map(
+      String,
+    );
     expect(j.account.allocation).to.deep.equal(chain);
     const text = await capture(() => sessionShow({ session, account: BOB, factory, json: false }, hre));
     expect(text.out).to.contain("status    settled").and.to.contain("baseline");
@@ -347,7 +410,9 @@ describe("CLI: session commands", function () {
   it("json_failure_printsAnErrorObject_andExitsOne", async function () {
     const r = await capture(() => sessionShow({ session: ZeroAddress, account: "0", factory, json: true }, hre));
     expect(r.exitCode).to.equal(1);
-    expect(JSON.parse(r.out)).to.deep.equal({ error: `unknown session ${ZeroAddress}: no contract there on this network (see "session list")` });
+    expect(JSON.parse(r.out)).to.deep.equal({
+      error: `unknown session ${ZeroAddress}: no contract there on this network (see "session list")`,
+    });
     const acct = await capture(() => sessionShow({ session, account: "99", factory, json: false }, hre));
     expect(acct.err).to.match(/--account 99 is out of range: this network has \d+ accounts/);
   });

@@ -21,7 +21,8 @@ export default async function dataExport(args: DataExportArgs, hre: HardhatRunti
   return runCommand(args.json, SESSION_ABIS, async () => {
     const delay = parseInteger(args.delay, "--delay");
     const key = args.key !== "" ? args.key : (process.env.RINGFENCE_RELEASE_KEY ?? "");
-    if (key !== "" && key.length < 16) throw new CliError("the pseudonymisation key (--key or RINGFENCE_RELEASE_KEY) must be at least 16 characters");
+    if (key !== "" && key.length < 16)
+      throw new CliError("the pseudonymisation key (--key or RINGFENCE_RELEASE_KEY) must be at least 16 characters");
     const { url, label } = storeUrl(args.db, args.pg);
     if (!url.startsWith("postgres") && url !== ":memory:") {
       const { existsSync } = await import("node:fs");

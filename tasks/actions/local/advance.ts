@@ -3,7 +3,11 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { CliError, isoTime, parseInteger } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
 import { chainNow, loadSession, SESSION_ABIS } from "../../../sdk/sessions/client.js";
-import { MockV3Aggregator__factory, SessionOracle__factory, SessionCore__factory } from "../../../types/ethers-contracts/index.js";
+import {
+  MockV3Aggregator__factory,
+  SessionOracle__factory,
+  SessionCore__factory,
+} from "../../../types/ethers-contracts/index.js";
 
 export interface AdvanceArgs {
   session: string;
@@ -21,7 +25,8 @@ export default async function localAdvance(args: AdvanceArgs, hre: HardhatRuntim
   return runCommand(args.json, SESSION_ABIS, async () => {
     const conn = await connect(hre);
     const chainId = (await conn.ethers.provider.getNetwork()).chainId;
-    if (chainId !== 31337n) throw new CliError(`"local advance" only runs on a local chain (31337); this is chain ${chainId}`);
+    if (chainId !== 31337n)
+      throw new CliError(`"local advance" only runs on a local chain (31337); this is chain ${chainId}`);
     const signer = await selectSigner(conn, args.account);
     const before = await chainNow(signer);
     let target: bigint;
@@ -52,7 +57,9 @@ export default async function localAdvance(args: AdvanceArgs, hre: HardhatRuntim
     const after = await chainNow(signer);
     return {
       json: { before, after, republished },
-      text: `Chain time ${isoTime(before)} -> ${isoTime(after)}` + (republished.length > 0 ? `; republished ${republished.length} mock feed rounds` : ""),
+      text:
+        `Chain time ${isoTime(before)} -> ${isoTime(after)}` +
+        (republished.length > 0 ? `; republished ${republished.length} mock feed rounds` : ""),
     };
   });
 }

@@ -22,7 +22,10 @@ export default async function sessionClaim(args: ClaimArgs, hre: HardhatRuntimeE
       json: r,
       text: [
         `${r.account} claimed from ${r.session}, paid to ${r.to}`,
-        textTable(["token", "amount"], r.paid.map((p) => [p.symbol, formatAmount(p.amount, p.decimals)])),
+        textTable(
+          ["token", "amount"],
+          r.paid.map((p) => [p.symbol, formatAmount(p.amount, p.decimals)]),
+        ),
         `tx ${r.txHash} (gas ${r.gasUsed})`,
       ].join("\n"),
     };

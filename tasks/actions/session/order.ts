@@ -24,7 +24,8 @@ export default async function sessionOrder(args: OrderArgs, hre: HardhatRuntimeE
     const legs = parseList(args.legs, "--legs").map((s) => Number(parseInteger(s, "leg index")));
     const amounts = parseList(args.amounts, "--amounts");
     const hours = Number(args.expiryHours);
-    if (!Number.isFinite(hours) || hours <= 0) throw new CliError(`--expiry-hours "${args.expiryHours}" must be a positive number of hours`);
+    if (!Number.isFinite(hours) || hours <= 0)
+      throw new CliError(`--expiry-hours "${args.expiryHours}" must be a positive number of hours`);
     if (args.out.trim() === "") throw new CliError("--out is required: the file to write the signed order to");
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
@@ -43,7 +44,10 @@ export default async function sessionOrder(args: OrderArgs, hre: HardhatRuntimeE
       json: { file: args.out, ...file },
       text: [
         `Signed order ${file.digest} by ${file.order.maker} in ${file.session}`,
-        textTable(["leg", "symbol", "maker change (+ receives, - gives)"], file.readable.map((r) => [r.leg, r.symbol, r.amount])),
+        textTable(
+          ["leg", "symbol", "maker change (+ receives, - gives)"],
+          file.readable.map((r) => [r.leg, r.symbol, r.amount]),
+        ),
         `taker ${file.order.taker === "0x0000000000000000000000000000000000000000" ? "anyone" : file.order.taker}, max fee ${file.order.maxFeeBps} bps, nonce ${file.order.nonce}, expires ${isoTime(BigInt(file.order.expiry))}`,
         `written to ${args.out}`,
       ].join("\n"),

@@ -23,7 +23,12 @@ export default async function sessionSettle(args: SettleArgs, hre: HardhatRuntim
         `Session ${r.session}: ${r.outcome} (tx ${r.txHash}, gas ${r.gasUsed})`,
         ...(r.prices.length === 0
           ? []
-          : [textTable(["leg", "symbol", "fixing", "settlement price"], r.prices.map((p) => [p.leg, p.symbol, formatAmount(p.fixing, 18), formatAmount(p.settlement, 18)]))]),
+          : [
+              textTable(
+                ["leg", "symbol", "fixing", "settlement price"],
+                r.prices.map((p) => [p.leg, p.symbol, formatAmount(p.fixing, 18), formatAmount(p.settlement, 18)]),
+              ),
+            ]),
       ].join("\n"),
     };
   });

@@ -25,7 +25,11 @@ export default async function sessionSubscribe(args: SubscribeArgs, hre: Hardhat
         `${r.account} subscribed ${r.shares} shares of ${r.session}`,
         textTable(
           ["token", "paid", "approved first"],
-          r.pulled.map((p) => [p.symbol, formatAmount(p.amount, p.decimals), p.approved === 0n ? "(allowance sufficed)" : formatAmount(p.approved, p.decimals)]),
+          r.pulled.map((p) => [
+            p.symbol,
+            formatAmount(p.amount, p.decimals),
+            p.approved === 0n ? "(allowance sufficed)" : formatAmount(p.approved, p.decimals),
+          ]),
         ),
         `tx ${r.txHash} (gas ${r.gasUsed})`,
       ].join("\n"),
