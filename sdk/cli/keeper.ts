@@ -4,8 +4,9 @@
  * contracts' own Automation interface through {@link keeperTick}, so a rival keeper's win is reported as
  * "skipped" with the contract's reason, never as a failure.
  */
-import { type ContractRunner, type Interface, type InterfaceAbi } from "ethers";
+import { AbiCoder, type ContractRunner, type Interface, type InterfaceAbi } from "ethers";
 
+import { marketsAt } from "../markets/abi.js";
 import { keeperTick, type UpkeepOutcome, type UpkeepTarget } from "../keeper.js";
 import { SessionCore__factory, SessionFactory__factory } from "../../types/ethers-contracts/index.js";
 
@@ -46,4 +47,22 @@ export function outcomeLine(o: UpkeepOutcome): string {
   if (o.status === "idle") return `idle       ${o.label}: nothing due`;
   if (o.status === "performed") return `performed  ${o.label}: tx ${o.txHash} (gas ${o.gasUsed})`;
   return `skipped    ${o.label}: ${o.reason}`;
+}
+
+/**
+ * Every root of the bounded-markets singleton as an upkeep target (`checkData = abi.encode(rootId)`); the
+ * contract's own `checkUpkeep` says which are due (feed settlement after expiry, or void after the deadline).
+ */
+export async function rootTargets(runner: ContractRunner, markets: string): Promise<UpkeepTarget[]> {
+  const m = marketsAt(markets, runner);
+  const n = BigInt(String(await m.rootCount()));
+  const out: UpkeepTarget[] = [];
+  for (let id = 1n; id <= n; id++) {
+    out.push({
+      address: markets,
+      checkData: AbiCoder.defaultAbiCoder().encode(["uint256"], [id]),
+      label: `root ${id} of ${markets}`,
+    });
+  }
+  return out;
 }
