@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { ringfenceTasks } from "./tasks/index.js";
+
 const require = createRequire(import.meta.url);
 
 /** Quick profile for `npm test`; `npm run test:deep` selects the deep one. */
@@ -17,6 +19,7 @@ const deep = {
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
+  tasks: ringfenceTasks,
   solidity: {
     profiles: {
       default: {
