@@ -11,7 +11,7 @@ const quick = {
   invariant: { runs: 64, depth: 25, failOnRevert: false },
 };
 const deep = {
-  fuzz: { runs: 10_000 },
+  fuzz: { runs: 2_000 },
   invariant: { runs: 10_000, depth: 50, failOnRevert: false },
 };
 

@@ -45,13 +45,26 @@ function fixing(feed: string) {
 async function publishDaily(conn: Connection, feeds: MockV3Aggregator[], from: number[], close: number[], to: bigint) {
   const { networkHelpers } = conn;
   const start = BigInt(await networkHelpers.time.latest());
-  const days = Number((to - start) / DAY);
+  const days = Number((to - start - 1n) / DAY); // every round strictly before `to`
   for (let d = 1; d <= days; d++) {
     await networkHelpers.time.increaseTo(start + BigInt(d) * DAY);
     for (let k = 0; k < feeds.length; k++)
       await feeds[k].updateAnswer(price8(from[k] + ((close[k] - from[k]) * d) / (days + 1)));
   }
   await networkHelpers.time.increaseTo(to);
+}
+
+/** Publishes the daily path up to t2, then the first round after t2 at the `close` prices: the fixing. */
+async function publishUntilFixing(
+  conn: Connection,
+  feeds: MockV3Aggregator[],
+  from: number[],
+  close: number[],
+  t2: bigint,
+) {
+  await publishDaily(conn, feeds, from, close, t2);
+  await conn.networkHelpers.time.increaseTo(t2 + 60n);
+  for (let k = 0; k < feeds.length; k++) await feeds[k].updateAnswer(price8(close[k]));
 }
 
 interface Snapshot {
@@ -194,7 +207,11 @@ export async function runSessionsDemo(conn: Connection): Promise<DemoPart[]> {
       refused = decodeError(e, [session.interface])?.name ?? "";
     }
     checks.push(
-      check("equity session: orders that do not cross are refused by matchOrders", refused === "OrdersDoNotCross", refused),
+      check(
+        "equity session: orders that do not cross are refused by matchOrders",
+        refused === "OrdersDoNotCross",
+        refused,
+      ),
     );
     await session.connect(organiser).matchOrders(c1.o, c1.sig, b1ok.o, b1ok.sig, WAD);
     trades.push(["carol", "-3 AAPL / +2 TSLA", "bob (matched)", "100% at carol's rate"]);
@@ -206,8 +223,7 @@ export async function runSessionsDemo(conn: Connection): Promise<DemoPart[]> {
     await snap("carol takes dave's META");
 
     // t2: new prices arrive; the keeper sees the upkeep and settles.
-    await publishDaily(conn, feeds, open, close, cfg.t2 + 60n);
-    for (let k = 0; k < feeds.length; k++) await feeds[k].updateAnswer(price8(close[k]));
+    await publishUntilFixing(conn, feeds, open, close, cfg.t2);
     const outcomes = await keeperTick(
       organiser,
       [{ address: addr, checkData: "0x", label: "equity session" }],
@@ -381,8 +397,7 @@ export async function runSessionsDemo(conn: Connection): Promise<DemoPart[]> {
     await session.connect(bob).fill(c.o, c.sig, (WAD * 6n) / 10n);
     const margins = await Promise.all(people.map((p) => session.marginE36(p.address)));
 
-    await publishDaily(conn, feeds, open, close, cfg.t2 + 60n);
-    for (let k = 0; k < feeds.length; k++) await feeds[k].updateAnswer(price8(close[k]));
+    await publishUntilFixing(conn, feeds, open, close, cfg.t2);
     await keeperTick(organiser, [{ address: addr, checkData: "0x", label: "curve session" }], [session.interface]);
 
     const rows: Array<Array<string>> = [];

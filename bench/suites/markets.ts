@@ -1,0 +1,103 @@
+/**
+ * Gas of the bounded-payoff markets (issue 3). Receipt gas, base cost included. Traders are in steady state
+ * where the key says so: `market.place` is a placement by a trader already active on the root (funded, one
+ * earlier order placed and cancelled), which is how a market maker places all day; `market.take` fully
+ * takes one resting order; `market.take10` sweeps ten resting orders (five makers) at one price;
+ * `market.place@kN` places while the trader already holds N markets on the root (collateral check over N
+ * markets).
+ */
+import type { Contract, Signer } from "ethers";
+
+import { marketsAt } from "../../sdk/markets/abi.js";
+import type { MarketOrder } from "../../sdk/markets/typedData.js";
+import type { BenchContext, Suite } from "../lib.js";
+
+export const suite: Suite = {
+  name: "markets",
+  targets: { "market.place": 90_000, "market.take": 110_000, "market.take10": 250_000 },
+  async run({ connection, record }: BenchContext) {
+    const { ethers } = connection;
+    const signers: Signer[] = await ethers.getSigners();
+    const [owner, a, b, c, ...rest] = signers;
+    const makers = rest.slice(0, 5);
+    const adminImpl = await ethers.deployContract("BoundedMarketsAdmin");
+    const deployed = await ethers.deployContract("BoundedMarkets", [await adminImpl.getAddress()]);
+    const coreAddress = await deployed.getAddress();
+    const core = marketsAt(coreAddress, owner);
+    const token = (await ethers.deployContract("MockERC20", ["USD Coin", "USDC", 6])) as unknown as Contract;
+    const tokenAddress = await token.getAddress();
+    const as = (s: Signer) => core.connect(s) as Contract;
+    const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+    let salt = 0n;
+    const order = async (trader: Signer, rootId: bigint, branchId: number, tick: number, quantity: bigint): Promise<MarketOrder> => ({
+      rootId,
+      branchId,
+      tick,
+      quantity,
+      orderType: 0,
+      expiry: (await now()) + 86_400n,
+      nonce: 0n,
+      salt: ++salt,
+      trader: await trader.getAddress(),
+    });
+    const place = async (s: Signer, rootId: bigint, branch: number, tick: number, q: bigint) =>
+      (await as(s).place(await order(s, rootId, branch, tick, q), "0x", 4)).wait();
+    const fund = async (s: Signer, amount: bigint) => {
+      await (await token.mint(await s.getAddress(), amount)).wait();
+      await (await (token.connect(s) as Contract).approve(coreAddress, amount)).wait();
+      return as(s).deposit(tokenAddress, amount);
+    };
+
+    const t = await now();
+    const params = {
+      collateral: tokenAddress,
+      unitScale: 10_000n,
+      decimals: 0,
+      min: 0n,
+      max: 100n,
+      expiry: t + 86_400n,
+      voidDeadline: t + 10n * 86_400n,
+      source: 0,
+      reporter: ethers.ZeroAddress,
+      disputeWindow: 0,
+    };
+    const rootId: bigint = await core.createRoot.staticCall(params);
+    await record("market.createRoot", core.createRoot(params));
+    await record("market.createSub", core.createSub(rootId, 1, 30n, 40n));
+    for (let i = 2; i <= 8; i++) await (await core.createSub(rootId, 1, BigInt(i), 100n)).wait();
+
+    await record("market.deposit", await fund(a, 1_000_000_000n));
+    for (const s of [b, c, ...makers]) await (await fund(s, 1_000_000_000n)).wait();
+
+    // Steady state: a and b are active on the root (a position and a resting order each), and the book has
+    // orders on both sides, including at the price a is about to join.
+    await place(a, rootId, 1, 40, 2n);
+    await place(b, rootId, 1, 40, -1n);
+    await place(b, rootId, 1, 70, -1n);
+    await place(makers[1], rootId, 1, 50, 1n);
+
+    await record("market.place", as(a).place(await order(a, rootId, 1, 50, 10n), "0x", 4));
+    await record("market.take", as(b).place(await order(b, rootId, 1, 50, -1n), "0x", 4)); // takes makers[1]'s order
+
+    for (let i = 0; i < 10; i++) await place(makers[i % 5], rootId, 1, 48, 3n);
+    await record("market.take10", as(b).place(await order(b, rootId, 1, 48, -30n), "0x", 4));
+
+    await place(a, rootId, 1, 20, 5n);
+    const [, tail20] = await core.level(rootId, 1, 20);
+    await record("market.cancel", as(a).cancel(await core.orderKeyOf(rootId, 1, 20, Number(tail20) - 1)));
+
+    // Trader c holds k markets on the root, then places a resting order on one of them.
+    for (let branch = 1; branch <= 8; branch++) {
+      await place(makers[0], rootId, branch, 60, -1n);
+      await place(c, rootId, branch, 60, 1n);
+      if (branch === 1 || branch === 4) {
+        await record(`market.place@k${branch}`, as(c).place(await order(c, rootId, branch, 30, 1n), "0x", 4));
+      }
+    }
+    await record("market.place@k8", as(c).place(await order(c, rootId, 8, 30, 1n), "0x", 4));
+
+    await record("market.postBounds", core.postBounds(rootId, 1, 0n, 90n));
+    await record("market.settle", core.postBounds(rootId, 1, 70n, 70n));
+    await record("market.redeem", core.redeem(rootId, await a.getAddress()));
+  },
+};

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {OrderSigning} from "../shared/orders/OrderSigning.sol";
+import {MarketStorage} from "./MarketStorage.sol";
+import {MarketErrors as E} from "./libraries/MarketErrors.sol";
+import {MarketEvents as Ev} from "./libraries/MarketEvents.sol";
+import {Order, MarketOrders, GOOD_TILL_CANCEL, IMMEDIATE_OR_CANCEL, POST_ONLY} from "./libraries/MarketOrders.sol";
+
+/// @title BoundedMarkets
+/// @notice The singleton core of the bounded-payoff market family (seeds 001/002). It holds every root (one
+/// uncertain outcome X), every market on it (bounded contracts paying `(clamp(X,min,max)-min)/(max-min)` of
+/// the unit payoff), every order book and every collateral account. Collateral is cross-margined per trader
+/// and collateral token: an order is accepted, and a withdrawal allowed, only if
+/// `cash + sum over the trader's roots of worst(root) >= 0`, where worst(root) is the least the trader's
+/// positions and open orders on that root can be worth over every outcome still possible (and in the void
+/// case). See docs/markets.md for the rules in plain words.
+/// @dev Root creation, bounds, settlement and views live in {BoundedMarketsAdmin}, reached through this
+/// contract's fallback by delegatecall (one address, one storage; the split keeps each under the EIP-170
+/// size limit). Maker fills are credited lazily: a fill writes only the resting order; the maker's position
+/// and cash pick it up the next time the maker's state on that root is refreshed (any action of the maker
+/// there, a withdrawal, a redemption, or {sync}). Until then the maker's stored worst case stays
+/// conservative (a fill never lowers `cash + W(X)` for any X).
+contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using SafeCast for int256;
+    using SafeCast for uint256;
+
+    /// @notice The module that serves root creation, bounds, settlement and views (delegate-called).
+    address public immutable admin;
+
+    /// @param admin_ A deployed {BoundedMarketsAdmin} (it deploys its own {BoundedMarketsLens}).
+    constructor(address admin_) OrderSigning("Ringfence BoundedMarkets", "1") {
+        admin = admin_;
+    }
+
+    /// @notice Every function not defined here runs in {BoundedMarketsAdmin} on this contract's storage.
+    fallback() external {
+        address target = admin;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
+    }
+
+    // ------------------------------------------------------------------ collateral
+
+    /// @notice Credits `amount` of `token` to the caller's account. The caller pays; the contract checks its
+    /// balance before and after and rejects any shortfall (fee-on-transfer tokens).
+    function deposit(IERC20 token, uint256 amount) external nonReentrant {
+        if (amount == 0) revert E.ZeroAmount();
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != amount) revert E.DepositShortfall(address(token), amount, received);
+        Account storage a = _accounts[msg.sender][token];
+        a.cash = (int256(a.cash) + amount.toInt256()).toInt128();
+        emit Ev.Deposited(msg.sender, address(token), amount);
+    }
+
+    /// @notice Pays `amount` of the caller's cash in `token` to `to`. Recomputes every open root of the
+    /// caller in this token first (so narrowed bounds and fills count at once), then requires
+    /// `cash - amount >= 0` and `cash - amount + sumWorst >= 0`.
+    function withdraw(IERC20 token, uint256 amount, address to) external nonReentrant {
+        if (amount == 0) revert E.ZeroAmount();
+        Account storage a = _accounts[msg.sender][token];
+        uint256 n = a.roots.length;
+        for (uint256 i; i < n; ++i) {
+            uint256 rootId = a.roots[i];
+            _refresh(msg.sender, rootId, _roots[rootId], a, 0, false, _noDelta());
+        }
+        int256 cash = a.cash;
+        if (cash < amount.toInt256()) revert E.InsufficientCash(msg.sender, address(token), cash, amount);
+        cash -= int256(amount); // amount <= cash < 2^127, checked just above
+        a.cash = cash.toInt128();
+        _requireCovered(msg.sender, address(token), cash, a.sumWorst);
+        token.safeTransfer(to, amount);
+        emit Ev.Withdrew(msg.sender, address(token), to, amount);
+    }
+
+    /// @notice Credits the caller's filled orders on `rootId` and recomputes its worst case there (releasing
+    /// collateral after a narrowing or a fill). Never reverts for lack of collateral.
+    function sync(uint256 rootId) external nonReentrant {
+        Root storage r = _root(rootId);
+        _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false, _noDelta());
+    }
+
+    // ------------------------------------------------------------------ orders
+
+    /// @notice Submits an order: by its trader (no signature needed) or by anyone carrying the trader's
+    /// EIP-712 signature (ERC-1271 for contract wallets). It trades against the opposite side at the resting
+    /// orders' prices, best price first and oldest first within a price, over at most `maxLevels` price
+    /// levels; a good-till-cancel remainder then rests. Reverts unless the trader's collateral covers its
+    /// worst case afterwards. The trader's own resting orders met on the way are cancelled (self-trade
+    /// prevention that never leaves a crossed book).
+    /// @return orderKey The key the remainder rests under (meaningless if nothing rests).
+    /// @return traded Contracts traded by this call.
+    function place(Order calldata o, bytes calldata signature, uint256 maxLevels)
+        external
+        nonReentrant
+        returns (uint256 orderKey, uint256 traded)
+    {
+        Root storage r = _root(o.rootId);
+        Take memory t = _accept(r, o, signature);
+        orderKey = t.orderKey;
+        uint256 size = t.remaining;
+        if (o.orderType == POST_ONLY) {
+            _requireNoCross(t.marketId, t.isBid, o.tick);
+        } else {
+            _match(r, t, maxLevels);
+        }
+        traded = size - t.remaining;
+        _settleTaker(r, t, o.orderType, traded);
+    }
+
+    /// @notice Checks and accepts an incoming order: validity, signature, replay, and the chain record.
+    function _accept(Root storage r, Order calldata o, bytes calldata signature) internal returns (Take memory t) {
+        _requireTrading(r, o.rootId);
+        t.marketId = _marketId(o.rootId, o.branchId);
+        _market(o.rootId, o.branchId);
+        if (o.tick == 0 || o.tick >= TICKS) revert E.BadTick(o.tick, TICKS);
+        int256 q = o.quantity;
+        if (q == 0 || q > int256(MAX_QUANTITY) || q < -int256(MAX_QUANTITY)) revert E.BadQuantity(q);
+        if (o.orderType > POST_ONLY) revert E.BadOrderType(o.orderType);
+        t.digest = _orderDigest(MarketOrders.structHash(o));
+        _verifyOrder(t.digest, o.trader, o.expiry, o.nonce, address(0), msg.sender, signature);
+        t.remaining = uint256(q > 0 ? q : -q); // |q| <= MAX_QUANTITY, checked above
+        _consumeFill(t.digest, t.remaining, t.remaining);
+        t.levelKey = (t.marketId << 8) | o.tick;
+        t.orderKey = (t.levelKey << 32) | _levels[t.levelKey].tail;
+        bytes32 head = _append(r, keccak256(abi.encode(r.head, REC_ACCEPT, t.digest, t.orderKey)));
+        emit Ev.OrderAccepted(o.rootId, t.digest, o.trader, t.orderKey, o, signature, msg.sender, head);
+        t.rootId = o.rootId;
+        t.taker = o.trader;
+        t.isBid = q > 0;
+        t.limit = o.tick;
+        t.scale = r.unitScale;
+        t.branchId = o.branchId;
+    }
+
+    /// @notice Books the taker's trades, rests or drops its remainder, and runs its collateral check.
+    function _settleTaker(Root storage r, Take memory t, uint8 orderType, uint256 traded) internal {
+        Account storage a = _accounts[t.taker][r.collateral];
+        TraderRoot storage tr = _traderRoots[t.taker][t.rootId];
+        if ((tr.header >> 152) & 1 == 0) _activate(t.taker, t.rootId, r, tr, a);
+        Delta memory d;
+        d.branch = t.branchId;
+        int256 cashDelta;
+        if (traded > 0) {
+            // Premium is exact: traded * tick * unitScale, all integers.
+            int256 premium = t.premium.toInt256();
+            d.pos = t.isBid ? int256(traded) : -int256(traded); // traded <= 2^48
+            d.premium = t.isBid ? premium : -premium;
+            cashDelta = -d.premium;
+        }
+        if (t.remaining > 0) {
+            if (orderType != IMMEDIATE_OR_CANCEL && !t.stopped) {
+                d.ref = _rest(t);
+            } else {
+                uint8 reason = t.stopped ? REASON_SWEEP_BOUND : REASON_IOC;
+                bytes32 h = _append(r, keccak256(abi.encode(r.head, REC_REDUCE, uint256(0), t.digest, t.remaining, reason)));
+                emit Ev.OrderReduced(t.rootId, 0, t.digest, t.taker, uint64(t.remaining), reason, h); // remaining <= 2^48
+            }
+        }
+        _refresh(t.taker, t.rootId, r, a, cashDelta, true, d);
+    }
+
+    /// @notice Cancels the caller's resting order `orderKey` (a reduction: appended to the root's chain).
+    /// @dev Only the order's trader; works after expiry and on final roots too. Releases collateral at once.
+    function cancel(uint256 orderKey) external nonReentrant {
+        uint256 rootId = orderKey >> 56; // key = rootId << 56 | branch << 40 | tick << 32 | index
+        Root storage r = _root(rootId);
+        _cancelResting(r, rootId, orderKey, msg.sender);
+        _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false, _noDelta());
+    }
+
+    /// @notice Cancels every resting order of the caller on market (rootId, branchId), or on every market of
+    /// the root when `branchId == 0`.
+    function cancelMarket(uint256 rootId, uint16 branchId) external nonReentrant {
+        Root storage r = _root(rootId);
+        TraderRoot storage tr = _traderRoots[msg.sender][rootId];
+        uint256 n = (tr.header >> 136) & 0xff;
+        for (uint256 j; j < n; ++j) {
+            uint64 ref = uint64(tr.orderWords[j >> 2] >> (64 * (j & 3))); // 64-bit field
+            if (branchId != 0 && uint16(ref >> 48) != branchId) continue; // top 16 bits of a 64-bit ref
+            uint256 key = _refKey(rootId, ref);
+            if (_resting[key].remaining != 0) _cancelResting(r, rootId, key, msg.sender);
+        }
+        _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false, _noDelta());
+    }
+
+    /// @notice Cancels a signed order nobody has submitted yet (a "cache" order). Only its trader.
+    function cancelSigned(Order calldata o) external {
+        _cancel(_orderDigest(MarketOrders.structHash(o)), o.trader);
+    }
+
+    /// @notice The EIP-712 digest a trader signs for `o` on this contract and chain.
+    function orderDigest(Order calldata o) external view returns (bytes32) {
+        return _orderDigest(MarketOrders.structHash(o));
+    }
+
+    /// @notice Turns `trader`'s positions on a settled or voided root into cash in its account (pull-based;
+    /// anyone may call for anyone, the value only ever goes to the trader's own account).
+    /// @return payout Collateral units added to the trader's cash (negative for a short that pays out).
+    function redeem(uint256 rootId, address trader) external nonReentrant returns (int256 payout) {
+        Root storage r = _root(rootId);
+        if (r.status == STATUS_OPEN) revert E.RootNotFinal(rootId);
+        TraderRoot storage tr = _traderRoots[trader][rootId];
+        if ((tr.header >> 152) & 1 == 0) return 0;
+        Account storage a = _accounts[trader][r.collateral];
+        _refresh(trader, rootId, r, a, 0, false, _noDelta());
+        payout = tr.worst; // on a final root the "worst case" is the exact final value
+        a.cash = (int256(a.cash) + payout).toInt128();
+        a.sumWorst = (int256(a.sumWorst) - payout).toInt128();
+        _deactivate(trader, tr, a);
+        emit Ev.Redeemed(rootId, trader, payout);
+    }
+
+    // ------------------------------------------------------------------ internal: book
+
+    function _match(Root storage r, Take memory t, uint256 maxLevels) internal {
+        uint256 bits = bookBits[t.marketId];
+        uint256 before = bits;
+        uint256 levels;
+        while (t.remaining > 0) {
+            uint256 best;
+            if (t.isBid) {
+                uint256 asks = bits >> 128;
+                if (asks == 0) break;
+                best = _lowestBit(asks);
+                if (best > t.limit) break;
+            } else {
+                uint256 bids = bits & LOW128;
+                if (bids == 0) break;
+                best = Math.log2(bids);
+                if (best < t.limit) break;
+            }
+            if (levels >= maxLevels || t.touched >= MAX_TOUCH) {
+                t.stopped = true;
+                break;
+            }
+            ++levels;
+            if (_sweepLevel(r, t, best)) {
+                bits &= ~(uint256(1) << (t.isBid ? best + 128 : best));
+            }
+        }
+        if (bits != before) bookBits[t.marketId] = bits;
+    }
+
+    /// @return emptied True when the level has no resting order left.
+    function _sweepLevel(Root storage r, Take memory t, uint256 tick) internal returns (bool emptied) {
+        uint256 levelKey = (t.marketId << 8) | tick;
+        Level storage lv = _levels[levelKey];
+        uint256 idx = lv.head;
+        uint256 tail = lv.tail;
+        while (idx < tail && t.remaining > 0 && t.touched < MAX_TOUCH) {
+            ++t.touched;
+            uint256 key = (levelKey << 32) | idx;
+            Resting storage ro = _resting[key];
+            uint256 avail = ro.remaining;
+            if (avail == 0) {
+                ++idx;
+                continue;
+            }
+            address maker = ro.trader;
+            if (maker == t.taker) {
+                // Self-trade prevention: cancel the resting own order and go on (the book never stays crossed).
+                ro.remaining = 0;
+                _recordReduce(r, t.rootId, key, maker, avail, REASON_SELF_TRADE);
+                ++idx;
+                continue;
+            }
+            uint256 f = avail < t.remaining ? avail : t.remaining;
+            // f <= avail < 2^48 and unclaimed + f <= the order's size < 2^48.
+            ro.remaining = uint48(avail - f);
+            ro.unclaimed += uint48(f);
+            t.remaining -= f;
+            t.premium += f * tick * t.scale;
+            _recordFill(r, t, key, maker, tick, f);
+            if (f == avail) ++idx;
+        }
+        if (idx != lv.head) lv.head = uint32(idx); // idx <= tail < 2^32
+        emptied = idx == tail;
+    }
+
+    function _recordFill(Root storage r, Take memory t, uint256 key, address maker, uint256 tick, uint256 f) internal {
+        bytes32 head = _append(r, keccak256(abi.encode(r.head, REC_FILL, key, t.digest, tick, f)));
+        emit Ev.OrderFilled(t.rootId, key, t.digest, maker, t.taker, t.branchId, uint8(tick), uint64(f), t.isBid, head); // tick < 100, f < 2^48
+    }
+
+    function _recordReduce(Root storage r, uint256 rootId, uint256 key, address trader, uint256 qty, uint8 reason) internal {
+        bytes32 head = _append(r, keccak256(abi.encode(r.head, REC_REDUCE, key, bytes32(0), qty, reason)));
+        emit Ev.OrderReduced(rootId, key, bytes32(0), trader, uint64(qty), reason, head); // qty < 2^48
+    }
+
+    function _requireNoCross(uint256 marketId, bool isBid, uint256 tick) internal view {
+        uint256 bits = bookBits[marketId];
+        if (isBid) {
+            uint256 asks = bits >> 128;
+            if (asks != 0) {
+                uint256 best = _lowestBit(asks);
+                if (best <= tick) revert E.PostOnlyWouldCross(tick, best);
+            }
+        } else {
+            uint256 bids = bits & LOW128;
+            if (bids != 0) {
+                uint256 best = Math.log2(bids);
+                if (best >= tick) revert E.PostOnlyWouldCross(tick, best);
+            }
+        }
+    }
+
+    /// @return ref The trader's reference to the new resting order.
+    function _rest(Take memory t) internal returns (uint64 ref) {
+        uint256 levelKey = t.levelKey;
+        Level storage lv = _levels[levelKey];
+        uint32 idx = lv.tail;
+        lv.tail = idx + 1;
+        if (lv.isBid != t.isBid) lv.isBid = t.isBid; // the level was empty: matching cleared the other side
+        _resting[t.orderKey] = Resting(t.taker, uint48(t.remaining), 0); // remaining <= 2^48 - 1
+        uint256 tick = levelKey & 0xff;
+        uint256 bit = uint256(1) << (t.isBid ? tick : tick + 128); // bids low half, offers high half
+        uint256 bits = bookBits[t.marketId];
+        if (bits & bit == 0) bookBits[t.marketId] = bits | bit;
+        ref = (uint64(t.branchId) << 48) | (uint64(tick) << 40) | (t.isBid ? uint64(1) << 32 : 0) | idx;
+    }
+
+    function _cancelResting(Root storage r, uint256 rootId, uint256 orderKey, address caller) internal {
+        Resting storage ro = _resting[orderKey];
+        uint256 rem = ro.remaining;
+        if (rem == 0) revert E.NoSuchOrder(orderKey);
+        if (ro.trader != caller) revert NotMaker(caller, ro.trader);
+        ro.remaining = 0;
+        _recordReduce(r, rootId, orderKey, caller, rem, REASON_CANCEL);
+        uint256 levelKey = orderKey >> 32;
+        Level storage lv = _levels[levelKey];
+        uint256 idx = lv.head;
+        uint256 tail = lv.tail;
+        if ((orderKey & type(uint32).max) != idx) return;
+        // The cancelled order was first in line: advance past it and any cancelled orders behind it (bounded).
+        uint256 steps;
+        while (idx < tail && steps < 32 && _resting[(levelKey << 32) | idx].remaining == 0) {
+            ++idx;
+            ++steps;
+        }
+        lv.head = uint32(idx); // idx <= tail < 2^32
+        if (idx == tail) {
+            uint256 tick = levelKey & 0xff;
+            bookBits[levelKey >> 8] &= ~(uint256(1) << (lv.isBid ? tick : tick + 128));
+        }
+    }
+
+    /// @notice Credits fills, recomputes and stores the trader's worst case on a root, and updates the account.
+    /// @param cashDelta Cash change of the caller's own trades in this call (collateral units).
+    /// @param check Revert unless `cash + sumWorst >= 0` afterwards.
+    /// @param d The taker's own trade and resting remainder in this call (empty otherwise).
+    function _refresh(address trader, uint256 rootId, Root storage r, Account storage a, int256 cashDelta, bool check, Delta memory d)
+        internal
+    {
+        TraderRoot storage tr = _traderRoots[trader][rootId];
+        Snapshot memory s = _snapshot(trader, rootId, r, tr, d);
+        int256 worst = _worstOf(r, s);
+        for (uint256 k; k < s.deadKeys; ++k) delete _resting[s.dead[k]];
+        for (uint256 k; k < s.nClaimed; ++k) {
+            Resting storage ro = _resting[s.claimed[k]];
+            if (ro.trader != address(0)) ro.unclaimed = 0;
+        }
+        _store(tr, s);
+        int256 oldWorst = tr.worst;
+        tr.worst = worst.toInt128();
+        tr.premiumPaid = s.premium.toInt128();
+        int256 cash = int256(a.cash) + cashDelta + s.cashDelta;
+        int256 sumWorst = int256(a.sumWorst) - oldWorst + worst;
+        a.cash = cash.toInt128();
+        a.sumWorst = sumWorst.toInt128();
+        if (check) _requireCovered(trader, address(r.collateral), cash, sumWorst);
+    }
+
+    /// @notice Writes the packed words of a snapshot back, only those that changed.
+    function _store(TraderRoot storage tr, Snapshot memory s) internal {
+        uint256 h = s.header & (uint256(0xffff) << 144); // keep the root-list index and the active bit
+        uint256[2] memory pw;
+        for (uint256 i; i < s.nB; ++i) {
+            h |= uint256(s.branches[i]) << (16 * i);
+            pw[i >> 2] |= uint256(uint64(s.pos[i])) << (64 * (i & 3)); // int64 stored as its 64-bit pattern
+        }
+        uint256[2] memory ow;
+        for (uint256 j; j < s.nO; ++j) ow[j >> 2] |= uint256(s.refs[j]) << (64 * (j & 3));
+        h |= (s.nB << 128) | (s.nO << 136);
+        if (h != s.header) tr.header = h;
+        if (pw[0] != s.posWords[0]) tr.posWords[0] = pw[0];
+        if (pw[1] != s.posWords[1]) tr.posWords[1] = pw[1];
+        if (ow[0] != s.orderWords[0]) tr.orderWords[0] = ow[0];
+        if (ow[1] != s.orderWords[1]) tr.orderWords[1] = ow[1];
+    }
+
+    function _noDelta() internal pure returns (Delta memory d) {}
+
+    function _requireCovered(address trader, address token, int256 cash, int256 sumWorst) internal pure {
+        if (cash + sumWorst < 0) revert E.InsufficientCollateral(trader, token, cash, sumWorst, -(cash + sumWorst));
+    }
+
+    function _activate(address trader, uint256 rootId, Root storage r, TraderRoot storage tr, Account storage a) internal {
+        uint256 n = a.roots.length;
+        if (n >= MAX_ROOTS) revert E.TooManyRoots(trader, address(r.collateral), MAX_ROOTS);
+        a.roots.push(uint64(rootId)); // root ids are sequential, far below 2^64
+        tr.header = (tr.header & ~(uint256(0xffff) << 144)) | (n << 144) | (uint256(1) << 152);
+    }
+
+    function _deactivate(address trader, TraderRoot storage tr, Account storage a) internal {
+        uint256 slot = (tr.header >> 144) & 0xff;
+        uint256 last = a.roots.length - 1;
+        if (slot != last) {
+            uint64 moved = a.roots[last];
+            a.roots[slot] = moved;
+            TraderRoot storage m = _traderRoots[trader][moved];
+            m.header = (m.header & ~(uint256(0xff) << 144)) | (slot << 144);
+        }
+        a.roots.pop();
+        delete tr.worst;
+        delete tr.premiumPaid;
+        delete tr.header;
+        delete tr.posWords;
+        delete tr.orderWords;
+    }
+}

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {FixingSpec} from "../shared/oracle/OracleFixing.sol";
+import {MarketErrors as E} from "./libraries/MarketErrors.sol";
+import {MarketEvents as Ev} from "./libraries/MarketEvents.sol";
+import {PayoffMath} from "./libraries/PayoffMath.sol";
+import {WorstCase} from "./libraries/WorstCase.sol";
+
+/// @title MarketStorage
+/// @notice Storage layout, constants and shared internal logic of the bounded-payoff market family. Both the
+/// core {BoundedMarkets} and its delegate-called {BoundedMarketsAdmin} module inherit it first, so both see
+/// the same slots.
+/// @dev Units: collateral amounts in the token's base units; a contract pays `UNIT = TICKS * unitScale`
+/// units; prices are ticks in (0, TICKS); outcomes X are integers in the root's outcome units (the value
+/// scaled by 10^decimals).
+abstract contract MarketStorage {
+    using SafeERC20 for IERC20;
+    using SafeCast for int256;
+    using SafeCast for uint256;
+
+    // ------------------------------------------------------------------ constants
+
+    /// @notice Ticks in one unit payoff (price = tick / TICKS).
+    uint256 public constant TICKS = PayoffMath.TICKS;
+    /// @notice Open orders a trader may hold per root (bounds the collateral check).
+    uint256 public constant MAX_OPEN_ORDERS = 8;
+    /// @notice Markets a trader may hold (position or open order) per root (bounds the collateral check).
+    uint256 public constant MAX_MARKETS = 8;
+    /// @notice Open roots a trader may hold per collateral token (bounds a withdrawal's recomputation).
+    uint256 public constant MAX_ROOTS = 16;
+    /// @notice Largest |quantity| of one order, in contracts.
+    uint256 public constant MAX_QUANTITY = type(uint48).max;
+    /// @notice Resting orders one incoming order may visit (filled, skipped or self-cancelled).
+    uint256 public constant MAX_TOUCH = 64;
+
+    uint8 internal constant STATUS_OPEN = 0;
+    uint8 internal constant STATUS_SETTLED = 1;
+    uint8 internal constant STATUS_VOIDED = 2;
+
+    /// @notice Settlement sources: the owner collapses the bounds (0), a reporter reports with a dispute
+    /// window (1), a Chainlink feed fixes the first round at or after expiry (2).
+    uint8 public constant SOURCE_OWNER = 0;
+    uint8 public constant SOURCE_CALLBACK = 1;
+    uint8 public constant SOURCE_FEED = 2;
+
+    uint8 internal constant REC_ACCEPT = 1;
+    uint8 internal constant REC_FILL = 2;
+    uint8 internal constant REC_REDUCE = 3;
+    uint8 internal constant REC_BOUNDS = 4;
+    uint8 internal constant REC_FINAL = 5;
+
+    uint8 internal constant REASON_CANCEL = 0;
+    uint8 internal constant REASON_SELF_TRADE = 1;
+    uint8 internal constant REASON_IOC = 2;
+    uint8 internal constant REASON_SWEEP_BOUND = 3;
+
+    uint256 internal constant LOW128 = type(uint128).max;
+
+    // ------------------------------------------------------------------ storage types
+
+    /// @notice One uncertain outcome X and its settlement state.
+    struct Root {
+        address owner;
+        uint64 expiry; // unix seconds; trading stops here
+        uint8 status; // STATUS_*
+        uint8 source; // SOURCE_*
+        uint8 decimals; // X is the outcome scaled by 10^decimals
+        IERC20 collateral;
+        uint64 unitScale; // collateral units per tick per contract
+        uint16 branchCount; // markets on the root (branch ids 1..branchCount)
+        int128 lo; // lowest outcome still possible
+        int128 hi; // highest outcome still possible
+        bytes32 head; // hash chain over every record of the root
+        address reporter;
+        uint64 voidDeadline; // unix seconds; unsettled roots may be voided from here on
+        uint32 disputeWindow; // seconds
+        int128 reported; // pending report (callback source)
+        uint64 reportedAt; // 0 = no report pending
+    }
+
+    /// @notice Original bounds of a market, in outcome units. Never change.
+    struct Market {
+        int128 min;
+        int128 max;
+    }
+
+    /// @notice FIFO of resting orders at one (market, tick): indices [head, tail) of the level's orders.
+    struct Level {
+        uint32 head;
+        uint32 tail;
+        bool isBid;
+    }
+
+    /// @notice A resting order: quantity still resting, and quantity filled but not yet credited to its trader.
+    struct Resting {
+        address trader;
+        uint48 remaining;
+        uint48 unclaimed;
+    }
+
+    /// @notice A trader's state on one root, packed into as few words as a small book needs.
+    /// @dev `header`: bits [16i, 16i+16) branch id of market slot i (i < 8); [128,136) market count;
+    /// [136,144) open-order count; [144,152) index in the account's root list; bit 152 active.
+    /// `posWords[w]`: positions (int64, contracts, maker fills not yet credited excluded) of slots 4w..4w+3.
+    /// `orderWords[w]`: refs (uint64: branch << 48 | tick << 40 | isBid << 32 | level index) of orders 4w..4w+3.
+    /// Only the words a book uses are read: one market and up to four orders cost three words.
+    struct TraderRoot {
+        int128 worst; // last computed worst case (collateral units), counted in the account's sumWorst
+        int128 premiumPaid; // net premium paid into the root (refunded if the root is voided)
+        uint256 header;
+        uint256[2] posWords;
+        uint256[2] orderWords;
+    }
+
+    /// @notice A taker's own trade in this call, applied to its state before the collateral check.
+    struct Delta {
+        uint16 branch;
+        int256 pos; // contracts
+        int256 premium; // collateral units paid (+) or received (-)
+        uint64 ref; // the resting remainder's ref, 0 if nothing rests
+    }
+
+    /// @notice A trader's collateral account in one token.
+    struct Account {
+        int128 cash; // collateral units
+        int128 sumWorst; // sum of the stored worst cases of the trader's open roots in this token
+        uint64[] roots;
+    }
+
+    /// @notice Parameters of a new root.
+    struct RootParams {
+        IERC20 collateral;
+        uint64 unitScale; // one contract pays TICKS * unitScale collateral units
+        uint8 decimals; // outcome decimals
+        int128 min; // root market bounds, outcome units
+        int128 max;
+        uint64 expiry;
+        uint64 voidDeadline;
+        uint8 source;
+        address reporter; // callback source: the authorised reporter; owner source: an optional narrowing oracle
+        uint32 disputeWindow;
+    }
+
+    /// @notice Scratch state of one incoming order while it matches.
+    struct Take {
+        uint256 rootId;
+        uint256 marketId;
+        bytes32 digest;
+        address taker;
+        bool isBid;
+        uint256 limit;
+        uint256 remaining;
+        uint256 premium;
+        uint256 scale;
+        uint256 touched;
+        bool stopped;
+        uint16 branchId;
+        uint256 levelKey;
+        uint256 orderKey;
+    }
+
+    /// @notice A trader's state on one root after crediting fills, ready for the worst-case computation.
+    struct Snapshot {
+        uint256 header; // as read
+        uint256[2] posWords; // as read (words beyond the counts are zero)
+        uint256[2] orderWords;
+        uint256 nB;
+        uint16[8] branches;
+        int64[8] pos;
+        uint256 nO;
+        uint64[8] refs;
+        uint256 deadKeys; // count of fully done orders whose records can be deleted
+        uint256[8] dead;
+        uint256[8] claimed;
+        uint256 nClaimed;
+        WorstCase.Leg[] legs;
+        WorstCase.Open[] opens;
+        int256 premium;
+        int256 cashDelta;
+        uint256[8] openLeg;
+        uint256[8] openTick;
+        int256[8] openQty;
+        uint256 hasOrders; // bit i: branch slot i carries an open order
+    }
+
+    // ------------------------------------------------------------------ storage
+
+    /// @notice Roots created so far (ids 1..rootCount).
+    uint256 public rootCount;
+    mapping(uint256 rootId => Root) internal _roots;
+    mapping(uint256 marketId => Market) internal _markets;
+    /// @notice Non-empty price levels of a market: bit t of the low half = bids at tick t, of the high half = offers.
+    mapping(uint256 marketId => uint256) public bookBits;
+    mapping(uint256 levelKey => Level) internal _levels;
+    mapping(uint256 orderKey => Resting) internal _resting;
+    mapping(address trader => mapping(uint256 rootId => TraderRoot)) internal _traderRoots;
+    mapping(address trader => mapping(IERC20 token => Account)) internal _accounts;
+    /// @notice How a feed-settled root fixes X: the shared Chainlink fixing rule, at the root's expiry.
+    mapping(uint256 rootId => FixingSpec) internal _feedSpecs;
+
+    // ------------------------------------------------------------------ internal: collateral
+
+    /// @notice Reads a trader's state on a root, crediting maker fills and dropping finished orders and
+    /// empty markets (in memory).
+    function _snapshot(address trader, uint256 rootId, Root storage r, TraderRoot storage tr, Delta memory d)
+        internal
+        view
+        returns (Snapshot memory s)
+    {
+        uint256 h = tr.header;
+        s.header = h;
+        uint256 nB = (h >> 128) & 0xff;
+        uint256 nO = (h >> 136) & 0xff;
+        if (nB > 0) s.posWords[0] = tr.posWords[0];
+        if (nB > 4) s.posWords[1] = tr.posWords[1];
+        if (nO > 0) s.orderWords[0] = tr.orderWords[0];
+        if (nO > 4) s.orderWords[1] = tr.orderWords[1];
+        for (uint256 i; i < nB; ++i) {
+            s.branches[i] = uint16(h >> (16 * i)); // 16-bit field
+            s.pos[i] = int64(uint64(s.posWords[i >> 2] >> (64 * (i & 3)))); // 64-bit field, two's complement
+        }
+        s.premium = tr.premiumPaid;
+        int256 scale = int256(uint256(r.unitScale));
+        for (uint256 j; j < nO; ++j) {
+            _collectOrder(s, rootId, uint64(s.orderWords[j >> 2] >> (64 * (j & 3))), nB, scale); // 64-bit field
+        }
+        _compact(s, rootId, nB, d, trader);
+    }
+
+    /// @notice Keeps markets with a position or an open order and builds the worst-case inputs.
+    function _compact(Snapshot memory s, uint256 rootId, uint256 nB, Delta memory d, address trader) internal view {
+        uint256[8] memory newIdx;
+        uint16[8] memory keptB;
+        int64[8] memory keptP;
+        uint256 kept;
+        for (uint256 i; i < nB; ++i) {
+            if (s.pos[i] == 0 && (s.hasOrders >> i) & 1 == 0) continue;
+            newIdx[i] = kept;
+            keptB[kept] = s.branches[i];
+            keptP[kept] = s.pos[i];
+            ++kept;
+        }
+        for (uint256 j; j < s.nO; ++j) s.openLeg[j] = newIdx[s.openLeg[j]];
+        if (d.pos != 0 || d.ref != 0) {
+            // The taker's own trade and resting remainder: its market may be new (at most MAX_MARKETS).
+            uint256 b = _slotOf(keptB, kept, d.branch);
+            if (b == type(uint256).max) {
+                if (kept >= MAX_MARKETS) revert E.TooManyMarkets(trader, rootId, MAX_MARKETS);
+                b = kept++;
+                keptB[b] = d.branch;
+            }
+            keptP[b] = (int256(keptP[b]) + d.pos).toInt64();
+            s.premium += d.premium;
+            if (d.ref != 0) {
+                uint256 n = s.nO;
+                if (n >= MAX_OPEN_ORDERS) revert E.TooManyOpenOrders(trader, rootId, MAX_OPEN_ORDERS);
+                s.refs[n] = d.ref;
+                s.openLeg[n] = b;
+                s.openTick[n] = (d.ref >> 40) & 0xff;
+                s.openQty[n] = 0; // filled in by the caller's resting record below
+                s.nO = n + 1;
+            }
+        }
+        s.nB = kept;
+        s.branches = keptB;
+        s.pos = keptP;
+        s.legs = new WorstCase.Leg[](kept);
+        for (uint256 i; i < kept; ++i) {
+            Market memory m = _markets[_marketId(rootId, keptB[i])];
+            s.legs[i] = WorstCase.Leg(m.min, m.max, keptP[i]);
+        }
+        s.opens = new WorstCase.Open[](s.nO);
+        for (uint256 j; j < s.nO; ++j) {
+            int256 q = s.openQty[j];
+            if (q == 0) {
+                // The taker's new resting order: read its remaining quantity from the book.
+                uint64 ref = s.refs[j];
+                uint256 rem = _resting[_refKey(rootId, ref)].remaining;
+                q = (ref >> 32) & 1 == 1 ? int256(rem) : -int256(rem);
+            }
+            s.opens[j] = WorstCase.Open(s.openLeg[j], int256(s.openTick[j]), q);
+        }
+    }
+
+    /// @notice Credits one order's unclaimed fills into the snapshot and keeps it if it still rests.
+    function _collectOrder(Snapshot memory s, uint256 rootId, uint64 ref, uint256 nB, int256 scale) internal view {
+        uint256 key = _refKey(rootId, ref);
+        Resting memory ro = _resting[key];
+        uint256 b = _slotOf(s.branches, nB, uint16(ref >> 48)); // top 16 bits of a 64-bit ref
+        uint256 tick = (ref >> 40) & 0xff;
+        bool isBid = (ref >> 32) & 1 == 1;
+        if (ro.unclaimed != 0) {
+            int256 f = int256(uint256(ro.unclaimed));
+            int256 amount = f * int256(tick) * scale; // < 2^48 * 2^7 * 2^64
+            s.pos[b] = (int256(s.pos[b]) + (isBid ? f : -f)).toInt64();
+            s.premium += isBid ? amount : -amount;
+            s.cashDelta += isBid ? -amount : amount;
+            s.claimed[s.nClaimed++] = key;
+        }
+        if (ro.remaining == 0) {
+            s.dead[s.deadKeys++] = key;
+        } else {
+            uint256 n = s.nO;
+            s.refs[n] = ref;
+            s.openLeg[n] = b;
+            s.openTick[n] = tick;
+            s.openQty[n] = isBid ? int256(uint256(ro.remaining)) : -int256(uint256(ro.remaining));
+            s.hasOrders |= 1 << b;
+            s.nO = n + 1;
+        }
+    }
+
+    /// @notice The worst case of a snapshot: on an open root the least W over the possible outcomes and the
+    /// void case (the net premium paid); on a final root the exact final value.
+    function _worstOf(Root storage r, Snapshot memory s) internal view returns (int256 worst) {
+        uint8 status = r.status;
+        if (status == STATUS_VOIDED) return s.premium;
+        if (status == STATUS_SETTLED) {
+            uint256 unit = TICKS * r.unitScale;
+            int256 x = r.lo;
+            for (uint256 i; i < s.nB; ++i) {
+                WorstCase.Leg memory l = s.legs[i];
+                worst += PayoffMath.settlementValue(l.pos, PayoffMath.payoffDown(x, l.min, l.max, unit));
+            }
+            return worst;
+        }
+        worst = WorstCase.minOverRange(r.lo, r.hi, s.legs, s.opens, int256(uint256(r.unitScale)));
+        if (s.premium < worst) worst = s.premium;
+    }
+
+    // ------------------------------------------------------------------ internal: helpers
+
+    function _settle(Root storage r, uint256 rootId, int128 x, uint8 how) internal {
+        r.lo = x;
+        r.hi = x;
+        r.status = STATUS_SETTLED;
+        bytes32 head = _append(r, keccak256(abi.encode(r.head, REC_FINAL, STATUS_SETTLED, int256(x))));
+        emit Ev.RootSettled(rootId, x, how, head);
+    }
+
+    function _append(Root storage r, bytes32 newHead) internal returns (bytes32) {
+        r.head = newHead;
+        return newHead;
+    }
+
+    function _root(uint256 rootId) internal view returns (Root storage r) {
+        r = _roots[rootId];
+        if (r.owner == address(0)) revert E.UnknownRoot(rootId);
+    }
+
+    function _openRoot(uint256 rootId) internal view returns (Root storage r) {
+        r = _root(rootId);
+        if (r.status != STATUS_OPEN) revert E.RootNotOpen(rootId, r.status);
+    }
+
+    function _requireTrading(Root storage r, uint256 rootId) internal view {
+        if (r.status != STATUS_OPEN) revert E.RootNotOpen(rootId, r.status);
+        if (block.timestamp >= r.expiry) revert E.TradingClosed(rootId, r.expiry, block.timestamp);
+    }
+
+    function _market(uint256 rootId, uint16 branchId) internal view returns (Market memory m) {
+        m = _markets[_marketId(rootId, branchId)];
+        if (m.max <= m.min) revert E.UnknownMarket(rootId, branchId);
+    }
+
+    function _checkBounds(int256 min, int256 max) internal pure {
+        if (min >= max || max - min >= int256(1 << 120)) revert E.BadBounds(min, max);
+    }
+
+    function _marketId(uint256 rootId, uint256 branchId) internal pure returns (uint256) {
+        return (rootId << 16) | branchId;
+    }
+
+    function _refKey(uint256 rootId, uint64 ref) internal pure returns (uint256) {
+        uint256 marketId = _marketId(rootId, ref >> 48);
+        return (((marketId << 8) | ((ref >> 40) & 0xff)) << 32) | (ref & type(uint32).max);
+    }
+
+    function _slotOf(uint16[8] memory branches, uint256 n, uint16 branchId) internal pure returns (uint256) {
+        for (uint256 i; i < n; ++i) if (branches[i] == branchId) return i;
+        return type(uint256).max; // unreachable: an order's market is always in the trader's list
+    }
+
+    function _lowestBit(uint256 x) internal pure returns (uint256) {
+        return Math.log2(x & (~x + 1));
+    }
+}
