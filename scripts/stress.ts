@@ -37,14 +37,46 @@ async function demoSession(): Promise<string> {
     const f = await ethers.deployContract("MockAggregator", [8, `feed ${k}`]);
     await f.pushRound(BigInt(100 + 50 * k) * 10n ** 8n, now);
     tokens.push(t);
-    legs.push({ token: await t.getAddress(), unit: 10n ** 18n, floor: 0n, cap: 0n, fixing: { kind: 0, feeds: [await f.getAddress()], heartbeat: 30 * 86_400, maxDelay: 86_400, twapWindow: 0, minAnswer: 0n, maxAnswer: 0n, sequencerFeed: ZeroAddress, sequencerGrace: 0 } });
+    legs.push({
+      token: await t.getAddress(),
+      unit: 10n ** 18n,
+      floor: 0n,
+      cap: 0n,
+      fixing: {
+        kind: 0,
+        feeds: [await f.getAddress()],
+        heartbeat: 30 * 86_400,
+        maxDelay: 86_400,
+        twapWindow: 0,
+        minAnswer: 0n,
+        maxAnswer: 0n,
+        sequencerFeed: ZeroAddress,
+        sequencerGrace: 0,
+      },
+    });
   }
   const factory = await ethers.deployContract("SessionFactory", [
     await (await ethers.deployContract("PhysicalSession")).getAddress(),
     await (await ethers.deployContract("CashSession")).getAddress(),
     await (await ethers.deployContract("SessionOracle")).getAddress(),
   ]);
-  const cfg = { kind: 0, mode: 0, legs, collateral: ZeroAddress, t1: now + 3600n, t2: now + 86_400n, fallbackDeadline: now + 2n * 86_400n, claimDeadline: now + 3n * 86_400n, takerFeeBps: 10, makerFeeBps: 5, feeRecipient: feeTo.address, participation: 0, merkleRoot: ZeroHash, admin: admin.address, guardian: admin.address };
+  const cfg = {
+    kind: 0,
+    mode: 0,
+    legs,
+    collateral: ZeroAddress,
+    t1: now + 3600n,
+    t2: now + 86_400n,
+    fallbackDeadline: now + 2n * 86_400n,
+    claimDeadline: now + 3n * 86_400n,
+    takerFeeBps: 10,
+    makerFeeBps: 5,
+    feeRecipient: feeTo.address,
+    participation: 0,
+    merkleRoot: ZeroHash,
+    admin: admin.address,
+    guardian: admin.address,
+  };
   const addr = await factory.createSession.staticCall(cfg);
   await (await factory.createSession(cfg)).wait();
   const s = (await ethers.getContractAt("PhysicalSession", addr)) as unknown as PhysicalSession;
@@ -56,7 +88,16 @@ async function demoSession(): Promise<string> {
     await (await s.connect(who).subscribe(10n, [])).wait();
   }
   await conn.networkHelpers.time.increase(3600);
-  const o = { maker: alice.address, taker: ZeroAddress, legs: legMask([0, 2]), amounts: [3n * 10n ** 18n, -2n * 10n ** 18n], maxFeeBps: 50n, expiry: now + 86_400n, nonce: 0n, salt: 1n };
+  const o = {
+    maker: alice.address,
+    taker: ZeroAddress,
+    legs: legMask([0, 2]),
+    amounts: [3n * 10n ** 18n, -2n * 10n ** 18n],
+    maxFeeBps: 50n,
+    expiry: now + 86_400n,
+    nonce: 0n,
+    salt: 1n,
+  };
   const sig = await signSessionOrder(alice, o, sessionDomain(addr, (await ethers.provider.getNetwork()).chainId));
   await (await s.connect(bob).fill(o, sig, 10n ** 18n)).wait();
   Object.assign(labels, { [alice.address]: "alice", [bob.address]: "bob", [feeTo.address]: "fee recipient" });
@@ -66,7 +107,8 @@ async function demoSession(): Promise<string> {
 const sessionAddr = process.env.STRESS_SESSION ?? (await demoSession());
 const session = await ethers.getContractAt("PhysicalSession", sessionAddr);
 const n = Number((await session.config()).legCount);
-const text = process.env.STRESS_SCENARIOS === undefined ? DEFAULT_SCENARIOS : await readFile(process.env.STRESS_SCENARIOS, "utf8");
+const text =
+  process.env.STRESS_SCENARIOS === undefined ? DEFAULT_SCENARIOS : await readFile(process.env.STRESS_SCENARIOS, "utf8");
 const scenarios = parseScenarios(text, n);
 const lens = (process.env.STRESS_LENS === undefined
   ? await ethers.deployContract("SessionStressLens")
@@ -75,7 +117,9 @@ const accounts = await participants(session as never, Number(process.env.STRESS_
 const report = await runStress(lens as never, sessionAddr, accounts, scenarios);
 if (process.env.STRESS_JSON === "1") console.log(JSON.stringify(reportToJson(report), null, 2));
 else {
-  console.log(`Session ${sessionAddr}: ${accounts.length} participants, ${scenarios.length} scenarios (quote units; P&L versus baseline)\n`);
+  console.log(
+    `Session ${sessionAddr}: ${accounts.length} participants, ${scenarios.length} scenarios (quote units; P&L versus baseline)\n`,
+  );
   console.log(formatStressTable(report, labels));
 }
 await conn.close();

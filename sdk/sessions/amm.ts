@@ -52,7 +52,13 @@ export function swapOrder(t: SwapTerms): SessionOrder {
  * The order the LP signs to add (`direction = "add"`: the LP gives) or withdraw (`"withdraw"`: the LP receives)
  * allocation; `amounts[k]` per leg, zeros skipped.
  */
-export function lpOrder(lp: string, amm: string, amounts: readonly bigint[], direction: "add" | "withdraw", terms: OrderTerms): SessionOrder {
+export function lpOrder(
+  lp: string,
+  amm: string,
+  amounts: readonly bigint[],
+  direction: "add" | "withdraw",
+  terms: OrderTerms,
+): SessionOrder {
   const legs: number[] = [];
   const signed: bigint[] = [];
   amounts.forEach((a, k) => {
@@ -67,8 +73,25 @@ export function lpOrder(lp: string, amm: string, amounts: readonly bigint[], dir
 
 /** The view functions of `SessionAmm` this module uses (any ethers v6 contract typed from the ABI fits). */
 export interface AmmQuoter {
-  quoteExactIn(legIn: number, legOut: number, amountIn: bigint): Promise<[bigint, bigint, bigint, boolean] & { amountOut: bigint; traderReceives: bigint; netIn: bigint; withinBand: boolean }>;
-  quoteExactOut(legIn: number, legOut: number, amountOut: bigint): Promise<[bigint, bigint, bigint, boolean] & { amountIn: bigint; traderReceives: bigint; netIn: bigint; withinBand: boolean }>;
+  quoteExactIn(
+    legIn: number,
+    legOut: number,
+    amountIn: bigint,
+  ): Promise<
+    [bigint, bigint, bigint, boolean] & {
+      amountOut: bigint;
+      traderReceives: bigint;
+      netIn: bigint;
+      withinBand: boolean;
+    }
+  >;
+  quoteExactOut(
+    legIn: number,
+    legOut: number,
+    amountOut: bigint,
+  ): Promise<
+    [bigint, bigint, bigint, boolean] & { amountIn: bigint; traderReceives: bigint; netIn: bigint; withinBand: boolean }
+  >;
   getAddress(): Promise<string>;
 }
 
@@ -97,8 +120,22 @@ export async function signExactIn(
 ): Promise<SignedSwap> {
   const q = await amm.quoteExactIn(legIn, legOut, amountIn);
   const amountOut = (q.amountOut * (10_000n - slippageBps)) / 10_000n;
-  const order = swapOrder({ trader: await signer.getAddress(), amm: await amm.getAddress(), legIn, legOut, amountIn, amountOut, ...terms });
-  return { order, signature: await signSessionOrder(signer, order, domain), amountIn, amountOut, withinBand: q.withinBand };
+  const order = swapOrder({
+    trader: await signer.getAddress(),
+    amm: await amm.getAddress(),
+    legIn,
+    legOut,
+    amountIn,
+    amountOut,
+    ...terms,
+  });
+  return {
+    order,
+    signature: await signSessionOrder(signer, order, domain),
+    amountIn,
+    amountOut,
+    withinBand: q.withinBand,
+  };
 }
 
 /** Quotes an exact-out swap and signs it at the quote; `slippageBps` raises the amount in signed. */
@@ -114,6 +151,20 @@ export async function signExactOut(
 ): Promise<SignedSwap> {
   const q = await amm.quoteExactOut(legIn, legOut, amountOut);
   const amountIn = (q.amountIn * (10_000n + slippageBps) + 9_999n) / 10_000n;
-  const order = swapOrder({ trader: await signer.getAddress(), amm: await amm.getAddress(), legIn, legOut, amountIn, amountOut, ...terms });
-  return { order, signature: await signSessionOrder(signer, order, domain), amountIn, amountOut, withinBand: q.withinBand };
+  const order = swapOrder({
+    trader: await signer.getAddress(),
+    amm: await amm.getAddress(),
+    legIn,
+    legOut,
+    amountIn,
+    amountOut,
+    ...terms,
+  });
+  return {
+    order,
+    signature: await signSessionOrder(signer, order, domain),
+    amountIn,
+    amountOut,
+    withinBand: q.withinBand,
+  };
 }

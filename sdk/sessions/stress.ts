@@ -34,10 +34,12 @@ function fail(where: string, msg: string): never {
 
 /** A relative change (number or decimal string, at most 18 decimals) as WAD; rejects < -1 and non-numbers. */
 function changeWad(where: string, field: string, v: unknown): bigint {
-  if (typeof v !== "number" && typeof v !== "string") fail(where, `${field} must be a number like 0.1 or "-0.25", got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" && typeof v !== "string")
+    fail(where, `${field} must be a number like 0.1 or "-0.25", got ${JSON.stringify(v)}`);
   if (typeof v === "number" && !Number.isFinite(v)) fail(where, `${field} must be finite, got ${v}`);
   const text = typeof v === "number" ? v.toString() : v.trim();
-  if (!/^-?\d+(\.\d{1,18})?$/.test(text)) fail(where, `${field} must be a plain decimal with at most 18 decimals (no exponent), got "${text}"`);
+  if (!/^-?\d+(\.\d{1,18})?$/.test(text))
+    fail(where, `${field} must be a plain decimal with at most 18 decimals (no exponent), got "${text}"`);
   const w = parseUnits(text, 18);
   if (w < -WAD) fail(where, `${field} = ${text} would make a price negative; a shock must be >= -1`);
   if (w > 1_000_000n * WAD) fail(where, `${field} = ${text} is above 1,000,000 (a unit mistake?)`);
@@ -46,10 +48,12 @@ function changeWad(where: string, field: string, v: unknown): bigint {
 
 function legList(where: string, field: string, v: unknown, n: number, minLen: number): number[] {
   if (!Array.isArray(v)) fail(where, `${field} must be an array of leg indices`);
-  if (v.length < minLen) fail(where, `${field} needs at least ${minLen} leg${minLen === 1 ? "" : "s"}, got ${v.length}`);
+  if (v.length < minLen)
+    fail(where, `${field} needs at least ${minLen} leg${minLen === 1 ? "" : "s"}, got ${v.length}`);
   const seen = new Set<number>();
   v.forEach((k: unknown, i) => {
-    if (typeof k !== "number" || !Number.isInteger(k)) fail(where, `${field}[${i}] must be an integer leg index, got ${JSON.stringify(k)}`);
+    if (typeof k !== "number" || !Number.isInteger(k))
+      fail(where, `${field}[${i}] must be an integer leg index, got ${JSON.stringify(k)}`);
     if (k < 0 || k >= n) fail(where, `${field}[${i}] = ${k} is out of range (the session has ${n} legs: 0..${n - 1})`);
     if (seen.has(k)) fail(where, `${field}[${i}] = ${k} appears twice`);
     seen.add(k);
@@ -90,12 +94,18 @@ export function toShocks(spec: ScenarioSpec, n: number, where = `scenario "${spe
     }
     case "legs": {
       if (!Array.isArray(spec.shocks) || spec.shocks.length !== n) {
-        fail(where, `shocks must list one change per leg (${n}), got ${Array.isArray(spec.shocks) ? spec.shocks.length : typeof spec.shocks}`);
+        fail(
+          where,
+          `shocks must list one change per leg (${n}), got ${Array.isArray(spec.shocks) ? spec.shocks.length : typeof spec.shocks}`,
+        );
       }
       return spec.shocks.map((v, k) => WAD + changeWad(where, `shocks[${k}]`, v));
     }
     default:
-      return fail(where, `kind must be "level", "relative", "curve" or "legs", got ${JSON.stringify((spec as { kind: unknown }).kind)}`);
+      return fail(
+        where,
+        `kind must be "level", "relative", "curve" or "legs", got ${JSON.stringify((spec as { kind: unknown }).kind)}`,
+      );
   }
 }
 
@@ -110,14 +120,20 @@ export function parseScenarios(text: string, n: number): Scenario[] {
   } catch (e) {
     throw new ScenarioError(`scenarios: not valid JSON (${(e as Error).message})`);
   }
-  const list = Array.isArray(data) ? data : typeof data === "object" && data !== null && "scenarios" in data ? (data as { scenarios: unknown }).scenarios : undefined;
-  if (!Array.isArray(list)) throw new ScenarioError(`scenarios: expected an array of scenarios or {"scenarios": [...]}`);
+  const list = Array.isArray(data)
+    ? data
+    : typeof data === "object" && data !== null && "scenarios" in data
+      ? (data as { scenarios: unknown }).scenarios
+      : undefined;
+  if (!Array.isArray(list))
+    throw new ScenarioError(`scenarios: expected an array of scenarios or {"scenarios": [...]}`);
   if (list.length === 0) throw new ScenarioError("scenarios: the list is empty; give at least one scenario");
   const names = new Set<string>();
   return list.map((raw: unknown, i) => {
     if (typeof raw !== "object" || raw === null) throw new ScenarioError(`scenario[${i}]: must be an object`);
     const spec = raw as ScenarioSpec;
-    if (typeof spec.name !== "string" || spec.name.trim() === "") throw new ScenarioError(`scenario[${i}]: "name" must be a non-empty string`);
+    if (typeof spec.name !== "string" || spec.name.trim() === "")
+      throw new ScenarioError(`scenario[${i}]: "name" must be a non-empty string`);
     if (names.has(spec.name)) throw new ScenarioError(`scenario[${i}] ("${spec.name}"): the name is used twice`);
     names.add(spec.name);
     return { name: spec.name, shocksWad: toShocks(spec, n, `scenario[${i}] ("${spec.name}")`) };
@@ -149,7 +165,12 @@ export interface StressLens {
 }
 
 /** Calls the lens and labels the results. */
-export async function runStress(lens: StressLens, session: string, accounts: string[], scenarios: Scenario[]): Promise<StressReport> {
+export async function runStress(
+  lens: StressLens,
+  session: string,
+  accounts: string[],
+  scenarios: Scenario[],
+): Promise<StressReport> {
   const res = await lens.stress(
     session,
     accounts,
@@ -178,9 +199,13 @@ export interface SessionEventsSource {
  */
 export async function participants(session: SessionEventsSource, fromBlock = 0): Promise<string[]> {
   const seen = new Set<string>();
-  const subs = (await session.queryFilter(session.filters.Subscribed() as never, fromBlock)) as { args: { account: string } }[];
+  const subs = (await session.queryFilter(session.filters.Subscribed() as never, fromBlock)) as {
+    args: { account: string };
+  }[];
   for (const e of subs) seen.add(e.args.account);
-  const trades = (await session.queryFilter(session.filters.Traded() as never, fromBlock)) as { args: { maker: string; taker: string } }[];
+  const trades = (await session.queryFilter(session.filters.Traded() as never, fromBlock)) as {
+    args: { maker: string; taker: string };
+  }[];
   for (const e of trades) {
     seen.add(e.args.maker);
     seen.add(e.args.taker);
@@ -204,14 +229,50 @@ export function formatStressTable(report: StressReport, labels: Record<string, s
   const names = report.accounts.map((a) => labels[a] ?? a);
   const w0 = Math.max(9, ...names.map((s) => s.length));
   const cells = (f: (r: ScenarioRow) => string) => cols.map(f);
-  const widths = cols.map((c, j) => Math.max(c.name.length, ...report.accounts.map((_, i) => quoteUnits(cols[j].pnlE36[i], dp).length), quoteUnits(c.aggregatePnlE36, dp).length));
-  const line = (first: string, xs: string[]) => [first.padEnd(w0), ...xs.map((x, j) => x.padStart(widths[j]))].join("  ");
-  const out = [line("P&L", cells((c) => c.name))];
-  report.accounts.forEach((_, i) => out.push(line(names[i], cells((c) => quoteUnits(c.pnlE36[i], dp)))));
-  out.push(line("aggregate", cells((c) => quoteUnits(c.aggregatePnlE36, dp))));
+  const widths = cols.map((c, j) =>
+    Math.max(
+      c.name.length,
+      ...report.accounts.map((_, i) => quoteUnits(cols[j].pnlE36[i], dp).length),
+      quoteUnits(c.aggregatePnlE36, dp).length,
+    ),
+  );
+  const line = (first: string, xs: string[]) =>
+    [first.padEnd(w0), ...xs.map((x, j) => x.padStart(widths[j]))].join("  ");
+  const out = [
+    line(
+      "P&L",
+      cells((c) => c.name),
+    ),
+  ];
+  report.accounts.forEach((_, i) =>
+    out.push(
+      line(
+        names[i],
+        cells((c) => quoteUnits(c.pnlE36[i], dp)),
+      ),
+    ),
+  );
+  out.push(
+    line(
+      "aggregate",
+      cells((c) => quoteUnits(c.aggregatePnlE36, dp)),
+    ),
+  );
   out.push("");
-  out.push(line("value", cells((c) => c.name)));
-  report.accounts.forEach((_, i) => out.push(line(names[i], cells((c) => quoteUnits(c.valueE36[i], dp)))));
+  out.push(
+    line(
+      "value",
+      cells((c) => c.name),
+    ),
+  );
+  report.accounts.forEach((_, i) =>
+    out.push(
+      line(
+        names[i],
+        cells((c) => quoteUnits(c.valueE36[i], dp)),
+      ),
+    ),
+  );
   return out.join("\n");
 }
 

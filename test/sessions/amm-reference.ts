@@ -104,7 +104,13 @@ describe("SessionAmm quotes versus a 40-digit reference", () => {
     const prices8 = [300n, 50n, 250n, 200n, 200n];
     for (let k = 0; k < 5; k++) await b.feeds[k].updateAnswer(prices8[k] * 10n ** 8n);
     const weights = [3n * 10n ** 17n, 5n * 10n ** 16n, 25n * 10n ** 16n, 2n * 10n ** 17n, 2n * 10n ** 17n];
-    const amm = (await b.ethers.deployContract("SessionAmm", [await session.getAddress(), b.carol.address, weights, SWAP_FEE, 5_000n])) as unknown as SessionAmm;
+    const amm = (await b.ethers.deployContract("SessionAmm", [
+      await session.getAddress(),
+      b.carol.address,
+      weights,
+      SWAP_FEE,
+      5_000n,
+    ])) as unknown as SessionAmm;
     await subscribePhysical(b, session, b.alice, 60n);
     await subscribePhysical(b, session, b.bob, 60n);
     for (let k = 0; k < 5; k++) {
@@ -138,7 +144,10 @@ describe("SessionAmm quotes versus a 40-digit reference", () => {
         const amountOut = 1n + rand((bOut * 4n) / 10n);
         const qo = await amm.quoteExactOut(i, j, amountOut);
         const need = refNeed(bIn, wIn, bOut, wOut, amountOut);
-        expect(curvePriced(qo.amountIn) * S >= need, `exact-out pays less than the curve needs at state ${state}`).to.equal(true);
+        expect(
+          curvePriced(qo.amountIn) * S >= need,
+          `exact-out pays less than the curve needs at state ${state}`,
+        ).to.equal(true);
         // smallest gross amount covering the need
         let minIn = qo.amountIn;
         while (minIn > 1n && curvePriced(minIn - 1n) * S >= need) minIn -= 1n;
@@ -155,7 +164,12 @@ describe("SessionAmm quotes versus a 40-digit reference", () => {
       const trader = state % 2 === 0 ? b.alice : b.bob;
       const amountIn = 1n + rand((reserves[i] * 3n) / 100n);
       if (!(await amm.quoteExactIn(i, j, amountIn)).withinBand) continue;
-      const s = await signExactIn(amm, trader, domain, i, j, amountIn, { maxFeeBps: 50n, expiry: b.now + 30n * DAY, nonce: 0n, salt: BigInt(state) + 1n });
+      const s = await signExactIn(amm, trader, domain, i, j, amountIn, {
+        maxFeeBps: 50n,
+        expiry: b.now + 30n * DAY,
+        nonce: 0n,
+        salt: BigInt(state) + 1n,
+      });
       await (await amm.swapExactIn(s.order, s.signature)).wait();
     }
     expect(compared).to.equal(240);

@@ -5,7 +5,17 @@ import { network } from "hardhat";
 import { lpOrder, signExactIn, signExactOut, swapOrder, type OrderTerms } from "../../sdk/sessions/amm.js";
 import { sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
 import { OracleFixing__factory, type PhysicalSession, type SessionAmm } from "../../types/ethers-contracts/index.js";
-import { DAY, WAD, createCash, createPhysical, deployBase, physicalUnit, settleWithPrices, subscribePhysical, type Base } from "./fixtures.js";
+import {
+  DAY,
+  WAD,
+  createCash,
+  createPhysical,
+  deployBase,
+  physicalUnit,
+  settleWithPrices,
+  subscribePhysical,
+  type Base,
+} from "./fixtures.js";
 
 const conn = await network.create();
 
@@ -21,7 +31,13 @@ async function fixture() {
   for (let k = 0; k < 5; k++) await b.feeds[k].updateAnswer(PRICES8[k]);
   const session = await createPhysical(b);
   const lp = b.carol;
-  const amm = (await b.ethers.deployContract("SessionAmm", [await session.getAddress(), lp.address, WEIGHTS, SWAP_FEE, BAND])) as unknown as SessionAmm;
+  const amm = (await b.ethers.deployContract("SessionAmm", [
+    await session.getAddress(),
+    lp.address,
+    WEIGHTS,
+    SWAP_FEE,
+    BAND,
+  ])) as unknown as SessionAmm;
   await subscribePhysical(b, session, b.alice, 10n);
   await subscribePhysical(b, session, b.bob, 10n);
   // The LP seeds 100 shares through the AMM's own subscription.
@@ -70,32 +86,52 @@ describe("SessionAmm", () => {
       const { b, session, lp } = await conn.networkHelpers.loadFixture(fixture);
       const w = [...WEIGHTS];
       w[4] = 10n ** 16n;
-      await expect(b.ethers.deployContract("SessionAmm", [await session.getAddress(), lp.address, w, SWAP_FEE, BAND])).to.be.rejectedWith("BadWeights");
+      await expect(
+        b.ethers.deployContract("SessionAmm", [await session.getAddress(), lp.address, w, SWAP_FEE, BAND]),
+      ).to.be.rejectedWith("BadWeights");
     });
 
     it("reverts_whenAWeightIsBelowOnePercent", async () => {
       const { b, session, lp } = await conn.networkHelpers.loadFixture(fixture);
       const w = [4n * 10n ** 17n, 3n * 10n ** 17n, 2n * 10n ** 17n, 10n ** 17n - 1n, 1n];
-      await expect(b.ethers.deployContract("SessionAmm", [await session.getAddress(), lp.address, w, SWAP_FEE, BAND])).to.be.rejectedWith("BadWeights");
+      await expect(
+        b.ethers.deployContract("SessionAmm", [await session.getAddress(), lp.address, w, SWAP_FEE, BAND]),
+      ).to.be.rejectedWith("BadWeights");
     });
 
     it("reverts_whenWeightCountDiffersFromLegs", async () => {
       const { b, session, lp } = await conn.networkHelpers.loadFixture(fixture);
-      await expect(b.ethers.deployContract("SessionAmm", [await session.getAddress(), lp.address, [WAD / 2n, WAD / 2n], SWAP_FEE, BAND])).to.be.rejectedWith("BadWeights");
+      await expect(
+        b.ethers.deployContract("SessionAmm", [
+          await session.getAddress(),
+          lp.address,
+          [WAD / 2n, WAD / 2n],
+          SWAP_FEE,
+          BAND,
+        ]),
+      ).to.be.rejectedWith("BadWeights");
     });
 
     it("reverts_whenSwapFeeOrBandOutOfRange", async () => {
       const { b, session, lp } = await conn.networkHelpers.loadFixture(fixture);
       const s = await session.getAddress();
-      await expect(b.ethers.deployContract("SessionAmm", [s, lp.address, WEIGHTS, 501n, BAND])).to.be.rejectedWith("BadParameter");
-      await expect(b.ethers.deployContract("SessionAmm", [s, lp.address, WEIGHTS, SWAP_FEE, 0n])).to.be.rejectedWith("BadParameter");
-      await expect(b.ethers.deployContract("SessionAmm", [s, lp.address, WEIGHTS, SWAP_FEE, 5001n])).to.be.rejectedWith("BadParameter");
+      await expect(b.ethers.deployContract("SessionAmm", [s, lp.address, WEIGHTS, 501n, BAND])).to.be.rejectedWith(
+        "BadParameter",
+      );
+      await expect(b.ethers.deployContract("SessionAmm", [s, lp.address, WEIGHTS, SWAP_FEE, 0n])).to.be.rejectedWith(
+        "BadParameter",
+      );
+      await expect(b.ethers.deployContract("SessionAmm", [s, lp.address, WEIGHTS, SWAP_FEE, 5001n])).to.be.rejectedWith(
+        "BadParameter",
+      );
     });
 
     it("reverts_whenSessionIsCash", async () => {
       const { b, lp } = await conn.networkHelpers.loadFixture(fixture);
       const cash = await createCash(b);
-      await expect(b.ethers.deployContract("SessionAmm", [await cash.getAddress(), lp.address, WEIGHTS, SWAP_FEE, BAND])).to.be.rejectedWith("UnsupportedSessionKind");
+      await expect(
+        b.ethers.deployContract("SessionAmm", [await cash.getAddress(), lp.address, WEIGHTS, SWAP_FEE, BAND]),
+      ).to.be.rejectedWith("UnsupportedSessionKind");
     });
   });
 
@@ -113,7 +149,9 @@ describe("SessionAmm", () => {
 
     it("subscribe_reverts_whenNotLp", async () => {
       const { b, amm } = await conn.networkHelpers.loadFixture(fixture);
-      await expect(amm.connect(b.alice).subscribe(1n, [])).to.be.revertedWithCustomError(amm, "NotLp").withArgs(b.alice.address);
+      await expect(amm.connect(b.alice).subscribe(1n, []))
+        .to.be.revertedWithCustomError(amm, "NotLp")
+        .withArgs(b.alice.address);
     });
 
     it("subscribe_reverts_whenZeroShares", async () => {
@@ -123,8 +161,16 @@ describe("SessionAmm", () => {
 
     it("quote_reverts_whenReservesEmpty", async () => {
       const { b, session, lp } = await conn.networkHelpers.loadFixture(fixture);
-      const empty = (await b.ethers.deployContract("SessionAmm", [await session.getAddress(), lp.address, WEIGHTS, SWAP_FEE, BAND])) as unknown as SessionAmm;
-      await expect(empty.quoteExactIn(0, 1, 10n)).to.be.revertedWithCustomError(empty, "EmptyReserve").withArgs(0n);
+      const empty = (await b.ethers.deployContract("SessionAmm", [
+        await session.getAddress(),
+        lp.address,
+        WEIGHTS,
+        SWAP_FEE,
+        BAND,
+      ])) as unknown as SessionAmm;
+      await expect(empty.quoteExactIn(0, 1, 10n))
+        .to.be.revertedWithCustomError(empty, "EmptyReserve")
+        .withArgs(0n);
     });
   });
 
@@ -157,7 +203,9 @@ describe("SessionAmm", () => {
       const domain = sessionDomain(await session.getAddress(), b.chainId);
       const s = await signExactOut(amm, b.alice, domain, 1, 2, amountOut, terms(b));
       expect(s.amountIn).to.equal(q.amountIn);
-      await expect(amm.swapExactOut(s.order, s.signature)).to.emit(amm, "Swapped").withArgs(b.alice.address, 1n, 2n, q.amountIn, amountOut, q.netIn, true);
+      await expect(amm.swapExactOut(s.order, s.signature))
+        .to.emit(amm, "Swapped")
+        .withArgs(b.alice.address, 1n, 2n, q.amountIn, amountOut, q.netIn, true);
       await expectReservesMatchAllocation(session, amm);
       await expectConservation(b, session, amm);
     });
@@ -175,7 +223,15 @@ describe("SessionAmm", () => {
       const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
       const amountIn = U[0] / 10n;
       const q = await amm.quoteExactIn(0, 1, amountIn);
-      const o = swapOrder({ trader: b.alice.address, amm: await amm.getAddress(), legIn: 0, legOut: 1, amountIn, amountOut: q.amountOut + 1n, ...terms(b) });
+      const o = swapOrder({
+        trader: b.alice.address,
+        amm: await amm.getAddress(),
+        legIn: 0,
+        legOut: 1,
+        amountIn,
+        amountOut: q.amountOut + 1n,
+        ...terms(b),
+      });
       await expect(amm.swapExactIn(o, await signOrder(b, session, b.alice, o)))
         .to.be.revertedWithCustomError(amm, "OutExceedsQuote")
         .withArgs(1n, q.amountOut, q.amountOut + 1n);
@@ -185,8 +241,19 @@ describe("SessionAmm", () => {
       const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
       const amountOut = U[2] / 20n;
       const q = await amm.quoteExactOut(1, 2, amountOut);
-      const o = swapOrder({ trader: b.alice.address, amm: await amm.getAddress(), legIn: 1, legOut: 2, amountIn: q.amountIn - 1n, amountOut, ...terms(b) });
-      await expect(amm.swapExactOut(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(amm, "InBelowQuote");
+      const o = swapOrder({
+        trader: b.alice.address,
+        amm: await amm.getAddress(),
+        legIn: 1,
+        legOut: 2,
+        amountIn: q.amountIn - 1n,
+        amountOut,
+        ...terms(b),
+      });
+      await expect(amm.swapExactOut(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(
+        amm,
+        "InBelowQuote",
+      );
     });
 
     it("swap_reverts_whenPostSwapRateLeavesTheOracleBand", async () => {
@@ -194,8 +261,19 @@ describe("SessionAmm", () => {
       // 5 tokens of leg 0 (5% of the reserve) push its pool price ~11% below the oracle.
       const q = await amm.quoteExactIn(0, 1, 5n * U[0]);
       expect(q.withinBand).to.equal(false);
-      const o = swapOrder({ trader: b.alice.address, amm: await amm.getAddress(), legIn: 0, legOut: 1, amountIn: 5n * U[0], amountOut: q.amountOut, ...terms(b) });
-      await expect(amm.swapExactIn(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(amm, "OracleBandExceeded");
+      const o = swapOrder({
+        trader: b.alice.address,
+        amm: await amm.getAddress(),
+        legIn: 0,
+        legOut: 1,
+        amountIn: 5n * U[0],
+        amountOut: q.amountOut,
+        ...terms(b),
+      });
+      await expect(amm.swapExactIn(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(
+        amm,
+        "OracleBandExceeded",
+      );
     });
 
     it("swap_passes_whenItMovesAnOffBandPoolBackTowardsTheOracle", async () => {
@@ -218,45 +296,109 @@ describe("SessionAmm", () => {
       const s = await signExactIn(amm, b.alice, domain, 0, 1, U[0] / 100n, terms(b, { expiry: b.now + 100n * DAY }));
       // Trading stays open only to t2 (2 days); make the feed stale inside the window by rewinding its round.
       await b.feeds[0].updateRoundData(9n, PRICES8[0], b.now - 40n * DAY, b.now - 40n * DAY);
-      await expect(amm.swapExactIn(s.order, s.signature)).to.be.revertedWithCustomError({ interface: OracleFixing__factory.createInterface() }, "StaleRound");
+      await expect(amm.swapExactIn(s.order, s.signature)).to.be.revertedWithCustomError(
+        { interface: OracleFixing__factory.createInterface() },
+        "StaleRound",
+      );
     });
 
     it("swap_reverts_whenLegUnknown", async () => {
       const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
-      const o = swapOrder({ trader: b.alice.address, amm: await amm.getAddress(), legIn: 4, legOut: 0, amountIn: U[4], amountOut: 1n, ...terms(b) });
-      await expect(amm.swapExactIn(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(amm, "UnknownLeg").withArgs(4n);
-      await expect(amm.quoteExactIn(0, 7, 1n)).to.be.revertedWithCustomError(amm, "UnknownLeg").withArgs(7n);
-      await expect(amm.quoteExactOut(4, 0, 1n)).to.be.revertedWithCustomError(amm, "UnknownLeg").withArgs(4n);
+      const o = swapOrder({
+        trader: b.alice.address,
+        amm: await amm.getAddress(),
+        legIn: 4,
+        legOut: 0,
+        amountIn: U[4],
+        amountOut: 1n,
+        ...terms(b),
+      });
+      await expect(amm.swapExactIn(o, await signOrder(b, session, b.alice, o)))
+        .to.be.revertedWithCustomError(amm, "UnknownLeg")
+        .withArgs(4n);
+      await expect(amm.quoteExactIn(0, 7, 1n))
+        .to.be.revertedWithCustomError(amm, "UnknownLeg")
+        .withArgs(7n);
+      await expect(amm.quoteExactOut(4, 0, 1n))
+        .to.be.revertedWithCustomError(amm, "UnknownLeg")
+        .withArgs(4n);
     });
 
     it("quote_reverts_whenSameLeg", async () => {
       const { amm } = await conn.networkHelpers.loadFixture(trading);
-      await expect(amm.quoteExactIn(1, 1, 1n)).to.be.revertedWithCustomError(amm, "SameLeg").withArgs(1n);
-      await expect(amm.quoteExactOut(2, 2, 1n)).to.be.revertedWithCustomError(amm, "SameLeg").withArgs(2n);
+      await expect(amm.quoteExactIn(1, 1, 1n))
+        .to.be.revertedWithCustomError(amm, "SameLeg")
+        .withArgs(1n);
+      await expect(amm.quoteExactOut(2, 2, 1n))
+        .to.be.revertedWithCustomError(amm, "SameLeg")
+        .withArgs(2n);
     });
 
     it("swap_reverts_whenOrderHasOneLegOrBothGive", async () => {
       const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
-      const single: SessionOrder = { maker: b.alice.address, taker: await amm.getAddress(), legs: 1n, amounts: [-1n], ...terms(b) };
-      await expect(amm.swapExactIn(single, await signOrder(b, session, b.alice, single))).to.be.revertedWithCustomError(amm, "NotASwap").withArgs(1n);
-      const both: SessionOrder = { maker: b.alice.address, taker: await amm.getAddress(), legs: 3n, amounts: [-1n, -1n], ...terms(b) };
-      await expect(amm.swapExactIn(both, await signOrder(b, session, b.alice, both))).to.be.revertedWithCustomError(amm, "NotASwap").withArgs(3n);
-      const three: SessionOrder = { maker: b.alice.address, taker: await amm.getAddress(), legs: 7n, amounts: [-1n, 1n, 1n], ...terms(b) };
-      await expect(amm.swapExactIn(three, await signOrder(b, session, b.alice, three))).to.be.revertedWithCustomError(amm, "NotASwap").withArgs(7n);
+      const single: SessionOrder = {
+        maker: b.alice.address,
+        taker: await amm.getAddress(),
+        legs: 1n,
+        amounts: [-1n],
+        ...terms(b),
+      };
+      await expect(amm.swapExactIn(single, await signOrder(b, session, b.alice, single)))
+        .to.be.revertedWithCustomError(amm, "NotASwap")
+        .withArgs(1n);
+      const both: SessionOrder = {
+        maker: b.alice.address,
+        taker: await amm.getAddress(),
+        legs: 3n,
+        amounts: [-1n, -1n],
+        ...terms(b),
+      };
+      await expect(amm.swapExactIn(both, await signOrder(b, session, b.alice, both)))
+        .to.be.revertedWithCustomError(amm, "NotASwap")
+        .withArgs(3n);
+      const three: SessionOrder = {
+        maker: b.alice.address,
+        taker: await amm.getAddress(),
+        legs: 7n,
+        amounts: [-1n, 1n, 1n],
+        ...terms(b),
+      };
+      await expect(amm.swapExactIn(three, await signOrder(b, session, b.alice, three)))
+        .to.be.revertedWithCustomError(amm, "NotASwap")
+        .withArgs(7n);
     });
 
     it("swap_reverts_whenAmountZero", async () => {
       const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
-      const o: SessionOrder = { maker: b.alice.address, taker: await amm.getAddress(), legs: 3n, amounts: [-U[0], 0n], ...terms(b) };
-      await expect(amm.swapExactIn(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(amm, "ZeroAmount");
+      const o: SessionOrder = {
+        maker: b.alice.address,
+        taker: await amm.getAddress(),
+        legs: 3n,
+        amounts: [-U[0], 0n],
+        ...terms(b),
+      };
+      await expect(amm.swapExactIn(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(
+        amm,
+        "ZeroAmount",
+      );
       await expect(amm.quoteExactIn(0, 1, 0n)).to.be.revertedWithCustomError(amm, "ZeroAmount");
       await expect(amm.quoteExactOut(0, 1, 0n)).to.be.revertedWithCustomError(amm, "ZeroAmount");
     });
 
     it("swap_reverts_whenOrderNotPrivateToTheAmm", async () => {
       const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
-      const o = swapOrder({ trader: b.alice.address, amm: ZeroAddress, legIn: 0, legOut: 1, amountIn: U[0] / 100n, amountOut: 1n, ...terms(b) });
-      await expect(amm.swapExactIn(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(amm, "NotAddressedToAmm").withArgs(ZeroAddress);
+      const o = swapOrder({
+        trader: b.alice.address,
+        amm: ZeroAddress,
+        legIn: 0,
+        legOut: 1,
+        amountIn: U[0] / 100n,
+        amountOut: 1n,
+        ...terms(b),
+      });
+      await expect(amm.swapExactIn(o, await signOrder(b, session, b.alice, o)))
+        .to.be.revertedWithCustomError(amm, "NotAddressedToAmm")
+        .withArgs(ZeroAddress);
     });
 
     it("swap_reverts_whenSessionPaused", async () => {
@@ -287,12 +429,21 @@ describe("SessionAmm", () => {
       const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
       const domain = sessionDomain(await session.getAddress(), b.chainId);
       const s = await signExactIn(amm, b.alice, domain, 0, 1, U[0] / 100n, terms(b));
-      await expect(session.connect(b.bob).fill(s.order, s.signature, WAD / 2n)).to.be.revertedWithCustomError(session, "NotPrivateTaker");
+      await expect(session.connect(b.bob).fill(s.order, s.signature, WAD / 2n)).to.be.revertedWithCustomError(
+        session,
+        "NotPrivateTaker",
+      );
     });
 
     it("ammAsMaker_cannotBeFilledByAnyone", async () => {
       const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
-      const o: SessionOrder = { maker: await amm.getAddress(), taker: ZeroAddress, legs: 3n, amounts: [-U[0], 1n], ...terms(b) };
+      const o: SessionOrder = {
+        maker: await amm.getAddress(),
+        taker: ZeroAddress,
+        legs: 3n,
+        amounts: [-U[0], 1n],
+        ...terms(b),
+      };
       await expect(session.connect(b.bob).fill(o, "0x", WAD)).to.be.revertedWithCustomError(session, "BadSignature");
     });
   });
@@ -318,13 +469,22 @@ describe("SessionAmm", () => {
     it("add_reverts_whenNotLpOrOrderGivesNothingWeighted", async () => {
       const { b, session, amm, lp } = await conn.networkHelpers.loadFixture(trading);
       const o = lpOrder(b.alice.address, await amm.getAddress(), [U[0]], "add", terms(b));
-      await expect(amm.connect(b.alice).add(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(amm, "NotLp");
-      await expect(amm.connect(lp).add(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(amm, "BadLpOrder").withArgs(0n);
+      await expect(amm.connect(b.alice).add(o, await signOrder(b, session, b.alice, o))).to.be.revertedWithCustomError(
+        amm,
+        "NotLp",
+      );
+      await expect(amm.connect(lp).add(o, await signOrder(b, session, b.alice, o)))
+        .to.be.revertedWithCustomError(amm, "BadLpOrder")
+        .withArgs(0n);
       await giveAllocation(b, session, lp);
       const onlyIdle = lpOrder(lp.address, await amm.getAddress(), [0n, 0n, 0n, 0n, U[4]], "add", terms(b));
-      await expect(amm.connect(lp).add(onlyIdle, await signOrder(b, session, lp, onlyIdle))).to.be.revertedWithCustomError(amm, "AddMintsNothing");
+      await expect(
+        amm.connect(lp).add(onlyIdle, await signOrder(b, session, lp, onlyIdle)),
+      ).to.be.revertedWithCustomError(amm, "AddMintsNothing");
       const receives = lpOrder(lp.address, await amm.getAddress(), [U[0]], "withdraw", terms(b));
-      await expect(amm.connect(lp).add(receives, await signOrder(b, session, lp, receives))).to.be.revertedWithCustomError(amm, "BadLpOrder").withArgs(3n);
+      await expect(amm.connect(lp).add(receives, await signOrder(b, session, lp, receives)))
+        .to.be.revertedWithCustomError(amm, "BadLpOrder")
+        .withArgs(3n);
     });
 
     it("withdraw_proRata_keepsInvariantPerShare", async () => {
@@ -350,12 +510,16 @@ describe("SessionAmm", () => {
       greedy[0] += 1n;
       const o = lpOrder(lp.address, await amm.getAddress(), greedy, "withdraw", terms(b));
       const sig = await signOrder(b, session, lp, o);
-      await expect(amm.connect(lp).withdraw(o, sig, WAD / 4n)).to.be.revertedWithCustomError(amm, "WithdrawalAboveProRata").withArgs(0n, allowed[0], greedy[0]);
+      await expect(amm.connect(lp).withdraw(o, sig, WAD / 4n))
+        .to.be.revertedWithCustomError(amm, "WithdrawalAboveProRata")
+        .withArgs(0n, allowed[0], greedy[0]);
       await expect(amm.connect(lp).withdraw(o, sig, WAD + 1n)).to.be.revertedWithCustomError(amm, "InsufficientShares");
       await expect(amm.connect(lp).withdraw(o, sig, 0n)).to.be.revertedWithCustomError(amm, "ZeroAmount");
       await expect(amm.connect(b.alice).withdraw(o, sig, WAD / 4n)).to.be.revertedWithCustomError(amm, "NotLp");
       const gives = lpOrder(lp.address, await amm.getAddress(), [1n], "add", terms(b));
-      await expect(amm.connect(lp).withdraw(gives, await signOrder(b, session, lp, gives), WAD / 4n)).to.be.revertedWithCustomError(amm, "BadLpOrder").withArgs(3n);
+      await expect(amm.connect(lp).withdraw(gives, await signOrder(b, session, lp, gives), WAD / 4n))
+        .to.be.revertedWithCustomError(amm, "BadLpOrder")
+        .withArgs(3n);
     });
 
     it("withdraw_all_emptiesTheReserves", async () => {

@@ -1,9 +1,27 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { formatStressTable, parseScenarios, participants, runStress, ScenarioError, toShocks } from "../../sdk/sessions/stress.js";
+import {
+  formatStressTable,
+  parseScenarios,
+  participants,
+  runStress,
+  ScenarioError,
+  toShocks,
+} from "../../sdk/sessions/stress.js";
 import type { SessionStressLens } from "../../types/ethers-contracts/index.js";
-import { DAY, WAD, createCash, createPhysical, deployBase, makeOrder, physicalUnit, sign, subscribeCash, subscribePhysical } from "./fixtures.js";
+import {
+  DAY,
+  WAD,
+  createCash,
+  createPhysical,
+  deployBase,
+  makeOrder,
+  physicalUnit,
+  sign,
+  subscribeCash,
+  subscribePhysical,
+} from "./fixtures.js";
 
 const conn = await network.create();
 const E36 = 10n ** 36n;
@@ -77,7 +95,11 @@ describe("Stress testing", () => {
       await session.connect(b.bob).fill(o, await sign(b, session, b.alice, o), WAD);
       const lens = (await b.ethers.deployContract("SessionStressLens")) as unknown as SessionStressLens;
       // Leg 0 x3 (100 -> 300, clamped to 200), leg 1 x0.1 (110 -> 11, clamped to 50).
-      const res = await lens.stress(await session.getAddress(), [b.alice.address, b.bob.address], [[3n * WAD, WAD / 10n, WAD, WAD, WAD]]);
+      const res = await lens.stress(
+        await session.getAddress(),
+        [b.alice.address, b.bob.address],
+        [[3n * WAD, WAD / 10n, WAD, WAD, WAD]],
+      );
       expect(res[1].pnlE36).to.deep.equal([-150n * E36, 150n * E36]);
       expect(res[1].valueE36).to.deep.equal([850n * E36, 1_150n * E36]);
       // Base: -100 + 110 = +10 for Alice.
@@ -87,8 +109,12 @@ describe("Stress testing", () => {
 
     it("stress_reverts_whenShockLengthOrSizeWrong", async () => {
       const { b, session, lens } = await conn.networkHelpers.loadFixture(noFees);
-      await expect(lens.stress(await session.getAddress(), [b.alice.address], [[WAD]])).to.be.revertedWithCustomError(lens, "ShockLength").withArgs(0n, 5n, 1n);
-      await expect(lens.stress(await session.getAddress(), [b.alice.address], [[WAD, WAD, WAD, WAD, 10n ** 24n + 1n]])).to.be.revertedWithCustomError(lens, "ShockTooLarge");
+      await expect(lens.stress(await session.getAddress(), [b.alice.address], [[WAD]]))
+        .to.be.revertedWithCustomError(lens, "ShockLength")
+        .withArgs(0n, 5n, 1n);
+      await expect(
+        lens.stress(await session.getAddress(), [b.alice.address], [[WAD, WAD, WAD, WAD, 10n ** 24n + 1n]]),
+      ).to.be.revertedWithCustomError(lens, "ShockTooLarge");
     });
   });
 
@@ -107,7 +133,12 @@ describe("Stress testing", () => {
       const o = await makeOrder(b, b.alice.address, [0, 2], [-physicalUnit(0), physicalUnit(2)]);
       await session.connect(b.bob).fill(o, await sign(b, session, b.alice, o), WAD);
       const scenarios = parseScenarios(
-        JSON.stringify({ scenarios: [{ name: "crash", kind: "level", shock: -0.3 }, { name: "steep", kind: "curve", legs: [0, 1, 2], short: "-0.1", long: "0.1" }] }),
+        JSON.stringify({
+          scenarios: [
+            { name: "crash", kind: "level", shock: -0.3 },
+            { name: "steep", kind: "curve", legs: [0, 1, 2], short: "-0.1", long: "0.1" },
+          ],
+        }),
         5,
       );
       const accounts = await participants(session as never);
@@ -119,11 +150,28 @@ describe("Stress testing", () => {
     });
 
     it("toShocks_turnsEachKindIntoPerLegShocks", () => {
-      expect(toShocks({ name: "l", kind: "level", shock: -0.25 }, 3)).to.deep.equal([75n * 10n ** 16n, 75n * 10n ** 16n, 75n * 10n ** 16n]);
-      expect(toShocks({ name: "r", kind: "relative", up: [0], down: [2], size: "0.1" }, 3)).to.deep.equal([11n * 10n ** 17n, WAD, 9n * 10n ** 17n]);
+      expect(toShocks({ name: "l", kind: "level", shock: -0.25 }, 3)).to.deep.equal([
+        75n * 10n ** 16n,
+        75n * 10n ** 16n,
+        75n * 10n ** 16n,
+      ]);
+      expect(toShocks({ name: "r", kind: "relative", up: [0], down: [2], size: "0.1" }, 3)).to.deep.equal([
+        11n * 10n ** 17n,
+        WAD,
+        9n * 10n ** 17n,
+      ]);
       // steepener across legs 3, 1, 0 (short to long): -10%, 0%, +10%; leg 2 untouched
-      expect(toShocks({ name: "c", kind: "curve", legs: [3, 1, 0], short: -0.1, long: 0.1 }, 4)).to.deep.equal([11n * 10n ** 17n, WAD, WAD, 9n * 10n ** 17n]);
-      expect(toShocks({ name: "x", kind: "legs", shocks: [0, "-1", 0.5] }, 3)).to.deep.equal([WAD, 0n, 15n * 10n ** 17n]);
+      expect(toShocks({ name: "c", kind: "curve", legs: [3, 1, 0], short: -0.1, long: 0.1 }, 4)).to.deep.equal([
+        11n * 10n ** 17n,
+        WAD,
+        WAD,
+        9n * 10n ** 17n,
+      ]);
+      expect(toShocks({ name: "x", kind: "legs", shocks: [0, "-1", 0.5] }, 3)).to.deep.equal([
+        WAD,
+        0n,
+        15n * 10n ** 17n,
+      ]);
     });
 
     it("parseScenarios_rejectsBadInputWithClearMessages", () => {
@@ -132,13 +180,22 @@ describe("Stress testing", () => {
         ["{}", /expected an array/],
         ["[]", /the list is empty/],
         ['[{"kind":"level","shock":0.1}]', /scenario\[0\]: "name" must be a non-empty string/],
-        ['[{"name":"a","kind":"level","shock":0.1},{"name":"a","kind":"level","shock":0.1}]', /"a"\): the name is used twice/],
-        ['[{"name":"a","kind":"twist","shock":0.1}]', /kind must be "level", "relative", "curve" or "legs", got "twist"/],
+        [
+          '[{"name":"a","kind":"level","shock":0.1},{"name":"a","kind":"level","shock":0.1}]',
+          /"a"\): the name is used twice/,
+        ],
+        [
+          '[{"name":"a","kind":"twist","shock":0.1}]',
+          /kind must be "level", "relative", "curve" or "legs", got "twist"/,
+        ],
         ['[{"name":"a","kind":"level","shock":-1.5}]', /would make a price negative; a shock must be >= -1/],
         ['[{"name":"a","kind":"level","shock":"1e-3"}]', /plain decimal/],
         ['[{"name":"a","kind":"level","shock":true}]', /shock must be a number/],
         ['[{"name":"a","kind":"relative","up":[0],"down":[0],"size":0.1}]', /leg 0 is in both "up" and "down"/],
-        ['[{"name":"a","kind":"relative","up":[7],"down":[0],"size":0.1}]', /up\[0\] = 7 is out of range \(the session has 3 legs: 0..2\)/],
+        [
+          '[{"name":"a","kind":"relative","up":[7],"down":[0],"size":0.1}]',
+          /up\[0\] = 7 is out of range \(the session has 3 legs: 0..2\)/,
+        ],
         ['[{"name":"a","kind":"relative","up":[1],"down":[0],"size":-0.1}]', /size must be >= 0/],
         ['[{"name":"a","kind":"curve","legs":[1],"short":0,"long":0.1}]', /legs needs at least 2 legs/],
         ['[{"name":"a","kind":"curve","legs":[1,1],"short":0,"long":0.1}]', /legs\[1\] = 1 appears twice/],

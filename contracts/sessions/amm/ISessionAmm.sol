@@ -52,7 +52,13 @@ interface ISessionAmmErrors {
     error InBelowQuote(uint256 legIn, uint256 needed, uint256 effective);
     /// @notice After the swap, the pool's marginal price of `legIn` in `legOut` (`poolRateWad`) would be more
     /// than `bandBps` below the oracle's ratio (`oracleRateWad`).
-    error OracleBandExceeded(uint256 legIn, uint256 legOut, uint256 poolRateWad, uint256 oracleRateWad, uint256 bandBps);
+    error OracleBandExceeded(
+        uint256 legIn,
+        uint256 legOut,
+        uint256 poolRateWad,
+        uint256 oracleRateWad,
+        uint256 bandBps
+    );
     /// @notice Caller is not the LP.
     error NotLp(address caller);
     /// @notice Add or withdrawal orders must be made by the LP and only give (add) or only receive (withdraw).

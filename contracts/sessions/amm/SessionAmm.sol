@@ -79,9 +79,13 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
     /// non-zero, summing to exactly 1e18.
     /// @param swapFeeBps_ Swap fee in bps (at most FeeMath.MAX_FEE_BPS = 500).
     /// @param bandBps_ Oracle band in bps (1 to 5,000).
-    constructor(SessionCore session_, address lp, uint64[] memory weights, uint256 swapFeeBps_, uint256 bandBps_)
-        Ownable(lp)
-    {
+    constructor(
+        SessionCore session_,
+        address lp,
+        uint64[] memory weights,
+        uint256 swapFeeBps_,
+        uint256 bandBps_
+    ) Ownable(lp) {
         (SessionKind kind, , uint256 n, , uint256 takerBps, , , ) = session_.config();
         if (kind != SessionKind.Physical) revert UnsupportedSessionKind(uint256(kind));
         if (weights.length != n) revert BadWeights(weights.length, n);
@@ -135,10 +139,13 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
 
     /// @dev Checks a swap against the invariant and the oracle band and books the new reserves; returns what
     /// the pool's reserve of `legIn` gains (after the session's taker fee).
-    function _book(uint256 legIn, uint256 legOut, uint256 amountIn, uint256 amountOut, bool exactOut)
-        private
-        returns (uint256 netIn)
-    {
+    function _book(
+        uint256 legIn,
+        uint256 legOut,
+        uint256 amountIn,
+        uint256 amountOut,
+        bool exactOut
+    ) private returns (uint256 netIn) {
         LegState memory sIn = _legs[legIn];
         LegState memory sOut = _legs[legOut];
         if (sIn.weight == 0) revert UnknownLeg(legIn);
@@ -162,11 +169,9 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
     }
 
     /// @dev The two legs of a swap order and its amounts: (leg the trader gives, leg it receives, magnitudes).
-    function _swapShape(SessionOrder calldata order)
-        private
-        pure
-        returns (uint256 legIn, uint256 legOut, uint256 amountIn, uint256 amountOut)
-    {
+    function _swapShape(
+        SessionOrder calldata order
+    ) private pure returns (uint256 legIn, uint256 legOut, uint256 amountIn, uint256 amountOut) {
         uint256 legs = order.legs;
         uint256 p = LibBit.ffs(legs);
         uint256 q = LibBit.fls(legs);
@@ -188,10 +193,14 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
 
     // ------------------------------------------------------------------ oracle band
 
-    function _requireBand(uint256 legIn, uint256 legOut, uint256 newIn, LegState memory sIn, uint256 newOut, LegState memory sOut)
-        private
-        view
-    {
+    function _requireBand(
+        uint256 legIn,
+        uint256 legOut,
+        uint256 newIn,
+        LegState memory sIn,
+        uint256 newOut,
+        LegState memory sOut
+    ) private view {
         (bool ok, uint256 poolRate, uint256 oracleRate) = _band(legIn, legOut, newIn, sIn, newOut, sOut);
         if (!ok) revert OracleBandExceeded(legIn, legOut, poolRate, oracleRate, bandBps);
     }
@@ -203,11 +212,14 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
     /// at the boundary is rejected: favours the pool). Only this side is checked: a swap selling `legIn`
     /// lowers its pool price, so a swap that brings an over-priced pool back towards the oracle always passes.
     /// The two rates are returned in WAD for the error (display only).
-    function _band(uint256 legIn, uint256 legOut, uint256 newIn, LegState memory sIn, uint256 newOut, LegState memory sOut)
-        private
-        view
-        returns (bool ok, uint256 poolRateWad, uint256 oracleRateWad)
-    {
+    function _band(
+        uint256 legIn,
+        uint256 legOut,
+        uint256 newIn,
+        LegState memory sIn,
+        uint256 newOut,
+        LegState memory sOut
+    ) private view returns (bool ok, uint256 poolRateWad, uint256 oracleRateWad) {
         FixingSpec[] memory specs = abi.decode(session.fixingSpecs(), (FixingSpec[]));
         (uint256 pIn, ) = OracleFixing.latestWad(specs[legIn]);
         (uint256 pOut, ) = OracleFixing.latestWad(specs[legOut]);
@@ -229,15 +241,21 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
     /// @return netIn What the pool's reserve of `legIn` gains (after the session's taker fee).
     /// @return withinBand Whether the swap passes the oracle band now (false also when the oracle is stale:
     /// the swap would then revert with the oracle's own error).
-    function quoteExactIn(uint256 legIn, uint256 legOut, uint256 amountIn)
-        external
-        view
-        returns (uint256 amountOut, uint256 traderReceives, uint256 netIn, bool withinBand)
-    {
+    function quoteExactIn(
+        uint256 legIn,
+        uint256 legOut,
+        uint256 amountIn
+    ) external view returns (uint256 amountOut, uint256 traderReceives, uint256 netIn, bool withinBand) {
         (LegState memory sIn, LegState memory sOut) = _quoteLegs(legIn, legOut);
         if (amountIn == 0) revert ZeroAmount();
         netIn = amountIn - FeeMath.feeDown(amountIn, sessionTakerFeeBps);
-        amountOut = WeightedMath.outGivenInDown(sIn.reserve, sIn.weight, sOut.reserve, sOut.weight, _afterSwapFeeDown(netIn));
+        amountOut = WeightedMath.outGivenInDown(
+            sIn.reserve,
+            sIn.weight,
+            sOut.reserve,
+            sOut.weight,
+            _afterSwapFeeDown(netIn)
+        );
         traderReceives = amountOut - FeeMath.feeDown(amountOut, _makerFeeBps());
         withinBand = _bandView(legIn, legOut, sIn.reserve + netIn, sOut.reserve - amountOut);
     }
@@ -248,11 +266,11 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
     /// @return traderReceives What the trader's allocation gains after the session's maker fee.
     /// @return netIn What the pool's reserve of `legIn` gains (after the session's taker fee).
     /// @return withinBand As in {quoteExactIn}.
-    function quoteExactOut(uint256 legIn, uint256 legOut, uint256 amountOut)
-        external
-        view
-        returns (uint256 amountIn, uint256 traderReceives, uint256 netIn, bool withinBand)
-    {
+    function quoteExactOut(
+        uint256 legIn,
+        uint256 legOut,
+        uint256 amountOut
+    ) external view returns (uint256 amountIn, uint256 traderReceives, uint256 netIn, bool withinBand) {
         (LegState memory sIn, LegState memory sOut) = _quoteLegs(legIn, legOut);
         if (amountOut == 0) revert ZeroAmount();
         uint256 needed = WeightedMath.inGivenOutUp(sIn.reserve, sIn.weight, sOut.reserve, sOut.weight, amountOut);
@@ -275,7 +293,10 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
         return _afterSwapFeeDown(amountIn - FeeMath.feeDown(amountIn, sessionTakerFeeBps));
     }
 
-    function _quoteLegs(uint256 legIn, uint256 legOut) private view returns (LegState memory sIn, LegState memory sOut) {
+    function _quoteLegs(
+        uint256 legIn,
+        uint256 legOut
+    ) private view returns (LegState memory sIn, LegState memory sOut) {
         if (legIn >= legCount) revert UnknownLeg(legIn);
         if (legOut >= legCount) revert UnknownLeg(legOut);
         if (legIn == legOut) revert SameLeg(legIn);
@@ -302,11 +323,12 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
     /// @return ok Whether the band holds.
     /// @return poolRateWad The pool's marginal price of one unit of `legIn` in units of `legOut` (WAD).
     /// @return oracleRateWad The oracle's (WAD).
-    function bandCheck(uint256 legIn, uint256 legOut, uint256 newIn, uint256 newOut)
-        external
-        view
-        returns (bool ok, uint256 poolRateWad, uint256 oracleRateWad)
-    {
+    function bandCheck(
+        uint256 legIn,
+        uint256 legOut,
+        uint256 newIn,
+        uint256 newOut
+    ) external view returns (bool ok, uint256 poolRateWad, uint256 oracleRateWad) {
         (LegState memory sIn, LegState memory sOut) = _quoteLegs(legIn, legOut);
         return _band(legIn, legOut, newIn, sIn, newOut, sOut);
     }
@@ -361,7 +383,11 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
     /// totalShares` rounded down (see {previewWithdraw}); asking less leaves the rest in the pool. The LP pays
     /// the session's maker fee on what it receives. LP only. Blocked while the session is paused (the
     /// allocation stays in the session and is claimed with {claim} after settlement).
-    function withdraw(SessionOrder calldata order, bytes calldata signature, uint256 shares) external nonReentrant onlyLp {
+    function withdraw(
+        SessionOrder calldata order,
+        bytes calldata signature,
+        uint256 shares
+    ) external nonReentrant onlyLp {
         if (shares == 0) revert ZeroAmount();
         uint256 total = totalShares;
         if (shares > total) revert InsufficientShares(shares, total);
@@ -394,7 +420,10 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
 
     /// @dev Per leg (length = legCount) the magnitudes of an LP order that only gives (`receives` false) or
     /// only receives; checks maker = LP and taker = this AMM.
-    function _lpOrderAmounts(SessionOrder calldata order, bool receives) private view returns (uint256[] memory amounts) {
+    function _lpOrderAmounts(
+        SessionOrder calldata order,
+        bool receives
+    ) private view returns (uint256[] memory amounts) {
         if (order.maker != owner()) revert BadLpOrder(0);
         if (order.taker != address(this)) revert NotAddressedToAmm(order.taker);
         uint256 n = legCount;

@@ -44,11 +44,13 @@ library WeightedMath {
     /// (favours the pool: the trader receives at most the exact curve amount).
     /// @dev The base rounds up and the exponent down (base < 1, so both make the power larger), the power is
     /// bounded from above, and the final product rounds down. Reverts {AmountInTooLarge} beyond {MAX_RATIO}.
-    function outGivenInDown(uint256 balanceIn, uint256 weightIn, uint256 balanceOut, uint256 weightOut, uint256 amountIn)
-        internal
-        pure
-        returns (uint256)
-    {
+    function outGivenInDown(
+        uint256 balanceIn,
+        uint256 weightIn,
+        uint256 balanceOut,
+        uint256 weightOut,
+        uint256 amountIn
+    ) internal pure returns (uint256) {
         uint256 maxIn = FPM.mulWad(balanceIn, MAX_RATIO);
         if (amountIn > maxIn) revert AmountInTooLarge(amountIn, maxIn);
         uint256 base = FPM.divWadUp(balanceIn, balanceIn + amountIn);
@@ -62,11 +64,13 @@ library WeightedMath {
     /// (favours the pool: the trader pays at least the exact curve amount).
     /// @dev The base (> 1) and the exponent round up, the power is bounded from above, the product rounds up.
     /// Reverts {AmountOutTooLarge} beyond {MAX_RATIO}.
-    function inGivenOutUp(uint256 balanceIn, uint256 weightIn, uint256 balanceOut, uint256 weightOut, uint256 amountOut)
-        internal
-        pure
-        returns (uint256)
-    {
+    function inGivenOutUp(
+        uint256 balanceIn,
+        uint256 weightIn,
+        uint256 balanceOut,
+        uint256 weightOut,
+        uint256 amountOut
+    ) internal pure returns (uint256) {
         uint256 maxOut = FPM.mulWad(balanceOut, MAX_RATIO);
         if (amountOut > maxOut) revert AmountOutTooLarge(amountOut, maxOut);
         uint256 base = FPM.divWadUp(balanceOut, balanceOut - amountOut);
@@ -77,11 +81,12 @@ library WeightedMath {
     /// @notice Marginal price of leg `in` in units of leg `out` (WAD): `(balanceOut / weightOut) /
     /// (balanceIn / weightIn)`, rounded down (favours the pool in the oracle band check, where a lower pool
     /// price of the leg being sold is the side that is rejected).
-    function spotRateDown(uint256 balanceIn, uint256 weightIn, uint256 balanceOut, uint256 weightOut)
-        internal
-        pure
-        returns (uint256)
-    {
+    function spotRateDown(
+        uint256 balanceIn,
+        uint256 weightIn,
+        uint256 balanceOut,
+        uint256 weightOut
+    ) internal pure returns (uint256) {
         return FPM.mulDiv(balanceOut * weightIn, WAD, balanceIn * weightOut);
     }
 

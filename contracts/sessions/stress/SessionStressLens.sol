@@ -46,11 +46,11 @@ contract SessionStressLens {
     /// @param session A physical or cash session.
     /// @param accounts Accounts to evaluate (for a zero aggregate: every participant, fee recipient included).
     /// @param shocksWad One array of per-leg multiplicative shocks (WAD, 0 to 1e24) per scenario.
-    function stress(SessionCore session, address[] calldata accounts, uint256[][] calldata shocksWad)
-        external
-        view
-        returns (ScenarioResult[] memory results)
-    {
+    function stress(
+        SessionCore session,
+        address[] calldata accounts,
+        uint256[][] calldata shocksWad
+    ) external view returns (ScenarioResult[] memory results) {
         (uint256[] memory base, ) = session.oracle().latestAll(session.fixingSpecs());
         uint256 n = base.length;
         Ctx memory c = _context(session, accounts, n);
@@ -119,7 +119,13 @@ contract SessionStressLens {
         int256[] memory unitValue = new int256[](n);
         for (uint256 k; k < n; ++k) {
             uint256 p = prices[k];
-            if (c.cash) p = p < c.floor[k] ? c.floor[k] : p > c.cap[k] ? c.cap[k] : p;
+            if (c.cash)
+                p =
+                    p < c.floor[k]
+                        ? c.floor[k]
+                        : p > c.cap[k]
+                            ? c.cap[k]
+                            : p;
             // Safe cast: latest prices are WAD feed answers times at most MAX_SHOCK_WAD / WAD, times <= 1e18.
             unitValue[k] = int256(p * c.scale[k]);
         }

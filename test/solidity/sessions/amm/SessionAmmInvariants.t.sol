@@ -14,7 +14,13 @@ import {SessionCore} from "../../../../contracts/sessions/SessionCore.sol";
 import {SessionFactory} from "../../../../contracts/sessions/SessionFactory.sol";
 import {SessionOracle} from "../../../../contracts/sessions/SessionOracle.sol";
 import {SessionOrder} from "../../../../contracts/sessions/SessionOrderLib.sol";
-import {LegConfig, Participation, SessionConfig, SessionKind, SettlementMode} from "../../../../contracts/sessions/SessionTypes.sol";
+import {
+    LegConfig,
+    Participation,
+    SessionConfig,
+    SessionKind,
+    SettlementMode
+} from "../../../../contracts/sessions/SessionTypes.sol";
 import {SessionAmm} from "../../../../contracts/sessions/amm/SessionAmm.sol";
 
 /// @notice Random swaps (exact-in and exact-out, at the quote or with slack, and greedy ones asking one unit more
@@ -61,10 +67,13 @@ contract AmmHandler is Test {
         return abi.encodePacked(r, s, v);
     }
 
-    function _swapOrder(address who, uint256 i, uint256 j, uint256 amountIn, uint256 amountOut)
-        internal
-        returns (SessionOrder memory o)
-    {
+    function _swapOrder(
+        address who,
+        uint256 i,
+        uint256 j,
+        uint256 amountIn,
+        uint256 amountOut
+    ) internal returns (SessionOrder memory o) {
         int256[] memory amounts = new int256[](2);
         (uint256 lo, uint256 hi) = i < j ? (i, j) : (j, i);
         amounts[i < j ? 0 : 1] = -int256(amountIn);
@@ -162,7 +171,7 @@ contract AmmHandler is Test {
     function withdraw(uint256 fracBps) external {
         uint256 total = amm.totalShares();
         if (total == 0) return;
-        uint256 shares = bound(fracBps, 1, 5_000) * total / 10_000;
+        uint256 shares = (bound(fracBps, 1, 5_000) * total) / 10_000;
         if (shares == 0) return;
         uint256[] memory allowed = amm.previewWithdraw(shares);
         int256[] memory amounts = new int256[](N);
@@ -185,7 +194,7 @@ contract AmmHandler is Test {
         (, int256 p, , , ) = f.latestRoundData();
         moveBps = bound(moveBps, 0, 2_000);
         // Safe cast: the answer is a positive mock price.
-        uint256 np = up ? uint256(p) * (10_000 + moveBps) / 10_000 : uint256(p) * (10_000 - moveBps) / 10_000;
+        uint256 np = up ? (uint256(p) * (10_000 + moveBps)) / 10_000 : (uint256(p) * (10_000 - moveBps)) / 10_000;
         if (np == 0) return;
         f.pushRound(int256(np), block.timestamp);
     }
@@ -227,15 +236,38 @@ contract SessionAmmInvariantsTest is StdInvariant, Test {
             feeds[k].pushRound(prices[k], block.timestamp);
             address[] memory f = new address[](1);
             f[0] = address(feeds[k]);
-            legs[k] = LegConfig(address(tokens[k]), 10 ** decs[k], 0, 0, FixingSpec(FixingKind.FirstAfter, f, 30 days, 1 days, 0, 0, 0, address(0), 0));
+            legs[k] = LegConfig(
+                address(tokens[k]),
+                10 ** decs[k],
+                0,
+                0,
+                FixingSpec(FixingKind.FirstAfter, f, 30 days, 1 days, 0, 0, 0, address(0), 0)
+            );
         }
-        SessionFactory factory = new SessionFactory(address(new PhysicalSession()), address(new CashSession()), address(new SessionOracle()));
+        SessionFactory factory = new SessionFactory(
+            address(new PhysicalSession()),
+            address(new CashSession()),
+            address(new SessionOracle())
+        );
         uint40 t = uint40(block.timestamp);
         session = SessionCore(
             factory.createSession(
                 SessionConfig(
-                    SessionKind.Physical, SettlementMode.InKind, legs, address(0), t + 1 hours, t + 30 days, t + 31 days,
-                    t + 32 days, 10, 5, FEE_TO, Participation.Open, bytes32(0), address(this), address(this)
+                    SessionKind.Physical,
+                    SettlementMode.InKind,
+                    legs,
+                    address(0),
+                    t + 1 hours,
+                    t + 30 days,
+                    t + 31 days,
+                    t + 32 days,
+                    10,
+                    5,
+                    FEE_TO,
+                    Participation.Open,
+                    bytes32(0),
+                    address(this),
+                    address(this)
                 )
             )
         );

@@ -28,13 +28,25 @@ contract WeightedMathTest is Test {
     }
 
     /// @dev x_in^a * x_out^b compared exactly: returns lhs >= rhs for (x1, y1) vs (x0, y0).
-    function _notBelow(uint256 x1, uint256 y1, uint256 x0, uint256 y0, uint256 r, bool inHeavy) internal pure returns (bool) {
+    function _notBelow(
+        uint256 x1,
+        uint256 y1,
+        uint256 x0,
+        uint256 y0,
+        uint256 r,
+        bool inHeavy
+    ) internal pure returns (bool) {
         if (inHeavy) return x1 ** r * y1 >= x0 ** r * y0;
         return x1 * y1 ** r >= x0 * y0 ** r;
     }
 
     /// Exact-in: the invariant never decreases across the swap (rounding favours the pool).
-    function testFuzz_outGivenIn_invariantNeverDecreases(uint256 sel, uint256 bIn, uint256 bOut, uint256 a) public view {
+    function testFuzz_outGivenIn_invariantNeverDecreases(
+        uint256 sel,
+        uint256 bIn,
+        uint256 bOut,
+        uint256 a
+    ) public view {
         (uint256 wIn, uint256 wOut, uint256 r, bool inHeavy) = _pair(sel);
         bIn = bound(bIn, 1e3, 1e18);
         bOut = bound(bOut, 1e3, 1e18);
@@ -45,7 +57,12 @@ contract WeightedMathTest is Test {
     }
 
     /// Exact-out: paying the quoted amount in never lowers the invariant.
-    function testFuzz_inGivenOut_invariantNeverDecreases(uint256 sel, uint256 bIn, uint256 bOut, uint256 out) public view {
+    function testFuzz_inGivenOut_invariantNeverDecreases(
+        uint256 sel,
+        uint256 bIn,
+        uint256 bOut,
+        uint256 out
+    ) public view {
         (uint256 wIn, uint256 wOut, uint256 r, bool inHeavy) = _pair(sel);
         bIn = bound(bIn, 1e3, 1e18);
         bOut = bound(bOut, 1e3, 1e18);
@@ -57,7 +74,12 @@ contract WeightedMathTest is Test {
 
     /// Exact-in there, exact-out back: buying back the `a` units paid (on the moved state) costs at least the
     /// `out` units received, so the round trip never profits the trader (general weights).
-    function testFuzz_roundTrip_exactInThenExactOut_neverProfits(uint256 wIn, uint256 bIn, uint256 bOut, uint256 a) public view {
+    function testFuzz_roundTrip_exactInThenExactOut_neverProfits(
+        uint256 wIn,
+        uint256 bIn,
+        uint256 bOut,
+        uint256 a
+    ) public view {
         wIn = bound(wIn, WeightedMath.MIN_WEIGHT, WAD - WeightedMath.MIN_WEIGHT);
         uint256 wOut = WAD - wIn;
         bIn = bound(bIn, 1e6, 1e30);
@@ -70,7 +92,12 @@ contract WeightedMathTest is Test {
     }
 
     /// Swapping there and back (exact-in both ways on the moved state) never returns more than was paid.
-    function testFuzz_roundTrip_thereAndBack_neverProfits(uint256 wIn, uint256 bIn, uint256 bOut, uint256 a) public view {
+    function testFuzz_roundTrip_thereAndBack_neverProfits(
+        uint256 wIn,
+        uint256 bIn,
+        uint256 bOut,
+        uint256 a
+    ) public view {
         wIn = bound(wIn, WeightedMath.MIN_WEIGHT, WAD - WeightedMath.MIN_WEIGHT);
         uint256 wOut = WAD - wIn;
         bIn = bound(bIn, 1e6, 1e30);
