@@ -451,9 +451,9 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
         uint256 total = totalShares;
         uint256 ratio = type(uint256).max;
         for (uint256 k; k < n; ++k) {
-            LegState storage l = _legs[k];
-            uint256 r = l.reserve;
-            if (l.weight != 0) {
+            LegState storage st = _legs[k];
+            uint256 r = st.reserve;
+            if (st.weight != 0) {
                 if (total == 0) {
                     if (r + net[k] == 0) revert EmptyReserve(k);
                 } else {
@@ -461,7 +461,7 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
                     if (ratioK < ratio) ratio = ratioK;
                 }
             }
-            l.reserve = (r + net[k]).toUint128();
+            st.reserve = (r + net[k]).toUint128();
         }
         uint256 minted = total == 0 ? WAD : Math.mulDiv(total, ratio, WAD);
         if (minted == 0) revert AddMintsNothing();
@@ -477,9 +477,9 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
         r = new uint256[](n);
         w = new uint256[](n);
         for (uint256 k; k < n; ++k) {
-            LegState memory l = _legs[k];
-            r[k] = l.reserve;
-            w[k] = l.weight;
+            LegState memory st = _legs[k];
+            r[k] = st.reserve;
+            w[k] = st.weight;
         }
     }
 
@@ -490,9 +490,9 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
         uint256[] memory r = new uint256[](n);
         uint256[] memory w = new uint256[](n);
         for (uint256 k; k < n; ++k) {
-            LegState memory l = _legs[k];
-            r[k] = l.reserve;
-            w[k] = l.weight;
+            LegState memory st = _legs[k];
+            r[k] = st.reserve;
+            w[k] = st.weight;
         }
         return WeightedMath.lnInvariant(r, w);
     }
