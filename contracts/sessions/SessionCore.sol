@@ -98,9 +98,9 @@ abstract contract SessionCore is
 
     /// @notice DEFAULT_ADMIN_ROLE moves only in two steps ({beginAdminTransfer}, {acceptAdminTransfer}), so a
     /// mistyped address can never take the session over; other roles are granted as usual by the admin.
-    function grantRole(bytes32 role, address account) public override {
+    function grantRole(bytes32 role, address account) public override onlyRole(getRoleAdmin(role)) {
         if (role == DEFAULT_ADMIN_ROLE) revert AdminTransferIsTwoStep();
-        super.grantRole(role, account);
+        _grantRole(role, account);
     }
 
     /// @notice Offers DEFAULT_ADMIN_ROLE to `newAdmin` (zero withdraws the offer). Only an admin; the caller
