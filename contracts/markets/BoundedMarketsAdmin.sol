@@ -108,13 +108,16 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient, Automat
     /// min raises the lowest possible outcome of the whole root, a newMax below its max lowers the highest.
     /// Posts only narrow (highest minimum and lowest maximum win). When the possible range collapses to one
     /// number, the root settles there.
-    /// @dev The root's owner may call at any time before the void deadline; its reporter may narrow but not
-    /// collapse (a reporter's outcome goes through {report} and its dispute window).
+    /// @dev The root's owner may call at any time before the void deadline (a feed root: before its expiry,
+    /// so the owner can never choose among outcomes once the fixing round may exist); its reporter may narrow
+    /// but not collapse (a reporter's outcome goes through {report} and its dispute window).
     function postBounds(uint256 rootId, uint16 branchId, int128 newMin, int128 newMax) external nonReentrant {
         Root storage r = _openRoot(rootId);
         bool isOwner = msg.sender == r.owner;
         if (!isOwner && msg.sender != r.reporter) revert E.NotBoundsPoster(msg.sender, rootId);
         if (block.timestamp >= r.voidDeadline) revert E.PastVoidDeadline(rootId, r.voidDeadline, block.timestamp);
+        // Once a feed root's fixing round may exist, a post could pick the outcome: the feed alone decides.
+        if (r.source == SOURCE_FEED && block.timestamp >= r.expiry) revert E.BoundsClosedAtExpiry(rootId, r.expiry, block.timestamp);
         Market memory m = _market(rootId, branchId);
         if (newMin < m.min || newMax > m.max || newMin > newMax) revert E.PostOutsideMarket(newMin, newMax, m.min, m.max);
         int128 lo = r.lo;

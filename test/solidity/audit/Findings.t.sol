@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {SessionAuditBase} from "./SessionAuditBase.sol";
 import {MarketsBase} from "../markets/MarketsBase.sol";
 import {MarketStorage} from "../../../contracts/markets/MarketStorage.sol";
+import {MarketErrors as E} from "../../../contracts/markets/libraries/MarketErrors.sol";
 import {FixingKind, FixingSpec} from "../../../contracts/shared/oracle/OracleFixing.sol";
 import {MockAggregator} from "../../../contracts/mocks/MockAggregator.sol";
 import {PhysicalSession} from "../../../contracts/sessions/PhysicalSession.sol";
@@ -59,6 +60,18 @@ contract FindingsMarketsTest is MarketsBase {
         MarketStorage.Root memory r = adm.root(id);
         assertEq(r.status, 1);
         assertEq(r.lo, 3100, "outcome must be the feed's fixing, not the owner's collapse");
+    }
+    /// F-1 fix: the post itself is refused with a reason from expiry on, and still accepted just before.
+    function test_F1_feedRoot_reverts_whenBoundsPostedAtOrAfterExpiry() public {
+        uint256 id = _feedRoot();
+        uint64 expiry = adm.root(id).expiry;
+        vm.warp(expiry - 1);
+        vm.prank(owner);
+        admin.postBounds(id, 1, 100, 5000); // before expiry the owner may still narrow
+        vm.warp(expiry);
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(E.BoundsClosedAtExpiry.selector, id, uint256(expiry), uint256(expiry)));
+        admin.postBounds(id, 1, 200, 5000);
     }
 }
 
