@@ -76,7 +76,10 @@ library WorstCase {
         returns (int256 worst)
     {
         worst = valueAt(lo, legs, opens, scale);
-        worst = _lower(worst, hi, lo, hi, legs, opens, scale);
+        if (hi != lo) {
+            int256 wHi = valueAt(hi, legs, opens, scale);
+            if (wHi < worst) worst = wHi;
+        }
         int256 longs;
         uint256 legsWithOrders; // bit i set: leg i has an open order (legs are capped well below 256)
         for (uint256 j; j < opens.length; ++j) {
@@ -84,10 +87,12 @@ library WorstCase {
             if (o.qty > 0) longs += o.qty;
             legsWithOrders |= 1 << o.leg;
             Leg memory l = legs[o.leg];
-            // Zero crossing x* = min + tick * (max - min) / TICKS; evaluate the integers on both sides.
-            int256 below = l.min + (o.tick * (l.max - l.min)) / int256(PayoffMath.TICKS);
+            // Zero crossing x* = min + tick * (max - min) / TICKS; evaluate the integers on both sides (just
+            // x* itself when it is an integer: W is linear on each side of it).
+            int256 span = o.tick * (l.max - l.min);
+            int256 below = l.min + span / int256(PayoffMath.TICKS);
             worst = _lower(worst, below, lo, hi, legs, opens, scale);
-            worst = _lower(worst, below + 1, lo, hi, legs, opens, scale);
+            if (span % int256(PayoffMath.TICKS) != 0) worst = _lower(worst, below + 1, lo, hi, legs, opens, scale);
         }
         for (uint256 i; i < legs.length; ++i) {
             Leg memory l = legs[i];
@@ -100,13 +105,13 @@ library WorstCase {
         worst -= longs;
     }
 
-    /// @notice `min(worst, W(x))` when x lies strictly inside (lo, hi); `worst` otherwise.
+    /// @notice `min(worst, W(x))` when x lies strictly inside (lo, hi) (the ends are evaluated first); `worst` otherwise.
     function _lower(int256 worst, int256 x, int256 lo, int256 hi, Leg[] memory legs, Open[] memory opens, int256 scale)
         private
         pure
         returns (int256)
     {
-        if (x < lo || x > hi) return worst;
+        if (x <= lo || x >= hi) return worst;
         int256 w = valueAt(x, legs, opens, scale);
         return w < worst ? w : worst;
     }
