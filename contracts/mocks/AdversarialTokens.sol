@@ -101,7 +101,7 @@ contract RebasingToken is ERC20 {
 /// @notice Calls back into a target during every transfer, to probe re-entrancy guards. The target and the
 /// calldata are set by the test; the call's failure is recorded, not bubbled, so the test can assert on it.
 contract ReentrantToken is MockERC20 {
-    address public target;
+    address public reentryTarget;
     bytes public payload;
     bool public armed;
     bool public lastCallSucceeded;
@@ -110,7 +110,7 @@ contract ReentrantToken is MockERC20 {
     constructor() MockERC20("Reentrant", "RE", 18) {}
 
     function arm(address target_, bytes calldata payload_) external {
-        target = target_;
+        reentryTarget = target_;
         payload = payload_;
         armed = true;
     }
@@ -119,7 +119,7 @@ contract ReentrantToken is MockERC20 {
         super._update(from, to, value);
         if (armed) {
             armed = false; // one shot: the re-entrant call itself may transfer
-            (bool ok, bytes memory data) = target.call(payload);
+            (bool ok, bytes memory data) = reentryTarget.call(payload);
             lastCallSucceeded = ok;
             lastRevertData = data;
         }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
 /// @title FeeMath
 /// @notice Fee arithmetic shared by both families. Fees are in basis points (1 bps = 1/10,000), bounded by
 /// {MAX_FEE_BPS}, and always a transfer to a fee account: never burned, never created.
@@ -25,10 +27,11 @@ library FeeMath {
         if (venueBps > signedMaxBps) revert FeeAboveSigned(venueBps, signedMaxBps);
     }
 
-    /// @notice Equivalent to `amount * bps / 10_000` rounded down (favours the payer).
+    /// @notice Equivalent to `amount * bps / 10_000` rounded down (favours the payer), for every `amount`:
+    /// the product is taken over 512 bits, so no amount overflows.
     /// @dev `bps <= MAX_FEE_BPS` keeps the fee strictly below `amount` for any non-zero amount, so
     /// `amount - feeDown(amount, bps)` never underflows.
     function feeDown(uint256 amount, uint256 bps) internal pure returns (uint256) {
-        return (amount * bps) / BPS;
+        return Math.mulDiv(amount, bps, BPS);
     }
 }

@@ -1,0 +1,145 @@
+/**
+ * Session pool gas: create, subscribe, fill, match, cancel-all, settle, claim (5 legs), a fill after 1,000
+ * subscribers, and settle with 32 legs. Every number is a receipt's gasUsed (base cost included).
+ */
+import { AbiCoder, Wallet, ZeroAddress, ZeroHash, type Signer } from "ethers";
+
+import type { BenchContext, Suite } from "../lib.js";
+import { legMask, sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
+import type { MockAggregator, MockERC20, PhysicalSession, SessionFactory } from "../../types/ethers-contracts/index.js";
+
+const DAY = 86_400n;
+const WAD = 10n ** 18n;
+
+async function run({ connection, record }: BenchContext): Promise<void> {
+  const { ethers, networkHelpers } = connection;
+  const [admin, feeTo, alice, bob, carol] = await ethers.getSigners();
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+
+  const tokens: MockERC20[] = [];
+  const feeds: MockAggregator[] = [];
+  const start = BigInt(await networkHelpers.time.latest());
+  for (let k = 0; k < 32; k++) {
+    tokens.push(await ethers.deployContract("MockERC20", [`Leg ${k}`, `L${k}`, 18]));
+    const f = await ethers.deployContract("MockAggregator", [8, `feed ${k}`]);
+    await f.pushRound(100_00000000n + BigInt(k), start);
+    feeds.push(f);
+  }
+  const factory: SessionFactory = await ethers.deployContract("SessionFactory", [
+    await (await ethers.deployContract("PhysicalSession")).getAddress(),
+    await (await ethers.deployContract("CashSession")).getAddress(),
+    await (await ethers.deployContract("SessionOracle")).getAddress(),
+  ]);
+
+  async function config(n: number, t0: bigint) {
+    const legs = [];
+    for (let k = 0; k < n; k++) {
+      legs.push({
+        token: await tokens[k].getAddress(),
+        unit: WAD,
+        floor: 0n,
+        cap: 0n,
+        fixing: { kind: 0, feeds: [await feeds[k].getAddress()], heartbeat: 30 * 86_400, maxDelay: 86_400, twapWindow: 0, minAnswer: 0n, maxAnswer: 0n, sequencerFeed: ZeroAddress, sequencerGrace: 0 },
+      });
+    }
+    return {
+      kind: 0, mode: 0, legs, collateral: ZeroAddress,
+      t1: t0 + DAY, t2: t0 + 2n * DAY, fallbackDeadline: t0 + 3n * DAY, claimDeadline: t0 + 4n * DAY,
+      takerFeeBps: 10, makerFeeBps: 5, feeRecipient: feeTo.address, participation: 0, merkleRoot: ZeroHash,
+      admin: admin.address, guardian: admin.address,
+    };
+  }
+
+  async function create(n: number, key?: string): Promise<PhysicalSession> {
+    const cfg = await config(n, BigInt(await networkHelpers.time.latest()));
+    const addr = await factory.createSession.staticCall(cfg);
+    if (key !== undefined) await record(key, factory.createSession(cfg));
+    else await (await factory.createSession(cfg)).wait();
+    return ethers.getContractAt("PhysicalSession", addr);
+  }
+
+  async function subscribe(s: PhysicalSession, who: Signer, n: number, shares: bigint, key?: string) {
+    const addr = await who.getAddress();
+    for (let k = 0; k < n; k++) {
+      await tokens[k].mint(addr, shares * WAD);
+      await tokens[k].connect(who).approve(await s.getAddress(), shares * WAD);
+    }
+    const tx = s.connect(who).subscribe(shares, []);
+    if (key !== undefined) await record(key, tx);
+    else await (await tx).wait();
+  }
+
+  let salt = 1n;
+  async function order(s: PhysicalSession, maker: Signer, amounts: bigint[], legs = [0, 1]): Promise<[SessionOrder, string]> {
+    const o: SessionOrder = {
+      maker: await maker.getAddress(), taker: ZeroAddress, legs: legMask(legs), amounts, maxFeeBps: 50n,
+      expiry: BigInt(await networkHelpers.time.latest()) + 30n * DAY, nonce: 0n, salt: salt++,
+    };
+    return [o, await signSessionOrder(maker, o, sessionDomain(await s.getAddress(), chainId))];
+  }
+
+  /** Warm-up fill so that every account (fee recipient included) already holds both legs. */
+  async function warmFill(s: PhysicalSession, maker: Signer, taker: Signer) {
+    const [o, sig] = await order(s, maker, [-1n * WAD, 1n * WAD]);
+    await (await s.connect(taker).fill(o, sig, WAD)).wait();
+  }
+
+  // ---- 5 legs: create, subscribe, fill, match, cancel-all, settle, claim
+  const s5 = await create(5, "session.create");
+  await subscribe(s5, bob, 5, 10n);
+  await subscribe(s5, carol, 5, 10n);
+  await subscribe(s5, alice, 5, 10n, "session.subscribe");
+  await networkHelpers.time.increase(DAY);
+  await warmFill(s5, alice, bob);
+  await warmFill(s5, carol, alice);
+
+  const [fo, fsig] = await order(s5, alice, [-2n * WAD, 3n * WAD]);
+  await record("session.fill", s5.connect(bob).fill(fo, fsig, WAD / 2n));
+
+  const [ma, msa] = await order(s5, alice, [-2n * WAD, 3n * WAD]);
+  const [mb, msb] = await order(s5, bob, [2n * WAD, -4n * WAD]);
+  await record("session.match", s5.connect(carol).matchOrders(ma, msa, mb, msb, WAD / 2n));
+  await record("session.cancelAll", s5.connect(alice).raiseNonceFloor(1n));
+
+  await networkHelpers.time.increase(DAY);
+  for (let k = 0; k < 32; k++) await feeds[k].pushRound(101_00000000n + BigInt(k), BigInt(await networkHelpers.time.latest()) + 1n);
+  const hints5 = await hintsOf(s5);
+  await record("session.settle", s5.settle(hints5));
+  await record("session.claim", s5.connect(alice).claim(alice.address));
+
+  // ---- 32 legs: settle
+  const s32 = await create(32);
+  await subscribe(s32, alice, 32, 1n);
+  await networkHelpers.time.increase(2n * DAY);
+  for (let k = 0; k < 32; k++) await feeds[k].pushRound(102_00000000n + BigInt(k), BigInt(await networkHelpers.time.latest()) + 1n);
+  await record("session.settle@n32", s32.settle(await hintsOf(s32)));
+
+  // ---- fill after 1,000 subscribers
+  const sm = await create(5);
+  await subscribe(sm, bob, 5, 10n);
+  await subscribe(sm, carol, 5, 10n);
+  await subscribe(sm, alice, 5, 10n);
+  for (let i = 0; i < 1_000; i++) {
+    const w = Wallet.createRandom().connect(ethers.provider);
+    await networkHelpers.setBalance(w.address, 10n ** 18n);
+    await subscribe(sm, w, 5, 1n);
+  }
+  await networkHelpers.time.increase(DAY);
+  await warmFill(sm, alice, bob);
+  await warmFill(sm, carol, alice);
+  const [fo2, fsig2] = await order(sm, alice, [-2n * WAD, 3n * WAD]);
+  await record("session.fill@m1000", sm.connect(bob).fill(fo2, fsig2, WAD / 2n));
+
+  async function hintsOf(s: PhysicalSession): Promise<bigint[][]> {
+    const [needed, data] = await s.checkUpkeep("0x");
+    if (!needed) throw new Error("bench: no fixing available for settlement");
+    const decoded = AbiCoder.defaultAbiCoder().decode(["bool", "uint80[][]"], data);
+    return (decoded[1] as unknown as bigint[][]).map((h) => Array.from(h));
+  }
+}
+
+export const suite: Suite = {
+  name: "sessions",
+  targets: { "session.fill": 70_000, "session.match": 95_000 },
+  run,
+};

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title SessionMath
+/// @notice Pure arithmetic of session pools: pro-rata fills, the cash worst case, packed allocations.
+library SessionMath {
+    /// @notice 1.0 in WAD (fill fractions and prices).
+    uint256 internal constant WAD = 1e18;
+    /// @notice Largest magnitude of a stored allocation (int128 range, symmetric).
+    uint256 internal constant MAX_AMOUNT = uint256(uint128(type(int128).max));
+
+    /// @notice The maker's cumulative allocation change after `fractionWad` of an order whose full change is
+    /// `amount`, rounded in the maker's favour: what the maker receives (amount > 0) rounds up, what it gives
+    /// (amount < 0) rounds down. Exact at 0 and at WAD, so cumulative differences add up to one full fill.
+    /// @dev `|amount| <= MAX_AMOUNT` and `fractionWad <= WAD` are checked by callers.
+    function amountAt(int256 amount, uint256 fractionWad) internal pure returns (int256) {
+        if (amount >= 0) {
+            // Safe cast: result <= amount <= MAX_AMOUNT.
+            return int256(Math.mulDiv(uint256(amount), fractionWad, WAD, Math.Rounding.Ceil));
+        }
+        // Safe casts: |amount| <= MAX_AMOUNT, result <= |amount|.
+        return -int256(Math.mulDiv(uint256(-amount), fractionWad, WAD, Math.Rounding.Floor));
+    }
+
+    /// @notice Worst-case value of a deviation `d` from baseline over the price box [floor, cap]:
+    /// `min(d * floor, d * cap)`, in 1e36 units (d in WAD, prices in WAD). Negative d is worst at the cap,
+    /// positive d at the floor.
+    function worstValue(int256 d, uint256 floor, uint256 cap) internal pure returns (int256) {
+        // Safe casts: floor <= cap <= 1e30 and |d| < 2^128, so the product fits int256 comfortably.
+        return d >= 0 ? d * int256(floor) : d * int256(cap);
+    }
+
+    /// @notice Number of set bits in `x`.
+    function popcount(uint256 x) internal pure returns (uint256 c) {
+        while (x != 0) {
+            x &= x - 1;
+            unchecked {
+                ++c; // at most 256
+            }
+        }
+    }
+
+    /// @notice The signed 128-bit half `half` (0 = low, 1 = high) of a packed word.
+    function getHalf(uint256 word, uint256 half) internal pure returns (int256) {
+        // Narrowing cast: a half is stored as the two's complement int128 written by {setHalf}.
+        return int256(int128(uint128(word >> (half << 7))));
+    }
+
+    /// @notice `word` with half `half` replaced by `value`; reverts unless `|value| <= MAX_AMOUNT`.
+    function setHalf(uint256 word, uint256 half, int256 value) internal pure returns (uint256) {
+        if (value > int256(MAX_AMOUNT) || value < -int256(MAX_AMOUNT)) revert AmountOutOfRange(value);
+        uint256 shift = half << 7;
+        // Narrowing cast: range checked just above.
+        return (word & ~(uint256(type(uint128).max) << shift)) | (uint256(uint128(int128(value))) << shift);
+    }
+
+    /// @notice A stored amount would leave the int128 range.
+    error AmountOutOfRange(int256 value);
+}

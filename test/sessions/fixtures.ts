@@ -1,0 +1,215 @@
+/** Shared deployment fixtures for the session tests: tokens, feeds, oracle adapter, implementations, factory. */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { ZeroAddress, ZeroHash, type BigNumberish } from "ethers";
+import type { network } from "hardhat";
+
+import type {
+  CashSession,
+  MockERC20,
+  MockV3Aggregator,
+  PhysicalSession,
+  SessionFactory,
+  SessionLens,
+} from "../../types/ethers-contracts/index.js";
+import { legMask, sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
+
+export type Connection = Awaited<ReturnType<typeof network.create>>;
+export const WAD = 10n ** 18n;
+export const DAY = 86_400n;
+
+export interface FixingSpecInput {
+  kind: number;
+  feeds: string[];
+  heartbeat: number;
+  maxDelay: number;
+  twapWindow: number;
+  minAnswer: bigint;
+  maxAnswer: bigint;
+  sequencerFeed: string;
+  sequencerGrace: number;
+}
+
+export interface LegInput {
+  token: string;
+  unit: bigint;
+  floor: bigint;
+  cap: bigint;
+  fixing: FixingSpecInput;
+}
+
+export interface ConfigInput {
+  kind: number;
+  mode: number;
+  legs: LegInput[];
+  collateral: string;
+  t1: bigint;
+  t2: bigint;
+  fallbackDeadline: bigint;
+  claimDeadline: bigint;
+  takerFeeBps: number;
+  makerFeeBps: number;
+  feeRecipient: string;
+  participation: number;
+  merkleRoot: string;
+  admin: string;
+  guardian: string;
+}
+
+export const Kind = { Physical: 0, Cash: 1 } as const;
+export const Mode = { InKind: 0, ValueWeighted: 1, Cash: 2 } as const;
+export const Part = { Open: 0, Role: 1, Merkle: 2 } as const;
+
+export function spec(feed: string): FixingSpecInput {
+  return {
+    kind: 0,
+    feeds: [feed],
+    heartbeat: 30 * 86_400,
+    maxDelay: 3_600,
+    twapWindow: 0,
+    minAnswer: 1n,
+    maxAnswer: 10n ** 30n,
+    sequencerFeed: ZeroAddress,
+    sequencerGrace: 0,
+  };
+}
+
+/** Deploys the whole family plus `n` tokens (decimals cycle 18, 6, 8) and one 8-decimal feed per leg. */
+export async function deployBase(conn: Connection, n = 5) {
+  const { ethers, networkHelpers } = conn;
+  const signers = await ethers.getSigners();
+  const [admin, guardian, feeTo, alice, bob, carol, dave] = signers;
+  const decimals = [18, 6, 8];
+  const tokens: MockERC20[] = [];
+  const feeds: MockV3Aggregator[] = [];
+  for (let k = 0; k < n; k++) {
+    tokens.push(await ethers.deployContract("MockERC20", [`Leg ${k}`, `L${k}`, decimals[k % 3]]));
+    feeds.push(await ethers.deployContract("MockV3Aggregator", [8, 100_00000000n + BigInt(k) * 10_00000000n]));
+  }
+  const collateral = await ethers.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
+  const oracle = await ethers.deployContract("SessionOracle");
+  const physicalImpl = await ethers.deployContract("PhysicalSession");
+  const cashImpl = await ethers.deployContract("CashSession");
+  const factory: SessionFactory = await ethers.deployContract("SessionFactory", [
+    await physicalImpl.getAddress(),
+    await cashImpl.getAddress(),
+    await oracle.getAddress(),
+  ]);
+  const lens: SessionLens = await ethers.deployContract("SessionLens");
+  const now = BigInt(await networkHelpers.time.latest());
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  return { ethers, networkHelpers, signers, admin, guardian, feeTo, alice, bob, carol, dave, tokens, feeds, collateral, oracle, physicalImpl, cashImpl, factory, lens, now, chainId };
+}
+
+export type Base = Awaited<ReturnType<typeof deployBase>>;
+
+/** Unit per share of leg k for physical sessions: one whole token (decimals cycle 18, 6, 8). */
+export function physicalUnit(k: number): bigint {
+  return 10n ** BigInt([18, 6, 8][k % 3]);
+}
+
+export async function physicalConfig(b: Base, over: Partial<ConfigInput> = {}): Promise<ConfigInput> {
+  const legs: LegInput[] = [];
+  for (let k = 0; k < b.tokens.length; k++) {
+    legs.push({ token: await b.tokens[k].getAddress(), unit: physicalUnit(k), floor: 0n, cap: 0n, fixing: spec(await b.feeds[k].getAddress()) });
+  }
+  return {
+    kind: Kind.Physical,
+    mode: Mode.InKind,
+    legs,
+    collateral: ZeroAddress,
+    t1: b.now + DAY,
+    t2: b.now + 2n * DAY,
+    fallbackDeadline: b.now + 3n * DAY,
+    claimDeadline: b.now + 10n * DAY,
+    takerFeeBps: 10,
+    makerFeeBps: 5,
+    feeRecipient: b.feeTo.address,
+    participation: Part.Open,
+    merkleRoot: ZeroHash,
+    admin: b.admin.address,
+    guardian: b.guardian.address,
+    ...over,
+  };
+}
+
+/** Cash legs: unit 1.0, floor 50, cap 200 (WAD prices), priced by the same feeds. */
+export async function cashConfig(b: Base, over: Partial<ConfigInput> = {}): Promise<ConfigInput> {
+  const legs: LegInput[] = [];
+  for (let k = 0; k < b.feeds.length; k++) {
+    legs.push({ token: ZeroAddress, unit: WAD, floor: 50n * WAD, cap: 200n * WAD, fixing: spec(await b.feeds[k].getAddress()) });
+  }
+  return {
+    ...(await physicalConfig(b)),
+    kind: Kind.Cash,
+    mode: Mode.Cash,
+    legs,
+    collateral: await b.collateral.getAddress(),
+    ...over,
+  };
+}
+
+export async function createPhysical(b: Base, over: Partial<ConfigInput> = {}): Promise<PhysicalSession> {
+  const cfg = await physicalConfig(b, over);
+  const addr = await b.factory.createSession.staticCall(cfg);
+  await (await b.factory.createSession(cfg)).wait();
+  return b.ethers.getContractAt("PhysicalSession", addr);
+}
+
+export async function createCash(b: Base, over: Partial<ConfigInput> = {}): Promise<CashSession> {
+  const cfg = await cashConfig(b, over);
+  const addr = await b.factory.createSession.staticCall(cfg);
+  await (await b.factory.createSession(cfg)).wait();
+  return b.ethers.getContractAt("CashSession", addr);
+}
+
+/** Mints and approves the basket for `shares` shares of a physical session, then subscribes. */
+export async function subscribePhysical(b: Base, session: PhysicalSession, who: HardhatEthersSigner, shares: bigint) {
+  const addr = await session.getAddress();
+  for (let k = 0; k < b.tokens.length; k++) {
+    await b.tokens[k].mint(who.address, shares * physicalUnit(k));
+    await b.tokens[k].connect(who).approve(addr, shares * physicalUnit(k));
+  }
+  return session.connect(who).subscribe(shares, []);
+}
+
+export async function subscribeCash(b: Base, session: CashSession, who: HardhatEthersSigner, shares: bigint) {
+  const dep = await session.depositFor(shares);
+  await b.collateral.mint(who.address, dep);
+  await b.collateral.connect(who).approve(await session.getAddress(), dep);
+  return session.connect(who).subscribe(shares, []);
+}
+
+export async function makeOrder(
+  b: Base,
+  maker: string,
+  legs: number[],
+  amounts: bigint[],
+  over: Partial<SessionOrder> = {},
+): Promise<SessionOrder> {
+  return {
+    maker,
+    taker: ZeroAddress,
+    legs: legMask(legs),
+    amounts,
+    maxFeeBps: 50n,
+    expiry: b.now + 100n * DAY,
+    nonce: 0n,
+    salt: BigInt(Math.floor(Math.random() * 1e9)),
+    ...over,
+  };
+}
+
+export async function sign(b: Base, session: { getAddress(): Promise<string> }, signer: HardhatEthersSigner, order: SessionOrder) {
+  return signSessionOrder(signer, order, sessionDomain(await session.getAddress(), b.chainId));
+}
+
+/** Pushes a fresh round on every feed (after t2) and settles with the hints from checkUpkeep. */
+export async function settleWithPrices(b: Base, session: PhysicalSession | CashSession, prices8: BigNumberish[]) {
+  for (let k = 0; k < b.feeds.length; k++) await b.feeds[k].updateAnswer(prices8[k]);
+  const [needed, data] = await session.checkUpkeep("0x");
+  if (!needed) throw new Error("checkUpkeep says no upkeep is needed");
+  const decoded = b.ethers.AbiCoder.defaultAbiCoder().decode(["bool", "uint80[][]"], data);
+  if (decoded[0] === true) throw new Error("expected a settlement, got fallback");
+  const hints = (decoded[1] as unknown as bigint[][]).map((h) => Array.from(h));
+  return session.settle(hints);
+}
