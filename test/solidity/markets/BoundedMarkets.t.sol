@@ -328,6 +328,28 @@ contract BoundedMarketsTest is MarketsBase {
         core.place(o, "", 16);
     }
 
+    function test_reverts_tooManyRoots() public {
+        for (uint256 i; i < 15; ++i) _place(t1, _root(0, 100), 1, 10, 1); // 16 with the fixture's root below
+        _place(t1, rootId, 1, 10, 1);
+        uint256 extra = _root(0, 100);
+        Order memory o = _order(t1, extra, 1, 10, 1);
+        vm.prank(t1);
+        vm.expectRevert(abi.encodeWithSelector(E.TooManyRoots.selector, t1, address(usdc), 16));
+        core.place(o, "", 16);
+    }
+
+    function test_reverts_tooManyBranches() public {
+        // Root struct of root 1: mapping `_roots` sits in slot 1; branchCount is in the struct's second word,
+        // after collateral (20 bytes) and unitScale (8 bytes).
+        bytes32 slot = bytes32(uint256(keccak256(abi.encode(rootId, uint256(1)))) + 1);
+        bytes32 word = vm.load(address(core), slot);
+        word = bytes32((uint256(word) & ~(uint256(0xffff) << 224)) | (uint256(type(uint16).max) << 224));
+        vm.store(address(core), slot, word);
+        assertEq(adm.root(rootId).branchCount, type(uint16).max);
+        vm.expectRevert(abi.encodeWithSelector(E.TooManyBranches.selector, rootId));
+        admin.createSub(rootId, 1, 10, 20);
+    }
+
     // ---------------------------------------------------------------- cancels
 
     function test_reverts_cancelByOther() public {

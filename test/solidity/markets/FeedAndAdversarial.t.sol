@@ -123,6 +123,20 @@ contract FeedAndAdversarialTest is MarketsBase {
         admin.createFeedRoot(p, bad);
     }
 
+    function test_reverts_feedOutcomeTooLarge() public {
+        MarketStorage.RootParams memory p = _params(0, int128(int256(1e36)));
+        p.source = 2;
+        p.decimals = 36;
+        vm.prank(owner);
+        uint256 id = admin.createFeedRoot(p, _spec());
+        uint80[] memory hints = new uint80[](2);
+        hints[1] = feed.pushRound(1e8, p.expiry - 1);
+        vm.warp(p.expiry);
+        hints[0] = feed.pushRound(200e8, p.expiry); // 200 * 10^36 does not fit an int128 outcome
+        vm.expectRevert(abi.encodeWithSelector(E.FeedOutcomeTooLarge.selector, 200e18));
+        admin.settleFromFeed(id, hints);
+    }
+
     // ---------------------------------------------------------------- tokens
 
     function test_reverts_feeOnTransferDeposit() public {
