@@ -8,11 +8,13 @@ import { network } from "hardhat";
 
 import { htmlReport, type Block } from "../sdk/report/html.js";
 import type { DemoPart } from "./demo/common.js";
+import { runMarketsDemo } from "./demo/markets.js";
 import { runSessionsDemo } from "./demo/sessions.js";
 
 const conn = await network.create();
 const parts: DemoPart[] = [];
 parts.push(...(await runSessionsDemo(conn)));
+parts.push(await runMarketsDemo(conn));
 
 const checks = parts.flatMap((p) => p.checks);
 const blocks: Block[] = [
