@@ -87,6 +87,21 @@ contract BoundedMarketsLens is MarketStorage {
         return (_worstOf(r, s), s.cashDelta);
     }
 
+    /// @notice A trader's exposure on a root in one call: effective positions by branch id (index 0 unused;
+    /// maker fills not yet credited included), the effective net premium paid into the root, the cash still
+    /// to be credited from maker fills, and the worst case the contract would store now (collateral units).
+    function exposure(address trader, uint256 rootId)
+        external
+        view
+        returns (int256[] memory positions, int256 premiumPaid, int256 pendingCash, int256 worst)
+    {
+        Root storage r = _roots[rootId];
+        Snapshot memory s = _snapshot(trader, rootId, r, _traderRoots[trader][rootId], _noDelta());
+        positions = new int256[](uint256(r.branchCount) + 1);
+        for (uint256 i; i < s.nB; ++i) positions[s.branches[i]] = s.pos[i];
+        return (positions, s.premium, s.cashDelta, _worstOf(r, s));
+    }
+
     /// @notice The order key of level index `index` at (rootId, branchId, tick).
     function orderKeyOf(uint256 rootId, uint16 branchId, uint8 tick, uint32 index) external pure returns (uint256) {
         return (((_marketId(rootId, branchId) << 8) | tick) << 32) | index;
