@@ -29,7 +29,13 @@ export const suite: Suite = {
     const as = (s: Signer) => core.connect(s) as Contract;
     const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
     let salt = 0n;
-    const order = async (trader: Signer, rootId: bigint, branchId: number, tick: number, quantity: bigint): Promise<MarketOrder> => ({
+    const order = async (
+      trader: Signer,
+      rootId: bigint,
+      branchId: number,
+      tick: number,
+      quantity: bigint,
+    ): Promise<MarketOrder> => ({
       rootId,
       branchId,
       tick,
@@ -79,7 +85,8 @@ export const suite: Suite = {
     await record("market.place", as(a).place(await order(a, rootId, 1, 50, 10n), "0x", 4));
     const [head50] = await core.level(rootId, 1, 50);
     await record("market.take", as(b).place(await order(b, rootId, 1, 50, -1n), "0x", 4)); // takes makers[1]'s order
-    if ((await core.level(rootId, 1, 50))[0] !== head50 + 1n) throw new Error("market.take must fully take one resting order");
+    if ((await core.level(rootId, 1, 50))[0] !== head50 + 1n)
+      throw new Error("market.take must fully take one resting order");
     const [, tail50] = await core.level(rootId, 1, 50);
     await record("market.cancel", as(a).cancel(await core.orderKeyOf(rootId, 1, 50, Number(tail50) - 1))); // a's resting bid
 
@@ -87,7 +94,8 @@ export const suite: Suite = {
     const [head48] = await core.level(rootId, 1, 48);
     await record("market.take10", as(b).place(await order(b, rootId, 1, 48, -30n), "0x", 4));
     const [head48After, tail48] = await core.level(rootId, 1, 48);
-    if (head48After !== tail48 || tail48 - head48 !== 10n) throw new Error("market.take10 must sweep exactly ten resting orders");
+    if (head48After !== tail48 || tail48 - head48 !== 10n)
+      throw new Error("market.take10 must sweep exactly ten resting orders");
 
     // Trader c holds k markets on the root, then places a resting order on one of them.
     for (let branch = 1; branch <= 8; branch++) {

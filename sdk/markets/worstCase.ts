@@ -86,7 +86,14 @@ export function minOverRange(lo: bigint, hi: bigint, legs: Leg[], opens: OpenOrd
  * The value the contract stores for a trader's open root: the least of the worst outcome and the void case
  * (the net premium paid into the root comes back if it is voided).
  */
-export function rootWorst(lo: bigint, hi: bigint, legs: Leg[], opens: OpenOrder[], scale: bigint, premiumPaid: bigint): bigint {
+export function rootWorst(
+  lo: bigint,
+  hi: bigint,
+  legs: Leg[],
+  opens: OpenOrder[],
+  scale: bigint,
+  premiumPaid: bigint,
+): bigint {
   const w = minOverRange(lo, hi, legs, opens, scale);
   return premiumPaid < w ? premiumPaid : w;
 }

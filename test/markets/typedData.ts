@@ -48,6 +48,9 @@ describe("markets typed data", () => {
     expect(await fx.core.filled(orderDigest(fx.domain, o))).to.equal(5n);
     // A signature over another order (tampered price) is rejected.
     const forged = { ...o, tick: 41, salt: o.salt + 1n };
-    await expect((fx.core.connect(relayer) as Contract).place(forged, sig, 4)).to.be.revertedWithCustomError(fx.core, "BadSignature");
+    await expect((fx.core.connect(relayer) as Contract).place(forged, sig, 4)).to.be.revertedWithCustomError(
+      fx.core,
+      "BadSignature",
+    );
   });
 });

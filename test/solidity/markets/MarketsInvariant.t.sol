@@ -72,23 +72,26 @@ contract MarketsHandler is Test {
         _consumeLogs();
     }
 
-    function _params(MockERC20 token, int128 min, int128 max, uint64 expiryIn, uint64 voidIn)
-        internal
-        view
-        returns (MarketStorage.RootParams memory)
-    {
-        return MarketStorage.RootParams({
-            collateral: IERC20(address(token)),
-            unitScale: token == usdc ? 100 : 1e12,
-            decimals: 0,
-            min: min,
-            max: max,
-            expiry: uint64(block.timestamp + expiryIn),
-            voidDeadline: uint64(block.timestamp + voidIn),
-            source: 0,
-            reporter: address(0),
-            disputeWindow: 0
-        });
+    function _params(
+        MockERC20 token,
+        int128 min,
+        int128 max,
+        uint64 expiryIn,
+        uint64 voidIn
+    ) internal view returns (MarketStorage.RootParams memory) {
+        return
+            MarketStorage.RootParams({
+                collateral: IERC20(address(token)),
+                unitScale: token == usdc ? 100 : 1e12,
+                decimals: 0,
+                min: min,
+                max: max,
+                expiry: uint64(block.timestamp + expiryIn),
+                voidDeadline: uint64(block.timestamp + voidIn),
+                source: 0,
+                reporter: address(0),
+                disputeWindow: 0
+            });
     }
 
     function actorCount() external pure returns (uint256) {
@@ -130,7 +133,15 @@ contract MarketsHandler is Test {
         }
     }
 
-    function place(uint256 a, uint256 rootIdx, uint256 branch, uint256 tick, int256 qty, uint256 orderType, uint256 maxLevels) external {
+    function place(
+        uint256 a,
+        uint256 rootIdx,
+        uint256 branch,
+        uint256 tick,
+        int256 qty,
+        uint256 orderType,
+        uint256 maxLevels
+    ) external {
         rootIdx %= 3;
         address who = actors[a % 4];
         qty = bound(qty, -50, 50);
@@ -158,7 +169,7 @@ contract MarketsHandler is Test {
     function cancel(uint256 a, uint256 rootIdx, uint256 which) external {
         rootIdx %= 3;
         address who = actors[a % 4];
-        (,,,, uint64[] memory refs) = lens.traderRoot(who, roots[rootIdx]);
+        (, , , , uint64[] memory refs) = lens.traderRoot(who, roots[rootIdx]);
         if (refs.length == 0) return;
         uint64 ref = refs[which % refs.length];
         uint256 key = lens.orderKeyOf(roots[rootIdx], uint16(ref >> 48), uint8(ref >> 40), uint32(ref));
@@ -269,25 +280,32 @@ contract MarketsHandler is Test {
             bytes32 rec;
             bytes32 head;
             if (t0 == Ev.OrderAccepted.selector) {
-                (uint256 orderKey,,,, bytes32 h) = abi.decode(l.data, (uint256, Order, bytes, address, bytes32));
+                (uint256 orderKey, , , , bytes32 h) = abi.decode(l.data, (uint256, Order, bytes, address, bytes32));
                 rec = keccak256(abi.encode(prev, uint8(1), l.topics[2], orderKey));
                 head = h;
             } else if (t0 == Ev.OrderFilled.selector) {
                 ++fillsSeen;
-                (,,, uint8 tick, uint64 q,, bytes32 h) = abi.decode(l.data, (address, address, uint16, uint8, uint64, bool, bytes32));
-                rec = keccak256(abi.encode(prev, uint8(2), uint256(l.topics[2]), l.topics[3], uint256(tick), uint256(q)));
+                (, , , uint8 tick, uint64 q, , bytes32 h) = abi.decode(
+                    l.data,
+                    (address, address, uint16, uint8, uint64, bool, bytes32)
+                );
+                rec = keccak256(
+                    abi.encode(prev, uint8(2), uint256(l.topics[2]), l.topics[3], uint256(tick), uint256(q))
+                );
                 head = h;
             } else if (t0 == Ev.OrderReduced.selector) {
                 (, uint64 q, uint8 reason, bytes32 h) = abi.decode(l.data, (address, uint64, uint8, bytes32));
                 rec = keccak256(abi.encode(prev, uint8(3), uint256(l.topics[2]), l.topics[3], uint256(q), reason));
                 head = h;
             } else if (t0 == Ev.BoundsPosted.selector) {
-                (, int256 nMin, int256 nMax, int256 lo, int256 hi, bytes32 h) =
-                    abi.decode(l.data, (address, int256, int256, int256, int256, bytes32));
+                (, int256 nMin, int256 nMax, int256 lo, int256 hi, bytes32 h) = abi.decode(
+                    l.data,
+                    (address, int256, int256, int256, int256, bytes32)
+                );
                 rec = keccak256(abi.encode(prev, uint8(4), uint16(uint256(l.topics[2])), nMin, nMax, lo, hi));
                 head = h;
             } else if (t0 == Ev.RootSettled.selector) {
-                (int256 x,, bytes32 h) = abi.decode(l.data, (int256, uint8, bytes32));
+                (int256 x, , bytes32 h) = abi.decode(l.data, (int256, uint8, bytes32));
                 rec = keccak256(abi.encode(prev, uint8(5), uint8(1), x));
                 head = h;
             } else if (t0 == Ev.RootVoided.selector) {
@@ -338,8 +356,13 @@ contract MarketsInvariantTest is StdInvariant, Test {
         }
     }
 
-    function _effCash(Pass memory p, address who, uint256 actorIdx, MockERC20 token) internal view returns (int256 cash) {
-        (cash,,) = lens.account(who, IERC20(address(token)));
+    function _effCash(
+        Pass memory p,
+        address who,
+        uint256 actorIdx,
+        MockERC20 token
+    ) internal view returns (int256 cash) {
+        (cash, , ) = lens.account(who, IERC20(address(token)));
         if (actorIdx == type(uint256).max) return cash; // the bystander never trades
         for (uint256 k; k < 3; ++k) {
             if (address(p.roots[k].collateral) == address(token)) cash += p.ex[k][actorIdx].pending;
@@ -348,7 +371,11 @@ contract MarketsInvariantTest is StdInvariant, Test {
 
     function _checkToken(Pass memory p, MockERC20 token) internal view {
         uint256 bal = token.balanceOf(address(h.core()));
-        assertEq(bal, h.deposited(address(token)) - h.withdrawn(address(token)), "token balance == deposits - withdrawals");
+        assertEq(
+            bal,
+            h.deposited(address(token)) - h.withdrawn(address(token)),
+            "token balance == deposits - withdrawals"
+        );
         int256 sum = _effCash(p, h.bystander(), type(uint256).max, token);
         for (uint256 i; i < 4; ++i) sum += _effCash(p, h.actors(i), i, token);
         int256 redeemed;
@@ -365,8 +392,8 @@ contract MarketsInvariantTest is StdInvariant, Test {
 
     function check_storedCheckHolds() internal view {
         for (uint256 i; i < 4; ++i) {
-            (int256 c1, int256 s1,) = lens.account(h.actors(i), IERC20(address(h.usdc())));
-            (int256 c2, int256 s2,) = lens.account(h.actors(i), IERC20(address(h.dai())));
+            (int256 c1, int256 s1, ) = lens.account(h.actors(i), IERC20(address(h.usdc())));
+            (int256 c2, int256 s2, ) = lens.account(h.actors(i), IERC20(address(h.dai())));
             assertGe(c1 + s1, 0, "stored check (USDC)");
             assertGe(c2 + s2, 0, "stored check (DAI)");
         }
@@ -474,7 +501,7 @@ contract MarketsInvariantTest is StdInvariant, Test {
         h.redeem(0, 0);
         h.redeem(0, 1);
         assertEq(h.redeemedSum(h.roots(0)), 0);
-        assertEq(h.redeemedPayout(h.roots(0), h.actors(0)), int256(4 * (100 * 100 * 21) / 30));
+        assertEq(h.redeemedPayout(h.roots(0), h.actors(0)), int256((4 * (100 * 100 * 21)) / 30));
         invariant_allMarketProperties();
     }
 
