@@ -1,0 +1,91 @@
+/** Readable text for the session commands (tables via textTable, amounts in human units). */
+import { textTable } from "../report/html.js";
+import type { AccountInfo, FillResult, SessionInfo, SessionSummary } from "../sessions/client.js";
+import { formatAmount, isoTime } from "./args.js";
+
+const price = (v: bigint | undefined): string => (v === undefined || v === 0n ? "-" : formatAmount(v, 18));
+
+export function sessionListText(rows: SessionSummary[]): string {
+  if (rows.length === 0) return "No sessions yet: create one with `npx hardhat session create --file <file>`.";
+  return textTable(
+    ["#", "session", "kind", "legs", "status", "phase", "t1", "t2", "shares"],
+    rows.map((r) => [
+      r.index,
+      r.address,
+      r.kind,
+      r.legs,
+      r.status,
+      r.phase,
+      isoTime(r.t1),
+      isoTime(r.t2),
+      r.totalShares,
+    ]),
+  );
+}
+
+export function sessionText(info: SessionInfo, acct?: AccountInfo): string {
+  const lines = [
+    `Session ${info.address} (${info.kind}, ${info.mode}, ${info.participation})`,
+    `  status    ${info.status}; ${info.phase}`,
+    `  chain now ${isoTime(info.now)}`,
+    `  t1        ${isoTime(info.t1)}  subscriptions close, trading opens`,
+    `  t2        ${isoTime(info.t2)}  trading closes, fixing time`,
+    `  fallback  ${isoTime(info.fallbackDeadline)}  last moment for a fixing`,
+    `  claims    ${isoTime(info.claimDeadline)}  dust sweepable after`,
+    `  fees      taker ${info.takerFeeBps} bps, maker ${info.makerFeeBps} bps, to ${info.feeRecipient}`,
+    `  shares    ${info.totalShares}` +
+      (info.kind === "cash" ? `, collateral ${info.collateralSymbol} ${info.collateral}` : ""),
+    "",
+    textTable(
+      ["leg", "symbol", "token", "unit/share", "floor", "cap", "latest price", "settlement"],
+      info.legs.map((l) => [
+        l.index,
+        l.symbol,
+        info.kind === "physical" ? l.token : "-",
+        formatAmount(l.unit, l.decimals),
+        info.kind === "cash" ? formatAmount(l.floor, 18) : "-",
+        info.kind === "cash" ? formatAmount(l.cap, 18) : "-",
+        price(l.latestPrice),
+        price(l.settlementPrice),
+      ]),
+    ),
+  ];
+  if (acct !== undefined) {
+    lines.push(
+      "",
+      `Account ${acct.account}: ${acct.shares} shares` +
+        (info.kind === "cash"
+          ? `, deposit ${formatAmount(acct.deposit, info.collateralDecimals)} ${info.collateralSymbol}`
+          : "") +
+        (acct.marginE36 !== undefined ? `, worst-case margin ${formatAmount(acct.marginE36, 36)}` : "") +
+        `, claimed: ${acct.claimed ? "yes" : "no"}, nonce floor ${acct.nonceFloor}`,
+      textTable(
+        ["leg", "symbol", "baseline", "allocation", "change"],
+        info.legs.map((l, k) => [
+          k,
+          l.symbol,
+          formatAmount(acct.baseline[k], l.decimals),
+          formatAmount(acct.allocation[k], l.decimals),
+          formatAmount(acct.allocation[k] - acct.baseline[k], l.decimals),
+        ]),
+      ),
+    );
+  }
+  return lines.join("\n");
+}
+
+export function fillText(r: FillResult, what: string): string {
+  return [
+    `${what} in ${r.session}: order ${r.digest.slice(0, 18)}... now ${formatAmount(r.filledAfterWad * 100n, 18)}% filled`,
+    textTable(
+      ["leg", "symbol", "maker change", "taker change"],
+      r.legs.map((l) => [
+        l.leg,
+        l.symbol,
+        formatAmount(l.makerDelta, l.decimals),
+        formatAmount(l.takerDelta, l.decimals),
+      ]),
+    ),
+    `tx ${r.txHash} (gas ${r.gasUsed})`,
+  ].join("\n");
+}

@@ -1,0 +1,190 @@
+/**
+ * The keeper and the data set: two keepers running at once settle a session exactly once (the loser is
+ * reported as skipped or idle, never as an error); positions rebuilt from the indexed events equal
+ * `allocationOf` on chain for every account (fee recipient included) in a physical and a cash session after
+ * subscribes, a redeem, partial fills with fees and a match; the CSV export pseudonymises addresses.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+import { expect } from "chai";
+
+import { exportDataSet, indexDeployment } from "../../sdk/cli/data.js";
+import { keeperPass, sessionTargets } from "../../sdk/cli/keeper.js";
+import { readEvents } from "../../sdk/data/indexer.js";
+import { rebuildPositions } from "../../sdk/data/positions.js";
+import { SCHEMA, SqliteStore } from "../../sdk/data/store.js";
+import { pseudonym } from "../../sdk/data/export.js";
+import { sessionMetas } from "../../sdk/cli/data.js";
+import { fillOrder, matchOrders, signOrder, SESSION_ABIS, subscribe } from "../../sdk/sessions/client.js";
+import keeperAction from "../../tasks/actions/keeper.js";
+import { createCash, createPhysical, subscribeCash, WAD, type Base } from "../sessions/fixtures.js";
+import { capture, deployShared, hre, tempDir } from "./helpers.js";
+
+describe("CLI: keeper and data set", function () {
+  let b: Base;
+  let factory: string;
+  let physical: string;
+  let cash: string;
+
+  before(async function () {
+    b = await deployShared(2); // leg decimals 18, 6
+    factory = await b.factory.getAddress();
+    const now = BigInt(await b.networkHelpers.time.latest());
+    const windows = {
+      t1: now + 86_400n,
+      t2: now + 2n * 86_400n,
+      fallbackDeadline: now + 3n * 86_400n,
+      claimDeadline: now + 10n * 86_400n,
+    };
+    physical = await (await createPhysical({ ...b, now }, windows)).getAddress();
+    cash = await (await createCash({ ...b, now }, windows)).getAddress();
+    const [alice, bob, carol] = [b.alice, b.bob, b.carol];
+    for (const who of [alice, bob, carol]) {
+      await b.tokens[0].mint(who.address, 50n * WAD);
+      await b.tokens[1].mint(who.address, 50n * 10n ** 6n);
+    }
+    await subscribe(alice, physical, 10n, factory);
+    await subscribe(bob, physical, 6n, factory);
+    await subscribe(carol, physical, 4n, factory);
+    const phys = await b.ethers.getContractAt("PhysicalSession", physical);
+    await (await phys.connect(carol).redeem(1n)).wait();
+    const cashSession = await b.ethers.getContractAt("CashSession", cash);
+    await subscribeCash(b, cashSession, alice, 3n);
+    await subscribeCash(b, cashSession, bob, 2n);
+
+    await b.networkHelpers.time.increaseTo(windows.t1);
+    // physical: alice's order filled a third then the rest by bob, a match carol vs bob
+    const o1 = await signOrder(alice, {
+      session: physical,
+      legs: [0, 1],
+      amounts: ["-3", "2.5"],
+      expiryHours: 50,
+      factory,
+    });
+    await fillOrder(bob, o1, WAD / 3n, factory);
+    await fillOrder(bob, o1, WAD, factory);
+    const a = await signOrder(carol, {
+      session: physical,
+      legs: [0, 1],
+      amounts: ["-1", "1"],
+      expiryHours: 50,
+      factory,
+    });
+    const c = await signOrder(bob, {
+      session: physical,
+      legs: [0, 1],
+      amounts: ["1", "-1.5"],
+      expiryHours: 50,
+      factory,
+    });
+    await matchOrders(alice, a, c, WAD / 2n, factory);
+    // cash: alice sells 1 of leg 0 for 0.8 of leg 1, half filled by bob
+    const o2 = await signOrder(alice, {
+      session: cash,
+      legs: [0, 1],
+      amounts: ["-1", "0.8"],
+      expiryHours: 50,
+      factory,
+    });
+    await fillOrder(bob, o2, WAD / 2n, factory);
+  });
+
+  it("positions_rebuiltFromTheDataSet_equalAllocationOf_forEveryAccount", async function () {
+    const store = new SqliteStore(":memory:");
+    await store.exec(SCHEMA);
+    const r = await indexDeployment(b.ethers.provider, store, factory);
+    expect(r.sessions).to.be.greaterThanOrEqual(2);
+    const events = await readEvents(store);
+    const metas = await sessionMetas(b.ethers.provider, [physical, cash]);
+    const { final, trajectory } = rebuildPositions(events, metas);
+    expect(trajectory.length).to.be.greaterThan(10);
+    for (const s of [physical, cash]) {
+      const core = await b.ethers.getContractAt("SessionCore", s);
+      const book = final.get(s.toLowerCase());
+      expect(book, s).to.not.equal(undefined);
+      const accounts = [b.alice, b.bob, b.carol, b.feeTo].map((x) => x.address);
+      let sawFee = false;
+      for (const who of accounts) {
+        const onChain = (await core.allocationOf(who)).map((v) => BigInt(v));
+        const rebuilt = book?.get(who.toLowerCase()) ?? onChain.map(() => 0n);
+        expect(rebuilt, `${s} ${who}`).to.deep.equal(onChain);
+        if (who === b.feeTo.address && onChain.some((v) => v !== 0n)) sawFee = true;
+      }
+      // the physical fee recipient's allocation came only from Traded events (the projection's fee rule)
+      if (s === physical) expect(sawFee).to.equal(true);
+    }
+    await store.close();
+  });
+
+  it("export_writesOrderFlowAndPositions_withPseudonyms", async function () {
+    const store = new SqliteStore(":memory:");
+    await store.exec(SCHEMA);
+    await indexDeployment(b.ethers.provider, store, factory);
+    const dir = tempDir();
+    const key = "a-release-key-of-32-characters!!";
+    const r = await exportDataSet(b.ethers.provider, store, dir, { key });
+    expect(r.orderFlow.rows).to.equal(4); // 2 fills + 1 match in physical, 1 fill in cash
+    const flow = readFileSync(path.join(dir, "order_flow.csv"), "utf8");
+    const pos = readFileSync(path.join(dir, "positions.csv"), "utf8");
+    for (const who of [b.alice, b.bob, b.carol]) {
+      expect(flow.toLowerCase()).not.to.contain(who.address.toLowerCase().slice(2));
+      expect(pos.toLowerCase()).not.to.contain(who.address.toLowerCase().slice(2));
+      expect(pos).to.contain(pseudonym(who.address, key));
+    }
+    const matchedRows = flow
+      .trim()
+      .split("\n")
+      .slice(1)
+      .filter((l) => /,0x[0-9a-f]{64},\d+,/.test(l));
+    expect(matchedRows).to.have.length(1); // only the match names a crossed order
+    // a release delay longer than the chain's age holds everything back
+    const held = await exportDataSet(b.ethers.provider, store, dir, { key, delaySeconds: 10n ** 9n });
+    expect([held.orderFlow.rows, held.positions.rows]).to.deep.equal([0, 0]);
+    await store.close();
+  });
+
+  it("keeper_twoAtOnce_settleExactlyOnce_andTheLoserIsNotAnError", async function () {
+    const phys = await b.ethers.getContractAt("PhysicalSession", physical);
+    const [, t2] = await phys.windows();
+    await b.networkHelpers.time.increaseTo(t2 - 3_600n);
+    for (const f of b.feeds) await f.updateAnswer(await f.latestAnswer());
+    await b.networkHelpers.time.increaseTo(t2 + 1n);
+    for (const f of b.feeds) await f.updateAnswer(await f.latestAnswer());
+    const from = await b.ethers.provider.getBlockNumber();
+    const sources = [(r: Parameters<typeof sessionTargets>[0]) => sessionTargets(r, factory)];
+    const [p1, p2] = await Promise.all([
+      keeperPass(b.admin, sources, SESSION_ABIS),
+      keeperPass(b.guardian, sources, SESSION_ABIS),
+    ]);
+    const outcomes = [...p1.outcomes, ...p2.outcomes];
+    for (const s of [physical, cash]) {
+      const mine = outcomes.filter((o) => o.label.endsWith(s));
+      expect(
+        mine.filter((o) => o.status === "performed"),
+        s,
+      ).to.have.length(1);
+      expect(mine.every((o) => o.status === "performed" || o.status === "skipped" || o.status === "idle")).to.equal(
+        true,
+      );
+      const core = await b.ethers.getContractAt("SessionCore", s);
+      const settled = await core.queryFilter(core.filters.SessionSettled(), from + 1);
+      expect(settled, s).to.have.length(1);
+    }
+    // a third pass finds nothing open; the task prints it and exits 0
+    const r = await capture(() =>
+      keeperAction({ factory, markets: "", loop: false, interval: "15", account: "0", json: true }, hre),
+    );
+    expect(r.exitCode).to.equal(0);
+    const passes = JSON.parse(r.out) as Array<{ outcomes: unknown[] }>;
+    expect(passes[0].outcomes.filter((o) => JSON.stringify(o).includes(physical))).to.have.length(0);
+  });
+
+  it("keeper_badInterval_exitsOne", async function () {
+    const r = await capture(() =>
+      keeperAction({ factory, markets: "", loop: true, interval: "soon", account: "0", json: false }, hre),
+    );
+    expect(r.exitCode).to.equal(1);
+    expect(r.err).to.equal('error: --interval "soon" must be a positive number of seconds');
+  });
+});
