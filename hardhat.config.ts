@@ -25,7 +25,18 @@ const settings = (runs: number) => ({ optimizer: { enabled: true, runs }, evmVer
  */
 const compilerProfile = {
   compilers: [{ ...solc, settings: settings(10_000) }],
-  overrides: { "contracts/sessions/CashSession.sol": { ...solc, settings: settings(200) } },
+  overrides: Object.fromEntries(
+    [
+      "contracts/sessions/CashSession.sol",
+      // Files that compile CashSession into their own build: the same size-tuned code everywhere.
+      "contracts/sessions/stress/SessionStressLens.sol",
+      "test/solidity/audit/SessionAuditBase.sol",
+      "test/solidity/audit/SessionsAudit.t.sol",
+      "test/solidity/audit/SessionsCapsAndIsolation.t.sol",
+      "test/solidity/sessions/amm/SessionAmmInvariants.t.sol",
+      "test/solidity/sessions/SessionInvariants.t.sol",
+    ].map((file) => [file, { ...solc, settings: settings(200) }]),
+  ),
 };
 
 export default defineConfig({
