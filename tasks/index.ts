@@ -173,15 +173,27 @@ export const marketTasks: TaskDefinition[] = [
       { name: "min", description: "Root market minimum, outcome in human units", defaultValue: "" },
       { name: "max", description: "Root market maximum, outcome in human units", defaultValue: "" },
       { name: "decimals", description: "Outcome decimals (X is stored scaled by 10^decimals)", defaultValue: "0" },
-      { name: "payout", description: "Collateral one contract pays at the top of its range (human units)", defaultValue: "1" },
+      {
+        name: "payout",
+        description: "Collateral one contract pays at the top of its range (human units)",
+        defaultValue: "1",
+      },
       { name: "expiresIn", description: "Trading stops after this long: seconds or 90m, 12h, 7d", defaultValue: "7d" },
       { name: "voidAfter", description: "Void deadline this long after expiry", defaultValue: "7d" },
       { name: "source", description: "Settlement source: owner, callback or feed", defaultValue: "owner" },
       { name: "reporter", description: "Callback source: the reporter's address", defaultValue: "" },
       { name: "disputeWindow", description: "Callback source: dispute window after a report", defaultValue: "0" },
-      { name: "feed", description: "Feed source: Chainlink aggregator address(es), comma-separated (median if several)", defaultValue: "" },
+      {
+        name: "feed",
+        description: "Feed source: Chainlink aggregator address(es), comma-separated (median if several)",
+        defaultValue: "",
+      },
       { name: "heartbeat", description: "Feed source: largest age of a round", defaultValue: "1d" },
-      { name: "maxDelay", description: "Feed source: latest the fixing round may come after expiry", defaultValue: "1h" },
+      {
+        name: "maxDelay",
+        description: "Feed source: latest the fixing round may come after expiry",
+        defaultValue: "1h",
+      },
     ],
     () => import("./actions/market/create-root.js"),
   ),
@@ -369,4 +381,10 @@ export const localTasks: TaskDefinition[] = [
     .build(),
 ];
 
-export const ringfenceTasks: TaskDefinition[] = [...sessionTasks, ...marketTasks, ...keeperTasks, ...dataTasks, ...localTasks];
+export const ringfenceTasks: TaskDefinition[] = [
+  ...sessionTasks,
+  ...marketTasks,
+  ...keeperTasks,
+  ...dataTasks,
+  ...localTasks,
+];

@@ -13,7 +13,8 @@ export function rootText(info: RootInfo, acct?: RootAccountView): string {
   const lines = [
     `Root ${info.rootId} of ${info.markets} (${info.source} source, outcome decimals ${info.decimals})`,
     `  status    ${info.status}; ${info.phase}`,
-    `  owner     ${info.owner}` + (info.reporter !== "0x0000000000000000000000000000000000000000" ? `, reporter ${info.reporter}` : ""),
+    `  owner     ${info.owner}` +
+      (info.reporter !== "0x0000000000000000000000000000000000000000" ? `, reporter ${info.reporter}` : ""),
     `  chain now ${isoTime(info.now)}`,
     `  expiry    ${isoTime(info.expiry)}  trading stops`,
     `  void      ${isoTime(info.voidDeadline)}  unsettled roots are voided after` +
@@ -61,7 +62,12 @@ export function placeText(r: PlaceResult): string {
       (r.resting > 0n ? ` under order key ${r.orderKey}` : ""),
   ];
   if (r.fills.length > 0) {
-    lines.push(textTable(["maker", "price", "contracts"], r.fills.map((f) => [f.maker, priceText(f.tick), f.quantity])));
+    lines.push(
+      textTable(
+        ["maker", "price", "contracts"],
+        r.fills.map((f) => [f.maker, priceText(f.tick), f.quantity]),
+      ),
+    );
   }
   for (const d of r.reductions) lines.push(`  ${d.quantity} contracts left the book: ${d.reason}`);
   lines.push(`tx ${r.txHash} (gas ${r.gasUsed})`);

@@ -60,7 +60,8 @@ explainErrors({
     `The schedule is invalid: expiry ${when(a.expiry)} must be after chain time ${when(a.now_)}, and the void deadline ${when(a.voidDeadline)} at least the dispute window (${a.disputeWindow} s) after expiry.`,
   BadSource: (a) =>
     `The settlement source "${SOURCE_NAMES[Number(a.source)] ?? a.source}" lacks a setting: a callback root needs --reporter, a feed root --feed.`,
-  UnknownRoot: (a) => `There is no root ${a.rootId}: see the RootCreated events, or create one with "market create-root".`,
+  UnknownRoot: (a) =>
+    `There is no root ${a.rootId}: see the RootCreated events, or create one with "market create-root".`,
   UnknownMarket: (a) => `Root ${a.rootId} has no market (branch) ${a.branchId}: see "market show --root ${a.rootId}".`,
   TooManyBranches: (a) => `Root ${a.rootId} already holds 65,535 markets.`,
   BadDecimals: (a) => `Outcome decimals ${a.decimals} are above the supported 36.`,
@@ -92,10 +93,11 @@ explainErrors({
   NoReport: (a) => `Root ${a.rootId} has no pending report: the reporter must "market report" first.`,
   DisputeWindowOver: (a) =>
     `The dispute window of root ${a.rootId} ended at ${when(a.windowEnd)} (chain time ${when(a.now_)}): the report can only be finalized.`,
-  OutcomeOutsideRange: (a) =>
-    `The outcome ${a.x} lies outside the possible range [${a.lo}, ${a.hi}] (outcome units).`,
-  FeedOutcomeTooLarge: (a) => `The feed price ${formatAmount(BigInt(String(a.priceWad)), 18)} does not fit the outcome type.`,
-  BadTick: (a) => `Price tick ${a.tick} is invalid: a price must be above 0 and below 1 on the 0.01 grid (tick 1 to ${Number(a.ticks) - 1}).`,
+  OutcomeOutsideRange: (a) => `The outcome ${a.x} lies outside the possible range [${a.lo}, ${a.hi}] (outcome units).`,
+  FeedOutcomeTooLarge: (a) =>
+    `The feed price ${formatAmount(BigInt(String(a.priceWad)), 18)} does not fit the outcome type.`,
+  BadTick: (a) =>
+    `Price tick ${a.tick} is invalid: a price must be above 0 and below 1 on the 0.01 grid (tick 1 to ${Number(a.ticks) - 1}).`,
   BadQuantity: (a) => `Quantity ${a.quantity} is invalid: it must be non-zero and at most ${MAX_QUANTITY} contracts.`,
   BadOrderType: (a) => `Order type ${a.orderType} is invalid: use gtc, ioc or post-only.`,
   PostOnlyWouldCross: (a) =>
@@ -159,7 +161,8 @@ function pick<T extends string>(value: string, names: readonly T[], what: string
 
 async function providerOf(runner: ContractRunner): Promise<Provider> {
   const p = runner.provider ?? (runner as Provider);
-  if (p === null || typeof (p as Provider).getBlock !== "function") throw new CliError("no provider to read the chain with");
+  if (p === null || typeof (p as Provider).getBlock !== "function")
+    throw new CliError("no provider to read the chain with");
   return p as Provider;
 }
 
@@ -237,7 +240,11 @@ export interface RootInfo {
 }
 
 /** Reads a root and its markets; an unknown root is a CliError naming the roots that exist. */
-export async function loadRoot(runner: ContractRunner, marketsArg: string, rootArg: string | bigint): Promise<RootInfo> {
+export async function loadRoot(
+  runner: ContractRunner,
+  marketsArg: string,
+  rootArg: string | bigint,
+): Promise<RootInfo> {
   const m = await openMarkets(runner, marketsArg);
   const rootId = typeof rootArg === "bigint" ? rootArg : parseInteger(rootArg, "--root", 1n);
   const count = BigInt(String(await m.rootCount()));
@@ -397,7 +404,8 @@ export async function rootAccount(runner: ContractRunner, info: RootInfo, accoun
   const positions: PositionView[] = [];
   for (const b of info.branches) {
     const pos = BigInt(String(await m.positionOf(account, info.rootId, b.branchId)));
-    if (pos !== 0n || branchIds.includes(b.branchId)) positions.push({ branchId: b.branchId, min: b.min, max: b.max, position: pos });
+    if (pos !== 0n || branchIds.includes(b.branchId))
+      positions.push({ branchId: b.branchId, min: b.min, max: b.max, position: pos });
   }
   const orders: RootAccountView["orders"] = [];
   for (const ref of tr.orderRefs as bigint[]) {
@@ -419,7 +427,12 @@ export interface TxResult {
   gasUsed: bigint;
 }
 
-async function send(tx: Promise<{ hash: string; wait(): Promise<{ gasUsed: bigint; logs: ReadonlyArray<{ topics: ReadonlyArray<string>; data: string }> } | null> }>) {
+async function send(
+  tx: Promise<{
+    hash: string;
+    wait(): Promise<{ gasUsed: bigint; logs: ReadonlyArray<{ topics: ReadonlyArray<string>; data: string }> } | null>;
+  }>,
+) {
   const sent = await tx;
   const receipt = await sent.wait();
   if (receipt === null) throw new CliError(`transaction ${sent.hash} was dropped`);
@@ -472,7 +485,11 @@ export interface CreateRootResult extends TxResult {
 }
 
 /** Creates a root (owner, callback or feed source) from human units; the caller becomes its owner. */
-export async function createRoot(signer: Signer, marketsArg: string, input: CreateRootInput): Promise<CreateRootResult> {
+export async function createRoot(
+  signer: Signer,
+  marketsArg: string,
+  input: CreateRootInput,
+): Promise<CreateRootResult> {
   const m = writer(await openMarkets(signer, marketsArg), signer);
   if (!Number.isInteger(input.decimals) || input.decimals < 0 || input.decimals > 36) {
     throw new CliError(`--decimals ${input.decimals} must be a whole number from 0 to 36`);
@@ -489,11 +506,15 @@ export async function createRoot(signer: Signer, marketsArg: string, input: Crea
   }
   if (input.expiresIn <= 0n) throw new CliError("--expires-in must be above 0");
   const source = pick(input.source, SOURCE_NAMES, "--source");
-  const reporter = input.reporter === undefined || input.reporter === "" ? ZeroAddress : parseAddress(input.reporter, "--reporter");
-  if (input.source === "callback" && reporter === ZeroAddress) throw new CliError("--source callback needs --reporter <address>");
+  const reporter =
+    input.reporter === undefined || input.reporter === "" ? ZeroAddress : parseAddress(input.reporter, "--reporter");
+  if (input.source === "callback" && reporter === ZeroAddress)
+    throw new CliError("--source callback needs --reporter <address>");
   const disputeWindow = input.disputeWindow ?? 0n;
   if (input.voidAfter < disputeWindow) {
-    throw new CliError(`--void-after must be at least the dispute window (${disputeWindow} s) so a report can finish before the void deadline`);
+    throw new CliError(
+      `--void-after must be at least the dispute window (${disputeWindow} s) so a report can finish before the void deadline`,
+    );
   }
   const now = await chainNow(signer);
   const expiry = now + input.expiresIn;
@@ -555,9 +576,15 @@ export async function createSub(
 }
 
 /** The collateral token: `--token` as given, else the collateral of `--root`. */
-export async function collateralOf(runner: ContractRunner, marketsArg: string, token: string, rootArg: string): Promise<TokenInfo> {
+export async function collateralOf(
+  runner: ContractRunner,
+  marketsArg: string,
+  token: string,
+  rootArg: string,
+): Promise<TokenInfo> {
   if (token.trim() !== "") return tokenInfo(runner, parseAddress(token, "--token"));
-  if (rootArg.trim() === "") throw new CliError("pass --token <collateral address> or --root <id> (its collateral is used)");
+  if (rootArg.trim() === "")
+    throw new CliError("pass --token <collateral address> or --root <id> (its collateral is used)");
   return (await loadRoot(runner, marketsArg, rootArg)).collateral;
 }
 
@@ -571,7 +598,12 @@ export interface DepositResult extends TxResult {
 }
 
 /** Deposits `amount` (human units) of a collateral token; approves exactly the amount when the allowance is short. */
-export async function deposit(signer: Signer, marketsArg: string, token: TokenInfo, amountArg: string): Promise<DepositResult> {
+export async function deposit(
+  signer: Signer,
+  marketsArg: string,
+  token: TokenInfo,
+  amountArg: string,
+): Promise<DepositResult> {
   const m = writer(await openMarkets(signer, marketsArg), signer);
   const amount = parseAmount(amountArg, token.decimals, "--amount");
   if (amount <= 0n) throw new CliError("--amount must be above 0");
@@ -657,7 +689,11 @@ export interface MarketOrderFile {
 }
 
 /** Builds an order for the signer from command-line input, checking root, branch, price and quantity. */
-export async function buildOrder(signer: Signer, marketsArg: string, input: OrderInput): Promise<{ info: RootInfo; order: MarketOrder }> {
+export async function buildOrder(
+  signer: Signer,
+  marketsArg: string,
+  input: OrderInput,
+): Promise<{ info: RootInfo; order: MarketOrder }> {
   const tick = parsePrice(input.price);
   const quantity = parseQuantity(input.quantity, input.side);
   const orderType = pick(input.type, ORDER_TYPE_NAMES, "--type");
@@ -680,7 +716,13 @@ export async function buildOrder(signer: Signer, marketsArg: string, input: Orde
   return { info, order };
 }
 
-function orderToFile(chainId: bigint, markets: string, order: MarketOrder, signature: string, digest: string): MarketOrderFile {
+function orderToFile(
+  chainId: bigint,
+  markets: string,
+  order: MarketOrder,
+  signature: string,
+  digest: string,
+): MarketOrderFile {
   return {
     type: "ringfence-market-order",
     chainId: chainId.toString(),
@@ -717,17 +759,29 @@ export async function signOrder(signer: Signer, marketsArg: string, input: Order
 }
 
 const bigField = (v: unknown, what: string): bigint => {
-  if (typeof v !== "string" || !/^-?\d+$/.test(v)) throw new CliError(`order file: ${what} must be a whole number written as a string`);
+  if (typeof v !== "string" || !/^-?\d+$/.test(v))
+    throw new CliError(`order file: ${what} must be a whole number written as a string`);
   return BigInt(v);
 };
 
 /** Parses and checks an order file against the chain: same chain and singleton, signature, expiry. */
-export async function checkOrderFile(runner: ContractRunner, marketsArg: string, raw: unknown): Promise<{ order: MarketOrder; signature: string; digest: string }> {
+export async function checkOrderFile(
+  runner: ContractRunner,
+  marketsArg: string,
+  raw: unknown,
+): Promise<{ order: MarketOrder; signature: string; digest: string }> {
   const f = raw as MarketOrderFile;
-  if (f === null || typeof f !== "object" || f.type !== "ringfence-market-order" || typeof f.order !== "object" || f.order === null) {
+  if (
+    f === null ||
+    typeof f !== "object" ||
+    f.type !== "ringfence-market-order" ||
+    typeof f.order !== "object" ||
+    f.order === null
+  ) {
     throw new CliError(`the order file is not a Ringfence market order (made by "market order")`);
   }
-  if (typeof f.signature !== "string" || !/^0x[0-9a-fA-F]*$/.test(f.signature)) throw new CliError("order file: signature is missing or not hex");
+  if (typeof f.signature !== "string" || !/^0x[0-9a-fA-F]*$/.test(f.signature))
+    throw new CliError("order file: signature is missing or not hex");
   const o = f.order;
   if (!Number.isInteger(o.branchId) || !Number.isInteger(o.tick) || !Number.isInteger(o.orderType)) {
     throw new CliError("order file: branchId, tick and orderType must be whole numbers");
@@ -746,11 +800,15 @@ export async function checkOrderFile(runner: ContractRunner, marketsArg: string,
   const provider = await providerOf(runner);
   const chainId = (await provider.getNetwork()).chainId;
   if (bigField(f.chainId, "chainId") !== chainId) {
-    throw new CliError(`the order was signed for chain ${f.chainId} but this network is chain ${chainId}: use the right --network`);
+    throw new CliError(
+      `the order was signed for chain ${f.chainId} but this network is chain ${chainId}: use the right --network`,
+    );
   }
   const markets = parseAddress(marketsArg, "--markets");
   if (parseAddress(String(f.markets), "order file markets") !== markets) {
-    throw new CliError(`the order was signed for the markets contract ${f.markets}, not ${markets}: pass --markets ${f.markets}`);
+    throw new CliError(
+      `the order was signed for the markets contract ${f.markets}, not ${markets}: pass --markets ${f.markets}`,
+    );
   }
   const domain = marketsDomain(chainId, markets);
   const digest = orderDigest(domain, order);
@@ -817,7 +875,9 @@ export async function placeOrder(
     requireBranch(info, order.branchId, "the order's branch");
     requireTrading(info);
     if (order.expiry <= info.now) {
-      throw new CliError(`the order expired at ${isoTime(order.expiry)} (chain time ${isoTime(info.now)}): ask the trader for a fresh one`);
+      throw new CliError(
+        `the order expired at ${isoTime(order.expiry)} (chain time ${isoTime(info.now)}): ask the trader for a fresh one`,
+      );
     }
   }
   if (maxLevels < 1n) throw new CliError("--max-levels must be at least 1");
@@ -831,7 +891,10 @@ export async function placeOrder(
     .filter((f) => f.takerDigest === digest)
     .map((f) => ({ maker: String(f.maker), tick: Number(f.tick), quantity: BigInt(f.quantity) }));
   const traded = fills.reduce((s, f) => s + f.quantity, 0n);
-  const reductions = eventsOf(r.logs, "OrderReduced").map((x) => ({ quantity: BigInt(x.quantity), reason: REASON_NAMES[Number(x.reason)] ?? String(x.reason) }));
+  const reductions = eventsOf(r.logs, "OrderReduced").map((x) => ({
+    quantity: BigInt(x.quantity),
+    reason: REASON_NAMES[Number(x.reason)] ?? String(x.reason),
+  }));
   const size = order.quantity < 0n ? -order.quantity : order.quantity;
   const orderKey = BigInt(accepted.orderKey);
   const [, resting] = (await m.restingOrder(orderKey)) as [string, bigint];
@@ -865,17 +928,31 @@ export async function cancelOrder(
   const me = await signer.getAddress();
   if ("orderKey" in what) {
     const [trader, remaining] = (await m.restingOrder(what.orderKey)) as [string, bigint];
-    if (remaining === 0n) throw new CliError(`NoSuchOrder: nothing rests under key ${what.orderKey}: it was filled or cancelled already (see "market show")`);
-    if (trader !== me) throw new CliError(`NotMaker: the order under key ${what.orderKey} is ${trader}'s; the selected account is ${me} (choose it with --account)`);
+    if (remaining === 0n)
+      throw new CliError(
+        `NoSuchOrder: nothing rests under key ${what.orderKey}: it was filled or cancelled already (see "market show")`,
+      );
+    if (trader !== me)
+      throw new CliError(
+        `NotMaker: the order under key ${what.orderKey} is ${trader}'s; the selected account is ${me} (choose it with --account)`,
+      );
     await m.cancel.staticCall(what.orderKey);
     const r = await send(m.cancel(what.orderKey));
     return { cancelled: `order key ${what.orderKey}`, quantity: remaining, txHash: r.txHash, gasUsed: r.gasUsed };
   }
   const { order, digest } = await checkOrderFile(signer, marketsArg, what.file);
-  if (order.trader !== me) throw new CliError(`NotMaker: only the trader ${order.trader} may cancel this order; the selected account is ${me}`);
+  if (order.trader !== me)
+    throw new CliError(
+      `NotMaker: only the trader ${order.trader} may cancel this order; the selected account is ${me}`,
+    );
   await m.cancelSigned.staticCall(order);
   const r = await send(m.cancelSigned(order));
-  return { cancelled: `signed order ${digest}`, quantity: order.quantity < 0n ? -order.quantity : order.quantity, txHash: r.txHash, gasUsed: r.gasUsed };
+  return {
+    cancelled: `signed order ${digest}`,
+    quantity: order.quantity < 0n ? -order.quantity : order.quantity,
+    txHash: r.txHash,
+    gasUsed: r.gasUsed,
+  };
 }
 
 /** Cancels every resting order of the signer on a market (branch) of the root, or on all of them (branch 0). */
@@ -952,17 +1029,35 @@ export async function reportOutcome(
   await m.report.staticCall(info.rootId, x);
   const r = await send(m.report(info.rootId, x));
   const ev = eventsOf(r.logs, "OutcomeReported")[0];
-  return { rootId: info.rootId, x, decimals: info.decimals, windowEnd: BigInt(ev.windowEnd), settled: false, txHash: r.txHash, gasUsed: r.gasUsed };
+  return {
+    rootId: info.rootId,
+    x,
+    decimals: info.decimals,
+    windowEnd: BigInt(ev.windowEnd),
+    settled: false,
+    txHash: r.txHash,
+    gasUsed: r.gasUsed,
+  };
 }
 
 /** Settles a callback root at its pending report after the dispute window. Anyone. */
-export async function finalizeReport(signer: Signer, marketsArg: string, rootArg: string): Promise<TxResult & { rootId: bigint; x: bigint; decimals: number }> {
+export async function finalizeReport(
+  signer: Signer,
+  marketsArg: string,
+  rootArg: string,
+): Promise<TxResult & { rootId: bigint; x: bigint; decimals: number }> {
   const info = await loadRoot(signer, marketsArg, rootArg);
   requireOpen(info);
   const m = writer(marketsAt(info.markets, signer), signer);
   await m.finalizeReport.staticCall(info.rootId);
   const r = await send(m.finalizeReport(info.rootId));
-  return { rootId: info.rootId, x: BigInt(eventsOf(r.logs, "RootSettled")[0].x), decimals: info.decimals, txHash: r.txHash, gasUsed: r.gasUsed };
+  return {
+    rootId: info.rootId,
+    x: BigInt(eventsOf(r.logs, "RootSettled")[0].x),
+    decimals: info.decimals,
+    txHash: r.txHash,
+    gasUsed: r.gasUsed,
+  };
 }
 
 /**
@@ -981,7 +1076,9 @@ export async function settleRoot(
   const [needed, performData] = (await m.checkUpkeep(checkData)) as [boolean, string];
   if (!needed) {
     if (info.now < info.expiry) {
-      throw new CliError(`TooEarly: root ${info.rootId} expires at ${isoTime(info.expiry)}; chain time is ${isoTime(info.now)}`);
+      throw new CliError(
+        `TooEarly: root ${info.rootId} expires at ${isoTime(info.expiry)}; chain time is ${isoTime(info.now)}`,
+      );
     }
     if (info.source !== "feed") {
       throw new CliError(
@@ -1047,7 +1144,15 @@ export async function verifyRootCli(
   step = 2_000,
 ): Promise<VerifyResult> {
   const info = await loadRoot(provider, marketsArg, rootArg);
-  const names = ["OrderAccepted", "OrderFilled", "OrderReduced", "BoundsPosted", "RootSettled", "RootVoided", "Redeemed"];
+  const names = [
+    "OrderAccepted",
+    "OrderFilled",
+    "OrderReduced",
+    "BoundsPosted",
+    "RootSettled",
+    "RootVoided",
+    "Redeemed",
+  ];
   const topics0 = names.map((n) => marketsInterface.getEvent(n)!.topicHash);
   const rootTopic = AbiCoder.defaultAbiCoder().encode(["uint256"], [info.rootId]);
   const created = await provider.getLogs({
@@ -1063,12 +1168,20 @@ export async function verifyRootCli(
   progress(0, total);
   for (let b = from; b <= to; b += step) {
     const end = Math.min(b + step - 1, to);
-    logs.push(...(await provider.getLogs({ address: info.markets, fromBlock: b, toBlock: end, topics: [topics0, rootTopic] })));
+    logs.push(
+      ...(await provider.getLogs({ address: info.markets, fromBlock: b, toBlock: end, topics: [topics0, rootTopic] })),
+    );
     progress(end - from + 1, total);
   }
   logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
   const records: ChainRecord[] = logs.map(decodeLog);
   const replay = await replayRecords(records, await contextFor(provider, info.markets, info.rootId));
   await compareWithContract(replay, marketsAt(info.markets, provider), info.rootId);
-  return { rootId: info.rootId, records: replay.records, events: records.length, head: replay.head, problems: replay.problems };
+  return {
+    rootId: info.rootId,
+    records: replay.records,
+    events: records.length,
+    head: replay.head,
+    problems: replay.problems,
+  };
 }

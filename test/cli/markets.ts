@@ -125,7 +125,10 @@ describe("CLI: market commands", function () {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ min: "50", max: "10" }, /--min 50 must be below --max 10/],
       [{ min: "0.5" }, /--min "0.5" has 1 decimals but this amount takes at most 0/],
-      [{ payout: "0.000001" }, /--payout 0.000001 USDC must be above 0 and a whole number of collateral units per 0.01 price step/],
+      [
+        { payout: "0.000001" },
+        /--payout 0.000001 USDC must be above 0 and a whole number of collateral units per 0.01 price step/,
+      ],
       [{ source: "oracle" }, /--source "oracle" must be one of: owner, callback, feed/],
       [{ source: "callback" }, /--source callback needs --reporter/],
       [{ expiresIn: "soon" }, /--expires-in "soon" is not a duration/],
@@ -156,14 +159,18 @@ describe("CLI: market commands", function () {
         ),
       );
       expect(r.exitCode, JSON.stringify(extra)).to.equal(1);
-      expect(r.err).to.match(/^error: /).and.to.match(re);
+      expect(r.err)
+        .to.match(/^error: /)
+        .and.to.match(re);
       expect(r.err.split("\n")).to.have.length(1);
     }
     expect(await conn.ethers.provider.getTransactionCount(await addr(OWNER))).to.equal(nonce);
   });
 
   it("createSub_insideItsParent_andRejectsOutsideParentAndUnknownBranch", async function () {
-    const ok = await capture(() => marketCreateSub({ root, parent: "1", min: "30", max: "40", account: ALICE, ...common() }, hre));
+    const ok = await capture(() =>
+      marketCreateSub({ root, parent: "1", min: "30", max: "40", account: ALICE, ...common() }, hre),
+    );
     expect(ok.exitCode).to.equal(0);
     expect(ok.out).to.match(/^Created market 2 on root 1: \[30, 40\] under branch 1/);
     const outside = await capture(() =>
@@ -181,7 +188,9 @@ describe("CLI: market commands", function () {
   });
 
   it("deposit_approvesExactlyTheAmount_andCreditsCash", async function () {
-    const r = await capture(() => marketDeposit({ amount: "100", token: "", root, account: ALICE, ...common(), json: true }, hre));
+    const r = await capture(() =>
+      marketDeposit({ amount: "100", token: "", root, account: ALICE, ...common(), json: true }, hre),
+    );
     expect(r.exitCode).to.equal(0);
     const j = JSON.parse(r.out) as { approved: string; cash: string };
     expect(j.approved).to.equal((100n * USDC).toString());
@@ -191,7 +200,9 @@ describe("CLI: market commands", function () {
       [BOB, "100"],
       [CAROL, "1"],
     ]) {
-      const d = await capture(() => marketDeposit({ amount: amt, token: usdc.target as string, root: "", account: who, ...common() }, hre));
+      const d = await capture(() =>
+        marketDeposit({ amount: amt, token: usdc.target as string, root: "", account: who, ...common() }, hre),
+      );
       expect(d.out).to.contain(`deposited ${amt} USDC (approved exactly ${amt} USDC first)`);
     }
   });
@@ -236,7 +247,9 @@ describe("CLI: market commands", function () {
       expect(r.err).to.match(re);
     }
     const j = await place({ price: "1.2", json: true } as unknown as Record<string, string>);
-    expect(JSON.parse(j.out)).to.have.property("error").that.match(/outside \(0, 1\)/);
+    expect(JSON.parse(j.out))
+      .to.have.property("error")
+      .that.match(/outside \(0, 1\)/);
     expect(await conn.ethers.provider.getTransactionCount(await addr(ALICE))).to.equal(nonce);
   });
 
@@ -244,7 +257,19 @@ describe("CLI: market commands", function () {
     const file = path.join(dir, "alice-bid.json");
     const o = await capture(() =>
       marketOrder(
-        { root, branch: "1", side: "bid", price: "0.50", quantity: "10", type: "gtc", expiryHours: "12", nonce: "", out: file, account: ALICE, ...common() },
+        {
+          root,
+          branch: "1",
+          side: "bid",
+          price: "0.50",
+          quantity: "10",
+          type: "gtc",
+          expiryHours: "12",
+          nonce: "",
+          out: file,
+          account: ALICE,
+          ...common(),
+        },
         hre,
       ),
     );
@@ -252,7 +277,20 @@ describe("CLI: market commands", function () {
     expect(o.out).to.contain("bid 10 @ 0.50 (gtc) on root 1 branch 1");
     const relayed = await capture(() =>
       marketPlace(
-        { order: file, root: "", branch: "1", side: "", price: "", quantity: "", type: "gtc", expiryHours: "24", maxLevels: "8", account: RELAYER, ...common(), json: true },
+        {
+          order: file,
+          root: "",
+          branch: "1",
+          side: "",
+          price: "",
+          quantity: "",
+          type: "gtc",
+          expiryHours: "24",
+          maxLevels: "8",
+          account: RELAYER,
+          ...common(),
+          json: true,
+        },
         hre,
       ),
     );
@@ -264,7 +302,19 @@ describe("CLI: market commands", function () {
     // bob offers 4 at 0.40 and trades at alice's resting 0.50
     const cross = await capture(() =>
       marketPlace(
-        { order: "", root, branch: "1", side: "offer", price: "0.40", quantity: "4", type: "gtc", expiryHours: "24", maxLevels: "8", account: BOB, ...common() },
+        {
+          order: "",
+          root,
+          branch: "1",
+          side: "offer",
+          price: "0.40",
+          quantity: "4",
+          type: "gtc",
+          expiryHours: "24",
+          maxLevels: "8",
+          account: BOB,
+          ...common(),
+        },
         hre,
       ),
     );
@@ -275,7 +325,19 @@ describe("CLI: market commands", function () {
     for (const branch of ["2", "1"]) {
       const rest = await capture(() =>
         marketPlace(
-          { order: "", root, branch, side: "offer", price: "0.60", quantity: "2", type: "gtc", expiryHours: "24", maxLevels: "8", account: BOB, ...common() },
+          {
+            order: "",
+            root,
+            branch,
+            side: "offer",
+            price: "0.60",
+            quantity: "2",
+            type: "gtc",
+            expiryHours: "24",
+            maxLevels: "8",
+            account: BOB,
+            ...common(),
+          },
           hre,
         ),
       );
@@ -292,7 +354,19 @@ describe("CLI: market commands", function () {
     writeFileSync(bad, JSON.stringify(raw));
     const r = await capture(() =>
       marketPlace(
-        { order: bad, root: "", branch: "1", side: "", price: "", quantity: "", type: "gtc", expiryHours: "24", maxLevels: "8", account: RELAYER, ...common() },
+        {
+          order: bad,
+          root: "",
+          branch: "1",
+          side: "",
+          price: "",
+          quantity: "",
+          type: "gtc",
+          expiryHours: "24",
+          maxLevels: "8",
+          account: RELAYER,
+          ...common(),
+        },
         hre,
       ),
     );
@@ -313,7 +387,9 @@ describe("CLI: market commands", function () {
     expect(parsed.account.positions.find((p) => p.branchId === 1)?.position).to.equal("-4");
     expect(parsed.account.orders).to.have.length(2);
     // alice's position comes from a maker fill not yet credited: show counts it
-    const a = JSON.parse((await capture(() => marketShow({ root, account: ALICE, ...common(), json: true }, hre))).out) as typeof parsed;
+    const a = JSON.parse(
+      (await capture(() => marketShow({ root, account: ALICE, ...common(), json: true }, hre))).out,
+    ) as typeof parsed;
     expect(a.account.positions.find((p) => p.branchId === 1)?.position).to.equal("4");
     // bob received 4 x 0.50 = 2 USDC of premium
     expect(parsed.account.cash).to.equal((102n * USDC).toString());
@@ -324,12 +400,27 @@ describe("CLI: market commands", function () {
     const nonce = await conn.ethers.provider.getTransactionCount(carol);
     const r = await capture(() =>
       marketPlace(
-        { order: "", root, branch: "1", side: "bid", price: "0.45", quantity: "5", type: "gtc", expiryHours: "24", maxLevels: "8", account: CAROL, ...common() },
+        {
+          order: "",
+          root,
+          branch: "1",
+          side: "bid",
+          price: "0.45",
+          quantity: "5",
+          type: "gtc",
+          expiryHours: "24",
+          maxLevels: "8",
+          account: CAROL,
+          ...common(),
+        },
         hre,
       ),
     );
     expect(r.exitCode).to.equal(1);
-    const m = /^error: InsufficientCollateral: Insufficient collateral: (0x[0-9a-fA-F]{40}) has cash (-?\d+) and a worst case of (-?\d+) \(collateral units\), short by (\d+): deposit more or trade smaller\.$/.exec(r.err);
+    const m =
+      /^error: InsufficientCollateral: Insufficient collateral: (0x[0-9a-fA-F]{40}) has cash (-?\d+) and a worst case of (-?\d+) \(collateral units\), short by (\d+): deposit more or trade smaller\.$/.exec(
+        r.err,
+      );
     expect(m, r.err).to.not.equal(null);
     const [, who, cash, worst, short] = m!;
     expect(who).to.equal(carol);
@@ -345,7 +436,9 @@ describe("CLI: market commands", function () {
     const v = await accountView(conn.ethers.provider, markets, alice, usdc.target as string);
     expect(v.free).to.equal(v.cash + v.sumWorst); // alice's resting bid and long position lock collateral
     const nonce = await conn.ethers.provider.getTransactionCount(alice);
-    const r = await capture(() => marketWithdraw({ amount: "100", token: "", root, to: "", account: ALICE, ...common() }, hre));
+    const r = await capture(() =>
+      marketWithdraw({ amount: "100", token: "", root, to: "", account: ALICE, ...common() }, hre),
+    );
     expect(r.exitCode).to.equal(1);
     const f = (x: bigint) => formatAmount(x, 6);
     expect(r.err).to.equal(
@@ -354,17 +447,25 @@ describe("CLI: market commands", function () {
     expect(v.cash).to.equal(98n * USDC); // 100 deposited, 4 x 0.50 premium paid
     expect(v.free < 100n * USDC && v.free > 5n * USDC).to.equal(true);
     expect(await conn.ethers.provider.getTransactionCount(alice)).to.equal(nonce);
-    const ok = await capture(() => marketWithdraw({ amount: "5", token: "", root, to: "", account: ALICE, ...common() }, hre));
+    const ok = await capture(() =>
+      marketWithdraw({ amount: "5", token: "", root, to: "", account: ALICE, ...common() }, hre),
+    );
     expect(ok.exitCode).to.equal(0);
-    expect(ok.out).to.contain("withdrew 5 USDC").and.to.contain(`${f(v.free - 5n * USDC)} USDC still free`);
+    expect(ok.out)
+      .to.contain("withdrew 5 USDC")
+      .and.to.contain(`${f(v.free - 5n * USDC)} USDC still free`);
   });
 
   it("cancel_byKey_andCancelMarket_releaseTheOrders", async function () {
-    const bob = JSON.parse((await capture(() => marketShow({ root, account: BOB, ...common(), json: true }, hre))).out) as {
+    const bob = JSON.parse(
+      (await capture(() => marketShow({ root, account: BOB, ...common(), json: true }, hre))).out,
+    ) as {
       account: { orders: Array<{ orderKey: string; branchId: number }> };
     };
     const sub = bob.account.orders.find((o) => o.branchId === 2)!;
-    const notMine = await capture(() => marketCancel({ key: sub.orderKey, order: "", account: ALICE, ...common() }, hre));
+    const notMine = await capture(() =>
+      marketCancel({ key: sub.orderKey, order: "", account: ALICE, ...common() }, hre),
+    );
     expect(notMine.exitCode).to.equal(1);
     expect(notMine.err).to.match(/^error: NotMaker: the order under key \d+ is 0x[0-9a-fA-F]{40}'s/);
     const c = await capture(() => marketCancel({ key: sub.orderKey, order: "", account: BOB, ...common() }, hre));
@@ -381,7 +482,19 @@ describe("CLI: market commands", function () {
     const file = path.join(dir, "alice-cache.json");
     await capture(() =>
       marketOrder(
-        { root, branch: "1", side: "bid", price: "0.10", quantity: "1", type: "gtc", expiryHours: "1", nonce: "", out: file, account: ALICE, ...common() },
+        {
+          root,
+          branch: "1",
+          side: "bid",
+          price: "0.10",
+          quantity: "1",
+          type: "gtc",
+          expiryHours: "1",
+          nonce: "",
+          out: file,
+          account: ALICE,
+          ...common(),
+        },
         hre,
       ),
     );
@@ -390,7 +503,19 @@ describe("CLI: market commands", function () {
     expect(c.out).to.match(/^Cancelled signed order 0x/);
     const p = await capture(() =>
       marketPlace(
-        { order: file, root: "", branch: "1", side: "", price: "", quantity: "", type: "gtc", expiryHours: "24", maxLevels: "8", account: RELAYER, ...common() },
+        {
+          order: file,
+          root: "",
+          branch: "1",
+          side: "",
+          price: "",
+          quantity: "",
+          type: "gtc",
+          expiryHours: "24",
+          maxLevels: "8",
+          account: RELAYER,
+          ...common(),
+        },
         hre,
       ),
     );
@@ -399,12 +524,18 @@ describe("CLI: market commands", function () {
   });
 
   it("postBounds_ownerNarrows_othersAreRefusedInPlainWords", async function () {
-    const r = await capture(() => marketPostBounds({ root, branch: "2", min: "35", max: "", account: OWNER, ...common() }, hre));
+    const r = await capture(() =>
+      marketPostBounds({ root, branch: "2", min: "35", max: "", account: OWNER, ...common() }, hre),
+    );
     expect(r.exitCode).to.equal(0);
     expect(r.out).to.match(/^Root 1: possible range now \[35, 100\]/);
-    const bad = await capture(() => marketPostBounds({ root, branch: "1", min: "40", max: "", account: BOB, ...common() }, hre));
+    const bad = await capture(() =>
+      marketPostBounds({ root, branch: "1", min: "40", max: "", account: BOB, ...common() }, hre),
+    );
     expect(bad.exitCode).to.equal(1);
-    expect(bad.err).to.match(/^error: NotBoundsPoster: 0x[0-9a-fA-F]{40} may not post bounds on root 1: only its owner or its reporter may\.$/);
+    expect(bad.err).to.match(
+      /^error: NotBoundsPoster: 0x[0-9a-fA-F]{40} may not post bounds on root 1: only its owner or its reporter may\.$/,
+    );
   });
 
   it("settle_beforeExpiry_isTooEarly_andRedeemBeforeFinal_isRefused", async function () {
@@ -423,7 +554,19 @@ describe("CLI: market commands", function () {
     // trading is closed now
     const late = await capture(() =>
       marketPlace(
-        { order: "", root, branch: "1", side: "bid", price: "0.45", quantity: "1", type: "gtc", expiryHours: "24", maxLevels: "8", account: ALICE, ...common() },
+        {
+          order: "",
+          root,
+          branch: "1",
+          side: "bid",
+          price: "0.45",
+          quantity: "1",
+          type: "gtc",
+          expiryHours: "24",
+          maxLevels: "8",
+          account: ALICE,
+          ...common(),
+        },
         hre,
       ),
     );
@@ -433,9 +576,13 @@ describe("CLI: market commands", function () {
     expect(s.exitCode).to.equal(0);
     expect(s.out).to.match(/^Root 2: settled from the feed at X = 37 /);
     // callback root: only the reporter reports, then anyone finalizes after the dispute window
-    const notReporter = await capture(() => marketReport({ root: cbRoot, outcome: "12", override: false, account: ALICE, ...common() }, hre));
+    const notReporter = await capture(() =>
+      marketReport({ root: cbRoot, outcome: "12", override: false, account: ALICE, ...common() }, hre),
+    );
     expect(notReporter.err).to.match(/^error: NotReporter: 0x[0-9a-fA-F]{40} is not the reporter of this root/);
-    const rep = await capture(() => marketReport({ root: cbRoot, outcome: "12", override: false, account: REPORTER, ...common() }, hre));
+    const rep = await capture(() =>
+      marketReport({ root: cbRoot, outcome: "12", override: false, account: REPORTER, ...common() }, hre),
+    );
     expect(rep.exitCode).to.equal(0);
     expect(rep.out).to.match(/^Root 3: reported X = 12; final after the dispute window ends at/);
     const early = await capture(() => marketFinalize({ root: cbRoot, account: ALICE, ...common() }, hre));
@@ -444,7 +591,9 @@ describe("CLI: market commands", function () {
     const fin = await capture(() => marketFinalize({ root: cbRoot, account: ALICE, ...common(), json: true }, hre));
     expect(JSON.parse(fin.out)).to.include({ rootId: "3", x: "12" });
     // owner root: the owner collapses the bounds; then everybody redeems and withdraws everything
-    const collapse = await capture(() => marketPostBounds({ root, branch: "1", min: "38", max: "38", account: OWNER, ...common() }, hre));
+    const collapse = await capture(() =>
+      marketPostBounds({ root, branch: "1", min: "38", max: "38", account: OWNER, ...common() }, hre),
+    );
     expect(collapse.out).to.match(/collapsed: settled at X = 38/);
     let paid = 0n;
     for (const who of [ALICE, BOB]) {

@@ -16,9 +16,14 @@ export interface CancelArgs {
 export default async function marketCancel(args: CancelArgs, hre: HardhatRuntimeEnvironment) {
   return runCommand(args.json, MARKET_ABIS, async () => {
     if ((args.key === "") === (args.order === "")) {
-      throw new CliError("pass exactly one of --key <order key> (a resting order) or --order <file> (a signed order not yet submitted)");
+      throw new CliError(
+        "pass exactly one of --key <order key> (a resting order) or --order <file> (a signed order not yet submitted)",
+      );
     }
-    const what = args.key !== "" ? { orderKey: parseInteger(args.key, "--key", 1n) } : { file: readJsonFile(args.order, "--order") };
+    const what =
+      args.key !== ""
+        ? { orderKey: parseInteger(args.key, "--key", 1n) }
+        : { file: readJsonFile(args.order, "--order") };
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
     const r = await cancelOrder(signer, await marketsAddress(conn, args.markets), what);

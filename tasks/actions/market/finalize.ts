@@ -17,6 +17,9 @@ export default async function marketFinalize(args: FinalizeArgs, hre: HardhatRun
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
     const r = await finalizeReport(signer, await marketsAddress(conn, args.markets), args.root);
-    return { json: r, text: `Root ${r.rootId}: settled at the report, X = ${formatAmount(r.x, r.decimals)} (tx ${r.txHash}, gas ${r.gasUsed})` };
+    return {
+      json: r,
+      text: `Root ${r.rootId}: settled at the report, X = ${formatAmount(r.x, r.decimals)} (tx ${r.txHash}, gas ${r.gasUsed})`,
+    };
   });
 }

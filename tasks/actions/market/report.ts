@@ -18,7 +18,13 @@ export default async function marketReport(args: ReportArgs, hre: HardhatRuntime
   return runCommand(args.json, MARKET_ABIS, async () => {
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
-    const r = await reportOutcome(signer, await marketsAddress(conn, args.markets), args.root, args.outcome, args.override);
+    const r = await reportOutcome(
+      signer,
+      await marketsAddress(conn, args.markets),
+      args.root,
+      args.outcome,
+      args.override,
+    );
     const x = formatAmount(r.x, r.decimals);
     return {
       json: r,
