@@ -8,13 +8,16 @@ import { network } from "hardhat";
 
 import { htmlReport, type Block } from "../sdk/report/html.js";
 import type { DemoPart } from "./demo/common.js";
+import { runDataDemo } from "./demo/data.js";
 import { runMarketsDemo } from "./demo/markets.js";
 import { runSessionsDemo } from "./demo/sessions.js";
 
 const conn = await network.create();
 const parts: DemoPart[] = [];
-parts.push(...(await runSessionsDemo(conn)));
+const sessions = await runSessionsDemo(conn);
+parts.push(...sessions.parts);
 parts.push(await runMarketsDemo(conn));
+parts.push(await runDataDemo(conn, sessions.factory));
 
 const checks = parts.flatMap((p) => p.checks);
 const blocks: Block[] = [

@@ -4,7 +4,7 @@
  * earlier order placed and cancelled), which is how a market maker places all day; `market.take` fully
  * takes one resting order; `market.take10` sweeps ten resting orders (five makers) at one price;
  * `market.place@kN` places while the trader already holds N markets on the root (collateral check over N
- * markets).
+ * markets); `market.place@o8` places the 8th open order of a trader on a root (the open-order cap).
  */
 import type { Contract, Signer } from "ethers";
 
@@ -29,7 +29,13 @@ export const suite: Suite = {
     const as = (s: Signer) => core.connect(s) as Contract;
     const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
     let salt = 0n;
-    const order = async (trader: Signer, rootId: bigint, branchId: number, tick: number, quantity: bigint): Promise<MarketOrder> => ({
+    const order = async (
+      trader: Signer,
+      rootId: bigint,
+      branchId: number,
+      tick: number,
+      quantity: bigint,
+    ): Promise<MarketOrder> => ({
       rootId,
       branchId,
       tick,
@@ -77,14 +83,19 @@ export const suite: Suite = {
     await place(makers[1], rootId, 1, 50, 1n);
 
     await record("market.place", as(a).place(await order(a, rootId, 1, 50, 10n), "0x", 4));
+    const [head50] = await core.level(rootId, 1, 50);
     await record("market.take", as(b).place(await order(b, rootId, 1, 50, -1n), "0x", 4)); // takes makers[1]'s order
+    if ((await core.level(rootId, 1, 50))[0] !== head50 + 1n)
+      throw new Error("market.take must fully take one resting order");
+    const [, tail50] = await core.level(rootId, 1, 50);
+    await record("market.cancel", as(a).cancel(await core.orderKeyOf(rootId, 1, 50, Number(tail50) - 1))); // a's resting bid
 
     for (let i = 0; i < 10; i++) await place(makers[i % 5], rootId, 1, 48, 3n);
+    const [head48] = await core.level(rootId, 1, 48);
     await record("market.take10", as(b).place(await order(b, rootId, 1, 48, -30n), "0x", 4));
-
-    await place(a, rootId, 1, 20, 5n);
-    const [, tail20] = await core.level(rootId, 1, 20);
-    await record("market.cancel", as(a).cancel(await core.orderKeyOf(rootId, 1, 20, Number(tail20) - 1)));
+    const [head48After, tail48] = await core.level(rootId, 1, 48);
+    if (head48After !== tail48 || tail48 - head48 !== 10n)
+      throw new Error("market.take10 must sweep exactly ten resting orders");
 
     // Trader c holds k markets on the root, then places a resting order on one of them.
     for (let branch = 1; branch <= 8; branch++) {
@@ -95,6 +106,11 @@ export const suite: Suite = {
       }
     }
     await record("market.place@k8", as(c).place(await order(c, rootId, 8, 30, 1n), "0x", 4));
+
+    // At the open-order cap: a trader with 7 resting orders on the root places its 8th.
+    const d = makers[2];
+    for (let i = 0; i < 7; i++) await place(d, rootId, 1, 2 + i, 1n);
+    await record("market.place@o8", as(d).place(await order(d, rootId, 1, 9, 1n), "0x", 4));
 
     await record("market.postBounds", core.postBounds(rootId, 1, 0n, 90n));
     await record("market.settle", core.postBounds(rootId, 1, 70n, 70n));

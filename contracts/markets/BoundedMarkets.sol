@@ -11,7 +11,7 @@ import {OrderSigning} from "../shared/orders/OrderSigning.sol";
 import {MarketStorage} from "./MarketStorage.sol";
 import {MarketErrors as E} from "./libraries/MarketErrors.sol";
 import {MarketEvents as Ev} from "./libraries/MarketEvents.sol";
-import {Order, MarketOrders, GOOD_TILL_CANCEL, IMMEDIATE_OR_CANCEL, POST_ONLY} from "./libraries/MarketOrders.sol";
+import {Order, MarketOrders, IMMEDIATE_OR_CANCEL, POST_ONLY} from "./libraries/MarketOrders.sol";
 
 /// @title BoundedMarkets
 /// @notice The singleton core of the bounded-payoff market family (seeds 001/002). It holds every root (one
@@ -47,7 +47,9 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             calldatacopy(0, 0, calldatasize())
             let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)
             returndatacopy(0, 0, returndatasize())
-            if iszero(ok) { revert(0, returndatasize()) }
+            if iszero(ok) {
+                revert(0, returndatasize())
+            }
             return(0, returndatasize())
         }
     }
@@ -104,11 +106,11 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// prevention that never leaves a crossed book).
     /// @return orderKey The key the remainder rests under (meaningless if nothing rests).
     /// @return traded Contracts traded by this call.
-    function place(Order calldata o, bytes calldata signature, uint256 maxLevels)
-        external
-        nonReentrant
-        returns (uint256 orderKey, uint256 traded)
-    {
+    function place(
+        Order calldata o,
+        bytes calldata signature,
+        uint256 maxLevels
+    ) external nonReentrant returns (uint256 orderKey, uint256 traded) {
         Root storage r = _root(o.rootId);
         Take memory t = _accept(r, o, signature);
         orderKey = t.orderKey;
@@ -167,7 +169,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
                 d.ref = _rest(t);
             } else {
                 uint8 reason = t.stopped ? REASON_SWEEP_BOUND : REASON_IOC;
-                bytes32 h = _append(r, keccak256(abi.encode(r.head, REC_REDUCE, uint256(0), t.digest, t.remaining, reason)));
+                bytes32 h = _append(
+                    r,
+                    keccak256(abi.encode(r.head, REC_REDUCE, uint256(0), t.digest, t.remaining, reason))
+                );
                 emit Ev.OrderReduced(t.rootId, 0, t.digest, t.taker, uint64(t.remaining), reason, h); // remaining <= 2^48
             }
         }
@@ -297,7 +302,14 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         emit Ev.OrderFilled(t.rootId, key, t.digest, maker, t.taker, t.branchId, uint8(tick), uint64(f), t.isBid, head); // tick < 100, f < 2^48
     }
 
-    function _recordReduce(Root storage r, uint256 rootId, uint256 key, address trader, uint256 qty, uint8 reason) internal {
+    function _recordReduce(
+        Root storage r,
+        uint256 rootId,
+        uint256 key,
+        address trader,
+        uint256 qty,
+        uint8 reason
+    ) internal {
         bytes32 head = _append(r, keccak256(abi.encode(r.head, REC_REDUCE, key, bytes32(0), qty, reason)));
         emit Ev.OrderReduced(rootId, key, bytes32(0), trader, uint64(qty), reason, head); // qty < 2^48
     }
@@ -363,9 +375,15 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// @param cashDelta Cash change of the caller's own trades in this call (collateral units).
     /// @param check Revert unless `cash + sumWorst >= 0` afterwards.
     /// @param d The taker's own trade and resting remainder in this call (empty otherwise).
-    function _refresh(address trader, uint256 rootId, Root storage r, Account storage a, int256 cashDelta, bool check, Delta memory d)
-        internal
-    {
+    function _refresh(
+        address trader,
+        uint256 rootId,
+        Root storage r,
+        Account storage a,
+        int256 cashDelta,
+        bool check,
+        Delta memory d
+    ) internal {
         TraderRoot storage tr = _traderRoots[trader][rootId];
         Snapshot memory s = _snapshot(trader, rootId, r, tr, d);
         int256 worst = _worstOf(r, s);
@@ -409,7 +427,13 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         if (cash + sumWorst < 0) revert E.InsufficientCollateral(trader, token, cash, sumWorst, -(cash + sumWorst));
     }
 
-    function _activate(address trader, uint256 rootId, Root storage r, TraderRoot storage tr, Account storage a) internal {
+    function _activate(
+        address trader,
+        uint256 rootId,
+        Root storage r,
+        TraderRoot storage tr,
+        Account storage a
+    ) internal {
         uint256 n = a.roots.length;
         if (n >= MAX_ROOTS) revert E.TooManyRoots(trader, address(r.collateral), MAX_ROOTS);
         a.roots.push(uint64(rootId)); // root ids are sequential, far below 2^64

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -39,7 +37,8 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient, Automat
     /// @return rootId The new root's id.
     function createRoot(RootParams calldata p) external returns (uint256 rootId) {
         _checkParams(p);
-        if (p.source > SOURCE_FEED || (p.source == SOURCE_CALLBACK && p.reporter == address(0))) revert E.BadSource(p.source);
+        if (p.source > SOURCE_FEED || (p.source == SOURCE_CALLBACK && p.reporter == address(0)))
+            revert E.BadSource(p.source);
         if (p.source == SOURCE_FEED) revert E.BadSource(p.source); // feed roots come through createFeedRoot
         rootId = _newRoot(p);
     }
@@ -71,7 +70,18 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient, Automat
         r.disputeWindow = p.disputeWindow;
         _markets[_marketId(rootId, 1)] = Market(p.min, p.max);
         emit Ev.RootCreated(
-            rootId, msg.sender, address(p.collateral), p.unitScale, p.decimals, p.min, p.max, p.expiry, p.voidDeadline, p.source, p.reporter, p.disputeWindow
+            rootId,
+            msg.sender,
+            address(p.collateral),
+            p.unitScale,
+            p.decimals,
+            p.min,
+            p.max,
+            p.expiry,
+            p.voidDeadline,
+            p.source,
+            p.reporter,
+            p.disputeWindow
         );
         emit Ev.MarketCreated(rootId, 1, 0, p.min, p.max, msg.sender);
     }
@@ -108,15 +118,19 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient, Automat
     /// min raises the lowest possible outcome of the whole root, a newMax below its max lowers the highest.
     /// Posts only narrow (highest minimum and lowest maximum win). When the possible range collapses to one
     /// number, the root settles there.
-    /// @dev The root's owner may call at any time before the void deadline; its reporter may narrow but not
-    /// collapse (a reporter's outcome goes through {report} and its dispute window).
+    /// @dev The root's owner may call at any time before the void deadline (a feed root: before its expiry,
+    /// so the owner can never choose among outcomes once the fixing round may exist); its reporter may narrow
+    /// but not collapse (a reporter's outcome goes through {report} and its dispute window).
     function postBounds(uint256 rootId, uint16 branchId, int128 newMin, int128 newMax) external nonReentrant {
         Root storage r = _openRoot(rootId);
         bool isOwner = msg.sender == r.owner;
         if (!isOwner && msg.sender != r.reporter) revert E.NotBoundsPoster(msg.sender, rootId);
         if (block.timestamp >= r.voidDeadline) revert E.PastVoidDeadline(rootId, r.voidDeadline, block.timestamp);
+        // Once a feed root's fixing round may exist, a post could pick the outcome: the feed alone decides.
+        if (r.source == SOURCE_FEED && block.timestamp >= r.expiry) revert E.BoundsClosedAtExpiry(rootId, r.expiry, block.timestamp);
         Market memory m = _market(rootId, branchId);
-        if (newMin < m.min || newMax > m.max || newMin > newMax) revert E.PostOutsideMarket(newMin, newMax, m.min, m.max);
+        if (newMin < m.min || newMax > m.max || newMin > newMax)
+            revert E.PostOutsideMarket(newMin, newMax, m.min, m.max);
         int128 lo = r.lo;
         int128 hi = r.hi;
         // A post at the market's own min (or max) says nothing about outcomes below (above) it: clamp hides them.
@@ -187,7 +201,9 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient, Automat
 
     /// @notice Chainlink Automation: `checkData = abi.encode(rootId)`. Needed when a feed root can be settled
     /// now (with the hints found on-chain) or any open root is past its void deadline.
-    function checkUpkeep(bytes calldata checkData) external view override returns (bool upkeepNeeded, bytes memory performData) {
+    function checkUpkeep(
+        bytes calldata checkData
+    ) external view override returns (bool upkeepNeeded, bytes memory performData) {
         uint256 rootId = abi.decode(checkData, (uint256));
         Root storage r = _roots[rootId];
         if (r.owner == address(0) || r.status != STATUS_OPEN) return (false, "");
@@ -238,7 +254,9 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient, Automat
             calldatacopy(0, 0, calldatasize())
             let ok := delegatecall(gas(), target, 0, calldatasize(), 0, 0)
             returndatacopy(0, 0, returndatasize())
-            if iszero(ok) { revert(0, returndatasize()) }
+            if iszero(ok) {
+                revert(0, returndatasize())
+            }
             return(0, returndatasize())
         }
     }

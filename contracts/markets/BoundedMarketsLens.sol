@@ -27,13 +27,19 @@ contract BoundedMarketsLens is MarketStorage {
     }
 
     /// @notice A resting order: trader, quantity resting, quantity filled but not yet credited.
-    function restingOrder(uint256 orderKey) external view returns (address trader, uint256 remaining, uint256 unclaimed) {
+    function restingOrder(
+        uint256 orderKey
+    ) external view returns (address trader, uint256 remaining, uint256 unclaimed) {
         Resting memory ro = _resting[orderKey];
         return (ro.trader, ro.remaining, ro.unclaimed);
     }
 
     /// @notice A price level: FIFO indices [head, tail) and side.
-    function level(uint256 rootId, uint16 branchId, uint8 tick) external view returns (uint32 head, uint32 tail, bool isBid) {
+    function level(
+        uint256 rootId,
+        uint16 branchId,
+        uint8 tick
+    ) external view returns (uint32 head, uint32 tail, bool isBid) {
         Level memory lv = _levels[(_marketId(rootId, branchId) << 8) | tick];
         return (lv.head, lv.tail, lv.isBid);
     }
@@ -48,16 +54,28 @@ contract BoundedMarketsLens is MarketStorage {
     }
 
     /// @notice A trader's account: cash and the stored sum of worst cases (collateral units), and its open roots.
-    function account(address trader, IERC20 token) external view returns (int256 cash, int256 sumWorst, uint64[] memory roots) {
+    function account(
+        address trader,
+        IERC20 token
+    ) external view returns (int256 cash, int256 sumWorst, uint64[] memory roots) {
         Account storage a = _accounts[trader][token];
         return (a.cash, a.sumWorst, a.roots);
     }
 
     /// @notice A trader's stored state on a root (positions exclude maker fills not yet credited).
-    function traderRoot(address trader, uint256 rootId)
+    function traderRoot(
+        address trader,
+        uint256 rootId
+    )
         external
         view
-        returns (int256 worst, int256 premiumPaid, uint16[] memory branches, int64[] memory positions, uint64[] memory orderRefs)
+        returns (
+            int256 worst,
+            int256 premiumPaid,
+            uint16[] memory branches,
+            int64[] memory positions,
+            uint64[] memory orderRefs
+        )
     {
         TraderRoot storage tr = _traderRoots[trader][rootId];
         worst = tr.worst;
@@ -87,6 +105,20 @@ contract BoundedMarketsLens is MarketStorage {
         return (_worstOf(r, s), s.cashDelta);
     }
 
+    /// @notice A trader's exposure on a root in one call: effective positions by branch id (index 0 unused;
+    /// maker fills not yet credited included), the effective net premium paid into the root, the cash still
+    /// to be credited from maker fills, and the worst case the contract would store now (collateral units).
+    function exposure(
+        address trader,
+        uint256 rootId
+    ) external view returns (int256[] memory positions, int256 premiumPaid, int256 pendingCash, int256 worst) {
+        Root storage r = _roots[rootId];
+        Snapshot memory s = _snapshot(trader, rootId, r, _traderRoots[trader][rootId], _noDelta());
+        positions = new int256[](uint256(r.branchCount) + 1);
+        for (uint256 i; i < s.nB; ++i) positions[s.branches[i]] = s.pos[i];
+        return (positions, s.premium, s.cashDelta, _worstOf(r, s));
+    }
+
     /// @notice The order key of level index `index` at (rootId, branchId, tick).
     function orderKeyOf(uint256 rootId, uint16 branchId, uint8 tick, uint32 index) external pure returns (uint256) {
         return (((_marketId(rootId, branchId) << 8) | tick) << 32) | index;
@@ -95,5 +127,4 @@ contract BoundedMarketsLens is MarketStorage {
     function feedSpec(uint256 rootId) external view returns (FixingSpec memory) {
         return _feedSpecs[rootId];
     }
-
 }

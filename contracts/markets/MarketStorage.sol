@@ -3,7 +3,6 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
@@ -209,11 +208,13 @@ abstract contract MarketStorage {
 
     /// @notice Reads a trader's state on a root, crediting maker fills and dropping finished orders and
     /// empty markets (in memory).
-    function _snapshot(address trader, uint256 rootId, Root storage r, TraderRoot storage tr, Delta memory d)
-        internal
-        view
-        returns (Snapshot memory s)
-    {
+    function _snapshot(
+        address trader,
+        uint256 rootId,
+        Root storage r,
+        TraderRoot storage tr,
+        Delta memory d
+    ) internal view returns (Snapshot memory s) {
         uint256 h = tr.header;
         s.header = h;
         uint256 nB = (h >> 128) & 0xff;
@@ -326,8 +327,8 @@ abstract contract MarketStorage {
             uint256 unit = TICKS * r.unitScale;
             int256 x = r.lo;
             for (uint256 i; i < s.nB; ++i) {
-                WorstCase.Leg memory l = s.legs[i];
-                worst += PayoffMath.settlementValue(l.pos, PayoffMath.payoffDown(x, l.min, l.max, unit));
+                WorstCase.Leg memory lg = s.legs[i];
+                worst += PayoffMath.settlementValue(lg.pos, PayoffMath.payoffDown(x, lg.min, lg.max, unit));
             }
             return worst;
         }

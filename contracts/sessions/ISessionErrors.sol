@@ -41,6 +41,8 @@ interface ISessionEvents {
     /// @notice `account` claimed; `amounts[k]` token units of leg k (physical) or `amounts[0]` collateral (cash)
     /// were sent to `to`.
     event Claimed(address indexed account, address indexed to, uint256[] amounts);
+    /// @notice `from` offered DEFAULT_ADMIN_ROLE to `to` (zero: offer withdrawn); `to` must accept.
+    event AdminTransferStarted(address indexed from, address indexed to);
     /// @notice Rounding dust sent to the fee recipient; `amounts` as in {Claimed}.
     event DustSwept(address indexed recipient, uint256[] amounts);
 }
@@ -107,4 +109,8 @@ interface ISessionErrors {
     error SweepTooEarly(uint256 now_, uint256 claimDeadline);
     /// @notice The Merkle admission entry point is only for Merkle-curated sessions.
     error NotMerkleSession();
+    /// @notice DEFAULT_ADMIN_ROLE is not granted directly: use beginAdminTransfer, then acceptAdminTransfer.
+    error AdminTransferIsTwoStep();
+    /// @notice Only the pending admin `pending` may accept; `caller` is not it.
+    error NotPendingAdmin(address caller, address pending);
 }

@@ -82,6 +82,10 @@ abstract contract SessionCore is
     mapping(uint256 index => uint256) public remainder;
     /// @notice Dust already swept, per index as {paid}.
     mapping(uint256 index => uint256) public swept;
+    /// @notice Account offered DEFAULT_ADMIN_ROLE by {beginAdminTransfer}, until it accepts; zero if none.
+    address public pendingAdmin;
+    /// @dev The admin that made the pending offer: it loses the role when the offer is accepted.
+    address private _pendingFrom;
 
     constructor() OrderSigning("Ringfence Session", "1") {
         _disableInitializers();
@@ -90,6 +94,31 @@ abstract contract SessionCore is
     modifier onlyClone() {
         if (address(this) == _self) revert NotASession();
         _;
+    }
+
+    /// @notice DEFAULT_ADMIN_ROLE moves only in two steps ({beginAdminTransfer}, {acceptAdminTransfer}), so a
+    /// mistyped address can never take the session over; other roles are granted as usual by the admin.
+    function grantRole(bytes32 role, address account) public override onlyRole(getRoleAdmin(role)) {
+        if (role == DEFAULT_ADMIN_ROLE) revert AdminTransferIsTwoStep();
+        _grantRole(role, account);
+    }
+
+    /// @notice Offers DEFAULT_ADMIN_ROLE to `newAdmin` (zero withdraws the offer). Only an admin; the caller
+    /// keeps the role until `newAdmin` accepts, then loses it.
+    function beginAdminTransfer(address newAdmin) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        pendingAdmin = newAdmin;
+        _pendingFrom = msg.sender;
+        emit AdminTransferStarted(msg.sender, newAdmin);
+    }
+
+    /// @notice The pending admin takes DEFAULT_ADMIN_ROLE; the admin that offered it loses it.
+    function acceptAdminTransfer() external {
+        if (msg.sender != pendingAdmin || msg.sender == address(0)) revert NotPendingAdmin(msg.sender, pendingAdmin);
+        address from = _pendingFrom;
+        pendingAdmin = address(0);
+        _pendingFrom = address(0);
+        _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
+        _revokeRole(DEFAULT_ADMIN_ROLE, from);
     }
 
     /// @notice Called once by the factory in the creating transaction.

@@ -73,7 +73,7 @@ interface Snapshot {
   x: Map<string, bigint[]>;
 }
 
-export async function runSessionsDemo(conn: Connection): Promise<DemoPart[]> {
+export async function runSessionsDemo(conn: Connection): Promise<{ parts: DemoPart[]; factory: string }> {
   const { ethers, networkHelpers, ignition } = conn;
   const [organiser, feeDesk, alice, bob, carol, dave] = await ethers.getSigners();
   const names = new Map<string, string>([
@@ -89,7 +89,7 @@ export async function runSessionsDemo(conn: Connection): Promise<DemoPart[]> {
   const parts: DemoPart[] = [];
   parts.push(await equitySession());
   parts.push(await curveSession());
-  return parts;
+  return { parts, factory: await factory.getAddress() };
 
   async function create<T>(
     cfg: Parameters<SessionFactory["createSession"]>[0],

@@ -48,8 +48,26 @@ export type ChainRecord =
       head: string;
       blockNumber: number;
     }
-  | { kind: "reduce"; orderKey: bigint; digest: string; trader: string; quantity: bigint; reason: number; head: string; blockNumber: number }
-  | { kind: "bounds"; branchId: number; newMin: bigint; newMax: bigint; lo: bigint; hi: bigint; head: string; blockNumber: number }
+  | {
+      kind: "reduce";
+      orderKey: bigint;
+      digest: string;
+      trader: string;
+      quantity: bigint;
+      reason: number;
+      head: string;
+      blockNumber: number;
+    }
+  | {
+      kind: "bounds";
+      branchId: number;
+      newMin: bigint;
+      newMax: bigint;
+      lo: bigint;
+      hi: bigint;
+      head: string;
+      blockNumber: number;
+    }
   | { kind: "settled"; x: bigint; head: string; blockNumber: number }
   | { kind: "voided"; head: string; blockNumber: number }
   | { kind: "redeemed"; trader: string; payout: bigint; blockNumber: number };
@@ -90,10 +108,23 @@ export interface Replay {
   redeemed: Set<string>;
 }
 
-const EVENT_NAMES = ["OrderAccepted", "OrderFilled", "OrderReduced", "BoundsPosted", "RootSettled", "RootVoided", "Redeemed"];
+const EVENT_NAMES = [
+  "OrderAccepted",
+  "OrderFilled",
+  "OrderReduced",
+  "BoundsPosted",
+  "RootSettled",
+  "RootVoided",
+  "Redeemed",
+];
 
 /** Fetches and decodes a root's records, in chain order. */
-export async function fetchRootRecords(provider: Provider, core: string, rootId: bigint, fromBlock = 0): Promise<ChainRecord[]> {
+export async function fetchRootRecords(
+  provider: Provider,
+  core: string,
+  rootId: bigint,
+  fromBlock = 0,
+): Promise<ChainRecord[]> {
   const topics0 = EVENT_NAMES.map((n) => marketsInterface.getEvent(n)!.topicHash);
   const rootTopic = coder.encode(["uint256"], [rootId]);
   const logs = await provider.getLogs({ address: core, fromBlock, toBlock: "latest", topics: [topics0, rootTopic] });
@@ -158,7 +189,16 @@ export function decodeLog(log: Log): ChainRecord {
         blockNumber,
       };
     case "BoundsPosted":
-      return { kind: "bounds", branchId: Number(a.branchId), newMin: a.newMin, newMax: a.newMax, lo: a.lo, hi: a.hi, head: a.head, blockNumber };
+      return {
+        kind: "bounds",
+        branchId: Number(a.branchId),
+        newMin: a.newMin,
+        newMax: a.newMax,
+        lo: a.lo,
+        hi: a.hi,
+        head: a.head,
+        blockNumber,
+      };
     case "RootSettled":
       return { kind: "settled", x: a.x, head: a.head, blockNumber };
     case "RootVoided":
@@ -174,18 +214,29 @@ export function decodeLog(log: Log): ChainRecord {
 export function recordHash(prev: string, r: Exclude<ChainRecord, { kind: "redeemed" }>): string {
   switch (r.kind) {
     case "accept":
-      return keccak256(coder.encode(["bytes32", "uint8", "bytes32", "uint256"], [prev, RecordKind.Accept, r.digest, r.orderKey]));
+      return keccak256(
+        coder.encode(["bytes32", "uint8", "bytes32", "uint256"], [prev, RecordKind.Accept, r.digest, r.orderKey]),
+      );
     case "fill":
       return keccak256(
-        coder.encode(["bytes32", "uint8", "uint256", "bytes32", "uint256", "uint256"], [prev, RecordKind.Fill, r.makerKey, r.takerDigest, r.tick, r.quantity]),
+        coder.encode(
+          ["bytes32", "uint8", "uint256", "bytes32", "uint256", "uint256"],
+          [prev, RecordKind.Fill, r.makerKey, r.takerDigest, r.tick, r.quantity],
+        ),
       );
     case "reduce":
       return keccak256(
-        coder.encode(["bytes32", "uint8", "uint256", "bytes32", "uint256", "uint8"], [prev, RecordKind.Reduce, r.orderKey, r.digest, r.quantity, r.reason]),
+        coder.encode(
+          ["bytes32", "uint8", "uint256", "bytes32", "uint256", "uint8"],
+          [prev, RecordKind.Reduce, r.orderKey, r.digest, r.quantity, r.reason],
+        ),
       );
     case "bounds":
       return keccak256(
-        coder.encode(["bytes32", "uint8", "uint16", "int128", "int128", "int128", "int128"], [prev, RecordKind.Bounds, r.branchId, r.newMin, r.newMax, r.lo, r.hi]),
+        coder.encode(
+          ["bytes32", "uint8", "uint16", "int128", "int128", "int128", "int128"],
+          [prev, RecordKind.Bounds, r.branchId, r.newMin, r.newMax, r.lo, r.hi],
+        ),
       );
     case "settled":
       return keccak256(coder.encode(["bytes32", "uint8", "uint8", "int256"], [prev, RecordKind.Final, 1, r.x]));
@@ -257,7 +308,13 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
     count++;
     // Fills, self-trade cancels and the drop of the remainder belong to the order being matched; an
     // acceptance, a trader's cancel, a bound post or the end of the root closes it (its remainder rests).
-    if (r.kind === "accept" || r.kind === "bounds" || r.kind === "settled" || r.kind === "voided" || (r.kind === "reduce" && r.reason === 0)) {
+    if (
+      r.kind === "accept" ||
+      r.kind === "bounds" ||
+      r.kind === "settled" ||
+      r.kind === "voided" ||
+      (r.kind === "reduce" && r.reason === 0)
+    ) {
       closeIncoming();
     }
     switch (r.kind) {
@@ -265,7 +322,8 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
         if (final) problems.push(`${where}: order accepted after the root was final`);
         const o = r.order;
         if (o.rootId !== ctx.rootId) problems.push(`${where}: order names root ${o.rootId}`);
-        if (getAddress(o.trader) !== r.trader) problems.push(`${where}: event trader ${r.trader} differs from the order's ${o.trader}`);
+        if (getAddress(o.trader) !== r.trader)
+          problems.push(`${where}: event trader ${r.trader} differs from the order's ${o.trader}`);
         const digest = orderDigest(ctx.domain, o);
         if (digest !== r.digest) problems.push(`${where}: digest ${r.digest} but the order hashes to ${digest}`);
         const k = splitOrderKey(r.orderKey);
@@ -273,7 +331,8 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
           problems.push(`${where}: order key ${r.orderKey} does not name the order's market and tick`);
         }
         if (r.signature === "0x") {
-          if (r.submitter !== r.trader) problems.push(`${where}: unsigned order submitted by ${r.submitter}, not its trader`);
+          if (r.submitter !== r.trader)
+            problems.push(`${where}: unsigned order submitted by ${r.submitter}, not its trader`);
         } else if (await ctx.isContract(r.trader, r.blockNumber)) {
           if (!(await ctx.isValidSignature1271(r.trader, digest, r.signature, r.blockNumber))) {
             problems.push(`${where}: ERC-1271 wallet ${r.trader} does not accept the signature`);
@@ -302,14 +361,18 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
           break;
         }
         const takerIsBid = incoming.order.quantity > 0n;
-        if (maker.trader !== r.maker || incoming.trader !== r.taker) problems.push(`${where}: maker or taker differs from the book`);
+        if (maker.trader !== r.maker || incoming.trader !== r.taker)
+          problems.push(`${where}: maker or taker differs from the book`);
         if (maker.tick !== r.tick) problems.push(`${where}: traded at ${r.tick}, not the resting price ${maker.tick}`);
-        if (maker.isBid === takerIsBid || r.takerIsBid !== takerIsBid) problems.push(`${where}: both sides on one side of the book`);
+        if (maker.isBid === takerIsBid || r.takerIsBid !== takerIsBid)
+          problems.push(`${where}: both sides on one side of the book`);
         if (takerIsBid ? r.tick > incoming.order.tick : r.tick < incoming.order.tick) {
           problems.push(`${where}: price ${r.tick} is worse than the taker's limit ${incoming.order.tick}`);
         }
         if (r.quantity <= 0n || r.quantity > maker.remaining || r.quantity > incoming.remaining) {
-          problems.push(`${where}: fill of ${r.quantity} exceeds what rests (${maker.remaining}) or what is incoming (${incoming.remaining})`);
+          problems.push(
+            `${where}: fill of ${r.quantity} exceeds what rests (${maker.remaining}) or what is incoming (${incoming.remaining})`,
+          );
         }
         maker.remaining -= r.quantity;
         incoming.remaining -= r.quantity;
@@ -323,12 +386,15 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
           const ro = resting.get(r.orderKey);
           if (ro === undefined) problems.push(`${where}: reduction of ${r.orderKey}, which is not resting`);
           else {
-            if (ro.remaining !== r.quantity) problems.push(`${where}: reduced ${r.quantity} but ${ro.remaining} rested`);
-            if (ro.trader !== r.trader) problems.push(`${where}: reduction names ${r.trader}, the order is ${ro.trader}'s`);
+            if (ro.remaining !== r.quantity)
+              problems.push(`${where}: reduced ${r.quantity} but ${ro.remaining} rested`);
+            if (ro.trader !== r.trader)
+              problems.push(`${where}: reduction names ${r.trader}, the order is ${ro.trader}'s`);
             resting.delete(r.orderKey);
           }
         } else if (incoming !== undefined && incoming.digest === r.digest) {
-          if (incoming.remaining !== r.quantity) problems.push(`${where}: dropped ${r.quantity} but ${incoming.remaining} was left`);
+          if (incoming.remaining !== r.quantity)
+            problems.push(`${where}: dropped ${r.quantity} but ${incoming.remaining} was left`);
           incoming.dropped = true;
         } else {
           problems.push(`${where}: reduction names neither a resting order nor the incoming one`);
@@ -376,7 +442,12 @@ export async function verifyRoot(provider: Provider, core: string, rootId: bigin
 }
 
 /** Replays given records (e.g. from an indexer) and compares the result with the contract. */
-export async function verifyRecords(provider: Provider, core: string, rootId: bigint, records: ChainRecord[]): Promise<Replay> {
+export async function verifyRecords(
+  provider: Provider,
+  core: string,
+  rootId: bigint,
+  records: ChainRecord[],
+): Promise<Replay> {
   const replay = await replayRecords(records, await contextFor(provider, core, rootId));
   await compareWithContract(replay, new Contract(core, marketsInterface, provider), rootId);
   return replay;
@@ -385,12 +456,14 @@ export async function verifyRecords(provider: Provider, core: string, rootId: bi
 /** Compares a replay's head, positions and resting book with the contract's state. */
 export async function compareWithContract(replay: Replay, contract: Contract, rootId: bigint): Promise<void> {
   const root = await contract.root(rootId);
-  if (root.head !== replay.head) replay.problems.push(`contract head ${root.head} differs from the replayed head ${replay.head}`);
+  if (root.head !== replay.head)
+    replay.problems.push(`contract head ${root.head} differs from the replayed head ${replay.head}`);
   for (const [trader, byBranch] of replay.positions) {
     if (replay.redeemed.has(trader)) continue;
     for (const [branch, pos] of byBranch) {
       const onChain: bigint = await contract.positionOf(trader, rootId, branch);
-      if (onChain !== pos) replay.problems.push(`position of ${trader} on branch ${branch}: contract ${onChain}, replay ${pos}`);
+      if (onChain !== pos)
+        replay.problems.push(`position of ${trader} on branch ${branch}: contract ${onChain}, replay ${pos}`);
     }
   }
   for (const [key, ro] of replay.resting) {

@@ -63,8 +63,10 @@ export function minOverRange(lo: bigint, hi: bigint, legs: Leg[], opens: OpenOrd
     if (o.qty > 0n) longs += o.qty;
     withOrders.add(o.leg);
     const l = legs[o.leg];
-    const below = l.min + (o.tick * (l.max - l.min)) / T;
-    candidates.push(below, below + 1n);
+    const span = o.tick * (l.max - l.min);
+    const below = l.min + span / T;
+    candidates.push(below);
+    if (span % T !== 0n) candidates.push(below + 1n);
   }
   legs.forEach((l, i) => {
     if (l.pos > 0n) longs += l.pos;
@@ -84,7 +86,14 @@ export function minOverRange(lo: bigint, hi: bigint, legs: Leg[], opens: OpenOrd
  * The value the contract stores for a trader's open root: the least of the worst outcome and the void case
  * (the net premium paid into the root comes back if it is voided).
  */
-export function rootWorst(lo: bigint, hi: bigint, legs: Leg[], opens: OpenOrder[], scale: bigint, premiumPaid: bigint): bigint {
+export function rootWorst(
+  lo: bigint,
+  hi: bigint,
+  legs: Leg[],
+  opens: OpenOrder[],
+  scale: bigint,
+  premiumPaid: bigint,
+): bigint {
   const w = minOverRange(lo, hi, legs, opens, scale);
   return premiumPaid < w ? premiumPaid : w;
 }

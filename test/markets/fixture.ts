@@ -19,7 +19,14 @@ export interface MarketsFixture {
   createRoot: (min: bigint, max: bigint) => Promise<bigint>;
   createSub: (rootId: bigint, parent: number, min: bigint, max: bigint) => Promise<number>;
   fund: (who: Signer, amount: bigint) => Promise<void>;
-  order: (trader: Signer, rootId: bigint, branchId: number, tick: number, quantity: bigint, orderType?: number) => Promise<MarketOrder>;
+  order: (
+    trader: Signer,
+    rootId: bigint,
+    branchId: number,
+    tick: number,
+    quantity: bigint,
+    orderType?: number,
+  ) => Promise<MarketOrder>;
 }
 
 export const SCALE = 10_000n;

@@ -37,6 +37,23 @@ describe("markets typed data", () => {
     }
   });
 
+  it("a signature for another contract or another chain is rejected", async () => {
+    const fx = await deployMarkets(connection);
+    const [, trader, relayer] = fx.signers;
+    const rootId = await fx.createRoot(0n, 100n);
+    await fx.fund(trader, 10n * UNIT);
+    const o = await fx.order(trader, rootId, 1, 40, 5n);
+    const otherContract = { ...fx.domain, verifyingContract: await fx.token.getAddress() };
+    const otherChain = { ...fx.domain, chainId: 1n };
+    for (const domain of [otherContract, otherChain]) {
+      const sig = await trader.signTypedData(domain, ORDER_TYPES, o);
+      await expect((fx.core.connect(relayer) as Contract).place(o, sig, 4)).to.be.revertedWithCustomError(
+        fx.core,
+        "BadSignature",
+      );
+    }
+  });
+
   it("an ethers signTypedData signature lets a relayer place the order", async () => {
     const fx = await deployMarkets(connection);
     const [, trader, relayer] = fx.signers;
@@ -48,6 +65,9 @@ describe("markets typed data", () => {
     expect(await fx.core.filled(orderDigest(fx.domain, o))).to.equal(5n);
     // A signature over another order (tampered price) is rejected.
     const forged = { ...o, tick: 41, salt: o.salt + 1n };
-    await expect((fx.core.connect(relayer) as Contract).place(forged, sig, 4)).to.be.revertedWithCustomError(fx.core, "BadSignature");
+    await expect((fx.core.connect(relayer) as Contract).place(forged, sig, 4)).to.be.revertedWithCustomError(
+      fx.core,
+      "BadSignature",
+    );
   });
 });

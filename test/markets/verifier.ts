@@ -56,7 +56,8 @@ describe("markets verifier", () => {
     expect(replay.problems).to.deep.equal([]);
     expect(replay.records).to.be.greaterThan(15);
     const kinds = new Set(records.map((r) => r.kind));
-    for (const k of ["accept", "fill", "reduce", "bounds", "settled", "redeemed"]) expect(kinds.has(k as ChainRecord["kind"])).to.equal(true);
+    for (const k of ["accept", "fill", "reduce", "bounds", "settled", "redeemed"])
+      expect(kinds.has(k as ChainRecord["kind"])).to.equal(true);
     const [t1] = fx.signers.slice(1);
     expect(replay.positions.get(await t1.getAddress())!.get(1)).to.equal(12n);
   });
@@ -69,7 +70,9 @@ describe("markets verifier", () => {
 
   it("detects a tampered order price (digest no longer matches)", async () => {
     const i = records.findIndex((r) => r.kind === "accept");
-    const tampered = records.map((r, j) => (j === i && r.kind === "accept" ? { ...r, order: { ...r.order, tick: r.order.tick + 1 } } : r));
+    const tampered = records.map((r, j) =>
+      j === i && r.kind === "accept" ? { ...r, order: { ...r.order, tick: r.order.tick + 1 } } : r,
+    );
     const replay = await verifyRecords(connection.ethers.provider, fx.coreAddress, rootId, tampered);
     expect(replay.problems.some((p) => p.includes("hashes to"))).to.equal(true);
   });

@@ -2,7 +2,14 @@ import { expect } from "chai";
 import type { Contract, Signer } from "ethers";
 import { network } from "hardhat";
 
-import { minOverRange, payoffDown, rootWorst, shortfall, type Leg, type OpenOrder } from "../../sdk/markets/worstCase.js";
+import {
+  minOverRange,
+  payoffDown,
+  rootWorst,
+  shortfall,
+  type Leg,
+  type OpenOrder,
+} from "../../sdk/markets/worstCase.js";
 import { deployMarkets, SCALE, UNIT, type MarketsFixture } from "./fixture.js";
 
 const connection = await network.create();

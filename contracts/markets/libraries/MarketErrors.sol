@@ -52,6 +52,8 @@ library MarketErrors {
     error TooEarly(uint256 rootId, uint256 notBefore, uint256 now_);
     /// @notice Past the void deadline: only {voidRoot} remains.
     error PastVoidDeadline(uint256 rootId, uint256 voidDeadline, uint256 now_);
+    /// @notice A feed-settled root takes no bound posts from its expiry on: the fixing alone decides X.
+    error BoundsClosedAtExpiry(uint256 rootId, uint256 expiry, uint256 now_);
     /// @notice A report must leave its full dispute window before the void deadline.
     error ReportTooLate(uint256 rootId, uint256 windowEnd, uint256 voidDeadline);
     /// @notice A report is already pending (finalize it, or the owner overrides it).

@@ -24,7 +24,14 @@ library MarketEvents {
         uint32 disputeWindow
     );
     /// @notice A sub-market was created under `parentBranch`, bounds [min, max] inside the parent's.
-    event MarketCreated(uint256 indexed rootId, uint16 indexed branchId, uint16 parentBranch, int256 min, int256 max, address creator);
+    event MarketCreated(
+        uint256 indexed rootId,
+        uint16 indexed branchId,
+        uint16 parentBranch,
+        int256 min,
+        int256 max,
+        address creator
+    );
     /// @notice `amount` was credited to `trader`'s cash in `collateral`.
     event Deposited(address indexed trader, address indexed collateral, uint256 amount);
     /// @notice `amount` was paid out of `trader`'s cash to `to`.
@@ -32,7 +39,14 @@ library MarketEvents {
     /// @notice An order entered the book. `orderKey` is the key it rests under if any of it rests.
     /// `signature` is empty when the trader submitted it itself.
     event OrderAccepted(
-        uint256 indexed rootId, bytes32 indexed digest, address indexed trader, uint256 orderKey, Order order, bytes signature, address submitter, bytes32 head
+        uint256 indexed rootId,
+        bytes32 indexed digest,
+        address indexed trader,
+        uint256 orderKey,
+        Order order,
+        bytes signature,
+        address submitter,
+        bytes32 head
     );
     /// @notice `quantity` contracts traded at the resting order's `tick` between the resting order `makerKey`
     /// and the incoming order `takerDigest`. `takerIsBid`: the taker bought.
@@ -51,9 +65,26 @@ library MarketEvents {
     /// @notice `quantity` contracts of an order left the book unfilled (a "reduction"): a cancel by its
     /// trader (`reason` 0), a self-trade cancel of the resting order (1), an IOC remainder (2) or a remainder
     /// that hit the sweep bound (3). `orderKey` names a resting order, `digest` an incoming remainder.
-    event OrderReduced(uint256 indexed rootId, uint256 indexed orderKey, bytes32 indexed digest, address trader, uint64 quantity, uint8 reason, bytes32 head);
+    event OrderReduced(
+        uint256 indexed rootId,
+        uint256 indexed orderKey,
+        bytes32 indexed digest,
+        address trader,
+        uint64 quantity,
+        uint8 reason,
+        bytes32 head
+    );
     /// @notice Bounds [newMin, newMax] were posted on a market; the root's possible range is now [lo, hi].
-    event BoundsPosted(uint256 indexed rootId, uint16 indexed branchId, address poster, int256 newMin, int256 newMax, int256 lo, int256 hi, bytes32 head);
+    event BoundsPosted(
+        uint256 indexed rootId,
+        uint16 indexed branchId,
+        address poster,
+        int256 newMin,
+        int256 newMax,
+        int256 lo,
+        int256 hi,
+        bytes32 head
+    );
     /// @notice The reporter reported outcome `x`; it is final after the dispute window unless overridden.
     event OutcomeReported(uint256 indexed rootId, address reporter, int256 x, uint64 windowEnd);
     /// @notice The root settled at outcome `x` (`how`: 0 bounds collapsed, 1 report finalised, 2 owner override, 3 feed).

@@ -42,10 +42,20 @@ library MarketOrders {
 
     /// @notice The EIP-712 struct hash (before the domain is applied).
     function structHash(Order calldata o) internal pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                ORDER_TYPEHASH, o.rootId, o.branchId, o.tick, o.quantity, o.orderType, o.expiry, o.nonce, o.salt, o.trader
-            )
-        );
+        return
+            keccak256(
+                abi.encode(
+                    ORDER_TYPEHASH,
+                    o.rootId,
+                    o.branchId,
+                    o.tick,
+                    o.quantity,
+                    o.orderType,
+                    o.expiry,
+                    o.nonce,
+                    o.salt,
+                    o.trader
+                )
+            );
     }
 }

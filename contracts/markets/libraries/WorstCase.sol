@@ -39,22 +39,25 @@ library WorstCase {
             int256 unitTicks = int256(PayoffMath.TICKS) * scale;
             uint256 n = legs.length;
             for (uint256 i; i < n; ++i) {
-                Leg memory l = legs[i];
-                int256 pos = l.pos;
+                Leg memory lg = legs[i];
+                int256 pos = lg.pos;
                 if (pos == 0) continue;
-                int256 min = l.min;
-                int256 max = l.max;
+                int256 min = lg.min;
+                int256 max = lg.max;
                 int256 c = x < min ? min : (x > max ? max : x);
                 w += _floorDiv(pos * unitTicks * (c - min), max - min);
             }
             n = opens.length;
             for (uint256 j; j < n; ++j) {
                 Open memory o = opens[j];
-                Leg memory l = legs[o.leg];
-                int256 min = l.min;
-                int256 max = l.max;
+                Leg memory lg = legs[o.leg];
+                int256 min = lg.min;
+                int256 max = lg.max;
                 int256 c = x < min ? min : (x > max ? max : x);
-                int256 v = _floorDiv(o.qty * scale * (int256(PayoffMath.TICKS) * (c - min) - o.tick * (max - min)), max - min);
+                int256 v = _floorDiv(
+                    o.qty * scale * (int256(PayoffMath.TICKS) * (c - min) - o.tick * (max - min)),
+                    max - min
+                );
                 if (v < 0) w += v;
             }
         }
@@ -64,49 +67,62 @@ library WorstCase {
     function _floorDiv(int256 a, int256 b) private pure returns (int256 q) {
         assembly ("memory-safe") {
             q := sdiv(a, b)
-            if and(slt(a, 0), iszero(iszero(smod(a, b)))) { q := sub(q, 1) }
+            if and(slt(a, 0), iszero(iszero(smod(a, b)))) {
+                q := sub(q, 1)
+            }
         }
     }
 
     /// @notice The worst case over the integers of [lo, hi], minus the settlement rounding allowance.
     /// @return worst Collateral units; negative means the trader may owe that much at worst.
-    function minOverRange(int256 lo, int256 hi, Leg[] memory legs, Open[] memory opens, int256 scale)
-        internal
-        pure
-        returns (int256 worst)
-    {
+    function minOverRange(
+        int256 lo,
+        int256 hi,
+        Leg[] memory legs,
+        Open[] memory opens,
+        int256 scale
+    ) internal pure returns (int256 worst) {
         worst = valueAt(lo, legs, opens, scale);
-        worst = _lower(worst, hi, lo, hi, legs, opens, scale);
+        if (hi != lo) {
+            int256 wHi = valueAt(hi, legs, opens, scale);
+            if (wHi < worst) worst = wHi;
+        }
         int256 longs;
         uint256 legsWithOrders; // bit i set: leg i has an open order (legs are capped well below 256)
         for (uint256 j; j < opens.length; ++j) {
             Open memory o = opens[j];
             if (o.qty > 0) longs += o.qty;
             legsWithOrders |= 1 << o.leg;
-            Leg memory l = legs[o.leg];
-            // Zero crossing x* = min + tick * (max - min) / TICKS; evaluate the integers on both sides.
-            int256 below = l.min + (o.tick * (l.max - l.min)) / int256(PayoffMath.TICKS);
+            Leg memory lg = legs[o.leg];
+            // Zero crossing x* = min + tick * (max - min) / TICKS; evaluate the integers on both sides (just
+            // x* itself when it is an integer: W is linear on each side of it).
+            int256 span = o.tick * (lg.max - lg.min);
+            int256 below = lg.min + span / int256(PayoffMath.TICKS);
             worst = _lower(worst, below, lo, hi, legs, opens, scale);
-            worst = _lower(worst, below + 1, lo, hi, legs, opens, scale);
+            if (span % int256(PayoffMath.TICKS) != 0) worst = _lower(worst, below + 1, lo, hi, legs, opens, scale);
         }
         for (uint256 i; i < legs.length; ++i) {
-            Leg memory l = legs[i];
-            if (l.pos > 0) longs += l.pos;
+            Leg memory lg = legs[i];
+            if (lg.pos > 0) longs += lg.pos;
             // A leg's bounds are kinks of W when it holds a position or carries an order.
-            if (l.pos == 0 && (legsWithOrders >> i) & 1 == 0) continue;
-            worst = _lower(worst, l.min, lo, hi, legs, opens, scale);
-            worst = _lower(worst, l.max, lo, hi, legs, opens, scale);
+            if (lg.pos == 0 && (legsWithOrders >> i) & 1 == 0) continue;
+            worst = _lower(worst, lg.min, lo, hi, legs, opens, scale);
+            worst = _lower(worst, lg.max, lo, hi, legs, opens, scale);
         }
         worst -= longs;
     }
 
-    /// @notice `min(worst, W(x))` when x lies strictly inside (lo, hi); `worst` otherwise.
-    function _lower(int256 worst, int256 x, int256 lo, int256 hi, Leg[] memory legs, Open[] memory opens, int256 scale)
-        private
-        pure
-        returns (int256)
-    {
-        if (x < lo || x > hi) return worst;
+    /// @notice `min(worst, W(x))` when x lies strictly inside (lo, hi) (the ends are evaluated first); `worst` otherwise.
+    function _lower(
+        int256 worst,
+        int256 x,
+        int256 lo,
+        int256 hi,
+        Leg[] memory legs,
+        Open[] memory opens,
+        int256 scale
+    ) private pure returns (int256) {
+        if (x <= lo || x >= hi) return worst;
         int256 w = valueAt(x, legs, opens, scale);
         return w < worst ? w : worst;
     }

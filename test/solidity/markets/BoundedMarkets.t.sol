@@ -54,12 +54,12 @@ contract BoundedMarketsTest is MarketsBase {
         assertEq(h0, bytes32(0));
         Order memory a = _order(t1, rootId, 1, 50, 1);
         vm.prank(t1);
-        (uint256 keyA,) = core.place(a, "", 16);
+        (uint256 keyA, ) = core.place(a, "", 16);
         bytes32 h1 = keccak256(abi.encode(h0, uint8(1), core.orderDigest(a), keyA));
         assertEq(_head(rootId), h1);
         Order memory b = _order(t2, rootId, 1, 40, -1);
         vm.prank(t2);
-        (uint256 keyB,) = core.place(b, "", 16);
+        (uint256 keyB, ) = core.place(b, "", 16);
         bytes32 db = core.orderDigest(b);
         bytes32 h2 = keccak256(abi.encode(h1, uint8(1), db, keyB));
         bytes32 h3 = keccak256(abi.encode(h2, uint8(2), keyA, db, uint256(50), uint256(1)));
@@ -67,17 +67,17 @@ contract BoundedMarketsTest is MarketsBase {
         // Trader 3's offers chain to the last record (the match), then to each other.
         Order memory c = _order(t3, rootId, 1, 70, -1);
         vm.prank(t3);
-        (uint256 keyC,) = core.place(c, "", 16);
+        (uint256 keyC, ) = core.place(c, "", 16);
         bytes32 h4 = keccak256(abi.encode(h3, uint8(1), core.orderDigest(c), keyC));
         assertEq(_head(rootId), h4);
         Order memory d = _order(t3, rootId, 1, 80, -1);
         vm.prank(t3);
-        (uint256 keyD,) = core.place(d, "", 16);
+        (uint256 keyD, ) = core.place(d, "", 16);
         assertEq(_head(rootId), keccak256(abi.encode(h4, uint8(1), core.orderDigest(d), keyD)));
     }
 
     function test_seed_partialFills_remainderRests() public {
-        (uint256 key,) = _place(t1, rootId, 1, 50, 10);
+        (uint256 key, ) = _place(t1, rootId, 1, 50, 10);
         _place(t2, rootId, 1, 50, -4);
         (, uint256 remaining, uint256 unclaimed) = adm.restingOrder(key);
         assertEq(remaining, 6);
@@ -91,12 +91,12 @@ contract BoundedMarketsTest is MarketsBase {
         // The incoming order's remainder rests when it outsizes the book.
         (uint256 k2, uint256 tr2) = _place(t2, rootId, 1, 60, 5);
         assertEq(tr2, 0);
-        (, remaining,) = adm.restingOrder(k2);
+        (, remaining, ) = adm.restingOrder(k2);
         assertEq(remaining, 5);
     }
 
     function test_seed_reduction_cancelReleasesAndChains() public {
-        (uint256 key,) = _place(t1, rootId, 1, 50, 10);
+        (uint256 key, ) = _place(t1, rootId, 1, 50, 10);
         int256 lockedWorst = _sumWorst(t1);
         assertLt(lockedWorst, 0);
         bytes32 h = _head(rootId);
@@ -104,22 +104,22 @@ contract BoundedMarketsTest is MarketsBase {
         core.cancel(key);
         assertEq(_head(rootId), keccak256(abi.encode(h, uint8(3), key, bytes32(0), uint256(10), uint8(0))));
         assertEq(_sumWorst(t1), 0);
-        (, uint256 remaining,) = adm.restingOrder(key);
+        (, uint256 remaining, ) = adm.restingOrder(key);
         assertEq(remaining, 0);
-        (uint256 bid,) = adm.bestPrices(rootId, 1);
+        (uint256 bid, ) = adm.bestPrices(rootId, 1);
         assertEq(bid, 0);
     }
 
     // ---------------------------------------------------------------- matching rules
 
     function test_priceTimePriority() public {
-        (uint256 kA,) = _place(t1, rootId, 1, 50, 3);
-        (uint256 kB,) = _place(t2, rootId, 1, 50, 3);
-        (uint256 kC,) = _place(t2, rootId, 1, 55, 2);
+        (uint256 kA, ) = _place(t1, rootId, 1, 50, 3);
+        (uint256 kB, ) = _place(t2, rootId, 1, 50, 3);
+        (uint256 kC, ) = _place(t2, rootId, 1, 55, 2);
         _place(t3, rootId, 1, 50, -4); // best price first (55), then oldest at 50 (A)
-        (, uint256 remC,) = adm.restingOrder(kC);
-        (, uint256 remA,) = adm.restingOrder(kA);
-        (, uint256 remB,) = adm.restingOrder(kB);
+        (, uint256 remC, ) = adm.restingOrder(kC);
+        (, uint256 remA, ) = adm.restingOrder(kA);
+        (, uint256 remB, ) = adm.restingOrder(kB);
         assertEq(remC, 0);
         assertEq(remA, 1);
         assertEq(remB, 3);
@@ -127,12 +127,12 @@ contract BoundedMarketsTest is MarketsBase {
     }
 
     function test_selfTrade_cancelsRestingOwnOrder_bookNotCrossed() public {
-        (uint256 own,) = _place(t1, rootId, 1, 50, 5);
+        (uint256 own, ) = _place(t1, rootId, 1, 50, 5);
         (uint256 k, uint256 traded) = _place(t1, rootId, 1, 40, -3);
         assertEq(traded, 0);
-        (, uint256 remOwn,) = adm.restingOrder(own);
+        (, uint256 remOwn, ) = adm.restingOrder(own);
         assertEq(remOwn, 0);
-        (, uint256 rem,) = adm.restingOrder(k);
+        (, uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 3);
         (uint256 bid, uint256 ask) = adm.bestPrices(rootId, 1);
         assertEq(bid, 0);
@@ -143,15 +143,15 @@ contract BoundedMarketsTest is MarketsBase {
         _place(t1, rootId, 1, 50, 2);
         (uint256 k, uint256 traded) = _placeType(t2, rootId, 50, -5, 1, 16);
         assertEq(traded, 2);
-        (, uint256 rem,) = adm.restingOrder(k);
+        (, uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 0);
         (, uint256 ask) = adm.bestPrices(rootId, 1);
         assertEq(ask, 100);
     }
 
     function test_postOnly_restsWhenNotCrossing() public {
-        (uint256 k,) = _placeType(t1, rootId, 50, 2, 2, 16);
-        (, uint256 rem,) = adm.restingOrder(k);
+        (uint256 k, ) = _placeType(t1, rootId, 50, 2, 2, 16);
+        (, uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 2);
     }
 
@@ -170,7 +170,7 @@ contract BoundedMarketsTest is MarketsBase {
         _place(t1, rootId, 1, 48, 1);
         (uint256 k, uint256 traded) = _placeType(t2, rootId, 40, -3, 0, 2);
         assertEq(traded, 2);
-        (, uint256 rem,) = adm.restingOrder(k);
+        (, uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 0); // would have crossed the 48 bid: dropped, not rested
         (uint256 bid, uint256 ask) = adm.bestPrices(rootId, 1);
         assertEq(bid, 48);
@@ -190,8 +190,8 @@ contract BoundedMarketsTest is MarketsBase {
         Order memory o = _order(t1, rootId, 1, 50, 2);
         bytes memory sig = _sign(PK1, o);
         vm.prank(address(0xBEEF));
-        (uint256 k,) = core.place(o, sig, 16);
-        (address trader, uint256 rem,) = adm.restingOrder(k);
+        (uint256 k, ) = core.place(o, sig, 16);
+        (address trader, uint256 rem, ) = adm.restingOrder(k);
         assertEq(trader, t1);
         assertEq(rem, 2);
     }
@@ -242,7 +242,14 @@ contract BoundedMarketsTest is MarketsBase {
         Order memory o = _order(t1, rootId, 1, 50, 2);
         o.expiry = uint64(block.timestamp);
         vm.prank(t1);
-        vm.expectRevert(abi.encodeWithSelector(OrderSigning.OrderExpired.selector, core.orderDigest(o), block.timestamp, block.timestamp));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OrderSigning.OrderExpired.selector,
+                core.orderDigest(o),
+                block.timestamp,
+                block.timestamp
+            )
+        );
         core.place(o, "", 16);
     }
 
@@ -328,17 +335,39 @@ contract BoundedMarketsTest is MarketsBase {
         core.place(o, "", 16);
     }
 
+    function test_reverts_tooManyRoots() public {
+        for (uint256 i; i < 15; ++i) _place(t1, _root(0, 100), 1, 10, 1); // 16 with the fixture's root below
+        _place(t1, rootId, 1, 10, 1);
+        uint256 extra = _root(0, 100);
+        Order memory o = _order(t1, extra, 1, 10, 1);
+        vm.prank(t1);
+        vm.expectRevert(abi.encodeWithSelector(E.TooManyRoots.selector, t1, address(usdc), 16));
+        core.place(o, "", 16);
+    }
+
+    function test_reverts_tooManyBranches() public {
+        // Root struct of root 1: mapping `_roots` sits in slot 1; branchCount is in the struct's second word,
+        // after collateral (20 bytes) and unitScale (8 bytes).
+        bytes32 slot = bytes32(uint256(keccak256(abi.encode(rootId, uint256(1)))) + 1);
+        bytes32 word = vm.load(address(core), slot);
+        word = bytes32((uint256(word) & ~(uint256(0xffff) << 224)) | (uint256(type(uint16).max) << 224));
+        vm.store(address(core), slot, word);
+        assertEq(adm.root(rootId).branchCount, type(uint16).max);
+        vm.expectRevert(abi.encodeWithSelector(E.TooManyBranches.selector, rootId));
+        admin.createSub(rootId, 1, 10, 20);
+    }
+
     // ---------------------------------------------------------------- cancels
 
     function test_reverts_cancelByOther() public {
-        (uint256 k,) = _place(t1, rootId, 1, 50, 1);
+        (uint256 k, ) = _place(t1, rootId, 1, 50, 1);
         vm.prank(t2);
         vm.expectRevert(abi.encodeWithSelector(OrderSigning.NotMaker.selector, t2, t1));
         core.cancel(k);
     }
 
     function test_reverts_cancelTwice() public {
-        (uint256 k,) = _place(t1, rootId, 1, 50, 1);
+        (uint256 k, ) = _place(t1, rootId, 1, 50, 1);
         vm.startPrank(t1);
         core.cancel(k);
         vm.expectRevert(abi.encodeWithSelector(E.NoSuchOrder.selector, k));
@@ -349,35 +378,35 @@ contract BoundedMarketsTest is MarketsBase {
     function test_cancelMarket_cancelsOnlyThatMarket() public {
         vm.prank(owner);
         uint16 sub = admin.createSub(rootId, 1, 20, 60);
-        (uint256 k1,) = _place(t1, rootId, 1, 50, 1);
-        (uint256 k2,) = _place(t1, rootId, sub, 50, 1);
+        (uint256 k1, ) = _place(t1, rootId, 1, 50, 1);
+        (uint256 k2, ) = _place(t1, rootId, sub, 50, 1);
         vm.prank(t1);
         core.cancelMarket(rootId, sub);
-        (, uint256 r1,) = adm.restingOrder(k1);
-        (, uint256 r2,) = adm.restingOrder(k2);
+        (, uint256 r1, ) = adm.restingOrder(k1);
+        (, uint256 r2, ) = adm.restingOrder(k2);
         assertEq(r1, 1);
         assertEq(r2, 0);
         vm.prank(t1);
         core.cancelMarket(rootId, 0);
-        (, r1,) = adm.restingOrder(k1);
+        (, r1, ) = adm.restingOrder(k1);
         assertEq(r1, 0);
         assertEq(_sumWorst(t1), 0);
     }
 
     function test_cancelMiddleOfLevel_keepsFifo() public {
-        (uint256 a,) = _place(t1, rootId, 1, 50, 1);
-        (uint256 b,) = _place(t2, rootId, 1, 50, 1);
-        (uint256 c,) = _place(t3, rootId, 1, 50, 1);
+        (uint256 a, ) = _place(t1, rootId, 1, 50, 1);
+        (uint256 b, ) = _place(t2, rootId, 1, 50, 1);
+        (uint256 c, ) = _place(t3, rootId, 1, 50, 1);
         vm.prank(t2);
         core.cancel(b);
         vm.prank(t1);
         core.cancel(a); // head advances past a and the cancelled b
-        (uint32 head,,) = adm.level(rootId, 1, 50);
+        (uint32 head, , ) = adm.level(rootId, 1, 50);
         assertEq(head, 2);
         address t4 = address(0x44);
         _fund(t4, 10 * UNIT);
         _place(t4, rootId, 1, 50, -1);
-        (, uint256 rc,) = adm.restingOrder(c);
+        (, uint256 rc, ) = adm.restingOrder(c);
         assertEq(rc, 0);
     }
 
@@ -389,7 +418,16 @@ contract BoundedMarketsTest is MarketsBase {
         _fund(t4, 7 * UNIT - 1);
         Order memory o = _order(t4, rootId, 1, 30, -10);
         vm.prank(t4);
-        vm.expectRevert(abi.encodeWithSelector(E.InsufficientCollateral.selector, t4, address(usdc), int256(7 * UNIT - 1), -int256(7 * UNIT), int256(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                E.InsufficientCollateral.selector,
+                t4,
+                address(usdc),
+                int256(7 * UNIT - 1),
+                -int256(7 * UNIT),
+                int256(1)
+            )
+        );
         core.place(o, "", 16);
         _fund(t4, 1);
         vm.prank(t4);
@@ -412,11 +450,22 @@ contract BoundedMarketsTest is MarketsBase {
         vm.expectRevert(E.ZeroAmount.selector);
         core.withdraw(IERC20(address(usdc)), 0, t1);
         vm.prank(t1);
-        vm.expectRevert(abi.encodeWithSelector(E.InsufficientCash.selector, t1, address(usdc), int256(100 * UNIT), 100 * UNIT + 1));
+        vm.expectRevert(
+            abi.encodeWithSelector(E.InsufficientCash.selector, t1, address(usdc), int256(100 * UNIT), 100 * UNIT + 1)
+        );
         core.withdraw(IERC20(address(usdc)), 100 * UNIT + 1, t1);
         _place(t1, rootId, 1, 50, 10); // locks 5 USDC + 10 units of rounding allowance
         vm.prank(t1);
-        vm.expectRevert(abi.encodeWithSelector(E.InsufficientCollateral.selector, t1, address(usdc), int256(5 * UNIT + 10 - 1), -int256(5 * UNIT + 10), int256(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                E.InsufficientCollateral.selector,
+                t1,
+                address(usdc),
+                int256(5 * UNIT + 10 - 1),
+                -int256(5 * UNIT + 10),
+                int256(1)
+            )
+        );
         core.withdraw(IERC20(address(usdc)), 95 * UNIT - 10 + 1, t1);
         vm.prank(t1);
         core.withdraw(IERC20(address(usdc)), 95 * UNIT - 10, address(0x99));
@@ -449,7 +498,16 @@ contract BoundedMarketsTest is MarketsBase {
         assertEq(_cash(t4), int256(9 * UNIT + 10));
         // If the root is voided t4 must return 8 (the net premium received): it cannot withdraw it now.
         vm.prank(t4);
-        vm.expectRevert(abi.encodeWithSelector(E.InsufficientCollateral.selector, t4, address(usdc), int256(8 * UNIT - 1), -int256(8 * UNIT), int256(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                E.InsufficientCollateral.selector,
+                t4,
+                address(usdc),
+                int256(8 * UNIT - 1),
+                -int256(8 * UNIT),
+                int256(1)
+            )
+        );
         core.withdraw(IERC20(address(usdc)), 1 * UNIT + 11, t4);
         vm.prank(t4);
         core.withdraw(IERC20(address(usdc)), 1 * UNIT + 10, t4);

@@ -50,7 +50,7 @@ contract FeedAndAdversarialTest is MarketsBase {
         uint256 id = _feedRoot();
         uint64 expiry = adm.root(id).expiry;
         feed.pushRound(20e8, expiry - 10 minutes);
-        (bool needed,) = admin.checkUpkeep(abi.encode(id));
+        (bool needed, ) = admin.checkUpkeep(abi.encode(id));
         assertFalse(needed);
         vm.warp(expiry + 5 minutes);
         feed.pushRound(2555e6, expiry + 1 minutes); // 25.55 mm
@@ -61,7 +61,7 @@ contract FeedAndAdversarialTest is MarketsBase {
         MarketStorage.Root memory r = adm.root(id);
         assertEq(r.status, 1);
         assertEq(r.lo, 2555);
-        (needed,) = admin.checkUpkeep(abi.encode(id));
+        (needed, ) = admin.checkUpkeep(abi.encode(id));
         assertFalse(needed);
     }
 
@@ -123,6 +123,20 @@ contract FeedAndAdversarialTest is MarketsBase {
         admin.createFeedRoot(p, bad);
     }
 
+    function test_reverts_feedOutcomeTooLarge() public {
+        MarketStorage.RootParams memory p = _params(0, int128(int256(1e36)));
+        p.source = 2;
+        p.decimals = 36;
+        vm.prank(owner);
+        uint256 id = admin.createFeedRoot(p, _spec());
+        uint80[] memory hints = new uint80[](2);
+        hints[1] = feed.pushRound(1e8, p.expiry - 1);
+        vm.warp(p.expiry);
+        hints[0] = feed.pushRound(200e8, p.expiry); // 200 * 10^36 does not fit an int128 outcome
+        vm.expectRevert(abi.encodeWithSelector(E.FeedOutcomeTooLarge.selector, 200e18));
+        admin.settleFromFeed(id, hints);
+    }
+
     // ---------------------------------------------------------------- tokens
 
     function test_reverts_feeOnTransferDeposit() public {
@@ -145,7 +159,7 @@ contract FeedAndAdversarialTest is MarketsBase {
         core.deposit(IERC20(address(re)), 1000);
         assertFalse(re.lastCallSucceeded());
         assertEq(bytes4(re.lastRevertData()), ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
-        (int256 cash,,) = adm.account(t1, IERC20(address(re)));
+        (int256 cash, , ) = adm.account(t1, IERC20(address(re)));
         assertEq(cash, 1000);
     }
 
@@ -170,8 +184,8 @@ contract FeedAndAdversarialTest is MarketsBase {
         vm.stopPrank();
         Order memory o = _order(address(w), id, 1, 50, 2);
         bytes memory sig = _sign(PK3, o);
-        (uint256 k,) = core.place(o, sig, 16);
-        (address trader,,) = adm.restingOrder(k);
+        (uint256 k, ) = core.place(o, sig, 16);
+        (address trader, , ) = adm.restingOrder(k);
         assertEq(trader, address(w));
         Order memory o2 = _order(address(w), id, 1, 40, 2);
         bytes memory sig2 = _sign(PK3, o2);
@@ -228,8 +242,18 @@ contract FeedAndAdversarialTest is MarketsBase {
         for (uint256 i; i < k; ++i) _place(t4, idB, 1, tick, -7);
         assertEq(_cash(t2), _cash(t4));
         vm.startPrank(owner);
-        admin.postBounds(idA, 1, int128(x < 0 ? int128(0) : (x > 30 ? int128(30) : x)), int128(x < 0 ? int128(0) : (x > 30 ? int128(30) : x)));
-        admin.postBounds(idB, 1, int128(x < 0 ? int128(0) : (x > 30 ? int128(30) : x)), int128(x < 0 ? int128(0) : (x > 30 ? int128(30) : x)));
+        admin.postBounds(
+            idA,
+            1,
+            int128(x < 0 ? int128(0) : (x > 30 ? int128(30) : x)),
+            int128(x < 0 ? int128(0) : (x > 30 ? int128(30) : x))
+        );
+        admin.postBounds(
+            idB,
+            1,
+            int128(x < 0 ? int128(0) : (x > 30 ? int128(30) : x)),
+            int128(x < 0 ? int128(0) : (x > 30 ? int128(30) : x))
+        );
         vm.stopPrank();
         assertEq(core.redeem(idA, t2), core.redeem(idB, t4));
         assertEq(core.redeem(idA, t1), core.redeem(idB, t3));

@@ -13,7 +13,13 @@ contract MarketMathTest is Test {
 
     // ---------------------------------------------------------------- payoff
 
-    function testFuzz_payoffAtAndBeyondBounds(int128 min, uint64 width, uint64 scale, int128 below, int128 above) public pure {
+    function testFuzz_payoffAtAndBeyondBounds(
+        int128 min,
+        uint64 width,
+        uint64 scale,
+        int128 below,
+        int128 above
+    ) public pure {
         vm.assume(width > 0 && scale > 0);
         int256 max = int256(min) + int256(uint256(width));
         uint256 unit = TICKS * scale;
@@ -25,7 +31,13 @@ contract MarketMathTest is Test {
         assertEq(PayoffMath.payoffDown(hi, min, max, unit), unit);
     }
 
-    function testFuzz_payoffBetweenBounds_monotoneAndRoundedDownOnce(int64 min, uint32 width, uint64 scale, uint32 a, uint32 b) public pure {
+    function testFuzz_payoffBetweenBounds_monotoneAndRoundedDownOnce(
+        int64 min,
+        uint32 width,
+        uint64 scale,
+        uint32 a,
+        uint32 b
+    ) public pure {
         vm.assume(width > 0 && scale > 0);
         int256 max = int256(min) + int256(uint256(width));
         uint256 unit = TICKS * scale;

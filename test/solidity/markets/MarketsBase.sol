@@ -79,7 +79,13 @@ abstract contract MarketsBase is Test {
         vm.stopPrank();
     }
 
-    function _order(address trader, uint256 rootId, uint16 branch, uint8 tick, int64 qty) internal returns (Order memory o) {
+    function _order(
+        address trader,
+        uint256 rootId,
+        uint16 branch,
+        uint8 tick,
+        int64 qty
+    ) internal returns (Order memory o) {
         o = Order({
             rootId: uint64(rootId),
             branchId: branch,
@@ -94,16 +100,26 @@ abstract contract MarketsBase is Test {
     }
 
     /// @notice The trader places its own order (no signature).
-    function _place(address trader, uint256 rootId, uint16 branch, uint8 tick, int64 qty) internal returns (uint256 key, uint256 traded) {
+    function _place(
+        address trader,
+        uint256 rootId,
+        uint16 branch,
+        uint8 tick,
+        int64 qty
+    ) internal returns (uint256 key, uint256 traded) {
         Order memory o = _order(trader, rootId, branch, tick, qty);
         vm.prank(trader);
         (key, traded) = core.place(o, "", 16);
     }
 
-    function _placeType(address trader, uint256 rootId, uint8 tick, int64 qty, uint8 orderType, uint256 maxLevels)
-        internal
-        returns (uint256 key, uint256 traded)
-    {
+    function _placeType(
+        address trader,
+        uint256 rootId,
+        uint8 tick,
+        int64 qty,
+        uint8 orderType,
+        uint256 maxLevels
+    ) internal returns (uint256 key, uint256 traded) {
         Order memory o = _order(trader, rootId, 1, tick, qty);
         o.orderType = orderType;
         vm.prank(trader);
@@ -116,11 +132,11 @@ abstract contract MarketsBase is Test {
     }
 
     function _cash(address who) internal view returns (int256 cash) {
-        (cash,,) = adm.account(who, IERC20(address(usdc)));
+        (cash, , ) = adm.account(who, IERC20(address(usdc)));
     }
 
     function _sumWorst(address who) internal view returns (int256 s) {
-        (, s,) = adm.account(who, IERC20(address(usdc)));
+        (, s, ) = adm.account(who, IERC20(address(usdc)));
     }
 
     function _pos(address who, uint256 rootId, uint16 branch) internal view returns (int256) {

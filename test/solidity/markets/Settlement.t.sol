@@ -48,7 +48,9 @@ contract SettlementTest is MarketsBase {
         admin.createRoot(p);
         p = _params(0, 100);
         p.disputeWindow = 30 days;
-        vm.expectRevert(abi.encodeWithSelector(E.BadSchedule.selector, p.expiry, p.voidDeadline, 30 days, block.timestamp));
+        vm.expectRevert(
+            abi.encodeWithSelector(E.BadSchedule.selector, p.expiry, p.voidDeadline, 30 days, block.timestamp)
+        );
         admin.createRoot(p);
         p = _params(0, 100);
         p.source = 1; // callback without a reporter
@@ -67,7 +69,9 @@ contract SettlementTest is MarketsBase {
         assertEq(sub, 2);
         uint16 subsub = admin.createSub(id, sub, 32, 38);
         assertEq(subsub, 3);
-        vm.expectRevert(abi.encodeWithSelector(E.OutsideParent.selector, int256(29), int256(38), int256(30), int256(40)));
+        vm.expectRevert(
+            abi.encodeWithSelector(E.OutsideParent.selector, int256(29), int256(38), int256(30), int256(40))
+        );
         admin.createSub(id, sub, 29, 38);
         vm.expectRevert(abi.encodeWithSelector(E.UnknownMarket.selector, id, 9));
         admin.createSub(id, 9, 30, 40);
@@ -104,10 +108,14 @@ contract SettlementTest is MarketsBase {
         vm.expectRevert(abi.encodeWithSelector(E.NotBoundsPoster.selector, t1, id));
         admin.postBounds(id, 1, 10, 90);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(E.PostOutsideMarket.selector, int256(-1), int256(90), int256(0), int256(100)));
+        vm.expectRevert(
+            abi.encodeWithSelector(E.PostOutsideMarket.selector, int256(-1), int256(90), int256(0), int256(100))
+        );
         admin.postBounds(id, 1, -1, 90);
         vm.prank(owner);
-        vm.expectRevert(abi.encodeWithSelector(E.PostOutsideMarket.selector, int256(60), int256(50), int256(0), int256(100)));
+        vm.expectRevert(
+            abi.encodeWithSelector(E.PostOutsideMarket.selector, int256(60), int256(50), int256(0), int256(100))
+        );
         admin.postBounds(id, 1, 60, 50);
         vm.prank(owner);
         admin.postBounds(id, 1, 40, 100);

@@ -1,0 +1,120 @@
+/**
+ * Session AMM gas: a 2-leg exact-in swap against a weighted AMM in a 5-leg physical session (the trader's
+ * order filled by the AMM through the session's own `fill`), after warm-up swaps so that every account already
+ * holds both legs. Every number is a receipt's gasUsed (base cost included).
+ */
+import { ZeroAddress, ZeroHash } from "ethers";
+
+import type { BenchContext, Suite } from "../lib.js";
+import { signExactIn } from "../../sdk/sessions/amm.js";
+import { sessionDomain } from "../../sdk/sessions/orders.js";
+import type {
+  MockAggregator,
+  MockERC20,
+  PhysicalSession,
+  SessionAmm,
+  SessionFactory,
+} from "../../types/ethers-contracts/index.js";
+
+const DAY = 86_400n;
+const WAD = 10n ** 18n;
+
+async function run({ connection, record }: BenchContext): Promise<void> {
+  const { ethers, networkHelpers } = connection;
+  const [admin, feeTo, alice, bob, lp] = await ethers.getSigners();
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  const start = BigInt(await networkHelpers.time.latest());
+
+  const tokens: MockERC20[] = [];
+  const feeds: MockAggregator[] = [];
+  const legs = [];
+  for (let k = 0; k < 5; k++) {
+    tokens.push(await ethers.deployContract("MockERC20", [`Leg ${k}`, `L${k}`, 18]));
+    const f = await ethers.deployContract("MockAggregator", [8, `feed ${k}`]);
+    await f.pushRound(100_00000000n, start);
+    feeds.push(f);
+    legs.push({
+      token: await tokens[k].getAddress(),
+      unit: WAD,
+      floor: 0n,
+      cap: 0n,
+      fixing: {
+        kind: 0,
+        feeds: [await f.getAddress()],
+        heartbeat: 30 * 86_400,
+        maxDelay: 86_400,
+        twapWindow: 0,
+        minAnswer: 0n,
+        maxAnswer: 0n,
+        sequencerFeed: ZeroAddress,
+        sequencerGrace: 0,
+      },
+    });
+  }
+  const factory: SessionFactory = await ethers.deployContract("SessionFactory", [
+    await (await ethers.deployContract("PhysicalSession")).getAddress(),
+    await (await ethers.deployContract("CashSession")).getAddress(),
+    await (await ethers.deployContract("SessionOracle")).getAddress(),
+  ]);
+  const cfg = {
+    kind: 0,
+    mode: 0,
+    legs,
+    collateral: ZeroAddress,
+    t1: start + DAY,
+    t2: start + 3n * DAY,
+    fallbackDeadline: start + 4n * DAY,
+    claimDeadline: start + 5n * DAY,
+    takerFeeBps: 10,
+    makerFeeBps: 5,
+    feeRecipient: feeTo.address,
+    participation: 0,
+    merkleRoot: ZeroHash,
+    admin: admin.address,
+    guardian: admin.address,
+  };
+  const addr = await factory.createSession.staticCall(cfg);
+  await (await factory.createSession(cfg)).wait();
+  const session = (await ethers.getContractAt("PhysicalSession", addr)) as unknown as PhysicalSession;
+
+  const weights = [2n * 10n ** 17n, 2n * 10n ** 17n, 2n * 10n ** 17n, 2n * 10n ** 17n, 2n * 10n ** 17n];
+  const amm = (await ethers.deployContract("SessionAmm", [
+    addr,
+    lp.address,
+    weights,
+    30n,
+    200n,
+  ])) as unknown as SessionAmm;
+  for (const who of [alice, bob, lp]) {
+    for (let k = 0; k < 5; k++) {
+      await tokens[k].mint(who.address, 1_000n * WAD);
+      await tokens[k].connect(who).approve(who === lp ? await amm.getAddress() : addr, 1_000n * WAD);
+    }
+  }
+  await (await session.connect(alice).subscribe(10n, [])).wait();
+  await (await session.connect(bob).subscribe(10n, [])).wait();
+  await (await amm.connect(lp).subscribe(1_000n, [])).wait();
+  await networkHelpers.time.increase(DAY);
+
+  const domain = sessionDomain(addr, chainId);
+  const expiry = BigInt(await networkHelpers.time.latest()) + DAY;
+  let salt = 1n;
+  // Warm-up: Alice and Bob each swap both ways so every allocation slot involved is already non-zero.
+  for (const [who, i, j] of [
+    [alice, 0, 1],
+    [alice, 1, 0],
+    [bob, 1, 0],
+    [bob, 0, 1],
+  ] as const) {
+    const s = await signExactIn(amm, who, domain, i, j, WAD / 10n, { maxFeeBps: 50n, expiry, nonce: 0n, salt: salt++ });
+    await (await amm.swapExactIn(s.order, s.signature)).wait();
+  }
+  const s = await signExactIn(amm, alice, domain, 0, 1, WAD / 10n, { maxFeeBps: 50n, expiry, nonce: 0n, salt: salt++ });
+  await record("session.swap", amm.connect(alice).swapExactIn(s.order, s.signature));
+}
+
+export const suite: Suite = {
+  name: "sessions-amm",
+  targets: { "session.swap": 90_000 },
+  run,
+};

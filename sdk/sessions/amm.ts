@@ -1,0 +1,170 @@
+/**
+ * Session AMM helpers: build the signed orders that move allocation between a trader (or the LP) and a
+ * `SessionAmm`, quote them on chain, and sign them. The AMM is always the order's private taker and fills
+ * it itself, so the amounts signed are exactly the amounts traded.
+ */
+import type { TypedDataDomain } from "ethers";
+
+import { legMask, signSessionOrder, type SessionOrder, type TypedDataSigner } from "./orders.js";
+
+/** Common order fields a caller chooses. */
+export interface OrderTerms {
+  /** Highest maker fee (bps) accepted; must be at least the session's maker fee. */
+  maxFeeBps: bigint;
+  /** Unix second from which the order is dead. */
+  expiry: bigint;
+  /** Nonce epoch (at least the maker's nonce floor). */
+  nonce: bigint;
+  /** Entropy so that otherwise identical orders differ. */
+  salt: bigint;
+}
+
+/** A swap as the trader sees it: give `amountIn` of `legIn`, receive `amountOut` (gross) of `legOut`. */
+export interface SwapTerms extends OrderTerms {
+  trader: string;
+  amm: string;
+  legIn: number;
+  legOut: number;
+  amountIn: bigint;
+  amountOut: bigint;
+}
+
+/** The order a trader signs for a swap (maker = trader, taker = the AMM, amounts in ascending leg order). */
+export function swapOrder(t: SwapTerms): SessionOrder {
+  if (t.legIn === t.legOut) throw new Error(`swapOrder: legIn and legOut are both ${t.legIn}; pick two different legs`);
+  if (t.amountIn <= 0n || t.amountOut <= 0n) throw new Error("swapOrder: amountIn and amountOut must be positive");
+  const give = -t.amountIn;
+  const get = t.amountOut;
+  const amounts = t.legIn < t.legOut ? [give, get] : [get, give];
+  return {
+    maker: t.trader,
+    taker: t.amm,
+    legs: legMask([t.legIn, t.legOut]),
+    amounts,
+    maxFeeBps: t.maxFeeBps,
+    expiry: t.expiry,
+    nonce: t.nonce,
+    salt: t.salt,
+  };
+}
+
+/**
+ * The order the LP signs to add (`direction = "add"`: the LP gives) or withdraw (`"withdraw"`: the LP receives)
+ * allocation; `amounts[k]` per leg, zeros skipped.
+ */
+export function lpOrder(
+  lp: string,
+  amm: string,
+  amounts: readonly bigint[],
+  direction: "add" | "withdraw",
+  terms: OrderTerms,
+): SessionOrder {
+  const legs: number[] = [];
+  const signed: bigint[] = [];
+  amounts.forEach((a, k) => {
+    if (a < 0n) throw new Error(`lpOrder: amounts[${k}] is negative; pass magnitudes and choose the direction`);
+    if (a === 0n) return;
+    legs.push(k);
+    signed.push(direction === "add" ? -a : a);
+  });
+  if (legs.length === 0) throw new Error("lpOrder: every amount is zero");
+  return { maker: lp, taker: amm, legs: legMask(legs), amounts: signed, ...terms };
+}
+
+/** The view functions of `SessionAmm` this module uses (any ethers v6 contract typed from the ABI fits). */
+export interface AmmQuoter {
+  quoteExactIn(
+    legIn: number,
+    legOut: number,
+    amountIn: bigint,
+  ): Promise<
+    [bigint, bigint, bigint, boolean] & {
+      amountOut: bigint;
+      traderReceives: bigint;
+      netIn: bigint;
+      withinBand: boolean;
+    }
+  >;
+  quoteExactOut(
+    legIn: number,
+    legOut: number,
+    amountOut: bigint,
+  ): Promise<
+    [bigint, bigint, bigint, boolean] & { amountIn: bigint; traderReceives: bigint; netIn: bigint; withinBand: boolean }
+  >;
+  getAddress(): Promise<string>;
+}
+
+/** A signed swap ready for `swapExactIn` / `swapExactOut`. */
+export interface SignedSwap {
+  order: SessionOrder;
+  signature: string;
+  amountIn: bigint;
+  amountOut: bigint;
+  withinBand: boolean;
+}
+
+/**
+ * Quotes an exact-in swap and signs it at the quote. `slippageBps` lowers the amount out signed (the
+ * difference stays in the pool if the state does not move: the trade is always the signed amounts).
+ */
+export async function signExactIn(
+  amm: AmmQuoter,
+  signer: TypedDataSigner & { getAddress(): Promise<string> },
+  domain: TypedDataDomain,
+  legIn: number,
+  legOut: number,
+  amountIn: bigint,
+  terms: OrderTerms,
+  slippageBps = 0n,
+): Promise<SignedSwap> {
+  const q = await amm.quoteExactIn(legIn, legOut, amountIn);
+  const amountOut = (q.amountOut * (10_000n - slippageBps)) / 10_000n;
+  const order = swapOrder({
+    trader: await signer.getAddress(),
+    amm: await amm.getAddress(),
+    legIn,
+    legOut,
+    amountIn,
+    amountOut,
+    ...terms,
+  });
+  return {
+    order,
+    signature: await signSessionOrder(signer, order, domain),
+    amountIn,
+    amountOut,
+    withinBand: q.withinBand,
+  };
+}
+
+/** Quotes an exact-out swap and signs it at the quote; `slippageBps` raises the amount in signed. */
+export async function signExactOut(
+  amm: AmmQuoter,
+  signer: TypedDataSigner & { getAddress(): Promise<string> },
+  domain: TypedDataDomain,
+  legIn: number,
+  legOut: number,
+  amountOut: bigint,
+  terms: OrderTerms,
+  slippageBps = 0n,
+): Promise<SignedSwap> {
+  const q = await amm.quoteExactOut(legIn, legOut, amountOut);
+  const amountIn = (q.amountIn * (10_000n + slippageBps) + 9_999n) / 10_000n;
+  const order = swapOrder({
+    trader: await signer.getAddress(),
+    amm: await amm.getAddress(),
+    legIn,
+    legOut,
+    amountIn,
+    amountOut,
+    ...terms,
+  });
+  return {
+    order,
+    signature: await signSessionOrder(signer, order, domain),
+    amountIn,
+    amountOut,
+    withinBand: q.withinBand,
+  };
+}
