@@ -129,6 +129,195 @@ export const sessionTasks: TaskDefinition[] = [
     .build(),
 ];
 
+const markets = {
+  name: "markets",
+  description: "BoundedMarkets address (default: Markets#BoundedMarkets in the Ignition deployment)",
+  defaultValue: "",
+} as const;
+const root = { name: "root", description: "Root id (see `market show`)", defaultValue: "" } as const;
+const branch = { name: "branch", description: "Market on the root: 1 = the root market", defaultValue: "1" } as const;
+const orderOptions = [
+  { name: "side", description: "bid (buy) or offer (sell)", defaultValue: "" },
+  { name: "price", description: "Limit price in (0, 1) on the 0.01 grid, e.g. 0.45", defaultValue: "" },
+  { name: "quantity", description: "Whole number of contracts", defaultValue: "" },
+  { name: "type", description: "gtc (good till cancel), ioc (immediate or cancel) or post-only", defaultValue: "gtc" },
+  { name: "expiryHours", description: "Hours until the order can no longer be submitted", defaultValue: "24" },
+] as const;
+
+/** `task` with the options every market command shares (--markets, --account, --json) and the given ones. */
+function marketTask(
+  action: string,
+  description: string,
+  options: ReadonlyArray<{ name: string; description: string; defaultValue: string }>,
+  load: () => Promise<{ default: unknown }>,
+  flags: ReadonlyArray<{ name: string; description: string }> = [],
+): TaskDefinition {
+  let t = task(["market", action], description);
+  for (const o of options) t = t.addOption(o);
+  for (const f of flags) t = t.addFlag(f);
+  return t
+    .addOption(markets)
+    .addOption(account)
+    .addFlag(json)
+    .setAction(load as Parameters<typeof t.setAction>[0])
+    .build();
+}
+
+export const marketTasks: TaskDefinition[] = [
+  emptyTask("market", "Bounded-payoff markets: roots, sub-markets, collateral, orders, bounds, settlement").build(),
+  marketTask(
+    "create-root",
+    "Create a root (one uncertain outcome) with its root market; the selected account becomes its owner",
+    [
+      { name: "collateral", description: "Collateral ERC-20 address", defaultValue: "" },
+      { name: "min", description: "Root market minimum, outcome in human units", defaultValue: "" },
+      { name: "max", description: "Root market maximum, outcome in human units", defaultValue: "" },
+      { name: "decimals", description: "Outcome decimals (X is stored scaled by 10^decimals)", defaultValue: "0" },
+      {
+        name: "payout",
+        description: "Collateral one contract pays at the top of its range (human units)",
+        defaultValue: "1",
+      },
+      { name: "expiresIn", description: "Trading stops after this long: seconds or 90m, 12h, 7d", defaultValue: "7d" },
+      { name: "voidAfter", description: "Void deadline this long after expiry", defaultValue: "7d" },
+      { name: "source", description: "Settlement source: owner, callback or feed", defaultValue: "owner" },
+      { name: "reporter", description: "Callback source: the reporter's address", defaultValue: "" },
+      { name: "disputeWindow", description: "Callback source: dispute window after a report", defaultValue: "0" },
+      {
+        name: "feed",
+        description: "Feed source: Chainlink aggregator address(es), comma-separated (median if several)",
+        defaultValue: "",
+      },
+      { name: "heartbeat", description: "Feed source: largest age of a round", defaultValue: "1d" },
+      {
+        name: "maxDelay",
+        description: "Feed source: latest the fixing round may come after expiry",
+        defaultValue: "1h",
+      },
+    ],
+    () => import("./actions/market/create-root.js"),
+  ),
+  marketTask(
+    "create-sub",
+    "Create a sub-market inside a parent market's bounds (anyone, while the root is open)",
+    [
+      root,
+      { name: "parent", description: "Parent branch", defaultValue: "1" },
+      { name: "min", description: "Minimum, human outcome units", defaultValue: "" },
+      { name: "max", description: "Maximum, human outcome units", defaultValue: "" },
+    ],
+    () => import("./actions/market/create-sub.js"),
+  ),
+  marketTask(
+    "deposit",
+    "Deposit collateral (approves exactly the missing allowance first)",
+    [
+      { name: "amount", description: "Amount in human units", defaultValue: "" },
+      { name: "token", description: "Collateral token (default: the collateral of --root)", defaultValue: "" },
+      root,
+    ],
+    () => import("./actions/market/deposit.js"),
+  ),
+  marketTask(
+    "withdraw",
+    "Withdraw free cash (refused before any transaction if above it)",
+    [
+      { name: "amount", description: "Amount in human units", defaultValue: "" },
+      { name: "token", description: "Collateral token (default: the collateral of --root)", defaultValue: "" },
+      root,
+      { name: "to", description: "Pay to this address (default: the selected account)", defaultValue: "" },
+    ],
+    () => import("./actions/market/withdraw.js"),
+  ),
+  marketTask(
+    "order",
+    "Sign an order (the selected account is the trader) and write it to a file for a relayer",
+    [
+      root,
+      branch,
+      ...orderOptions,
+      { name: "nonce", description: "Nonce epoch (default: your current nonce floor)", defaultValue: "" },
+      { name: "out", description: "Where to write the signed order (JSON)", defaultValue: "market-order.json" },
+    ],
+    () => import("./actions/market/order.js"),
+  ),
+  marketTask(
+    "place",
+    "Place an order: your own (--root --side --price --quantity) or a signed one (--order file)",
+    [
+      { name: "order", description: "Signed order file from `market order` (anyone may submit it)", defaultValue: "" },
+      root,
+      branch,
+      ...orderOptions,
+      { name: "maxLevels", description: "Most price levels to trade through", defaultValue: "8" },
+    ],
+    () => import("./actions/market/place.js"),
+  ),
+  marketTask(
+    "cancel",
+    "Cancel one of your orders: a resting one (--key) or a signed one not yet submitted (--order)",
+    [
+      { name: "key", description: "Order key of a resting order (see `market show`)", defaultValue: "" },
+      { name: "order", description: "Signed order file", defaultValue: "" },
+    ],
+    () => import("./actions/market/cancel.js"),
+  ),
+  marketTask(
+    "cancel-market",
+    "Cancel all your resting orders on a market of the root (--branch 0: every market)",
+    [root, branch],
+    () => import("./actions/market/cancel-market.js"),
+  ),
+  marketTask(
+    "post-bounds",
+    "Post narrower bounds on a market (the root's owner; its reporter may narrow without collapsing)",
+    [
+      root,
+      branch,
+      { name: "min", description: "New minimum, human outcome units (default: the market's)", defaultValue: "" },
+      { name: "max", description: "New maximum, human outcome units (default: the market's)", defaultValue: "" },
+    ],
+    () => import("./actions/market/post-bounds.js"),
+  ),
+  marketTask(
+    "report",
+    "The reporter reports the outcome of a callback root (--override: the owner overrides a pending report)",
+    [root, { name: "outcome", description: "Outcome X in human units", defaultValue: "" }],
+    () => import("./actions/market/report.js"),
+    [{ name: "override", description: "Owner: override the pending report within its dispute window" }],
+  ),
+  marketTask(
+    "finalize",
+    "Settle a callback root at its report after the dispute window (anyone)",
+    [root],
+    () => import("./actions/market/finalize.js"),
+  ),
+  marketTask(
+    "settle",
+    "Settle a feed root after expiry (or void a root past its deadline) via checkUpkeep/performUpkeep",
+    [root],
+    () => import("./actions/market/settle.js"),
+  ),
+  marketTask(
+    "redeem",
+    "Turn positions on a final root into cash (anyone may redeem for anyone)",
+    [root, { name: "trader", description: "Trader to redeem for (default: the selected account)", defaultValue: "" }],
+    () => import("./actions/market/redeem.js"),
+  ),
+  marketTask(
+    "show",
+    "Show a root, its markets with best bid/offer, and an account's cash, worst case, positions and orders",
+    [root],
+    () => import("./actions/market/show.js"),
+  ),
+  marketTask(
+    "verify",
+    "Replay a root's hash-chained log through the verifier (exit 1 on any problem)",
+    [root],
+    () => import("./actions/market/verify.js"),
+  ),
+];
+
 export const keeperTasks: TaskDefinition[] = [
   task("keeper", "Settle every due session (and root) through the contracts' Automation interface")
     .addOption(factory)
@@ -192,4 +381,10 @@ export const localTasks: TaskDefinition[] = [
     .build(),
 ];
 
-export const ringfenceTasks: TaskDefinition[] = [...sessionTasks, ...keeperTasks, ...dataTasks, ...localTasks];
+export const ringfenceTasks: TaskDefinition[] = [
+  ...sessionTasks,
+  ...marketTasks,
+  ...keeperTasks,
+  ...dataTasks,
+  ...localTasks,
+];
