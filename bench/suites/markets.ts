@@ -94,7 +94,7 @@ export const suite: Suite = {
     const [head48] = await core.level(rootId, 1, 48);
     await record("market.take10", as(b).place(await order(b, rootId, 1, 48, -30n), "0x", 4));
     const [head48After, tail48] = await core.level(rootId, 1, 48);
-    if (head48After !== tail48 || tail48 - head48 !== 10n)
+    if (head48After !== tail48 || BigInt(tail48) - BigInt(head48) !== 10n)
       throw new Error("market.take10 must sweep exactly ten resting orders");
 
     // Trader c holds k markets on the root, then places a resting order on one of them.
