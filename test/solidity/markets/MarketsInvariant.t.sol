@@ -321,7 +321,7 @@ contract MarketsHandler is Test {
     }
 }
 
-/// @notice Invariants of docs/invariants-markets.md over the handler's random sequences.
+/// @notice Invariants of docs/invariants.md (bounded-payoff markets) over the handler's random sequences.
 contract MarketsInvariantTest is StdInvariant, Test {
     MarketsHandler internal h;
     BoundedMarketsLens internal lens;
@@ -505,7 +505,7 @@ contract MarketsInvariantTest is StdInvariant, Test {
         invariant_allMarketProperties();
     }
 
-    /// @notice Every property of docs/invariants-markets.md after every call of every random sequence. One
+    /// @notice Every property of docs/invariants.md (bounded-payoff markets) after every call of every random sequence. One
     /// invariant (one campaign) with one view call per trader and root keeps the deep profile affordable;
     /// each check names its property.
     function invariant_allMarketProperties() public view {
