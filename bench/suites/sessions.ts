@@ -39,14 +39,35 @@ async function run({ connection, record }: BenchContext): Promise<void> {
         unit: WAD,
         floor: 0n,
         cap: 0n,
-        fixing: { kind: 0, feeds: [await feeds[k].getAddress()], heartbeat: 30 * 86_400, maxDelay: 86_400, twapWindow: 0, minAnswer: 0n, maxAnswer: 0n, sequencerFeed: ZeroAddress, sequencerGrace: 0 },
+        fixing: {
+          kind: 0,
+          feeds: [await feeds[k].getAddress()],
+          heartbeat: 30 * 86_400,
+          maxDelay: 86_400,
+          twapWindow: 0,
+          minAnswer: 0n,
+          maxAnswer: 0n,
+          sequencerFeed: ZeroAddress,
+          sequencerGrace: 0,
+        },
       });
     }
     return {
-      kind: 0, mode: 0, legs, collateral: ZeroAddress,
-      t1: t0 + DAY, t2: t0 + 2n * DAY, fallbackDeadline: t0 + 3n * DAY, claimDeadline: t0 + 4n * DAY,
-      takerFeeBps: 10, makerFeeBps: 5, feeRecipient: feeTo.address, participation: 0, merkleRoot: ZeroHash,
-      admin: admin.address, guardian: admin.address,
+      kind: 0,
+      mode: 0,
+      legs,
+      collateral: ZeroAddress,
+      t1: t0 + DAY,
+      t2: t0 + 2n * DAY,
+      fallbackDeadline: t0 + 3n * DAY,
+      claimDeadline: t0 + 4n * DAY,
+      takerFeeBps: 10,
+      makerFeeBps: 5,
+      feeRecipient: feeTo.address,
+      participation: 0,
+      merkleRoot: ZeroHash,
+      admin: admin.address,
+      guardian: admin.address,
     };
   }
 
@@ -70,10 +91,21 @@ async function run({ connection, record }: BenchContext): Promise<void> {
   }
 
   let salt = 1n;
-  async function order(s: PhysicalSession, maker: Signer, amounts: bigint[], legs = [0, 1]): Promise<[SessionOrder, string]> {
+  async function order(
+    s: PhysicalSession,
+    maker: Signer,
+    amounts: bigint[],
+    legs = [0, 1],
+  ): Promise<[SessionOrder, string]> {
     const o: SessionOrder = {
-      maker: await maker.getAddress(), taker: ZeroAddress, legs: legMask(legs), amounts, maxFeeBps: 50n,
-      expiry: BigInt(await networkHelpers.time.latest()) + 30n * DAY, nonce: 0n, salt: salt++,
+      maker: await maker.getAddress(),
+      taker: ZeroAddress,
+      legs: legMask(legs),
+      amounts,
+      maxFeeBps: 50n,
+      expiry: BigInt(await networkHelpers.time.latest()) + 30n * DAY,
+      nonce: 0n,
+      salt: salt++,
     };
     return [o, await signSessionOrder(maker, o, sessionDomain(await s.getAddress(), chainId))];
   }
@@ -102,7 +134,8 @@ async function run({ connection, record }: BenchContext): Promise<void> {
   await record("session.cancelAll", s5.connect(alice).raiseNonceFloor(1n));
 
   await networkHelpers.time.increase(DAY);
-  for (let k = 0; k < 32; k++) await feeds[k].pushRound(101_00000000n + BigInt(k), BigInt(await networkHelpers.time.latest()) + 1n);
+  for (let k = 0; k < 32; k++)
+    await feeds[k].pushRound(101_00000000n + BigInt(k), BigInt(await networkHelpers.time.latest()) + 1n);
   const hints5 = await hintsOf(s5);
   await record("session.settle", s5.settle(hints5));
   await record("session.claim", s5.connect(alice).claim(alice.address));
@@ -111,7 +144,8 @@ async function run({ connection, record }: BenchContext): Promise<void> {
   const s32 = await create(32);
   await subscribe(s32, alice, 32, 1n);
   await networkHelpers.time.increase(2n * DAY);
-  for (let k = 0; k < 32; k++) await feeds[k].pushRound(102_00000000n + BigInt(k), BigInt(await networkHelpers.time.latest()) + 1n);
+  for (let k = 0; k < 32; k++)
+    await feeds[k].pushRound(102_00000000n + BigInt(k), BigInt(await networkHelpers.time.latest()) + 1n);
   await record("session.settle@n32", s32.settle(await hintsOf(s32)));
 
   // ---- fill after 1,000 subscribers

@@ -127,7 +127,8 @@ contract BoundedMarketsAdmin is MarketStorage, ReentrancyGuardTransient, Automat
         if (!isOwner && msg.sender != r.reporter) revert E.NotBoundsPoster(msg.sender, rootId);
         if (block.timestamp >= r.voidDeadline) revert E.PastVoidDeadline(rootId, r.voidDeadline, block.timestamp);
         // Once a feed root's fixing round may exist, a post could pick the outcome: the feed alone decides.
-        if (r.source == SOURCE_FEED && block.timestamp >= r.expiry) revert E.BoundsClosedAtExpiry(rootId, r.expiry, block.timestamp);
+        if (r.source == SOURCE_FEED && block.timestamp >= r.expiry)
+            revert E.BoundsClosedAtExpiry(rootId, r.expiry, block.timestamp);
         Market memory m = _market(rootId, branchId);
         if (newMin < m.min || newMax > m.max || newMin > newMax)
             revert E.PostOutsideMarket(newMin, newMax, m.min, m.max);

@@ -53,7 +53,11 @@ contract CashSession is SessionCore {
         return (shares * perShare + per - 1) / per;
     }
 
-    function _onSubscribe(address account, uint256 shares, uint256 totalAfter) internal override returns (uint256[] memory amounts) {
+    function _onSubscribe(
+        address account,
+        uint256 shares,
+        uint256 totalAfter
+    ) internal override returns (uint256[] memory amounts) {
         uint256 n = _legCount();
         for (uint256 k; k < n; ++k) {
             uint256 q = totalAfter * _unit(n, k);
@@ -68,7 +72,11 @@ contract CashSession is SessionCore {
         amounts[0] = dep;
     }
 
-    function _onRedeem(address account, uint256 shares, uint256 sharesBefore) internal override returns (uint256[] memory amounts) {
+    function _onRedeem(
+        address account,
+        uint256 shares,
+        uint256 sharesBefore
+    ) internal override returns (uint256[] memory amounts) {
         Account storage a = _accounts[account];
         uint256 dep = a.deposit;
         // All shares: the whole deposit; otherwise pro rata, rounded down (the rest stays with the account).
@@ -84,7 +92,13 @@ contract CashSession is SessionCore {
     /// @dev Deviations move by the gross amounts (no fee in legs); fees are bps of the cap-notional each party
     /// receives, in collateral units rounded down (favours the payer), moved from its deposit to the fee
     /// recipient's. Both parties must then pass the worst-case margin rule.
-    function _applyTrade(address maker, address taker, uint256 legs, int256[] memory gross, uint256 h0)
+    function _applyTrade(
+        address maker,
+        address taker,
+        uint256 legs,
+        int256[] memory gross,
+        uint256 h0
+    )
         internal
         override
         returns (int256[] memory makerNet, int256[] memory takerNet, uint256 makerFee, uint256 takerFee)
@@ -163,7 +177,12 @@ contract CashSession is SessionCore {
         uint256 n = prices.length;
         for (uint256 k; k < n; ++k) {
             (uint256 floor, uint256 cap) = _box(n, k);
-            uint256 p = prices[k] < floor ? floor : prices[k] > cap ? cap : prices[k];
+            uint256 p =
+                prices[k] < floor
+                    ? floor
+                    : prices[k] > cap
+                        ? cap
+                        : prices[k];
             settlementPrice[k] = p;
             emit LegFixed(k, prices[k], p);
         }

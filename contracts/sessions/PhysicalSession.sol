@@ -30,7 +30,11 @@ contract PhysicalSession is SessionCore {
         _alloc[account][k >> 1] = SessionMath.setHalf(w, k & 1, SessionMath.getHalf(w, k & 1) + delta);
     }
 
-    function _onSubscribe(address account, uint256 shares, uint256 totalAfter) internal override returns (uint256[] memory amounts) {
+    function _onSubscribe(
+        address account,
+        uint256 shares,
+        uint256 totalAfter
+    ) internal override returns (uint256[] memory amounts) {
         uint256 n = _legCount();
         amounts = new uint256[](n);
         for (uint256 k; k < n; ++k) {
@@ -61,15 +65,29 @@ contract PhysicalSession is SessionCore {
     /// @dev Per set leg (ascending): the receiver pays its fee (bps of what it receives, rounded down in the
     /// payer's favour) to the fee recipient; the giver must hold what it gives. Two neighbouring legs share a
     /// storage slot, which is read and written once per account.
-    function _applyTrade(address maker, address taker, uint256 legs, int256[] memory gross, uint256 h0)
-        internal
-        override
-        returns (int256[] memory makerNet, int256[] memory takerNet, uint256, uint256)
-    {
+    function _applyTrade(
+        address maker,
+        address taker,
+        uint256 legs,
+        int256[] memory gross,
+        uint256 h0
+    ) internal override returns (int256[] memory makerNet, int256[] memory takerNet, uint256, uint256) {
         uint256 m = gross.length;
         makerNet = new int256[](m);
         takerNet = new int256[](m);
-        Cursor memory c = Cursor(maker, taker, _feeRecipient(h0), _makerBps(h0), _takerBps(h0), type(uint256).max, 0, 0, 0, false, false);
+        Cursor memory c = Cursor(
+            maker,
+            taker,
+            _feeRecipient(h0),
+            _makerBps(h0),
+            _takerBps(h0),
+            type(uint256).max,
+            0,
+            0,
+            0,
+            false,
+            false
+        );
         uint256 j;
         for (uint256 k; legs >> k != 0; ++k) {
             if ((legs >> k) & 1 == 0) continue;

@@ -248,7 +248,9 @@ abstract contract SessionCore is
     }
 
     /// @notice Leg `k`: token (physical), token decimals, unit per share, and price box (cash).
-    function leg(uint256 k) external view returns (address token, uint256 decimals, uint256 unit, uint256 floor, uint256 cap) {
+    function leg(
+        uint256 k
+    ) external view returns (address token, uint256 decimals, uint256 unit, uint256 floor, uint256 cap) {
         uint256 n = _legCount();
         token = _legToken(k);
         decimals = _legDecimals(k);
@@ -343,12 +345,11 @@ abstract contract SessionCore is
     /// @param signature EOA (65 bytes) or ERC-1271 signature over its digest.
     /// @param fractionWad Wanted fraction of the full order (WAD).
     /// @return filledAfterWad The order's cumulative filled fraction after this fill.
-    function fill(SessionOrder calldata order, bytes calldata signature, uint256 fractionWad)
-        external
-        nonReentrant
-        onlyClone
-        returns (uint256 filledAfterWad)
-    {
+    function fill(
+        SessionOrder calldata order,
+        bytes calldata signature,
+        uint256 fractionWad
+    ) external nonReentrant onlyClone returns (uint256 filledAfterWad) {
         _requireTrading();
         if (msg.sender == order.maker) revert SelfFill(msg.sender);
         if (fractionWad == 0) revert ZeroFill();
@@ -393,9 +394,13 @@ abstract contract SessionCore is
         uint256 h0
     ) private returns (uint256 filledAfterA, uint256 filledAfterB) {
         if (
-            a.legs != b.legs || a.amounts.length != 2 || b.amounts.length != 2 || SessionMath.popcount(a.legs) != 2
-                || (a.amounts[0] > 0) == (a.amounts[1] > 0) || (a.amounts[0] > 0) == (b.amounts[0] > 0)
-                || (b.amounts[0] > 0) == (b.amounts[1] > 0)
+            a.legs != b.legs ||
+            a.amounts.length != 2 ||
+            b.amounts.length != 2 ||
+            SessionMath.popcount(a.legs) != 2 ||
+            (a.amounts[0] > 0) == (a.amounts[1] > 0) ||
+            (a.amounts[0] > 0) == (b.amounts[0] > 0) ||
+            (b.amounts[0] > 0) == (b.amounts[1] > 0)
         ) revert NotPairwise(digestA, digestB);
         int256[] memory gross;
         (gross, filledAfterA, filledAfterB) = _crossAtRateOfA(a, b, digestA, digestB, fractionA, _nLegs(h0));
@@ -404,11 +409,12 @@ abstract contract SessionCore is
     }
 
     /// @dev Steps 1-4 of order checks (see {OrderSigning._verifyOrder}) plus the signed fee bound.
-    function _checkOrder(SessionOrder calldata o, bytes calldata sig, address counterparty, uint256 feeBps)
-        private
-        view
-        returns (bytes32 digest)
-    {
+    function _checkOrder(
+        SessionOrder calldata o,
+        bytes calldata sig,
+        address counterparty,
+        uint256 feeBps
+    ) private view returns (bytes32 digest) {
         digest = _orderDigest(SessionOrderLib.hash(o));
         _verifyOrder(digest, o.maker, o.expiry, o.nonce, o.taker, counterparty, sig);
         FeeMath.checkSigned(feeBps, o.maxFeeBps);
@@ -461,11 +467,12 @@ abstract contract SessionCore is
     }
 
     /// @dev The maker's change per set leg between two cumulative fill fractions; validates the order shape.
-    function _grossDeltas(SessionOrder calldata order, uint256 before, uint256 after_, uint256 n)
-        private
-        pure
-        returns (int256[] memory gross)
-    {
+    function _grossDeltas(
+        SessionOrder calldata order,
+        uint256 before,
+        uint256 after_,
+        uint256 n
+    ) private pure returns (int256[] memory gross) {
         uint256 legs = order.legs;
         if (legs == 0 || (n < 256 && legs >> n != 0)) revert BadOrderLegs(legs, n);
         uint256 m = order.amounts.length;
@@ -487,8 +494,13 @@ abstract contract SessionCore is
         uint256 filledAfter,
         uint256 h0
     ) private {
-        (int256[] memory makerNet, int256[] memory takerNet, uint256 makerFee, uint256 takerFee) =
-            _applyTrade(maker, taker, legs, gross, h0);
+        (int256[] memory makerNet, int256[] memory takerNet, uint256 makerFee, uint256 takerFee) = _applyTrade(
+            maker,
+            taker,
+            legs,
+            gross,
+            h0
+        );
         emit Traded(digest, maker, taker, filledAfter, legs, makerNet, takerNet, makerFee, takerFee);
     }
 
@@ -589,7 +601,9 @@ abstract contract SessionCore is
     }
 
     /// @notice Subscription shares and deposit (cash, collateral units) of `account`.
-    function accountOf(address account) external view returns (uint256 shares, uint256 deposit, bool claimed, bool admitted) {
+    function accountOf(
+        address account
+    ) external view returns (uint256 shares, uint256 deposit, bool claimed, bool admitted) {
         Account memory a = _accounts[account];
         return (a.shares, a.deposit, a.claimed, a.admitted);
     }
@@ -616,14 +630,25 @@ abstract contract SessionCore is
 
     function _allocation(address account, uint256 k, uint256 n) internal view virtual returns (int256);
 
-    function _onSubscribe(address account, uint256 shares, uint256 totalAfter) internal virtual returns (uint256[] memory);
+    function _onSubscribe(
+        address account,
+        uint256 shares,
+        uint256 totalAfter
+    ) internal virtual returns (uint256[] memory);
 
-    function _onRedeem(address account, uint256 shares, uint256 sharesBefore) internal virtual returns (uint256[] memory);
+    function _onRedeem(
+        address account,
+        uint256 shares,
+        uint256 sharesBefore
+    ) internal virtual returns (uint256[] memory);
 
-    function _applyTrade(address maker, address taker, uint256 legs, int256[] memory gross, uint256 h0)
-        internal
-        virtual
-        returns (int256[] memory makerNet, int256[] memory takerNet, uint256 makerFee, uint256 takerFee);
+    function _applyTrade(
+        address maker,
+        address taker,
+        uint256 legs,
+        int256[] memory gross,
+        uint256 h0
+    ) internal virtual returns (int256[] memory makerNet, int256[] memory takerNet, uint256 makerFee, uint256 takerFee);
 
     function _onSettle(uint256[] memory prices) internal virtual;
 

@@ -69,12 +69,22 @@ contract SessionFactory {
     function createSession(SessionConfig calldata cfg) external returns (address session) {
         bytes memory args = _validateAndEncode(cfg);
         session = Clones.cloneWithImmutableArgs(
-            cfg.kind == SessionKind.Physical ? physicalImplementation : cashImplementation, args
+            cfg.kind == SessionKind.Physical ? physicalImplementation : cashImplementation,
+            args
         );
         SessionCore(session).initialize(cfg.admin, cfg.guardian == address(0) ? cfg.admin : cfg.guardian);
         isSession[session] = true;
         sessions.push(session);
-        emit SessionCreated(session, msg.sender, cfg.kind, cfg.mode, cfg.legs.length, cfg.t1, cfg.t2, cfg.fallbackDeadline);
+        emit SessionCreated(
+            session,
+            msg.sender,
+            cfg.kind,
+            cfg.mode,
+            cfg.legs.length,
+            cfg.t1,
+            cfg.t2,
+            cfg.fallbackDeadline
+        );
     }
 
     /// @notice Validates `cfg` as {createSession} would and returns the clone's immutable args.
@@ -108,11 +118,19 @@ contract SessionFactory {
         }
 
         uint256[] memory words = new uint256[](5 + 3 * n);
-        words[0] = uint256(uint160(cfg.feeRecipient)) | (uint256(cfg.takerFeeBps) << 160)
-            | (uint256(cfg.makerFeeBps) << 176) | (n << 192) | (uint256(cfg.kind) << 200)
-            | (uint256(cfg.participation) << 208) | (uint256(cfg.mode) << 216);
-        words[1] = uint256(cfg.t1) | (uint256(cfg.t2) << 40) | (uint256(cfg.fallbackDeadline) << 80)
-            | (uint256(cfg.claimDeadline) << 120);
+        words[0] =
+            uint256(uint160(cfg.feeRecipient)) |
+            (uint256(cfg.takerFeeBps) << 160) |
+            (uint256(cfg.makerFeeBps) << 176) |
+            (n << 192) |
+            (uint256(cfg.kind) << 200) |
+            (uint256(cfg.participation) << 208) |
+            (uint256(cfg.mode) << 216);
+        words[1] =
+            uint256(cfg.t1) |
+            (uint256(cfg.t2) << 40) |
+            (uint256(cfg.fallbackDeadline) << 80) |
+            (uint256(cfg.claimDeadline) << 120);
         words[2] = uint256(cfg.merkleRoot);
         words[3] = uint256(uint160(cfg.collateral)) | (collateralDecimals << 160);
         words[4] = uint256(uint160(oracle));

@@ -11,7 +11,11 @@ import {FixingSpec, OracleFixing} from "../shared/oracle/OracleFixing.sol";
 contract SessionOracle {
     /// @notice Fixing of every leg at `t` with the given hints (reverts like {OracleFixing.fixAt}).
     /// @return prices WAD quote per unit, one per leg.
-    function fixAll(bytes calldata specs, uint256 t, uint80[][] calldata hints) external view returns (uint256[] memory prices) {
+    function fixAll(
+        bytes calldata specs,
+        uint256 t,
+        uint80[][] calldata hints
+    ) external view returns (uint256[] memory prices) {
         FixingSpec[] memory s = abi.decode(specs, (FixingSpec[]));
         uint256 n = s.length;
         if (hints.length != n) revert HintsLength(n, hints.length);

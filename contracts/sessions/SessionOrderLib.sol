@@ -35,18 +35,19 @@ library SessionOrderLib {
 
     /// @notice EIP-712 `hashStruct` of `order`; the array member is hashed as keccak256 of its packed words.
     function hash(SessionOrder calldata order) internal pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                TYPEHASH,
-                order.maker,
-                order.taker,
-                order.legs,
-                keccak256(abi.encodePacked(order.amounts)),
-                order.maxFeeBps,
-                order.expiry,
-                order.nonce,
-                order.salt
-            )
-        );
+        return
+            keccak256(
+                abi.encode(
+                    TYPEHASH,
+                    order.maker,
+                    order.taker,
+                    order.legs,
+                    keccak256(abi.encodePacked(order.amounts)),
+                    order.maxFeeBps,
+                    order.expiry,
+                    order.nonce,
+                    order.salt
+                )
+            );
     }
 }

@@ -55,11 +55,19 @@ export function hashSessionOrder(order: SessionOrder, domain: TypedDataDomain): 
 
 /** Anything that signs typed data the ethers v6 way (a Wallet or a JSON-RPC signer). */
 export interface TypedDataSigner {
-  signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string>;
+  signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+  ): Promise<string>;
 }
 
 /** Signs `order` for `domain` with `signer` (65-byte signature). */
-export async function signSessionOrder(signer: TypedDataSigner, order: SessionOrder, domain: TypedDataDomain): Promise<string> {
+export async function signSessionOrder(
+  signer: TypedDataSigner,
+  order: SessionOrder,
+  domain: TypedDataDomain,
+): Promise<string> {
   return signer.signTypedData(domain, SESSION_ORDER_TYPES, { ...order });
 }
 

@@ -1,7 +1,17 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { DAY, WAD, createPhysical, deployBase, physicalConfig, physicalUnit, settleWithPrices, subscribePhysical, type Base } from "./fixtures.js";
+import {
+  DAY,
+  WAD,
+  createPhysical,
+  deployBase,
+  physicalConfig,
+  physicalUnit,
+  settleWithPrices,
+  subscribePhysical,
+  type Base,
+} from "./fixtures.js";
 import type { PhysicalSession } from "../../types/ethers-contracts/index.js";
 
 const conn = await network.create();
@@ -63,7 +73,9 @@ describe("Sessions with adversarial tokens", () => {
     await re.arm(await session.getAddress(), session.interface.encodeFunctionData("subscribe", [1n, []]));
     await session.connect(b.alice).subscribe(1n, []);
     expect(await re.lastCallSucceeded()).to.equal(false);
-    expect((await re.lastRevertData()).slice(0, 10)).to.equal(session.interface.getError("ReentrancyGuardReentrantCall")!.selector);
+    expect((await re.lastRevertData()).slice(0, 10)).to.equal(
+      session.interface.getError("ReentrancyGuardReentrantCall")!.selector,
+    );
     expect(await session.totalShares()).to.equal(1n);
   });
 

@@ -21,9 +21,13 @@ describe("CashSession", () => {
     const session = await createCash(b);
     // 3 legs x 1.0 unit x cap 200 = 600 quote per share = 600e6 collateral units.
     expect(await session.depositFor(1n)).to.equal(600_000_000n);
-    await expect(subscribeCash(b, session, b.alice, 2n)).to.emit(session, "Subscribed").withArgs(b.alice.address, 2n, [1_200_000_000n]);
+    await expect(subscribeCash(b, session, b.alice, 2n))
+      .to.emit(session, "Subscribed")
+      .withArgs(b.alice.address, 2n, [1_200_000_000n]);
     expect(await session.totalDeposit()).to.equal(1_200_000_000n);
-    await expect(session.connect(b.alice).redeem(1n)).to.emit(session, "Redeemed").withArgs(b.alice.address, 1n, [600_000_000n]);
+    await expect(session.connect(b.alice).redeem(1n))
+      .to.emit(session, "Redeemed")
+      .withArgs(b.alice.address, 1n, [600_000_000n]);
     await session.connect(b.alice).redeem(1n);
     expect(await b.collateral.balanceOf(b.alice.address)).to.equal(1_200_000_000n);
   });
@@ -32,15 +36,20 @@ describe("CashSession", () => {
     const { b, session } = await conn.networkHelpers.loadFixture(fixture);
     // Alice sells 3 units of leg 0 for 2 units of leg 1: her leg 0 allocation goes to 2 - 3 = -1.
     const order = await makeOrder(b, b.alice.address, [0, 1], [-3n * WAD, 2n * WAD]);
-    await expect(session.connect(b.bob).fill(order, await sign(b, session, b.alice, order), WAD)).to.emit(session, "Traded");
+    await expect(session.connect(b.bob).fill(order, await sign(b, session, b.alice, order), WAD)).to.emit(
+      session,
+      "Traded",
+    );
     const xa = await session.allocationOf(b.alice.address);
     expect(xa[0]).to.equal(-1n * WAD);
     expect(xa[1]).to.equal(4n * WAD);
     // worst case: deposit 1200 - 3*cap(200) + 2*floor(50) = 700 quote, minus maker fee in collateral
-    const makerFee = ((2n * 200n * 10n ** 6n) * 5n) / 10_000n;
-    const takerFee = ((3n * 200n * 10n ** 6n) * 10n) / 10_000n;
+    const makerFee = (2n * 200n * 10n ** 6n * 5n) / 10_000n;
+    const takerFee = (3n * 200n * 10n ** 6n * 10n) / 10_000n;
     expect(await session.worstCaseE36(b.alice.address)).to.equal(-600n * 10n ** 36n + 100n * 10n ** 36n);
-    expect(await session.marginE36(b.alice.address)).to.equal((1_200_000_000n - makerFee) * PER_TOKEN - 500n * 10n ** 36n);
+    expect(await session.marginE36(b.alice.address)).to.equal(
+      (1_200_000_000n - makerFee) * PER_TOKEN - 500n * 10n ** 36n,
+    );
     const [, feeDeposit] = await session.accountOf(b.feeTo.address);
     expect(feeDeposit).to.equal(makerFee + takerFee);
     // conservation: sum of allocations over participants == q
@@ -52,7 +61,9 @@ describe("CashSession", () => {
     const { b, session } = await conn.networkHelpers.loadFixture(fixture);
     // Selling 8 of leg 0 (worst at cap 200: -1600) for 1 of leg 1 (+50 at floor) exceeds the 1200 deposit.
     const order = await makeOrder(b, b.alice.address, [0, 1], [-8n * WAD, 1n * WAD]);
-    await expect(session.connect(b.bob).fill(order, await sign(b, session, b.alice, order), WAD)).to.be.revertedWithCustomError(session, "InsufficientMargin");
+    await expect(
+      session.connect(b.bob).fill(order, await sign(b, session, b.alice, order), WAD),
+    ).to.be.revertedWithCustomError(session, "InsufficientMargin");
   });
 
   it("settle_clampsToBoxAndPaysDepositPlusDeviation", async () => {
@@ -61,11 +72,15 @@ describe("CashSession", () => {
     await session.connect(b.bob).fill(order, await sign(b, session, b.alice, order), WAD);
     await b.networkHelpers.time.increaseTo(b.now + 2n * DAY);
     // leg 0 at 300 (clamped to cap 200), leg 1 at 10 (clamped to floor 50), leg 2 at 120
-    await expect(settleWithPrices(b, session, [300e8, 10e8, 120e8])).to.emit(session, "LegFixed").withArgs(0n, 300n * WAD, 200n * WAD);
+    await expect(settleWithPrices(b, session, [300e8, 10e8, 120e8]))
+      .to.emit(session, "LegFixed")
+      .withArgs(0n, 300n * WAD, 200n * WAD);
     expect(await session.settlementPrice(1)).to.equal(50n * WAD);
     const [aDep] = [(await session.accountOf(b.alice.address))[1]];
     const expectedAlice = aDep - 3n * 200n * 10n ** 6n + 2n * 50n * 10n ** 6n;
-    await expect(session.connect(b.alice).claim(b.alice.address)).to.emit(session, "Claimed").withArgs(b.alice.address, b.alice.address, [expectedAlice]);
+    await expect(session.connect(b.alice).claim(b.alice.address))
+      .to.emit(session, "Claimed")
+      .withArgs(b.alice.address, b.alice.address, [expectedAlice]);
     await session.connect(b.bob).claim(b.bob.address);
     await session.connect(b.feeTo).claim(b.feeTo.address);
     // every claim paid: the pool is empty and paid == deposits (no dust at these round prices)
@@ -80,7 +95,9 @@ describe("CashSession", () => {
     await b.networkHelpers.time.increaseTo(b.now + 3n * DAY + 1n);
     await session.releaseFallback();
     const [, dep] = await session.accountOf(b.alice.address);
-    await expect(session.connect(b.alice).claim(b.alice.address)).to.emit(session, "Claimed").withArgs(b.alice.address, b.alice.address, [dep]);
+    await expect(session.connect(b.alice).claim(b.alice.address))
+      .to.emit(session, "Claimed")
+      .withArgs(b.alice.address, b.alice.address, [dep]);
   });
 
   it("dust_accountedAndSweptOnlyAfterClaimDeadline", async () => {

@@ -97,7 +97,28 @@ export async function deployBase(conn: Connection, n = 5) {
   const lens: SessionLens = await ethers.deployContract("SessionLens");
   const now = BigInt(await networkHelpers.time.latest());
   const chainId = (await ethers.provider.getNetwork()).chainId;
-  return { ethers, networkHelpers, signers, admin, guardian, feeTo, alice, bob, carol, dave, tokens, feeds, collateral, oracle, physicalImpl, cashImpl, factory, lens, now, chainId };
+  return {
+    ethers,
+    networkHelpers,
+    signers,
+    admin,
+    guardian,
+    feeTo,
+    alice,
+    bob,
+    carol,
+    dave,
+    tokens,
+    feeds,
+    collateral,
+    oracle,
+    physicalImpl,
+    cashImpl,
+    factory,
+    lens,
+    now,
+    chainId,
+  };
 }
 
 export type Base = Awaited<ReturnType<typeof deployBase>>;
@@ -110,7 +131,13 @@ export function physicalUnit(k: number): bigint {
 export async function physicalConfig(b: Base, over: Partial<ConfigInput> = {}): Promise<ConfigInput> {
   const legs: LegInput[] = [];
   for (let k = 0; k < b.tokens.length; k++) {
-    legs.push({ token: await b.tokens[k].getAddress(), unit: physicalUnit(k), floor: 0n, cap: 0n, fixing: spec(await b.feeds[k].getAddress()) });
+    legs.push({
+      token: await b.tokens[k].getAddress(),
+      unit: physicalUnit(k),
+      floor: 0n,
+      cap: 0n,
+      fixing: spec(await b.feeds[k].getAddress()),
+    });
   }
   return {
     kind: Kind.Physical,
@@ -136,7 +163,13 @@ export async function physicalConfig(b: Base, over: Partial<ConfigInput> = {}): 
 export async function cashConfig(b: Base, over: Partial<ConfigInput> = {}): Promise<ConfigInput> {
   const legs: LegInput[] = [];
   for (let k = 0; k < b.feeds.length; k++) {
-    legs.push({ token: ZeroAddress, unit: WAD, floor: 50n * WAD, cap: 200n * WAD, fixing: spec(await b.feeds[k].getAddress()) });
+    legs.push({
+      token: ZeroAddress,
+      unit: WAD,
+      floor: 50n * WAD,
+      cap: 200n * WAD,
+      fixing: spec(await b.feeds[k].getAddress()),
+    });
   }
   return {
     ...(await physicalConfig(b)),
@@ -199,7 +232,12 @@ export async function makeOrder(
   };
 }
 
-export async function sign(b: Base, session: { getAddress(): Promise<string> }, signer: HardhatEthersSigner, order: SessionOrder) {
+export async function sign(
+  b: Base,
+  session: { getAddress(): Promise<string> },
+  signer: HardhatEthersSigner,
+  order: SessionOrder,
+) {
   return signSessionOrder(signer, order, sessionDomain(await session.getAddress(), b.chainId));
 }
 

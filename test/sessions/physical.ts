@@ -66,7 +66,9 @@ describe("PhysicalSession", () => {
 
     it("reverts_redeemMoreThanHeld", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(fixture);
-      await expect(session.connect(b.alice).redeem(11n)).to.be.revertedWithCustomError(session, "InsufficientShares").withArgs(b.alice.address, 10n, 11n);
+      await expect(session.connect(b.alice).redeem(11n))
+        .to.be.revertedWithCustomError(session, "InsufficientShares")
+        .withArgs(b.alice.address, 10n, 11n);
     });
 
     it("reverts_zeroShares", async () => {
@@ -78,7 +80,10 @@ describe("PhysicalSession", () => {
     it("reverts_subscribeAndRedeemAtOrAfterT1", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(fixture);
       await b.networkHelpers.time.increaseTo(b.now + DAY);
-      await expect(subscribePhysical(b, session, b.carol, 1n)).to.be.revertedWithCustomError(session, "SubscriptionClosed");
+      await expect(subscribePhysical(b, session, b.carol, 1n)).to.be.revertedWithCustomError(
+        session,
+        "SubscriptionClosed",
+      );
       await expect(session.connect(b.alice).redeem(1n)).to.be.revertedWithCustomError(session, "SubscriptionClosed");
     });
 
@@ -91,13 +96,22 @@ describe("PhysicalSession", () => {
 
     it("reverts_pauseByNonGuardian", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(fixture);
-      await expect(session.connect(b.alice).pause()).to.be.revertedWithCustomError(session, "AccessControlUnauthorizedAccount");
-      await expect(session.connect(b.alice).unpause()).to.be.revertedWithCustomError(session, "AccessControlUnauthorizedAccount");
+      await expect(session.connect(b.alice).pause()).to.be.revertedWithCustomError(
+        session,
+        "AccessControlUnauthorizedAccount",
+      );
+      await expect(session.connect(b.alice).unpause()).to.be.revertedWithCustomError(
+        session,
+        "AccessControlUnauthorizedAccount",
+      );
     });
 
     it("reverts_initializeTwice_andImplementationUnusable", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(fixture);
-      await expect(session.initialize(b.alice.address, b.alice.address)).to.be.revertedWithCustomError(session, "InvalidInitialization");
+      await expect(session.initialize(b.alice.address, b.alice.address)).to.be.revertedWithCustomError(
+        session,
+        "InvalidInitialization",
+      );
       await expect(b.physicalImpl.subscribe(1n, [])).to.be.revertedWithCustomError(b.physicalImpl, "NotASession");
     });
   });
@@ -142,7 +156,10 @@ describe("PhysicalSession", () => {
       const after = await session.allocationOf(b.alice.address);
       expect(after[0] - before[0]).to.equal(-7n);
       expect(after[1] - before[1]).to.equal(3n); // fee rounds to zero on 3 units at 5 bps
-      await expect(session.connect(b.bob).fill(order, sig, 1n)).to.be.revertedWithCustomError(session, "OrderFullyFilled");
+      await expect(session.connect(b.bob).fill(order, sig, 1n)).to.be.revertedWithCustomError(
+        session,
+        "OrderFullyFilled",
+      );
     });
 
     it("reverts_selfFill", async () => {
@@ -165,7 +182,9 @@ describe("PhysicalSession", () => {
       const { b, session } = await conn.networkHelpers.loadFixture(trading);
       const order = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n], { taker: b.carol.address });
       const sig = await sign(b, session, b.alice, order);
-      await expect(session.connect(b.bob).fill(order, sig, WAD)).to.be.revertedWithCustomError(session, "NotPrivateTaker").withArgs(b.bob.address, b.carol.address);
+      await expect(session.connect(b.bob).fill(order, sig, WAD))
+        .to.be.revertedWithCustomError(session, "NotPrivateTaker")
+        .withArgs(b.bob.address, b.carol.address);
     });
 
     it("reverts_wrongSigner", async () => {
@@ -177,7 +196,11 @@ describe("PhysicalSession", () => {
 
     it("reverts_signatureForOtherSession", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(trading);
-      const other = await createPhysical(b, { t1: b.now + 2n * DAY, t2: b.now + 3n * DAY, fallbackDeadline: b.now + 4n * DAY });
+      const other = await createPhysical(b, {
+        t1: b.now + 2n * DAY,
+        t2: b.now + 3n * DAY,
+        fallbackDeadline: b.now + 4n * DAY,
+      });
       const order = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n]);
       const sig = await sign(b, other, b.alice, order);
       await expect(session.connect(b.bob).fill(order, sig, WAD)).to.be.revertedWithCustomError(session, "BadSignature");
@@ -187,24 +210,34 @@ describe("PhysicalSession", () => {
       const { b, session } = await conn.networkHelpers.loadFixture(trading);
       const order = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n], { maxFeeBps: 4n });
       const sig = await sign(b, session, b.alice, order);
-      await expect(session.connect(b.bob).fill(order, sig, WAD)).to.be.revertedWithCustomError(session, "FeeAboveSigned").withArgs(5n, 4n);
+      await expect(session.connect(b.bob).fill(order, sig, WAD))
+        .to.be.revertedWithCustomError(session, "FeeAboveSigned")
+        .withArgs(5n, 4n);
     });
 
     it("reverts_insufficientAllocation", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(trading);
       const order = await makeOrder(b, b.alice.address, [0, 1], [-11n * ONE0, 1n]);
       const sig = await sign(b, session, b.alice, order);
-      await expect(session.connect(b.bob).fill(order, sig, WAD)).to.be.revertedWithCustomError(session, "InsufficientAllocation").withArgs(b.alice.address, 0n, 10n * ONE0, 11n * ONE0);
+      await expect(session.connect(b.bob).fill(order, sig, WAD))
+        .to.be.revertedWithCustomError(session, "InsufficientAllocation")
+        .withArgs(b.alice.address, 0n, 10n * ONE0, 11n * ONE0);
     });
 
     it("reverts_badOrderShape", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(trading);
       const o1 = await makeOrder(b, b.alice.address, [0, 7], [-1n, 1n]);
-      await expect(session.connect(b.bob).fill(o1, await sign(b, session, b.alice, o1), WAD)).to.be.revertedWithCustomError(session, "BadOrderLegs");
+      await expect(
+        session.connect(b.bob).fill(o1, await sign(b, session, b.alice, o1), WAD),
+      ).to.be.revertedWithCustomError(session, "BadOrderLegs");
       const o2 = await makeOrder(b, b.alice.address, [0, 1], [-1n]);
-      await expect(session.connect(b.bob).fill(o2, await sign(b, session, b.alice, o2), WAD)).to.be.revertedWithCustomError(session, "BadOrderAmounts");
+      await expect(
+        session.connect(b.bob).fill(o2, await sign(b, session, b.alice, o2), WAD),
+      ).to.be.revertedWithCustomError(session, "BadOrderAmounts");
       const o3 = await makeOrder(b, b.alice.address, [0, 1], [0n, 1n]);
-      await expect(session.connect(b.bob).fill(o3, await sign(b, session, b.alice, o3), WAD)).to.be.revertedWithCustomError(session, "BadOrderAmounts");
+      await expect(
+        session.connect(b.bob).fill(o3, await sign(b, session, b.alice, o3), WAD),
+      ).to.be.revertedWithCustomError(session, "BadOrderAmounts");
       await expect(session.connect(b.bob).fill(o3, "0x", 0n)).to.be.revertedWithCustomError(session, "ZeroFill");
     });
 
@@ -212,24 +245,35 @@ describe("PhysicalSession", () => {
       const { b, session } = await conn.networkHelpers.loadFixture(trading);
       const order = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n]);
       const sig = await sign(b, session, b.alice, order);
-      await expect(session.connect(b.feeTo).fill(order, sig, WAD)).to.be.revertedWithCustomError(session, "FeeRecipientCannotTrade");
+      await expect(session.connect(b.feeTo).fill(order, sig, WAD)).to.be.revertedWithCustomError(
+        session,
+        "FeeRecipientCannotTrade",
+      );
     });
 
     it("reverts_tradingBeforeT1_afterT2_andWhilePaused", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(fixture);
       const order = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n]);
       const sig = await sign(b, session, b.alice, order);
-      await expect(session.connect(b.bob).fill(order, sig, WAD)).to.be.revertedWithCustomError(session, "TradingClosed");
+      await expect(session.connect(b.bob).fill(order, sig, WAD)).to.be.revertedWithCustomError(
+        session,
+        "TradingClosed",
+      );
       await b.networkHelpers.time.increaseTo(b.now + DAY);
       await session.connect(b.guardian).pause();
-      await expect(session.connect(b.bob).fill(order, sig, WAD)).to.be.revertedWithCustomError(session, "EnforcedPause");
+      await expect(session.connect(b.bob).fill(order, sig, WAD)).to.be.revertedWithCustomError(
+        session,
+        "EnforcedPause",
+      );
       // cancel and nonce bump still work while paused
       await expect(session.connect(b.alice).cancel(order)).to.emit(session, "OrderCancelled");
       await expect(session.connect(b.alice).raiseNonceFloor(5n)).to.emit(session, "NonceFloorRaised");
       await session.connect(b.guardian).unpause();
       await b.networkHelpers.time.increaseTo(b.now + 2n * DAY);
       const o2 = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n], { nonce: 5n });
-      await expect(session.connect(b.bob).fill(o2, await sign(b, session, b.alice, o2), WAD)).to.be.revertedWithCustomError(session, "TradingClosed");
+      await expect(
+        session.connect(b.bob).fill(o2, await sign(b, session, b.alice, o2), WAD),
+      ).to.be.revertedWithCustomError(session, "TradingClosed");
     });
 
     it("cancel_onlyMaker_thenFillReverts", async () => {
@@ -239,7 +283,10 @@ describe("PhysicalSession", () => {
       await expect(session.connect(b.bob).cancel(order)).to.be.revertedWithCustomError(session, "NotMaker");
       await session.connect(b.alice).cancel(order);
       await expect(session.connect(b.alice).cancel(order)).to.be.revertedWithCustomError(session, "OrderIsCancelled");
-      await expect(session.connect(b.bob).fill(order, sig, WAD)).to.be.revertedWithCustomError(session, "OrderIsCancelled");
+      await expect(session.connect(b.bob).fill(order, sig, WAD)).to.be.revertedWithCustomError(
+        session,
+        "OrderIsCancelled",
+      );
     });
 
     it("cancelAll_nonceFloorKillsOlderOrders", async () => {
@@ -247,9 +294,17 @@ describe("PhysicalSession", () => {
       const old = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n], { nonce: 3n });
       const fresh = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n], { nonce: 4n });
       await session.connect(b.alice).raiseNonceFloor(4n);
-      await expect(session.connect(b.bob).fill(old, await sign(b, session, b.alice, old), WAD)).to.be.revertedWithCustomError(session, "NonceBelowFloor");
-      await expect(session.connect(b.bob).fill(fresh, await sign(b, session, b.alice, fresh), WAD)).to.emit(session, "Traded");
-      await expect(session.connect(b.alice).raiseNonceFloor(4n)).to.be.revertedWithCustomError(session, "NonceFloorNotRaised");
+      await expect(
+        session.connect(b.bob).fill(old, await sign(b, session, b.alice, old), WAD),
+      ).to.be.revertedWithCustomError(session, "NonceBelowFloor");
+      await expect(session.connect(b.bob).fill(fresh, await sign(b, session, b.alice, fresh), WAD)).to.emit(
+        session,
+        "Traded",
+      );
+      await expect(session.connect(b.alice).raiseNonceFloor(4n)).to.be.revertedWithCustomError(
+        session,
+        "NonceFloorNotRaised",
+      );
     });
   });
 
@@ -280,7 +335,10 @@ describe("PhysicalSession", () => {
     it("reverts_matchNonCrossing", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(trading);
       const { a, bo, sigA, sigB } = await pair(b, session, 5n * ONE1, 4n * ONE0); // B pays at most 1.25
-      await expect(session.matchOrders(a, sigA, bo, sigB, WAD)).to.be.revertedWithCustomError(session, "OrdersDoNotCross");
+      await expect(session.matchOrders(a, sigA, bo, sigB, WAD)).to.be.revertedWithCustomError(
+        session,
+        "OrdersDoNotCross",
+      );
     });
 
     it("reverts_matchSelf_notPairwise_exceeds", async () => {
@@ -288,11 +346,17 @@ describe("PhysicalSession", () => {
       const a = await makeOrder(b, b.alice.address, [0, 1], [-4n * ONE0, 6n * ONE1]);
       const a2 = await makeOrder(b, b.alice.address, [0, 1], [4n * ONE0, -6n * ONE1]);
       const sigA = await sign(b, session, b.alice, a);
-      await expect(session.matchOrders(a, sigA, a2, await sign(b, session, b.alice, a2), WAD)).to.be.revertedWithCustomError(session, "SelfMatch");
+      await expect(
+        session.matchOrders(a, sigA, a2, await sign(b, session, b.alice, a2), WAD),
+      ).to.be.revertedWithCustomError(session, "SelfMatch");
       const same = await makeOrder(b, b.bob.address, [0, 1], [-4n * ONE0, 6n * ONE1]);
-      await expect(session.matchOrders(a, sigA, same, await sign(b, session, b.bob, same), WAD)).to.be.revertedWithCustomError(session, "NotPairwise");
+      await expect(
+        session.matchOrders(a, sigA, same, await sign(b, session, b.bob, same), WAD),
+      ).to.be.revertedWithCustomError(session, "NotPairwise");
       const small = await makeOrder(b, b.bob.address, [0, 1], [1n * ONE0, -2n * ONE1]);
-      await expect(session.matchOrders(a, sigA, small, await sign(b, session, b.bob, small), WAD)).to.be.revertedWithCustomError(session, "MatchExceedsOrder");
+      await expect(
+        session.matchOrders(a, sigA, small, await sign(b, session, b.bob, small), WAD),
+      ).to.be.revertedWithCustomError(session, "MatchExceedsOrder");
     });
   });
 
@@ -309,7 +373,9 @@ describe("PhysicalSession", () => {
     it("reverts_settleWithWrongHintCount", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(trading);
       await b.networkHelpers.time.increaseTo(b.now + 2n * DAY);
-      await expect(session.settle([[]])).to.be.revertedWithCustomError(session, "HintsLength").withArgs(5n, 1n);
+      await expect(session.settle([[]]))
+        .to.be.revertedWithCustomError(session, "HintsLength")
+        .withArgs(5n, 1n);
     });
 
     it("claimInKind_deliversAllocationsAndSumsToPool", async () => {
@@ -323,14 +389,20 @@ describe("PhysicalSession", () => {
       const xa = await session.allocationOf(b.alice.address);
       await expect(session.connect(b.alice).claim(b.alice.address)).to.emit(session, "Claimed");
       expect(await b.tokens[1].balanceOf(b.alice.address)).to.equal(xa[1]);
-      await expect(session.connect(b.alice).claim(b.alice.address)).to.be.revertedWithCustomError(session, "AlreadyClaimed");
+      await expect(session.connect(b.alice).claim(b.alice.address)).to.be.revertedWithCustomError(
+        session,
+        "AlreadyClaimed",
+      );
       await session.connect(b.bob).claim(b.bob.address);
       await session.connect(b.feeTo).claim(b.feeTo.address);
       for (let k = 0; k < 5; k++) {
         expect(await b.tokens[k].balanceOf(await session.getAddress())).to.equal(0n);
         expect(await session.paid(k)).to.equal(20n * physicalUnit(k));
       }
-      await expect(session.connect(b.carol).claim(b.carol.address)).to.be.revertedWithCustomError(session, "NothingToClaim");
+      await expect(session.connect(b.carol).claim(b.carol.address)).to.be.revertedWithCustomError(
+        session,
+        "NothingToClaim",
+      );
     });
 
     it("fallbackRelease_afterDeadlineDeliversInKind", async () => {
@@ -338,7 +410,10 @@ describe("PhysicalSession", () => {
       await expect(session.releaseFallback()).to.be.revertedWithCustomError(session, "FallbackNotYet");
       await b.networkHelpers.time.increaseTo(b.now + 3n * DAY + 1n);
       await session.connect(b.guardian).pause();
-      await expect(session.settle([[], [], [], [], []])).to.be.revertedWithCustomError(session, "SettlementWindowClosed");
+      await expect(session.settle([[], [], [], [], []])).to.be.revertedWithCustomError(
+        session,
+        "SettlementWindowClosed",
+      );
       const [needed, data] = await session.checkUpkeep("0x");
       expect(needed).to.equal(true);
       await expect(session.performUpkeep(data)).to.emit(session, "FallbackReleased");

@@ -55,7 +55,10 @@ describe("Session orders: typed data and signatures", () => {
     const { b, session } = await conn.networkHelpers.loadFixture(fixture);
     await b.networkHelpers.time.increaseTo(b.now + DAY);
     const order = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n]);
-    await expect(session.connect(b.bob).fill(order, await sign(b, session, b.alice, order), WAD)).to.emit(session, "Traded");
+    await expect(session.connect(b.bob).fill(order, await sign(b, session, b.alice, order), WAD)).to.emit(
+      session,
+      "Traded",
+    );
   });
 
   describe("ERC-1271 makers", () => {
@@ -80,7 +83,10 @@ describe("Session orders: typed data and signatures", () => {
     it("wallet_ownerSignatureFills", async () => {
       const { b, session, wallet } = await conn.networkHelpers.loadFixture(walletFixture);
       const order = await makeOrder(b, await wallet.getAddress(), [0, 1], [-1n, 1n]);
-      await expect(session.connect(b.bob).fill(order, await sign(b, session, b.carol, order), WAD)).to.emit(session, "Traded");
+      await expect(session.connect(b.bob).fill(order, await sign(b, session, b.carol, order), WAD)).to.emit(
+        session,
+        "Traded",
+      );
     });
 
     it("reverts_walletRevokedSignature", async () => {
@@ -96,17 +102,25 @@ describe("Session orders: typed data and signatures", () => {
       // An order naming alice as maker, "signed" with junk: the approve-all wallet's blessing is irrelevant.
       const order = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n]);
       const junk = "0x" + "11".repeat(65);
-      await expect(session.connect(b.bob).fill(order, junk, WAD)).to.be.revertedWithCustomError(session, "BadSignature");
+      await expect(session.connect(b.bob).fill(order, junk, WAD)).to.be.revertedWithCustomError(
+        session,
+        "BadSignature",
+      );
       // Its own orders pass signature checks but it holds nothing to give.
       const own = await makeOrder(b, await approveAll.getAddress(), [0, 1], [-1n, 1n]);
-      await expect(session.connect(b.bob).fill(own, junk, WAD)).to.be.revertedWithCustomError(session, "InsufficientAllocation");
+      await expect(session.connect(b.bob).fill(own, junk, WAD)).to.be.revertedWithCustomError(
+        session,
+        "InsufficientAllocation",
+      );
     });
 
     it("reverts_revertingAndGasBurningWalletsFailCleanly", async () => {
       const { b, session, reverting, burner } = await conn.networkHelpers.loadFixture(walletFixture);
       for (const w of [reverting, burner]) {
         const order = await makeOrder(b, await w.getAddress(), [0, 1], [1n, -1n]);
-        await expect(session.connect(b.bob).fill(order, "0x" + "22".repeat(65), WAD, { gasLimit: 3_000_000 })).to.be.revertedWithCustomError(session, "BadSignature");
+        await expect(
+          session.connect(b.bob).fill(order, "0x" + "22".repeat(65), WAD, { gasLimit: 3_000_000 }),
+        ).to.be.revertedWithCustomError(session, "BadSignature");
       }
     });
   });

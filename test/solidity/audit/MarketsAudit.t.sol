@@ -14,7 +14,12 @@ import {OrderSigning} from "../../../contracts/shared/orders/OrderSigning.sol";
 import {FixingKind, FixingSpec, OracleFixing} from "../../../contracts/shared/oracle/OracleFixing.sol";
 import {MockAggregator} from "../../../contracts/mocks/MockAggregator.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
-import {BlocklistToken, NoReturnToken, RebasingToken, ReentrantToken} from "../../../contracts/mocks/AdversarialTokens.sol";
+import {
+    BlocklistToken,
+    NoReturnToken,
+    RebasingToken,
+    ReentrantToken
+} from "../../../contracts/mocks/AdversarialTokens.sol";
 
 /// @notice Audit suite for the bounded-payoff markets: oracle never delivers (9), settling too early / twice /
 /// re-entrantly (10), a live root's terms cannot change (11), non-standard collateral (22), donations (23),
@@ -72,7 +77,7 @@ contract MarketsAuditTest is MarketsBase {
         MarketStorage.Root memory r = adm.root(id);
         feed.pushRound(20e8, r.expiry - 1 minutes);
         vm.warp(r.expiry + 1 hours);
-        (bool needed,) = admin.checkUpkeep(abi.encode(id));
+        (bool needed, ) = admin.checkUpkeep(abi.encode(id));
         assertFalse(needed, "nothing to do until the deadline");
         vm.warp(r.voidDeadline);
         vm.expectRevert(abi.encodeWithSelector(E.PastVoidDeadline.selector, id, r.voidDeadline, r.voidDeadline));
@@ -101,7 +106,14 @@ contract MarketsAuditTest is MarketsBase {
         hints[1] = feed.pushRound(20e8, r.expiry - 1);
         vm.warp(r.expiry + 2 hours);
         hints[0] = feed.pushRound(30e8, r.expiry + 2 hours);
-        vm.expectRevert(abi.encodeWithSelector(OracleFixing.RoundTooLate.selector, address(feed), r.expiry + 2 hours, r.expiry + 1 hours));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleFixing.RoundTooLate.selector,
+                address(feed),
+                r.expiry + 2 hours,
+                r.expiry + 1 hours
+            )
+        );
         admin.settleFromFeed(id, hints);
         (bool needed, bytes memory data) = admin.checkUpkeep(abi.encode(id));
         assertFalse(needed);
@@ -200,7 +212,11 @@ contract MarketsAuditTest is MarketsBase {
 
     function _assertGuard(ReentrantToken re) internal view {
         assertFalse(re.lastCallSucceeded(), "re-entrant call failed");
-        assertEq(bytes4(re.lastRevertData()), ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector, "by the guard");
+        assertEq(
+            bytes4(re.lastRevertData()),
+            ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector,
+            "by the guard"
+        );
     }
 
     /// During a withdrawal's transfer (and a deposit's pull) the hook re-enters every state-changing entry point
@@ -240,7 +256,7 @@ contract MarketsAuditTest is MarketsBase {
         core.deposit(IERC20(address(re)), 1);
         _assertGuard(re);
         assertEq(re.balanceOf(t1), 13, "thirteen single-unit withdrawals, then one unit back in");
-        (int256 cashRe,,) = adm.account(address(re), IERC20(address(re)));
+        (int256 cashRe, , ) = adm.account(address(re), IERC20(address(re)));
         assertEq(cashRe, 1e6, "the re-entering account was never paid");
         assertEq(re.balanceOf(address(core)), 2e6 - 12);
     }
@@ -309,7 +325,7 @@ contract MarketsAuditTest is MarketsBase {
         core.redeem(id, t1);
         core.redeem(id, t2);
         for (uint256 i; i < 2; ++i) {
-            (int256 c,,) = adm.account(who[i], IERC20(address(nrt)));
+            (int256 c, , ) = adm.account(who[i], IERC20(address(nrt)));
             vm.prank(who[i]);
             core.withdraw(IERC20(address(nrt)), uint256(c), who[i]);
         }
@@ -341,8 +357,8 @@ contract MarketsAuditTest is MarketsBase {
         admin.postBounds(id, 1, 0, 0);
         core.redeem(id, t1);
         core.redeem(id, t2);
-        (int256 c1,,) = adm.account(t1, IERC20(address(blk)));
-        (int256 c2,,) = adm.account(t2, IERC20(address(blk)));
+        (int256 c1, , ) = adm.account(t1, IERC20(address(blk)));
+        (int256 c2, , ) = adm.account(t2, IERC20(address(blk)));
         vm.prank(t1);
         vm.expectRevert(abi.encodeWithSelector(BlocklistToken.Blocked.selector, t1));
         core.withdraw(IERC20(address(blk)), uint256(c1), t1);
@@ -381,13 +397,15 @@ contract MarketsAuditTest is MarketsBase {
         _place(t2, id, 1, 30, -2);
         _place(t1, id, 1, 30, 2);
         reb.rebase(12_000); // +20%
-        (int256 c1,,) = adm.account(t1, IERC20(address(reb)));
+        (int256 c1, , ) = adm.account(t1, IERC20(address(reb)));
         assertEq(c1, int256(5 * UNIT - 2 * 30 * SCALE), "cash from accounting, not balance");
         reb.mint(t3, 2 * UNIT);
         vm.prank(t3);
         reb.approve(address(core), type(uint256).max);
         vm.prank(t3);
-        vm.expectRevert(abi.encodeWithSelector(E.DepositShortfall.selector, address(reb), 1 * UNIT, 1 * UNIT + 1 * UNIT / 5));
+        vm.expectRevert(
+            abi.encodeWithSelector(E.DepositShortfall.selector, address(reb), 1 * UNIT, 1 * UNIT + (1 * UNIT) / 5)
+        );
         core.deposit(IERC20(address(reb)), 1 * UNIT);
         vm.prank(owner);
         admin.postBounds(id, 1, 100, 100);
@@ -396,7 +414,7 @@ contract MarketsAuditTest is MarketsBase {
         reb.rebase(8_000); // -20%
         int256 total;
         for (uint256 i; i < 2; ++i) {
-            (int256 c,,) = adm.account(who[i], IERC20(address(reb)));
+            (int256 c, , ) = adm.account(who[i], IERC20(address(reb)));
             total += c;
             vm.prank(who[i]);
             core.withdraw(IERC20(address(reb)), uint256(c), who[i]);
@@ -486,7 +504,7 @@ contract MarketsAuditTest is MarketsBase {
             for (uint16 b = 1; b <= 8; ++b) _place(t1, id, b, uint8(5 + b), 1);
             lastRoot = id;
         }
-        (,, uint64[] memory roots) = adm.account(t1, IERC20(address(usdc)));
+        (, , uint64[] memory roots) = adm.account(t1, IERC20(address(usdc)));
         assertEq(roots.length, 16);
         uint256 extra = _root(0, 1000);
         Order memory o = _order(t1, extra, 1, 5, 1);
@@ -524,7 +542,7 @@ contract MarketsAuditTest is MarketsBase {
         vm.assume(caller != owner && caller != reporter && caller != t1 && caller != address(0));
         uint256 id = _callbackRoot(0, 100, 1 hours);
         _fund(t1, 10 * UNIT);
-        (uint256 key,) = _place(t1, id, 1, 40, 2);
+        (uint256 key, ) = _place(t1, id, 1, 40, 2);
         Order memory cached = _order(t1, id, 1, 30, 1);
         vm.startPrank(caller);
         vm.expectRevert(abi.encodeWithSelector(E.NotBoundsPoster.selector, caller, id));
@@ -535,7 +553,7 @@ contract MarketsAuditTest is MarketsBase {
         core.cancelSigned(cached);
         core.cancelMarket(id, 0); // touches nothing of t1
         vm.stopPrank();
-        (, uint256 remaining,) = adm.restingOrder(key);
+        (, uint256 remaining, ) = adm.restingOrder(key);
         assertEq(remaining, 2, "t1's order still rests");
         vm.prank(reporter);
         vm.expectRevert(abi.encodeWithSelector(E.ReporterCannotCollapse.selector, id));

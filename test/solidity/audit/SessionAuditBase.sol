@@ -13,7 +13,11 @@ import {SessionFactory} from "../../../contracts/sessions/SessionFactory.sol";
 import {SessionOracle} from "../../../contracts/sessions/SessionOracle.sol";
 import {SessionOrder} from "../../../contracts/sessions/SessionOrderLib.sol";
 import {
-    LegConfig, Participation, SessionConfig, SessionKind, SettlementMode
+    LegConfig,
+    Participation,
+    SessionConfig,
+    SessionKind,
+    SettlementMode
 } from "../../../contracts/sessions/SessionTypes.sol";
 
 /// @notice Session fixture for the audit suites: the factory with both implementations and the oracle adapter,
@@ -44,7 +48,11 @@ abstract contract SessionAuditBase is Test {
     function setUp() public virtual {
         vm.warp(1_700_000_000);
         oracleAdapter = new SessionOracle();
-        factory = new SessionFactory(address(new PhysicalSession()), address(new CashSession()), address(oracleAdapter));
+        factory = new SessionFactory(
+            address(new PhysicalSession()),
+            address(new CashSession()),
+            address(oracleAdapter)
+        );
         collateral = new MockERC20("USD Coin", "USDC", 6);
         alice = vm.addr(PKA);
         bob = vm.addr(PKB);
@@ -69,15 +77,28 @@ abstract contract SessionAuditBase is Test {
         _ensureLegs(n);
         LegConfig[] memory legs = new LegConfig[](n);
         for (uint256 k; k < n; ++k) {
-            legs[k] = kind == SessionKind.Physical
-                ? LegConfig(address(legTokens[k]), WAD, 0, 0, _spec(address(legFeeds[k])))
-                : LegConfig(address(0), WAD, 50 * WAD, 200 * WAD, _spec(address(legFeeds[k])));
+            legs[k] =
+                kind == SessionKind.Physical
+                    ? LegConfig(address(legTokens[k]), WAD, 0, 0, _spec(address(legFeeds[k])))
+                    : LegConfig(address(0), WAD, 50 * WAD, 200 * WAD, _spec(address(legFeeds[k])));
         }
         uint40 t = uint40(block.timestamp);
         c = SessionConfig(
-            kind, mode, legs, kind == SessionKind.Cash ? address(collateral) : address(0),
-            t + 1 days, t + 2 days, t + 3 days, t + 10 days, 10, 5, feeTo, Participation.Open, bytes32(0),
-            sessionAdmin, guardian
+            kind,
+            mode,
+            legs,
+            kind == SessionKind.Cash ? address(collateral) : address(0),
+            t + 1 days,
+            t + 2 days,
+            t + 3 days,
+            t + 10 days,
+            10,
+            5,
+            feeTo,
+            Participation.Open,
+            bytes32(0),
+            sessionAdmin,
+            guardian
         );
     }
 
@@ -90,10 +111,10 @@ abstract contract SessionAuditBase is Test {
     }
 
     function _subscribe(SessionCore s, address who, uint256 shares) internal {
-        (SessionKind kind,, uint256 n,,,,,) = s.config();
+        (SessionKind kind, , uint256 n, , , , , ) = s.config();
         if (kind == SessionKind.Physical) {
             for (uint256 k; k < n; ++k) {
-                (address token,, uint256 unit,,) = s.leg(k);
+                (address token, , uint256 unit, , ) = s.leg(k);
                 MockERC20(token).mint(who, shares * unit);
                 vm.prank(who);
                 MockERC20(token).approve(address(s), shares * unit);
@@ -109,10 +130,25 @@ abstract contract SessionAuditBase is Test {
     }
 
     /// @dev An order of `maker` over legs `p` (gives `give`) and `q` (receives `get`), p < q or p > q.
-    function _order(address maker, uint256 p, int256 give, uint256 q, int256 get) internal returns (SessionOrder memory o) {
+    function _order(
+        address maker,
+        uint256 p,
+        int256 give,
+        uint256 q,
+        int256 get
+    ) internal returns (SessionOrder memory o) {
         int256[] memory amounts = new int256[](2);
         (amounts[0], amounts[1]) = p < q ? (-give, get) : (get, -give);
-        o = SessionOrder(maker, address(0), (1 << p) | (1 << q), amounts, 50, block.timestamp + 30 days, 0, ++nonceSalt);
+        o = SessionOrder(
+            maker,
+            address(0),
+            (1 << p) | (1 << q),
+            amounts,
+            50,
+            block.timestamp + 30 days,
+            0,
+            ++nonceSalt
+        );
     }
 
     function _signOrder(uint256 pk, SessionCore s, SessionOrder memory o) internal view returns (bytes memory) {
@@ -127,7 +163,7 @@ abstract contract SessionAuditBase is Test {
     /// @dev Pushes on every feed of the first `n` legs a round 10 minutes before t2 (the predecessor) and, after
     /// warping to t2 + 1 minute, the fixing round at t2 + 30 s. Returns the hints `[fixing, predecessor]` per leg.
     function _roundsAroundT2(SessionCore s, uint256 n, int256 answer) internal returns (uint80[][] memory hints) {
-        (, uint256 t2,,) = s.windows();
+        (, uint256 t2, , ) = s.windows();
         hints = new uint80[][](n);
         if (block.timestamp < t2 - 10 minutes) vm.warp(t2 - 10 minutes);
         for (uint256 k; k < n; ++k) {

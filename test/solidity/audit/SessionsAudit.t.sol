@@ -16,7 +16,11 @@ import {PhysicalSession} from "../../../contracts/sessions/PhysicalSession.sol";
 import {SessionCore} from "../../../contracts/sessions/SessionCore.sol";
 import {SessionOrder} from "../../../contracts/sessions/SessionOrderLib.sol";
 import {
-    LegConfig, SessionConfig, SessionKind, SettlementMode, Status
+    LegConfig,
+    SessionConfig,
+    SessionKind,
+    SettlementMode,
+    Status
 } from "../../../contracts/sessions/SessionTypes.sol";
 
 /// @notice Audit suite for the session pools: oracle never delivers (9), settling too early / twice /
@@ -33,7 +37,7 @@ contract SessionsAuditTest is SessionAuditBase {
         PhysicalSession s = _physical(2);
         _subscribe(s, alice, 10);
         _subscribe(s, bob, 10);
-        (uint256 t1,, uint256 deadline,) = s.windows();
+        (uint256 t1, , uint256 deadline, ) = s.windows();
         vm.warp(t1);
         SessionOrder memory o = _order(alice, 0, 2e18, 1, 3e18);
         bytes memory sig = _signOrder(PKA, s, o);
@@ -63,7 +67,7 @@ contract SessionsAuditTest is SessionAuditBase {
         _subscribe(s, alice, 2);
         _subscribe(s, bob, 2);
         uint256 pulled = s.totalDeposit();
-        (uint256 t1,, uint256 deadline,) = s.windows();
+        (uint256 t1, , uint256 deadline, ) = s.windows();
         vm.warp(t1);
         SessionOrder memory o = _order(alice, 0, 1e18, 1, 1e18);
         bytes memory sig = _signOrder(PKA, s, o);
@@ -74,7 +78,7 @@ contract SessionsAuditTest is SessionAuditBase {
         address[3] memory who = [alice, bob, feeTo];
         uint256 total;
         for (uint256 i; i < 3; ++i) {
-            (, uint256 dep,,) = s.accountOf(who[i]);
+            (, uint256 dep, , ) = s.accountOf(who[i]);
             vm.prank(who[i]);
             s.claim(who[i]);
             assertEq(collateral.balanceOf(who[i]), dep, "deposit back");
@@ -89,7 +93,7 @@ contract SessionsAuditTest is SessionAuditBase {
     function test_fallback_whenOnlyRoundIsTooLate() public {
         PhysicalSession s = _physical(1);
         _subscribe(s, alice, 3);
-        (, uint256 t2, uint256 deadline,) = s.windows();
+        (, uint256 t2, uint256 deadline, ) = s.windows();
         vm.warp(t2 - 1);
         uint80 prev = legFeeds[0].pushRound(100e8, t2 - 1);
         vm.warp(t2 + 2 hours);
@@ -101,7 +105,7 @@ contract SessionsAuditTest is SessionAuditBase {
             abi.encodeWithSelector(OracleFixing.RoundTooLate.selector, address(legFeeds[0]), t2 + 2 hours, t2 + 1 hours)
         );
         s.settle(hints);
-        (bool needed,) = s.checkUpkeep("");
+        (bool needed, ) = s.checkUpkeep("");
         assertFalse(needed, "no upkeep before the deadline when no fixing passes");
         vm.warp(deadline + 1);
         bytes memory data;
@@ -118,7 +122,7 @@ contract SessionsAuditTest is SessionAuditBase {
     function test_settle_reverts_tooEarly_twice_andReleaseAfterSettle() public {
         PhysicalSession s = _physical(1);
         _subscribe(s, alice, 1);
-        (, uint256 t2,,) = s.windows();
+        (, uint256 t2, , ) = s.windows();
         uint80[][] memory hints = new uint80[][](1);
         vm.warp(t2 - 1);
         vm.expectRevert(abi.encodeWithSelector(ISessionErrors.SettlementTooEarly.selector, t2 - 1, t2));
@@ -129,7 +133,7 @@ contract SessionsAuditTest is SessionAuditBase {
         s.settle(hints);
         vm.expectRevert(abi.encodeWithSelector(ISessionErrors.AlreadyFinal.selector, Status.Settled));
         s.performUpkeep(abi.encode(false, hints));
-        (,, uint256 deadline,) = s.windows();
+        (, , uint256 deadline, ) = s.windows();
         vm.warp(deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(ISessionErrors.AlreadyFinal.selector, Status.Settled));
         s.releaseFallback();
@@ -186,7 +190,7 @@ contract SessionsAuditTest is SessionAuditBase {
     }
 
     function _configHash(SessionCore x) internal view returns (bytes32 h) {
-        (SessionKind kind, SettlementMode mode, uint256 n, address fee, uint256 tb, uint256 mb,,) = x.config();
+        (SessionKind kind, SettlementMode mode, uint256 n, address fee, uint256 tb, uint256 mb, , ) = x.config();
         h = keccak256(abi.encode(kind, mode, n, fee, tb, mb, x.fixingSpecs(), address(x.oracle())));
         h = _windowsHash(x, h);
         for (uint256 k; k < n; ++k) h = _legHash(x, k, h);
@@ -218,9 +222,13 @@ contract SessionsAuditTest is SessionAuditBase {
 
     /// @dev Mints and approves first, then arms the token with `payload` (if any), so the hook fires inside the
     /// session's pull.
-    function _subscribeReentrant(PhysicalSession s, ReentrantToken re, address who, uint256 shares, bytes memory payload)
-        internal
-    {
+    function _subscribeReentrant(
+        PhysicalSession s,
+        ReentrantToken re,
+        address who,
+        uint256 shares,
+        bytes memory payload
+    ) internal {
         legTokens[0].mint(who, shares * WAD);
         re.mint(who, shares * WAD);
         vm.startPrank(who);
@@ -234,7 +242,11 @@ contract SessionsAuditTest is SessionAuditBase {
 
     function _assertReentrancyBlocked(ReentrantToken re) internal view {
         assertFalse(re.lastCallSucceeded(), "re-entrant call failed");
-        assertEq(bytes4(re.lastRevertData()), ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector, "by the guard");
+        assertEq(
+            bytes4(re.lastRevertData()),
+            ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector,
+            "by the guard"
+        );
     }
 
     /// During a subscription's pull, the hook re-enters subscribe, redeem, fill and matchOrders: each is stopped by
@@ -277,7 +289,7 @@ contract SessionsAuditTest is SessionAuditBase {
         _subscribeReentrant(s, re, alice, 1);
         _subscribeReentrant(s, re, bob, 1);
         s.settle(_roundsAroundT2(s, 2, 100e8));
-        (,,, uint256 claimDeadline) = s.windows();
+        (, , , uint256 claimDeadline) = s.windows();
         vm.warp(claimDeadline + 1);
         re.arm(address(s), abi.encodeCall(SessionCore.claim, (alice)));
         vm.prank(alice);
@@ -308,7 +320,7 @@ contract SessionsAuditTest is SessionAuditBase {
         vm.prank(carol);
         vm.expectRevert(Pausable.EnforcedPause.selector);
         s.subscribe(1, new bytes32[](0));
-        (uint256 t1,,, uint256 claimDeadline) = s.windows();
+        (uint256 t1, , , uint256 claimDeadline) = s.windows();
         vm.warp(t1);
         SessionOrder memory o = _order(alice, 0, 1e18, 1, 1e18);
         bytes memory sig = _signOrder(PKA, s, o);
@@ -336,7 +348,7 @@ contract SessionsAuditTest is SessionAuditBase {
         _subscribe(s, alice, 1);
         vm.prank(guardian);
         s.pause();
-        (,, uint256 deadline,) = s.windows();
+        (, , uint256 deadline, ) = s.windows();
         vm.warp(deadline + 1);
         s.releaseFallback();
         vm.prank(alice);
@@ -358,15 +370,23 @@ contract SessionsAuditTest is SessionAuditBase {
             bytes32 g = x.GUARDIAN_ROLE();
             bytes32 adminRole = x.DEFAULT_ADMIN_ROLE();
             vm.startPrank(caller);
-            vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, g));
+            vm.expectRevert(
+                abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, g)
+            );
             x.pause();
-            vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, g));
+            vm.expectRevert(
+                abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, g)
+            );
             x.unpause();
             bytes32[3] memory roles = [adminRole, g, x.PARTICIPANT_ROLE()];
             for (uint256 r; r < 3; ++r) {
-                vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, adminRole));
+                vm.expectRevert(
+                    abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, adminRole)
+                );
                 x.grantRole(roles[r], caller);
-                vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, adminRole));
+                vm.expectRevert(
+                    abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, adminRole)
+                );
                 x.revokeRole(roles[r], sessionAdmin);
             }
             vm.expectRevert(Initializable.InvalidInitialization.selector);
@@ -374,10 +394,14 @@ contract SessionsAuditTest is SessionAuditBase {
             vm.stopPrank();
             // The guardian may pause but not grant; the admin grants but (without the role) may not pause.
             vm.prank(guardian);
-            vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, guardian, adminRole));
+            vm.expectRevert(
+                abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, guardian, adminRole)
+            );
             x.grantRole(g, caller);
             vm.prank(sessionAdmin);
-            vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, sessionAdmin, g));
+            vm.expectRevert(
+                abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, sessionAdmin, g)
+            );
             x.pause();
             assertFalse(x.hasRole(g, caller));
             assertFalse(x.paused());
@@ -400,7 +424,7 @@ contract SessionsAuditTest is SessionAuditBase {
     function test_settle_twoCallersDifferentHints_onlyOneOutcome() public {
         PhysicalSession s = _physical(1);
         _subscribe(s, alice, 1);
-        (, uint256 t2,,) = s.windows();
+        (, uint256 t2, , ) = s.windows();
         vm.warp(t2 - 1 hours);
         uint80[5] memory ids;
         ids[0] = legFeeds[0].pushRound(90e8, t2 - 50 minutes);

@@ -42,7 +42,7 @@ contract SessionsCapsAndIsolationTest is SessionAuditBase {
         emit log_named_uint("gas subscribe @32 legs (with mints and approvals)", g);
         assertLt(g, BLOCK_GAS_LIMIT);
         _subscribe(s, bob, 2);
-        (uint256 t1,,,) = s.windows();
+        (uint256 t1, , , ) = s.windows();
         vm.warp(t1);
         SessionOrder memory o = _allLegsOrder(alice, n, false);
         bytes memory sig = _signOrder(PKA, s, o);
@@ -75,7 +75,7 @@ contract SessionsCapsAndIsolationTest is SessionAuditBase {
         CashSession s = _cash(n);
         _subscribe(s, alice, 1);
         _subscribe(s, bob, 1);
-        (uint256 t1,,,) = s.windows();
+        (uint256 t1, , , ) = s.windows();
         vm.warp(t1);
         SessionOrder memory o = _allLegsOrder(alice, n, false);
         bytes memory sig = _signOrder(PKA, s, o);
@@ -143,14 +143,22 @@ contract SessionsCapsAndIsolationTest is SessionAuditBase {
         BoundedMarketsAdmin adm = _marketsCore();
         uint256[3] memory roots;
         MarketStorage.RootParams memory p = MarketStorage.RootParams(
-            IERC20(address(collateral)), 10_000, 0, 0, 100, uint64(block.timestamp + 5 days),
-            uint64(block.timestamp + 20 days), 0, address(0), 0
+            IERC20(address(collateral)),
+            10_000,
+            0,
+            0,
+            100,
+            uint64(block.timestamp + 5 days),
+            uint64(block.timestamp + 20 days),
+            0,
+            address(0),
+            0
         );
         for (uint256 i; i < 3; ++i) roots[i] = adm.createRoot(p);
         _deposit(alice, 100e6);
         _deposit(bob, 100e6);
         _deposit(carol, 1e6); // a bystander who only deposits
-        (uint256 t1,,,) = ps[0].windows();
+        (uint256 t1, , , ) = ps[0].windows();
         vm.warp(t1);
         for (uint256 i; i < 3; ++i) {
             SessionOrder memory o = _order(alice, 0, 1e18, 1, 1e18);
@@ -170,7 +178,7 @@ contract SessionsCapsAndIsolationTest is SessionAuditBase {
         for (uint256 i; i < 3; ++i) {
             allocAlice[0][i] = ps[i].allocationOf(alice)[0];
             allocAlice[1][i] = cs[i].allocationOf(alice)[1];
-            (, depBob[i],,) = cs[i].accountOf(bob);
+            (, depBob[i], , ) = cs[i].accountOf(bob);
         }
         // Run session v of each kind and root v to the end.
         ps[v].settle(_roundsAroundT2(ps[v], 2, 100e8));
@@ -197,7 +205,9 @@ contract SessionsCapsAndIsolationTest is SessionAuditBase {
                 assertEq(legTokens[k].balanceOf(address(ps[i])), ps[i].obligations(k), "physical: own obligations");
             }
             assertEq(
-                collateral.balanceOf(address(cs[i])), cs[i].totalDeposit() - cs[i].paid(0) - cs[i].swept(0), "cash: own"
+                collateral.balanceOf(address(cs[i])),
+                cs[i].totalDeposit() - cs[i].paid(0) - cs[i].swept(0),
+                "cash: own"
             );
             if (i == v) {
                 assertEq(legTokens[0].balanceOf(address(ps[i])), 0, "finished session emptied");
@@ -205,7 +215,7 @@ contract SessionsCapsAndIsolationTest is SessionAuditBase {
             }
             assertEq(ps[i].allocationOf(alice)[0], allocAlice[0][i], "open physical untouched");
             assertEq(cs[i].allocationOf(alice)[1], allocAlice[1][i], "open cash untouched");
-            (, uint256 d,,) = cs[i].accountOf(bob);
+            (, uint256 d, , ) = cs[i].accountOf(bob);
             assertEq(d, depBob[i], "open cash deposit untouched");
         }
         for (uint256 i; i < 3; ++i) {
@@ -213,10 +223,10 @@ contract SessionsCapsAndIsolationTest is SessionAuditBase {
             vm.prank(bob);
             core.sync(roots[i]); // credit Bob's maker fills on the open roots
         }
-        (int256 cashCarol,,) = BoundedMarketsLens(address(core)).account(carol, IERC20(address(collateral)));
+        (int256 cashCarol, , ) = BoundedMarketsLens(address(core)).account(carol, IERC20(address(collateral)));
         assertEq(cashCarol, 1e6, "bystander untouched");
-        (int256 ca,,) = BoundedMarketsLens(address(core)).account(alice, IERC20(address(collateral)));
-        (int256 cb,,) = BoundedMarketsLens(address(core)).account(bob, IERC20(address(collateral)));
+        (int256 ca, , ) = BoundedMarketsLens(address(core)).account(alice, IERC20(address(collateral)));
+        (int256 cb, , ) = BoundedMarketsLens(address(core)).account(bob, IERC20(address(collateral)));
         // Alice (long 5 on each root) and Bob (short) still hold two open roots; their cash plus what those roots
         // may still pay each other is the 201 units deposited: the premiums on open roots net to zero.
         assertEq(ca + cb + cashCarol, 201e6, "singleton cash == deposits");

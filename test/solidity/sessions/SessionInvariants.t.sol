@@ -14,7 +14,12 @@ import {SessionFactory} from "../../../contracts/sessions/SessionFactory.sol";
 import {SessionOracle} from "../../../contracts/sessions/SessionOracle.sol";
 import {SessionOrder} from "../../../contracts/sessions/SessionOrderLib.sol";
 import {
-    LegConfig, Participation, SessionConfig, SessionKind, SettlementMode, Status
+    LegConfig,
+    Participation,
+    SessionConfig,
+    SessionKind,
+    SettlementMode,
+    Status
 } from "../../../contracts/sessions/SessionTypes.sol";
 
 /// @notice Drives random subscribe/redeem/fill/match/cancel/warp/settle/fallback/claim/sweep across two physical
@@ -81,10 +86,14 @@ contract SessionHandler is Test {
         try s.redeem(bound(shares, 1, 5)) {} catch {}
     }
 
-    function _order(uint256 who, uint256 pair, uint256 give, uint256 get, bool flip, SessionCore s)
-        internal
-        returns (SessionOrder memory o, bytes memory sig)
-    {
+    function _order(
+        uint256 who,
+        uint256 pair,
+        uint256 give,
+        uint256 get,
+        bool flip,
+        SessionCore s
+    ) internal returns (SessionOrder memory o, bytes memory sig) {
         (uint256 legs, int256[] memory amounts) = _amounts(pair, give, get, flip, s);
         address maker = actors[who % 3];
         o = SessionOrder(maker, address(0), legs, amounts, 50, block.timestamp + 1 days, s.minNonce(maker), ++salt);
@@ -96,12 +105,18 @@ contract SessionHandler is Test {
         return abi.encodePacked(r, sv, v);
     }
 
-    function _amounts(uint256 pair, uint256 give, uint256 get, bool flip, SessionCore s)
-        internal
-        view
-        returns (uint256 legs, int256[] memory amounts)
-    {
-        (uint256 p, uint256 q) = pair % 3 == 0 ? (0, 1) : pair % 3 == 1 ? (1, 2) : (0, 2);
+    function _amounts(
+        uint256 pair,
+        uint256 give,
+        uint256 get,
+        bool flip,
+        SessionCore s
+    ) internal view returns (uint256 legs, int256[] memory amounts) {
+        (uint256 p, uint256 q) = pair % 3 == 0
+            ? (0, 1)
+            : pair % 3 == 1
+                ? (1, 2)
+                : (0, 2);
         (, , uint256 unitP, , ) = s.leg(p);
         (, , uint256 unitQ, , ) = s.leg(q);
         amounts = new int256[](2);
@@ -111,7 +126,15 @@ contract SessionHandler is Test {
         legs = (1 << p) | (1 << q);
     }
 
-    function fill(uint256 which, uint256 maker, uint256 taker, uint256 pair, uint256 give, uint256 get, uint256 fraction) external {
+    function fill(
+        uint256 which,
+        uint256 maker,
+        uint256 taker,
+        uint256 pair,
+        uint256 give,
+        uint256 get,
+        uint256 fraction
+    ) external {
         SessionCore s = sessions[which % 3];
         (SessionOrder memory o, bytes memory sig) = _order(maker, pair, give, get, false, s);
         // a taker other than the maker
@@ -121,9 +144,15 @@ contract SessionHandler is Test {
         } catch {}
     }
 
-    function matchOrders(uint256 which, uint256 makerA, uint256 pair, uint256 give, uint256 get, uint256 slack, uint256 fraction)
-        external
-    {
+    function matchOrders(
+        uint256 which,
+        uint256 makerA,
+        uint256 pair,
+        uint256 give,
+        uint256 get,
+        uint256 slack,
+        uint256 fraction
+    ) external {
         SessionCore s = sessions[which % 3];
         (SessionOrder memory a, bytes memory sigA) = _order(makerA, pair, give, get, false, s);
         (SessionOrder memory b, bytes memory sigB) = _mirror(makerA + 1, a, slack, s);
@@ -133,10 +162,12 @@ contract SessionHandler is Test {
     }
 
     /// @dev B: the mirror of A at a rate at least as generous (pays up to `slack` more of A's receive leg).
-    function _mirror(uint256 who, SessionOrder memory a, uint256 slack, SessionCore s)
-        internal
-        returns (SessionOrder memory b, bytes memory sig)
-    {
+    function _mirror(
+        uint256 who,
+        SessionOrder memory a,
+        uint256 slack,
+        SessionCore s
+    ) internal returns (SessionOrder memory b, bytes memory sig) {
         int256[] memory amounts = new int256[](2);
         amounts[0] = -a.amounts[0];
         amounts[1] = -a.amounts[1] - int256(bound(slack, 0, uint256(a.amounts[1])));
@@ -163,7 +194,11 @@ contract SessionHandler is Test {
         if (block.timestamp < t2) return;
         for (uint256 k; k < N; ++k) {
             (, , uint256 updatedAt, , ) = feeds[k].latestRoundData();
-            if (updatedAt < t2) feeds[k].pushRound(int256(bound(uint256(keccak256(abi.encode(priceSeed, k))), 1e8, 400e8)), block.timestamp);
+            if (updatedAt < t2)
+                feeds[k].pushRound(
+                    int256(bound(uint256(keccak256(abi.encode(priceSeed, k))), 1e8, 400e8)),
+                    block.timestamp
+                );
         }
         (bool needed, bytes memory data) = s.checkUpkeep("");
         if (needed) {
@@ -210,9 +245,15 @@ contract SessionInvariantsTest is StdInvariant, Test {
             feeds[k].pushRound(100e8, block.timestamp);
         }
         collateral = new MockERC20("USD", "USD", 6);
-        SessionFactory factory = new SessionFactory(address(new PhysicalSession()), address(new CashSession()), address(new SessionOracle()));
+        SessionFactory factory = new SessionFactory(
+            address(new PhysicalSession()),
+            address(new CashSession()),
+            address(new SessionOracle())
+        );
         sessions[0] = SessionCore(factory.createSession(_config(SessionKind.Physical, SettlementMode.InKind, feeds)));
-        sessions[1] = SessionCore(factory.createSession(_config(SessionKind.Physical, SettlementMode.ValueWeighted, feeds)));
+        sessions[1] = SessionCore(
+            factory.createSession(_config(SessionKind.Physical, SettlementMode.ValueWeighted, feeds))
+        );
         sessions[2] = SessionCore(factory.createSession(_config(SessionKind.Cash, SettlementMode.Cash, feeds)));
         handler = new SessionHandler(sessions, tokens, collateral, feeds, FEE_TO);
         // Every actor starts with 3 shares in every session, so runs reach trading quickly.
@@ -222,7 +263,11 @@ contract SessionInvariantsTest is StdInvariant, Test {
         targetContract(address(handler));
     }
 
-    function _config(SessionKind kind, SettlementMode mode, MockAggregator[N] memory feeds) internal view returns (SessionConfig memory c) {
+    function _config(
+        SessionKind kind,
+        SettlementMode mode,
+        MockAggregator[N] memory feeds
+    ) internal view returns (SessionConfig memory c) {
         LegConfig[] memory legs = new LegConfig[](N);
         for (uint256 k; k < N; ++k) {
             address[] memory f = new address[](1);
@@ -239,9 +284,21 @@ contract SessionInvariantsTest is StdInvariant, Test {
         }
         uint40 t = uint40(block.timestamp);
         c = SessionConfig(
-            kind, mode, legs, kind == SessionKind.Cash ? address(collateral) : address(0),
-            t + 6 hours, t + 1 days, t + 2 days, t + 3 days, 10, 5, FEE_TO, Participation.Open, bytes32(0),
-            address(this), address(this)
+            kind,
+            mode,
+            legs,
+            kind == SessionKind.Cash ? address(collateral) : address(0),
+            t + 6 hours,
+            t + 1 days,
+            t + 2 days,
+            t + 3 days,
+            10,
+            5,
+            FEE_TO,
+            Participation.Open,
+            bytes32(0),
+            address(this),
+            address(this)
         );
     }
 
@@ -271,10 +328,15 @@ contract SessionInvariantsTest is StdInvariant, Test {
     function invariant_fullFundingAndIsolation() public view {
         for (uint256 i; i < 2; ++i) {
             PhysicalSession s = PhysicalSession(address(sessions[i]));
-            for (uint256 k; k < N; ++k) assertEq(tokens[k].balanceOf(address(s)), s.obligations(k), "balance == obligations");
+            for (uint256 k; k < N; ++k)
+                assertEq(tokens[k].balanceOf(address(s)), s.obligations(k), "balance == obligations");
         }
         CashSession c = CashSession(address(sessions[2]));
-        assertEq(collateral.balanceOf(address(c)), c.totalDeposit() - c.paid(0) - c.swept(0), "cash balance == obligations");
+        assertEq(
+            collateral.balanceOf(address(c)),
+            c.totalDeposit() - c.paid(0) - c.swept(0),
+            "cash balance == obligations"
+        );
         address[4] memory a = _accounts();
         for (uint256 j; j < 4; ++j) assertGe(c.marginE36(a[j]), 0, "cash margin >= 0");
     }
@@ -293,7 +355,12 @@ contract SessionInvariantsTest is StdInvariant, Test {
             uint256 legs = i < 2 ? N : 1;
             for (uint256 k; k < legs; ++k) {
                 uint256 pool = i < 2 ? s.totalShares() * _unit(s, k) : CashSession(address(s)).totalDeposit();
-                uint256 denom = i == 2 ? 1e30 : i == 1 ? PhysicalSession(address(s)).basketValueE36() : 1;
+                uint256 denom =
+                    i == 2
+                        ? 1e30
+                        : i == 1
+                            ? PhysicalSession(address(s)).basketValueE36()
+                            : 1;
                 uint256 dust = denom == 0 ? 0 : s.remainder(k) / denom;
                 assertLe(s.paid(k) + dust, pool, "claims <= pool");
                 if (allClaimed && denom != 0) {

@@ -54,10 +54,12 @@ contract SessionMathTest is Test {
     }
 
     /// @dev The per-leg worst case equals the brute-force minimum over every corner of the price box.
-    function testFuzz_worstCaseMatchesBruteForceCorners(int128[4] memory d, uint128[4] memory fl, uint128[4] memory span, uint8 nRaw)
-        public
-        pure
-    {
+    function testFuzz_worstCaseMatchesBruteForceCorners(
+        int128[4] memory d,
+        uint128[4] memory fl,
+        uint128[4] memory span,
+        uint8 nRaw
+    ) public pure {
         uint256 n = bound(nRaw, 1, 4);
         uint256[4] memory floor;
         uint256[4] memory cap;
@@ -77,17 +79,33 @@ contract SessionMathTest is Test {
     }
 
     /// @dev At any price (clamped into the box, including exactly floor and cap) the value is >= worst case.
-    function testFuzz_valueAtClampedPriceAtLeastWorst(int128 d, uint128 fl, uint128 span, uint256 price, bool atBound) public pure {
+    function testFuzz_valueAtClampedPriceAtLeastWorst(
+        int128 d,
+        uint128 fl,
+        uint128 span,
+        uint256 price,
+        bool atBound
+    ) public pure {
         uint256 floor = bound(fl, 1, 1e30);
         uint256 cap = bound(uint256(floor) + span, floor, 1e30);
         price = atBound ? (price % 2 == 0 ? floor : cap) : bound(price, 0, 2e30);
-        uint256 p = price < floor ? floor : price > cap ? cap : price;
+        uint256 p =
+            price < floor
+                ? floor
+                : price > cap
+                    ? cap
+                    : price;
         assertGe(int256(d) * int256(p), SessionMath.worstValue(d, floor, cap));
     }
 
     /// @dev The deposit for s shares covers s * sum u*cap at collateral decimals 6, 8 and 18.
     function testFuzz_depositCoversCapAtDecimals(uint64 shares, uint128 unit, uint128 cap, uint8 decPick) public pure {
-        uint256 dec = decPick % 3 == 0 ? 6 : decPick % 3 == 1 ? 8 : 18;
+        uint256 dec =
+            decPick % 3 == 0
+                ? 6
+                : decPick % 3 == 1
+                    ? 8
+                    : 18;
         uint256 per = 10 ** (36 - dec);
         uint256 c = bound(cap, 1, 1e30);
         uint256 u = bound(unit, 1, 1e24);
