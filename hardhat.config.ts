@@ -31,6 +31,7 @@ const compilerProfile = {
       // Files that compile CashSession into their own build: the same size-tuned code everywhere.
       "contracts/sessions/stress/SessionStressLens.sol",
       "test/solidity/audit/SessionAuditBase.sol",
+      "test/solidity/audit/Findings.t.sol",
       "test/solidity/audit/SessionsAudit.t.sol",
       "test/solidity/audit/SessionsCapsAndIsolation.t.sol",
       "test/solidity/sessions/amm/SessionAmmInvariants.t.sol",
