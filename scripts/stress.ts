@@ -15,6 +15,7 @@ import { network } from "hardhat";
 import { formatStressTable, parseScenarios, participants, reportToJson, runStress } from "../sdk/sessions/stress.js";
 import { legMask, sessionDomain, signSessionOrder } from "../sdk/sessions/orders.js";
 import type { PhysicalSession, SessionStressLens } from "../types/ethers-contracts/index.js";
+import { firstAfterFixing } from "../sdk/sessions/fixing.js";
 
 const DEFAULT_SCENARIOS = JSON.stringify([
   { name: "level -20%", kind: "level", shock: -0.2 },
@@ -42,17 +43,7 @@ async function demoSession(): Promise<string> {
       unit: 10n ** 18n,
       floor: 0n,
       cap: 0n,
-      fixing: {
-        kind: 0,
-        feeds: [await f.getAddress()],
-        heartbeat: 30 * 86_400,
-        maxDelay: 86_400,
-        twapWindow: 0,
-        minAnswer: 0n,
-        maxAnswer: 0n,
-        sequencerFeed: ZeroAddress,
-        sequencerGrace: 0,
-      },
+      fixing: firstAfterFixing(await f.getAddress()),
     });
   }
   const factory = await ethers.deployContract("SessionFactory", [

@@ -15,6 +15,7 @@ import type {
   SessionAmm,
   SessionFactory,
 } from "../../types/ethers-contracts/index.js";
+import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
 
 const DAY = 86_400n;
 const WAD = 10n ** 18n;
@@ -38,17 +39,7 @@ async function run({ connection, record }: BenchContext): Promise<void> {
       unit: WAD,
       floor: 0n,
       cap: 0n,
-      fixing: {
-        kind: 0,
-        feeds: [await f.getAddress()],
-        heartbeat: 30 * 86_400,
-        maxDelay: 86_400,
-        twapWindow: 0,
-        minAnswer: 0n,
-        maxAnswer: 0n,
-        sequencerFeed: ZeroAddress,
-        sequencerGrace: 0,
-      },
+      fixing: firstAfterFixing(await f.getAddress()),
     });
   }
   const factory: SessionFactory = await ethers.deployContract("SessionFactory", [

@@ -7,6 +7,7 @@ import { AbiCoder, Wallet, ZeroAddress, ZeroHash, type Signer } from "ethers";
 import type { BenchContext, Suite } from "../lib.js";
 import { legMask, sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
 import type { MockAggregator, MockERC20, PhysicalSession, SessionFactory } from "../../types/ethers-contracts/index.js";
+import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
 
 const DAY = 86_400n;
 const WAD = 10n ** 18n;
@@ -39,17 +40,7 @@ async function run({ connection, record }: BenchContext): Promise<void> {
         unit: WAD,
         floor: 0n,
         cap: 0n,
-        fixing: {
-          kind: 0,
-          feeds: [await feeds[k].getAddress()],
-          heartbeat: 30 * 86_400,
-          maxDelay: 86_400,
-          twapWindow: 0,
-          minAnswer: 0n,
-          maxAnswer: 0n,
-          sequencerFeed: ZeroAddress,
-          sequencerGrace: 0,
-        },
+        fixing: firstAfterFixing(await feeds[k].getAddress()),
       });
     }
     return {

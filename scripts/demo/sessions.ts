@@ -10,6 +10,7 @@ import { ZeroAddress, ZeroHash } from "ethers";
 import SessionsModule from "../../deploy/modules/Sessions.js";
 import { decodeError } from "../../sdk/errors.js";
 import { keeperTick } from "../../sdk/keeper.js";
+import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
 import { barChart, stepChart, type Series } from "../../sdk/report/svg.js";
 import { textTable } from "../../sdk/report/html.js";
 import { legMask, sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
@@ -24,19 +25,9 @@ import { asNumber, check, DAY, units, WAD, type Check, type Connection, type Dem
 const FEED_DECIMALS = 8;
 const price8 = (usd: number): bigint => BigInt(Math.round(usd * 100)) * 10n ** BigInt(FEED_DECIMALS - 2);
 
-function fixing(feed: string) {
-  return {
-    kind: 0, // FirstAfter: the first round at or after t2, its predecessor proven before t2
-    feeds: [feed],
-    heartbeat: 3 * 86_400,
-    maxDelay: 6 * 3_600,
-    twapWindow: 0,
-    minAnswer: 1n,
-    maxAnswer: 10n ** 15n,
-    sequencerFeed: ZeroAddress,
-    sequencerGrace: 0,
-  };
-}
+/** First round at or after t2; feeds publish daily, so a 3-day heartbeat; answers at 0 or 1e15 are pinned. */
+const fixing = (feed: string) =>
+  firstAfterFixing(feed, { heartbeat: 3 * 86_400, maxDelay: 6 * 3_600, minAnswer: 1n, maxAnswer: 10n ** 15n });
 
 /**
  * Moves the chain to `to`, with each feed publishing a round every day on a straight path from `from` to
