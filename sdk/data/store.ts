@@ -3,6 +3,8 @@
  * or PostgreSQL when a connection URL is given. One schema, written in the SQL both dialects accept;
  * parameters are written `$1, $2, ...` everywhere.
  */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 
 export type Row = Record<string, unknown>;
@@ -180,7 +182,10 @@ export class PostgresStore implements Store {
 
 /** Opens the store named by `url`: `postgres://...` for PostgreSQL, otherwise a SQLite file path. */
 export async function openStore(url: string): Promise<Store> {
-  const store = /^postgres(ql)?:\/\//.test(url) ? await PostgresStore.connect(url) : new SqliteStore(url);
+  const isPostgres = /^postgres(ql)?:\/\//.test(url);
+  // A SQLite file's folder may not exist yet (e.g. out/ on a fresh clone).
+  if (!isPostgres && url !== ":memory:") await mkdir(path.dirname(url), { recursive: true });
+  const store = isPostgres ? await PostgresStore.connect(url) : new SqliteStore(url);
   await store.exec(SCHEMA);
   return store;
 }

@@ -88,3 +88,25 @@ for (const [label, open] of stores) {
     });
   });
 }
+
+describe("sdk/data/store openStore", () => {
+  it("creates the SQLite file's folder when it does not exist yet", async () => {
+    const { mkdtemp, rm, stat } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { openStore } = await import("../../sdk/data/store.js");
+    const dir = await mkdtemp(path.join(tmpdir(), "ringfence-"));
+    const file = path.join(dir, "nested", "deeper", "data.db");
+    const store = await openStore(file);
+    await store.run("INSERT INTO cursor (chain_id, stream, block_number, block_hash) VALUES ($1, $2, $3, $4)", [
+      1n,
+      "s",
+      2n,
+      "0x",
+    ]);
+    expect((await store.all("SELECT * FROM cursor")).length).to.equal(1);
+    await store.close();
+    expect((await stat(file)).isFile()).to.equal(true);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
