@@ -120,21 +120,25 @@ export async function signExactIn(
 ): Promise<SignedSwap> {
   const q = await amm.quoteExactIn(legIn, legOut, amountIn);
   const amountOut = (q.amountOut * (10_000n - slippageBps)) / 10_000n;
-  const order = swapOrder({
-    trader: await signer.getAddress(),
-    amm: await amm.getAddress(),
-    legIn,
-    legOut,
-    amountIn,
-    amountOut,
-    ...terms,
-  });
+  return signSwap(amm, signer, domain, { legIn, legOut, amountIn, amountOut }, terms, q.withinBand);
+}
+
+/** Builds the swap order for the amounts settled on and signs it: the shared tail of both quote helpers. */
+async function signSwap(
+  amm: AmmQuoter,
+  signer: TypedDataSigner & { getAddress(): Promise<string> },
+  domain: TypedDataDomain,
+  amounts: { legIn: number; legOut: number; amountIn: bigint; amountOut: bigint },
+  terms: OrderTerms,
+  withinBand: boolean,
+): Promise<SignedSwap> {
+  const order = swapOrder({ trader: await signer.getAddress(), amm: await amm.getAddress(), ...amounts, ...terms });
   return {
     order,
     signature: await signSessionOrder(signer, order, domain),
-    amountIn,
-    amountOut,
-    withinBand: q.withinBand,
+    amountIn: amounts.amountIn,
+    amountOut: amounts.amountOut,
+    withinBand,
   };
 }
 
@@ -151,20 +155,5 @@ export async function signExactOut(
 ): Promise<SignedSwap> {
   const q = await amm.quoteExactOut(legIn, legOut, amountOut);
   const amountIn = (q.amountIn * (10_000n + slippageBps) + 9_999n) / 10_000n;
-  const order = swapOrder({
-    trader: await signer.getAddress(),
-    amm: await amm.getAddress(),
-    legIn,
-    legOut,
-    amountIn,
-    amountOut,
-    ...terms,
-  });
-  return {
-    order,
-    signature: await signSessionOrder(signer, order, domain),
-    amountIn,
-    amountOut,
-    withinBand: q.withinBand,
-  };
+  return signSwap(amm, signer, domain, { legIn, legOut, amountIn, amountOut }, terms, q.withinBand);
 }
