@@ -10,8 +10,9 @@ import { AbiCoder, ZeroAddress } from "ethers";
 
 import MarketsModule from "../../deploy/modules/Markets.js";
 import { keeperTick } from "../../sdk/keeper.js";
+import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
 import { marketsAt, marketsInterface } from "../../sdk/markets/abi.js";
-import { marketsDomain, ORDER_TYPES, type MarketOrder } from "../../sdk/markets/typedData.js";
+import { marketsDomain, signMarketOrder, type MarketOrder } from "../../sdk/markets/typedData.js";
 import { verifyRoot } from "../../sdk/markets/verifier.js";
 import { barChart } from "../../sdk/report/svg.js";
 import { textTable } from "../../sdk/report/html.js";
@@ -53,17 +54,7 @@ export async function runMarketsDemo(conn: Connection): Promise<DemoPart> {
     reporter: ZeroAddress,
     disputeWindow: 0,
   };
-  const spec = {
-    kind: 0,
-    feeds: [await rain.getAddress()],
-    heartbeat: 2 * 86_400,
-    maxDelay: 86_400,
-    twapWindow: 0,
-    minAnswer: 0n,
-    maxAnswer: 0n,
-    sequencerFeed: ZeroAddress,
-    sequencerGrace: 0,
-  };
+  const spec = firstAfterFixing(await rain.getAddress(), { heartbeat: 2 * 86_400 });
   const rootId: bigint = await core.createFeedRoot.staticCall(params, spec);
   await (await core.createFeedRoot(params, spec)).wait();
   const sub = Number(await core.createSub.staticCall(rootId, 1, 30n, 40n));
@@ -96,7 +87,7 @@ export async function runMarketsDemo(conn: Connection): Promise<DemoPart> {
   const log: Array<Array<string>> = [];
   const place = async (by: Signer, o: MarketOrder, note: string, signed = false) => {
     const trader = signers.find((s) => s.address === o.trader) as Signer;
-    const sig = signed ? await trader.signTypedData(domain, ORDER_TYPES, o) : "0x";
+    const sig = signed ? await signMarketOrder(trader, domain, o) : "0x";
     const [, traded] = (await as(by).place.staticCall(o, sig, 8)) as [bigint, bigint];
     await (await as(by).place(o, sig, 8)).wait();
     const side = o.quantity > 0n ? "bid" : "offer";

@@ -23,7 +23,7 @@ import { OracleFixing__factory } from "../../types/ethers-contracts/index.js";
 import { CliError, formatAmount, isoTime, parseAddress, parseAmount, parseInteger } from "../cli/args.js";
 import { explainErrors } from "../errors.js";
 import { marketsAt, marketsInterface } from "./abi.js";
-import { marketsDomain, orderDigest, ORDER_TYPES, TICKS, type MarketOrder } from "./typedData.js";
+import { marketsDomain, orderDigest, ORDER_TYPES, signMarketOrder, TICKS, type MarketOrder } from "./typedData.js";
 import { compareWithContract, contextFor, decodeLog, replayRecords, type ChainRecord } from "./verifier.js";
 
 /** Every ABI whose custom errors a market command can meet (core, admin, lens; the oracle library). */
@@ -754,7 +754,7 @@ export async function signOrder(signer: Signer, marketsArg: string, input: Order
   const { info, order } = await buildOrder(signer, marketsArg, input);
   const chainId = (await (await providerOf(signer)).getNetwork()).chainId;
   const domain = marketsDomain(chainId, info.markets);
-  const signature = await signer.signTypedData(domain, ORDER_TYPES, order);
+  const signature = await signMarketOrder(signer, domain, order);
   return orderToFile(chainId, info.markets, order, signature, orderDigest(domain, order));
 }
 

@@ -1,8 +1,11 @@
 /**
  * EIP-712 typed data of a bounded-market order, the twin of contracts/markets/libraries/MarketOrders.sol.
- * Usable as is with ethers v6 `signer.signTypedData(domain, ORDER_TYPES, order)`.
+ * Signed by {@link signMarketOrder} with an ethers v6 signer or any EIP-1193 wallet (`eip1193Signer` of
+ * sdk/eip1193.ts).
  */
 import { TypedDataEncoder, type TypedDataDomain } from "ethers";
+
+import type { TypedDataSigner } from "../eip1193.js";
 
 /** Ticks in one unit payoff: a price is `tick / TICKS`, tick in [1, TICKS - 1]. */
 export const TICKS = 100;
@@ -65,6 +68,15 @@ export function orderStructHash(order: MarketOrder): string {
 /** The digest a trader signs; equal to `BoundedMarkets.orderDigest(order)`. */
 export function orderDigest(domain: TypedDataDomain, order: MarketOrder): string {
   return TypedDataEncoder.hash(domain, ORDER_TYPES, order);
+}
+
+/** Signs `order` for `domain` with `signer` (the trader): an ethers signer or `eip1193Signer(provider, trader)`. */
+export async function signMarketOrder(
+  signer: TypedDataSigner,
+  domain: TypedDataDomain,
+  order: MarketOrder,
+): Promise<string> {
+  return signer.signTypedData(domain, ORDER_TYPES, { ...order });
 }
 
 /** The order as a plain tuple-compatible object for contract calls. */

@@ -1,9 +1,13 @@
 /**
  * EIP-712 typed data of session orders: the domain of one session, the `SessionOrder` type (it must match
  * `SessionOrderLib.TYPEHASH` in contracts/sessions/SessionOrderLib.sol field for field), a digest helper and a
- * signing helper for ethers v6 signers.
+ * signing helper for an ethers v6 signer or any EIP-1193 wallet (through `eip1193Signer` of sdk/eip1193.ts).
  */
 import { TypedDataEncoder, type TypedDataDomain, type TypedDataField } from "ethers";
+
+import type { TypedDataSigner } from "../eip1193.js";
+
+export type { TypedDataSigner } from "../eip1193.js";
 
 /** A maker's signed allocation change (see the NatSpec of `SessionOrder` in Solidity for units). */
 export interface SessionOrder {
@@ -53,16 +57,7 @@ export function hashSessionOrder(order: SessionOrder, domain: TypedDataDomain): 
   return TypedDataEncoder.hash(domain, SESSION_ORDER_TYPES, order);
 }
 
-/** Anything that signs typed data the ethers v6 way (a Wallet or a JSON-RPC signer). */
-export interface TypedDataSigner {
-  signTypedData(
-    domain: TypedDataDomain,
-    types: Record<string, TypedDataField[]>,
-    value: Record<string, unknown>,
-  ): Promise<string>;
-}
-
-/** Signs `order` for `domain` with `signer` (65-byte signature). */
+/** Signs `order` for `domain` with `signer`: an ethers signer, or `eip1193Signer(provider, maker)` for any wallet. */
 export async function signSessionOrder(
   signer: TypedDataSigner,
   order: SessionOrder,
