@@ -10,6 +10,7 @@ import {
   type Leg,
   type OpenOrder,
 } from "../../sdk/markets/worstCase.js";
+import { prng } from "../shared/prng.js";
 import { deployMarkets, SCALE, UNIT, type MarketsFixture } from "./fixture.js";
 
 const connection = await network.create();
@@ -59,16 +60,12 @@ describe("markets worst-case mirror", () => {
     const subB = await fx.createSub(rootId, subA, 10n, 17n);
     const branches = [1, subA, subB];
     for (const t of traders) await fx.fund(t, 1_000n * UNIT);
-    let seed = 12345;
-    const rnd = (n: number) => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed % n;
-    };
+    const r = prng(12_345);
     let compared = 0;
     for (let step = 0; step < 60; step++) {
-      const t = traders[rnd(traders.length)];
-      const qty = BigInt(1 + rnd(20)) * (rnd(2) === 0 ? 1n : -1n);
-      const o = await fx.order(t, rootId, branches[rnd(3)], 1 + rnd(99), qty, rnd(3) === 0 ? 1 : 0);
+      const t = traders[r.below(traders.length)];
+      const qty = BigInt(1 + r.below(20)) * r.sign();
+      const o = await fx.order(t, rootId, branches[r.below(3)], 1 + r.below(99), qty, r.below(3) === 0 ? 1 : 0);
       try {
         await (await (fx.core.connect(t) as Contract).place(o, "0x", 3)).wait();
       } catch {

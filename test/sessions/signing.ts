@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { ZeroAddress } from "ethers";
 
 import { hashSessionOrder, sessionDomain, type SessionOrder } from "../../sdk/sessions/orders.js";
+import { prng } from "../shared/prng.js";
 import { DAY, WAD, createPhysical, deployBase, makeOrder, physicalUnit, sign, subscribePhysical } from "./fixtures.js";
 
 const conn = await network.create();
@@ -15,37 +16,24 @@ async function fixture() {
   return { b, session };
 }
 
-/** Deterministic pseudo-random bigints for the hash agreement test. */
-function rng(seed: number) {
-  let s = BigInt(seed);
-  return (bits: number) => {
-    let out = 0n;
-    for (let i = 0; i < Math.ceil(bits / 64); i++) {
-      s = (s * 6364136223846793005n + 1442695040888963407n) % (1n << 64n);
-      out = (out << 64n) | s;
-    }
-    return out % (1n << BigInt(bits));
-  };
-}
-
 describe("Session orders: typed data and signatures", () => {
   it("typedDataHash_equalsSolidityDigest_forManyRandomOrders", async () => {
     const { b, session } = await conn.networkHelpers.loadFixture(fixture);
     const domain = sessionDomain(await session.getAddress(), b.chainId);
-    const r = rng(7);
+    const r = prng(7);
     for (let i = 0; i < 40; i++) {
-      const m = Number(r(5)) + 1;
+      const m = Number(r.bits(5)) + 1;
       const amounts: bigint[] = [];
-      for (let j = 0; j < m; j++) amounts.push((r(1) === 0n ? -1n : 1n) * r(127));
+      for (let j = 0; j < m; j++) amounts.push(r.sign() * r.bits(127));
       const order: SessionOrder = {
-        maker: "0x" + r(160).toString(16).padStart(40, "0"),
-        taker: i % 3 === 0 ? ZeroAddress : "0x" + r(160).toString(16).padStart(40, "0"),
-        legs: r(32),
+        maker: "0x" + r.bits(160).toString(16).padStart(40, "0"),
+        taker: i % 3 === 0 ? ZeroAddress : "0x" + r.bits(160).toString(16).padStart(40, "0"),
+        legs: r.bits(32),
         amounts,
-        maxFeeBps: r(16),
-        expiry: r(64),
-        nonce: r(256),
-        salt: r(256),
+        maxFeeBps: r.bits(16),
+        expiry: r.bits(64),
+        nonce: r.bits(256),
+        salt: r.bits(256),
       };
       expect(await session.hashOrder(order)).to.equal(hashSessionOrder(order, domain));
     }
