@@ -9,12 +9,14 @@
  */
 import { readFile } from "node:fs/promises";
 
-import { ZeroAddress, ZeroHash } from "ethers";
+import { ZeroAddress } from "ethers";
 import { network } from "hardhat";
 
 import { formatStressTable, parseScenarios, participants, reportToJson, runStress } from "../sdk/sessions/stress.js";
 import { legMask, sessionDomain, signSessionOrder } from "../sdk/sessions/orders.js";
 import type { PhysicalSession, SessionStressLens } from "../types/ethers-contracts/index.js";
+import { createSessionFromConfig } from "../sdk/sessions/client.js";
+import { physicalLeg, SessionKind, sessionConfig } from "../sdk/sessions/config.js";
 import { firstAfterFixing } from "../sdk/sessions/fixing.js";
 
 const DEFAULT_SCENARIOS = JSON.stringify([
@@ -38,24 +40,16 @@ async function demoSession(): Promise<string> {
     const f = await ethers.deployContract("MockAggregator", [8, `feed ${k}`]);
     await f.pushRound(BigInt(100 + 50 * k) * 10n ** 8n, now);
     tokens.push(t);
-    legs.push({
-      token: await t.getAddress(),
-      unit: 10n ** 18n,
-      floor: 0n,
-      cap: 0n,
-      fixing: firstAfterFixing(await f.getAddress()),
-    });
+    legs.push(physicalLeg(await t.getAddress(), 10n ** 18n, firstAfterFixing(await f.getAddress())));
   }
   const factory = await ethers.deployContract("SessionFactory", [
     await (await ethers.deployContract("PhysicalSession")).getAddress(),
     await (await ethers.deployContract("CashSession")).getAddress(),
     await (await ethers.deployContract("SessionOracle")).getAddress(),
   ]);
-  const cfg = {
-    kind: 0,
-    mode: 0,
+  const cfg = sessionConfig({
+    kind: SessionKind.Physical,
     legs,
-    collateral: ZeroAddress,
     t1: now + 3600n,
     t2: now + 86_400n,
     fallbackDeadline: now + 2n * 86_400n,
@@ -63,13 +57,9 @@ async function demoSession(): Promise<string> {
     takerFeeBps: 10,
     makerFeeBps: 5,
     feeRecipient: feeTo.address,
-    participation: 0,
-    merkleRoot: ZeroHash,
     admin: admin.address,
-    guardian: admin.address,
-  };
-  const addr = await factory.createSession.staticCall(cfg);
-  await (await factory.createSession(cfg)).wait();
+  });
+  const { session: addr } = await createSessionFromConfig(factory, cfg);
   const s = (await ethers.getContractAt("PhysicalSession", addr)) as unknown as PhysicalSession;
   for (const who of [alice, bob]) {
     for (const t of tokens) {

@@ -3,8 +3,6 @@
  * order filled by the AMM through the session's own `fill`), after warm-up swaps so that every account already
  * holds both legs. Every number is a receipt's gasUsed (base cost included).
  */
-import { ZeroAddress, ZeroHash } from "ethers";
-
 import type { BenchContext, Suite } from "../lib.js";
 import { signExactIn } from "../../sdk/sessions/amm.js";
 import { sessionDomain } from "../../sdk/sessions/orders.js";
@@ -15,6 +13,8 @@ import type {
   SessionAmm,
   SessionFactory,
 } from "../../types/ethers-contracts/index.js";
+import { createSessionFromConfig } from "../../sdk/sessions/client.js";
+import { physicalLeg, SessionKind, sessionConfig } from "../../sdk/sessions/config.js";
 import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
 
 const DAY = 86_400n;
@@ -34,24 +34,16 @@ async function run({ connection, record }: BenchContext): Promise<void> {
     const f = await ethers.deployContract("MockAggregator", [8, `feed ${k}`]);
     await f.pushRound(100_00000000n, start);
     feeds.push(f);
-    legs.push({
-      token: await tokens[k].getAddress(),
-      unit: WAD,
-      floor: 0n,
-      cap: 0n,
-      fixing: firstAfterFixing(await f.getAddress()),
-    });
+    legs.push(physicalLeg(await tokens[k].getAddress(), WAD, firstAfterFixing(await f.getAddress())));
   }
   const factory: SessionFactory = await ethers.deployContract("SessionFactory", [
     await (await ethers.deployContract("PhysicalSession")).getAddress(),
     await (await ethers.deployContract("CashSession")).getAddress(),
     await (await ethers.deployContract("SessionOracle")).getAddress(),
   ]);
-  const cfg = {
-    kind: 0,
-    mode: 0,
+  const cfg = sessionConfig({
+    kind: SessionKind.Physical,
     legs,
-    collateral: ZeroAddress,
     t1: start + DAY,
     t2: start + 3n * DAY,
     fallbackDeadline: start + 4n * DAY,
@@ -59,13 +51,9 @@ async function run({ connection, record }: BenchContext): Promise<void> {
     takerFeeBps: 10,
     makerFeeBps: 5,
     feeRecipient: feeTo.address,
-    participation: 0,
-    merkleRoot: ZeroHash,
     admin: admin.address,
-    guardian: admin.address,
-  };
-  const addr = await factory.createSession.staticCall(cfg);
-  await (await factory.createSession(cfg)).wait();
+  });
+  const { session: addr } = await createSessionFromConfig(factory, cfg);
   const session = (await ethers.getContractAt("PhysicalSession", addr)) as unknown as PhysicalSession;
 
   const weights = [2n * 10n ** 17n, 2n * 10n ** 17n, 2n * 10n ** 17n, 2n * 10n ** 17n, 2n * 10n ** 17n];

@@ -2,11 +2,12 @@
  * Session pool gas: create, subscribe, fill, match, cancel-all, settle, claim (5 legs), a fill after 1,000
  * subscribers, and settle with 32 legs. Every number is a receipt's gasUsed (base cost included).
  */
-import { AbiCoder, Wallet, ZeroAddress, ZeroHash, type Signer } from "ethers";
+import { AbiCoder, Wallet, ZeroAddress, type Signer } from "ethers";
 
 import type { BenchContext, Suite } from "../lib.js";
 import { legMask, sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
 import type { MockAggregator, MockERC20, PhysicalSession, SessionFactory } from "../../types/ethers-contracts/index.js";
+import { physicalLeg, SessionKind, sessionConfig } from "../../sdk/sessions/config.js";
 import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
 
 const DAY = 86_400n;
@@ -34,20 +35,11 @@ async function run({ connection, record }: BenchContext): Promise<void> {
 
   async function config(n: number, t0: bigint) {
     const legs = [];
-    for (let k = 0; k < n; k++) {
-      legs.push({
-        token: await tokens[k].getAddress(),
-        unit: WAD,
-        floor: 0n,
-        cap: 0n,
-        fixing: firstAfterFixing(await feeds[k].getAddress()),
-      });
-    }
-    return {
-      kind: 0,
-      mode: 0,
+    for (let k = 0; k < n; k++)
+      legs.push(physicalLeg(await tokens[k].getAddress(), WAD, firstAfterFixing(await feeds[k].getAddress())));
+    return sessionConfig({
+      kind: SessionKind.Physical,
       legs,
-      collateral: ZeroAddress,
       t1: t0 + DAY,
       t2: t0 + 2n * DAY,
       fallbackDeadline: t0 + 3n * DAY,
@@ -55,11 +47,8 @@ async function run({ connection, record }: BenchContext): Promise<void> {
       takerFeeBps: 10,
       makerFeeBps: 5,
       feeRecipient: feeTo.address,
-      participation: 0,
-      merkleRoot: ZeroHash,
       admin: admin.address,
-      guardian: admin.address,
-    };
+    });
   }
 
   async function create(n: number, key?: string): Promise<PhysicalSession> {

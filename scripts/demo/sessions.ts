@@ -5,11 +5,13 @@
  * Automation interface after t2, and everyone claims. Conservation is checked after every step.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { ZeroAddress, ZeroHash } from "ethers";
+import { ZeroAddress } from "ethers";
 
 import SessionsModule from "../../deploy/modules/Sessions.js";
 import { decodeError } from "../../sdk/errors.js";
 import { keeperTick } from "../../sdk/keeper.js";
+import { createSessionFromConfig } from "../../sdk/sessions/client.js";
+import { cashLeg, physicalLeg, SessionKind, sessionConfig, type SessionConfig } from "../../sdk/sessions/config.js";
 import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
 import { barChart, stepChart, type Series } from "../../sdk/report/svg.js";
 import { textTable } from "../../sdk/report/html.js";
@@ -82,13 +84,9 @@ export async function runSessionsDemo(conn: Connection): Promise<{ parts: DemoPa
   parts.push(await curveSession());
   return { parts, factory: await factory.getAddress() };
 
-  async function create<T>(
-    cfg: Parameters<SessionFactory["createSession"]>[0],
-    kind: "PhysicalSession" | "CashSession",
-  ): Promise<T> {
-    const addr = await factory.createSession.staticCall(cfg);
-    await (await factory.createSession(cfg)).wait();
-    return (await ethers.getContractAt(kind, addr)) as unknown as T;
+  async function create<T>(cfg: SessionConfig, kind: "PhysicalSession" | "CashSession"): Promise<T> {
+    const { session } = await createSessionFromConfig(factory, cfg);
+    return (await ethers.getContractAt(kind, session)) as unknown as T;
   }
 
   async function order(session: string, maker: HardhatEthersSigner, legs: number[], amounts: bigint[], salt: bigint) {
@@ -117,19 +115,11 @@ export async function runSessionsDemo(conn: Connection): Promise<{ parts: DemoPa
       feeds.push(await ethers.deployContract("MockV3Aggregator", [FEED_DECIMALS, price8(open[k])]));
     }
     const now = BigInt(await networkHelpers.time.latest());
-    const cfg = {
-      kind: 0,
-      mode: 0, // physical, delivered in kind
+    const cfg = sessionConfig({
+      kind: SessionKind.Physical, // delivered in kind
       legs: await Promise.all(
-        tokens.map(async (t, k) => ({
-          token: await t.getAddress(),
-          unit: WAD,
-          floor: 0n,
-          cap: 0n,
-          fixing: fixing(await feeds[k].getAddress()),
-        })),
+        tokens.map(async (t, k) => physicalLeg(await t.getAddress(), WAD, fixing(await feeds[k].getAddress()))),
       ),
-      collateral: ZeroAddress,
       t1: now + DAY,
       t2: now + 8n * DAY,
       fallbackDeadline: now + 10n * DAY,
@@ -137,11 +127,8 @@ export async function runSessionsDemo(conn: Connection): Promise<{ parts: DemoPa
       takerFeeBps: 10,
       makerFeeBps: 5,
       feeRecipient: feeDesk.address,
-      participation: 0,
-      merkleRoot: ZeroHash,
       admin: organiser.address,
-      guardian: organiser.address,
-    };
+    });
     const session = await create<PhysicalSession>(cfg, "PhysicalSession");
     const addr = await session.getAddress();
     const people = [alice, bob, carol, dave];
@@ -342,17 +329,10 @@ export async function runSessionsDemo(conn: Connection): Promise<{ parts: DemoPa
     const feeds: MockV3Aggregator[] = [];
     for (const p of open) feeds.push(await ethers.deployContract("MockV3Aggregator", [FEED_DECIMALS, price8(p)]));
     const now = BigInt(await networkHelpers.time.latest());
-    const cfg = {
-      kind: 1,
-      mode: 2, // cash
+    const cfg = sessionConfig({
+      kind: SessionKind.Cash, // settled in USDC
       legs: await Promise.all(
-        feeds.map(async (f, k) => ({
-          token: ZeroAddress,
-          unit: WAD,
-          floor: floors[k] * WAD,
-          cap: caps[k] * WAD,
-          fixing: fixing(await f.getAddress()),
-        })),
+        feeds.map(async (f, k) => cashLeg(WAD, floors[k] * WAD, caps[k] * WAD, fixing(await f.getAddress()))),
       ),
       collateral: await usdc.getAddress(),
       t1: now + DAY,
@@ -362,11 +342,8 @@ export async function runSessionsDemo(conn: Connection): Promise<{ parts: DemoPa
       takerFeeBps: 10,
       makerFeeBps: 5,
       feeRecipient: feeDesk.address,
-      participation: 0,
-      merkleRoot: ZeroHash,
       admin: organiser.address,
-      guardian: organiser.address,
-    };
+    });
     const session = await create<CashSession>(cfg, "CashSession");
     const addr = await session.getAddress();
     const people = [alice, bob, carol];

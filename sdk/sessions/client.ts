@@ -11,7 +11,6 @@ import {
   Interface,
   verifyTypedData,
   ZeroAddress,
-  ZeroHash,
   type ContractRunner,
   type Provider,
   type Signer,
@@ -24,7 +23,10 @@ import {
   SessionFactory__factory,
   SessionOracle__factory,
   type SessionCore,
+  type SessionFactory,
 } from "../../types/ethers-contracts/index.js";
+import { cashLeg, physicalLeg, SessionKind, sessionConfig, type LegConfig, type SessionConfig } from "./config.js";
+import type { FixingSpec } from "./fixing.js";
 import { CliError, formatAmount, isoTime, parseAddress, parseAmount, parseTime } from "../cli/args.js";
 import { explainErrors } from "../errors.js";
 import {
@@ -398,8 +400,6 @@ export interface SessionConfigFile {
   guardian?: string;
 }
 
-type FactoryConfig = Parameters<ReturnType<typeof SessionFactory__factory.connect>["createSession"]>[0];
-
 function pick<T extends string>(value: string | undefined, names: readonly T[], what: string, fallback: T): number {
   const v = (value ?? fallback) as T;
   const i = names.indexOf(v);
@@ -419,13 +419,13 @@ export async function buildSessionConfig(
   runner: ContractRunner,
   file: SessionConfigFile,
   creator: string,
-): Promise<FactoryConfig> {
+): Promise<SessionConfig> {
   if (file === null || typeof file !== "object") throw new CliError("the session config must be a JSON object");
   const kind = pick(file.kind, KIND_NAMES, "config kind", "physical");
   const mode = pick(file.mode, MODE_NAMES, "config mode", kind === 0 ? "in-kind" : "cash");
   if (!Array.isArray(file.legs) || file.legs.length === 0) throw new CliError("config legs must be a non-empty array");
   const now = await chainNow(runner);
-  const legs = [];
+  const legs: LegConfig[] = [];
   for (let k = 0; k < file.legs.length; k++) {
     const l = file.legs[k];
     const at = `config legs[${k}]`;
@@ -441,31 +441,37 @@ export async function buildSessionConfig(
     }
     const fx = l.fixing ?? (l.feed !== undefined ? { feeds: [l.feed] } : undefined);
     if (fx === undefined) throw new CliError(`${at} needs "feed" (a Chainlink feed address) or "fixing"`);
-    legs.push({
-      token,
-      unit: parseAmount(String(l.unit), decimals, `${at}.unit`),
-      floor: kind === 1 ? parseAmount(String(l.floor ?? ""), 18, `${at}.floor`) : 0n,
-      cap: kind === 1 ? parseAmount(String(l.cap ?? ""), 18, `${at}.cap`) : 0n,
-      fixing: {
-        kind: pick(fx.kind, ["first-after", "median", "twap"] as const, `${at}.fixing.kind`, "first-after"),
-        feeds: fx.feeds.map((f, i) => parseAddress(String(f), `${at}.fixing.feeds[${i}]`)),
-        heartbeat: wholeNumber(fx.heartbeat, `${at}.fixing.heartbeat`, 86_400),
-        maxDelay: wholeNumber(fx.maxDelay, `${at}.fixing.maxDelay`, 3_600),
-        twapWindow: wholeNumber(fx.twapWindow, `${at}.fixing.twapWindow`, 0),
-        minAnswer: BigInt(fx.minAnswer ?? "1"),
-        maxAnswer: BigInt(fx.maxAnswer ?? "0"),
-        sequencerFeed:
-          fx.sequencerFeed === undefined ? ZeroAddress : parseAddress(fx.sequencerFeed, `${at}.fixing.sequencerFeed`),
-        sequencerGrace: wholeNumber(fx.sequencerGrace, `${at}.fixing.sequencerGrace`, 0),
-      },
-    });
+    const unit = parseAmount(String(l.unit), decimals, `${at}.unit`);
+    const fixing: FixingSpec = {
+      kind: pick(fx.kind, ["first-after", "median", "twap"] as const, `${at}.fixing.kind`, "first-after"),
+      feeds: fx.feeds.map((f, i) => parseAddress(String(f), `${at}.fixing.feeds[${i}]`)),
+      heartbeat: wholeNumber(fx.heartbeat, `${at}.fixing.heartbeat`, 86_400),
+      maxDelay: wholeNumber(fx.maxDelay, `${at}.fixing.maxDelay`, 3_600),
+      twapWindow: wholeNumber(fx.twapWindow, `${at}.fixing.twapWindow`, 0),
+      minAnswer: BigInt(fx.minAnswer ?? "1"),
+      maxAnswer: BigInt(fx.maxAnswer ?? "0"),
+      sequencerFeed:
+        fx.sequencerFeed === undefined ? ZeroAddress : parseAddress(fx.sequencerFeed, `${at}.fixing.sequencerFeed`),
+      sequencerGrace: wholeNumber(fx.sequencerGrace, `${at}.fixing.sequencerGrace`, 0),
+    };
+    legs.push(
+      kind === SessionKind.Cash
+        ? cashLeg(
+            unit,
+            parseAmount(String(l.floor ?? ""), 18, `${at}.floor`),
+            parseAmount(String(l.cap ?? ""), 18, `${at}.cap`),
+            fixing,
+          )
+        : physicalLeg(token, unit, fixing),
+    );
   }
   const admin = file.admin === undefined ? creator : parseAddress(file.admin, "config admin");
-  return {
+  return sessionConfig({
     kind,
     mode,
     legs,
-    collateral: kind === 1 ? parseAddress(String(file.collateral ?? ""), "config collateral") : ZeroAddress,
+    collateral:
+      kind === SessionKind.Cash ? parseAddress(String(file.collateral ?? ""), "config collateral") : undefined,
     t1: parseTime(file.t1, now, "config t1"),
     t2: parseTime(file.t2, now, "config t2"),
     fallbackDeadline: parseTime(file.fallbackDeadline, now, "config fallbackDeadline"),
@@ -474,10 +480,10 @@ export async function buildSessionConfig(
     makerFeeBps: wholeNumber(file.makerFeeBps, "config makerFeeBps", 0),
     feeRecipient: parseAddress(String(file.feeRecipient ?? ""), "config feeRecipient"),
     participation: pick(file.participation, PARTICIPATION_NAMES, "config participation", "open"),
-    merkleRoot: file.merkleRoot ?? ZeroHash,
+    merkleRoot: file.merkleRoot,
     admin,
-    guardian: file.guardian === undefined ? admin : parseAddress(file.guardian, "config guardian"),
-  };
+    guardian: file.guardian === undefined ? undefined : parseAddress(file.guardian, "config guardian"),
+  });
 }
 
 export interface TxResult {
@@ -498,7 +504,17 @@ export async function createSession(
   file: SessionConfigFile,
 ): Promise<TxResult & { session: string }> {
   const factory = SessionFactory__factory.connect(parseAddress(factoryArg, "--factory"), signer);
-  const cfg = await buildSessionConfig(signer, file, await signer.getAddress());
+  return createSessionFromConfig(factory, await buildSessionConfig(signer, file, await signer.getAddress()));
+}
+
+/**
+ * Creates a session from a full config (see `sessionConfig` in ./config.ts) through `factory`, connected to the
+ * creating signer. Simulated first, so a bad field reverts as InvalidConfig before anything is sent.
+ */
+export async function createSessionFromConfig(
+  factory: Pick<SessionFactory, "createSession">,
+  cfg: SessionConfig,
+): Promise<TxResult & { session: string }> {
   const session = await factory.createSession.staticCall(cfg);
   const r = await send(factory.createSession(cfg));
   return { session, ...r };

@@ -2,16 +2,8 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { ZeroAddress, ZeroHash, keccak256, AbiCoder, concat, getBytes } from "ethers";
 
-import {
-  Mode,
-  Part,
-  cashConfig,
-  createPhysical,
-  deployBase,
-  physicalConfig,
-  physicalUnit,
-  type ConfigInput,
-} from "./fixtures.js";
+import { Participation, SettlementMode, type SessionConfig } from "../../sdk/sessions/config.js";
+import { cashConfig, createPhysical, deployBase, physicalConfig, physicalUnit } from "./fixtures.js";
 
 const conn = await network.create();
 
@@ -49,7 +41,7 @@ describe("SessionFactory", () => {
     expect(await s.hasRole(await s.GUARDIAN_ROLE(), b.guardian.address)).to.equal(true);
   });
 
-  const cases: [string, (c: ConfigInput, b: Awaited<ReturnType<typeof deployBase>>) => void, number][] = [
+  const cases: [string, (c: SessionConfig, b: Awaited<ReturnType<typeof deployBase>>) => void, number][] = [
     [
       "legs",
       (c) => {
@@ -123,7 +115,7 @@ describe("SessionFactory", () => {
     [
       "merkleRoot",
       (c) => {
-        c.participation = Part.Merkle;
+        c.participation = Participation.Merkle;
         c.merkleRoot = ZeroHash;
       },
       0,
@@ -131,7 +123,7 @@ describe("SessionFactory", () => {
     [
       "mode",
       (c) => {
-        c.mode = Mode.Cash;
+        c.mode = SettlementMode.Cash;
       },
       2,
     ],
@@ -183,11 +175,11 @@ describe("SessionFactory", () => {
     });
   }
 
-  const cashCases: [string, (c: ConfigInput) => void, number][] = [
+  const cashCases: [string, (c: SessionConfig) => void, number][] = [
     [
       "mode",
       (c) => {
-        c.mode = Mode.InKind;
+        c.mode = SettlementMode.InKind;
       },
       0,
     ],
@@ -248,7 +240,7 @@ describe("SessionFactory", () => {
   describe("participation", () => {
     it("role_onlyParticipantsSubscribeAndTrade", async () => {
       const b = await conn.networkHelpers.loadFixture(fixture);
-      const s = await createPhysical(b, { participation: Part.Role });
+      const s = await createPhysical(b, { participation: Participation.Role });
       for (let k = 0; k < 5; k++) {
         await b.tokens[k].mint(b.alice.address, physicalUnit(k));
         await b.tokens[k].connect(b.alice).approve(await s.getAddress(), physicalUnit(k));
@@ -266,7 +258,7 @@ describe("SessionFactory", () => {
       const la = leaf(b.alice.address);
       const lb = leaf(b.bob.address);
       const root = hashPair(la, lb);
-      const s = await createPhysical(b, { participation: Part.Merkle, merkleRoot: root });
+      const s = await createPhysical(b, { participation: Participation.Merkle, merkleRoot: root });
       for (let k = 0; k < 5; k++) {
         for (const who of [b.alice, b.carol]) {
           await b.tokens[k].mint(who.address, physicalUnit(k));

@@ -1,6 +1,6 @@
 /** Shared deployment fixtures for the session tests: tokens, feeds, oracle adapter, implementations, factory. */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { ZeroAddress, ZeroHash, type BigNumberish } from "ethers";
+import { ZeroAddress, type BigNumberish } from "ethers";
 import type { network } from "hardhat";
 
 import type {
@@ -11,66 +11,25 @@ import type {
   SessionFactory,
   SessionLens,
 } from "../../types/ethers-contracts/index.js";
+import { createSessionFromConfig } from "../../sdk/sessions/client.js";
+import {
+  cashLeg,
+  physicalLeg,
+  SessionKind,
+  sessionConfig,
+  type LegConfig,
+  type SessionConfig,
+} from "../../sdk/sessions/config.js";
+import { firstAfterFixing, type FixingSpec } from "../../sdk/sessions/fixing.js";
 import { legMask, sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
 
 export type Connection = Awaited<ReturnType<typeof network.create>>;
 export const WAD = 10n ** 18n;
 export const DAY = 86_400n;
 
-export interface FixingSpecInput {
-  kind: number;
-  feeds: string[];
-  heartbeat: number;
-  maxDelay: number;
-  twapWindow: number;
-  minAnswer: bigint;
-  maxAnswer: bigint;
-  sequencerFeed: string;
-  sequencerGrace: number;
-}
-
-export interface LegInput {
-  token: string;
-  unit: bigint;
-  floor: bigint;
-  cap: bigint;
-  fixing: FixingSpecInput;
-}
-
-export interface ConfigInput {
-  kind: number;
-  mode: number;
-  legs: LegInput[];
-  collateral: string;
-  t1: bigint;
-  t2: bigint;
-  fallbackDeadline: bigint;
-  claimDeadline: bigint;
-  takerFeeBps: number;
-  makerFeeBps: number;
-  feeRecipient: string;
-  participation: number;
-  merkleRoot: string;
-  admin: string;
-  guardian: string;
-}
-
-export const Kind = { Physical: 0, Cash: 1 } as const;
-export const Mode = { InKind: 0, ValueWeighted: 1, Cash: 2 } as const;
-export const Part = { Open: 0, Role: 1, Merkle: 2 } as const;
-
-export function spec(feed: string): FixingSpecInput {
-  return {
-    kind: 0,
-    feeds: [feed],
-    heartbeat: 30 * 86_400,
-    maxDelay: 3_600,
-    twapWindow: 0,
-    minAnswer: 1n,
-    maxAnswer: 10n ** 30n,
-    sequencerFeed: ZeroAddress,
-    sequencerGrace: 0,
-  };
+/** The single-feed fixing of every test leg: a 30-day heartbeat, a 1-hour window, answers in [1, 1e30). */
+export function spec(feed: string): FixingSpec {
+  return firstAfterFixing(feed, { maxDelay: 3_600, minAnswer: 1n, maxAnswer: 10n ** 30n });
 }
 
 /** Deploys the whole family plus `n` tokens (decimals cycle 18, 6, 8) and one 8-decimal feed per leg. */
@@ -128,22 +87,9 @@ export function physicalUnit(k: number): bigint {
   return 10n ** BigInt([18, 6, 8][k % 3]);
 }
 
-export async function physicalConfig(b: Base, over: Partial<ConfigInput> = {}): Promise<ConfigInput> {
-  const legs: LegInput[] = [];
-  for (let k = 0; k < b.tokens.length; k++) {
-    legs.push({
-      token: await b.tokens[k].getAddress(),
-      unit: physicalUnit(k),
-      floor: 0n,
-      cap: 0n,
-      fixing: spec(await b.feeds[k].getAddress()),
-    });
-  }
+/** What every test session shares: windows of 1, 2, 3 and 10 days from the fixture's start, fees 10/5 bps. */
+function common(b: Base) {
   return {
-    kind: Kind.Physical,
-    mode: Mode.InKind,
-    legs,
-    collateral: ZeroAddress,
     t1: b.now + DAY,
     t2: b.now + 2n * DAY,
     fallbackDeadline: b.now + 3n * DAY,
@@ -151,48 +97,36 @@ export async function physicalConfig(b: Base, over: Partial<ConfigInput> = {}): 
     takerFeeBps: 10,
     makerFeeBps: 5,
     feeRecipient: b.feeTo.address,
-    participation: Part.Open,
-    merkleRoot: ZeroHash,
     admin: b.admin.address,
     guardian: b.guardian.address,
-    ...over,
   };
+}
+
+/** Physical legs: one whole token per share of each of the fixture's tokens. */
+export async function physicalConfig(b: Base, over: Partial<SessionConfig> = {}): Promise<SessionConfig> {
+  const legs: LegConfig[] = [];
+  for (let k = 0; k < b.tokens.length; k++)
+    legs.push(physicalLeg(await b.tokens[k].getAddress(), physicalUnit(k), spec(await b.feeds[k].getAddress())));
+  return sessionConfig({ kind: SessionKind.Physical, legs, ...common(b), ...over });
 }
 
 /** Cash legs: unit 1.0, floor 50, cap 200 (WAD prices), priced by the same feeds. */
-export async function cashConfig(b: Base, over: Partial<ConfigInput> = {}): Promise<ConfigInput> {
-  const legs: LegInput[] = [];
-  for (let k = 0; k < b.feeds.length; k++) {
-    legs.push({
-      token: ZeroAddress,
-      unit: WAD,
-      floor: 50n * WAD,
-      cap: 200n * WAD,
-      fixing: spec(await b.feeds[k].getAddress()),
-    });
-  }
-  return {
-    ...(await physicalConfig(b)),
-    kind: Kind.Cash,
-    mode: Mode.Cash,
-    legs,
-    collateral: await b.collateral.getAddress(),
-    ...over,
-  };
+export async function cashConfig(b: Base, over: Partial<SessionConfig> = {}): Promise<SessionConfig> {
+  const legs: LegConfig[] = [];
+  for (let k = 0; k < b.feeds.length; k++)
+    legs.push(cashLeg(WAD, 50n * WAD, 200n * WAD, spec(await b.feeds[k].getAddress())));
+  const collateral = await b.collateral.getAddress();
+  return sessionConfig({ kind: SessionKind.Cash, legs, collateral, ...common(b), ...over });
 }
 
-export async function createPhysical(b: Base, over: Partial<ConfigInput> = {}): Promise<PhysicalSession> {
-  const cfg = await physicalConfig(b, over);
-  const addr = await b.factory.createSession.staticCall(cfg);
-  await (await b.factory.createSession(cfg)).wait();
-  return b.ethers.getContractAt("PhysicalSession", addr);
+export async function createPhysical(b: Base, over: Partial<SessionConfig> = {}): Promise<PhysicalSession> {
+  const { session } = await createSessionFromConfig(b.factory, await physicalConfig(b, over));
+  return b.ethers.getContractAt("PhysicalSession", session);
 }
 
-export async function createCash(b: Base, over: Partial<ConfigInput> = {}): Promise<CashSession> {
-  const cfg = await cashConfig(b, over);
-  const addr = await b.factory.createSession.staticCall(cfg);
-  await (await b.factory.createSession(cfg)).wait();
-  return b.ethers.getContractAt("CashSession", addr);
+export async function createCash(b: Base, over: Partial<SessionConfig> = {}): Promise<CashSession> {
+  const { session } = await createSessionFromConfig(b.factory, await cashConfig(b, over));
+  return b.ethers.getContractAt("CashSession", session);
 }
 
 /** Mints and approves the basket for `shares` shares of a physical session, then subscribes. */

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 
+import { SettlementMode } from "../../sdk/sessions/config.js";
 import { amountAt } from "../../sdk/sessions/orders.js";
 import {
   DAY,
-  Mode,
   WAD,
   createPhysical,
   deployBase,
@@ -423,7 +423,7 @@ describe("PhysicalSession", () => {
 
     it("valueWeighted_claimsShareOfEveryLegAndDustIsSweepableOnlyLater", async () => {
       const b = await deployBase(conn);
-      const session = await createPhysical(b, { mode: Mode.ValueWeighted });
+      const session = await createPhysical(b, { mode: SettlementMode.ValueWeighted });
       await subscribePhysical(b, session, b.alice, 3n);
       await subscribePhysical(b, session, b.bob, 4n);
       await b.networkHelpers.time.increaseTo(b.now + DAY);

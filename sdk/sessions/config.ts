@@ -1,0 +1,91 @@
+/**
+ * The `SessionConfig` struct of contracts/sessions/SessionTypes.sol as `SessionFactory.createSession` takes it,
+ * and one builder with the defaults most sessions share, so scripts and tests state only what differs.
+ */
+import { ZeroAddress, ZeroHash } from "ethers";
+
+import type { FixingSpec } from "./fixing.js";
+
+/** `SessionKind`: physical sessions hold every leg as an ERC-20; cash sessions one collateral token. */
+export const SessionKind = { Physical: 0, Cash: 1 } as const;
+/** `SettlementMode`: physical sessions pay in kind or value-weighted; cash sessions pay collateral. */
+export const SettlementMode = { InKind: 0, ValueWeighted: 1, Cash: 2 } as const;
+/** `Participation`: anyone, holders of PARTICIPANT_ROLE, or accounts proven in a Merkle root. */
+export const Participation = { Open: 0, Role: 1, Merkle: 2 } as const;
+
+/** One leg (`LegConfig`). */
+export interface LegConfig {
+  /** Physical: the leg's ERC-20. Cash: the zero address. */
+  token: string;
+  /** Leg amount per share: token units (physical) or WAD instrument units (cash). */
+  unit: bigint;
+  /** Cash only: the price box, WAD quote per instrument unit (0 for physical legs). */
+  floor: bigint;
+  cap: bigint;
+  fixing: FixingSpec;
+}
+
+/** Everything a session is created from (`SessionConfig`); see the NatSpec in SessionTypes.sol for each field. */
+export interface SessionConfig {
+  kind: number;
+  mode: number;
+  legs: LegConfig[];
+  /** Cash only: the collateral token; the zero address for physical sessions. */
+  collateral: string;
+  /** Unix seconds: end of subscription and start of trading. */
+  t1: bigint;
+  /** Unix seconds: end of trading, the fixing time. */
+  t2: bigint;
+  /** Unix seconds: last moment for a fixing; afterwards the fallback may be released. */
+  fallbackDeadline: bigint;
+  /** Unix seconds: from then on rounding dust may be swept. */
+  claimDeadline: bigint;
+  takerFeeBps: number;
+  makerFeeBps: number;
+  feeRecipient: string;
+  participation: number;
+  merkleRoot: string;
+  admin: string;
+  guardian: string;
+}
+
+/** What {@link sessionConfig} needs: kind, legs, the four times, admin and fee recipient; the rest is optional. */
+export type SessionConfigInput = Pick<
+  SessionConfig,
+  "kind" | "legs" | "t1" | "t2" | "fallbackDeadline" | "claimDeadline" | "admin" | "feeRecipient"
+> &
+  Partial<SessionConfig>;
+
+/**
+ * A full session config. Defaults: mode in kind (physical) or cash (cash sessions), no collateral token, no
+ * fees, open participation, no Merkle root, the admin as guardian.
+ */
+export function sessionConfig(input: SessionConfigInput): SessionConfig {
+  return {
+    kind: input.kind,
+    mode: input.mode ?? (input.kind === SessionKind.Cash ? SettlementMode.Cash : SettlementMode.InKind),
+    legs: input.legs,
+    collateral: input.collateral ?? ZeroAddress,
+    t1: input.t1,
+    t2: input.t2,
+    fallbackDeadline: input.fallbackDeadline,
+    claimDeadline: input.claimDeadline,
+    takerFeeBps: input.takerFeeBps ?? 0,
+    makerFeeBps: input.makerFeeBps ?? 0,
+    feeRecipient: input.feeRecipient,
+    participation: input.participation ?? Participation.Open,
+    merkleRoot: input.merkleRoot ?? ZeroHash,
+    admin: input.admin,
+    guardian: input.guardian ?? input.admin,
+  };
+}
+
+/** A physical leg: `unit` token units per share, no price box. */
+export function physicalLeg(token: string, unit: bigint, fixing: FixingSpec): LegConfig {
+  return { token, unit, floor: 0n, cap: 0n, fixing };
+}
+
+/** A cash leg: `unit` WAD instrument units per share, settlement price clamped into [floor, cap] (WAD). */
+export function cashLeg(unit: bigint, floor: bigint, cap: bigint, fixing: FixingSpec): LegConfig {
+  return { token: ZeroAddress, unit, floor, cap, fixing };
+}
