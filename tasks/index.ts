@@ -19,6 +19,11 @@ const factory = {
 } as const;
 const session = { name: "session", description: "Session address (see `session list`)", defaultValue: "" } as const;
 const json = { name: "json", description: "Print machine-readable JSON instead of tables" } as const;
+/**
+ * Hardhat reads any word that starts with "-" as an option (error HHE509), so a negative value is typed in quotes
+ * after a space; the actions trim it (docs/cli.md, "Negative numbers").
+ */
+const NEGATIVE = ' (negative: in quotes after a space, " -20")';
 
 export const sessionTasks: TaskDefinition[] = [
   emptyTask("session", "Session pools: create, subscribe, sign and fill orders, settle, claim").build(),
@@ -63,7 +68,7 @@ export const sessionTasks: TaskDefinition[] = [
     .addOption({ name: "legs", description: "Leg indices, comma-separated (e.g. 2,3)", defaultValue: "" })
     .addOption({
       name: "amounts",
-      description: "Maker's change per leg in human units, + receives, - gives (e.g. 4,-1)",
+      description: `Maker's change per leg in human units, + receives, - gives (e.g. 4,-1; a list that starts with a negative number in quotes after a space: " -1,4")`,
       defaultValue: "",
     })
     .addOption({ name: "taker", description: "Private taker address (default: anyone)", defaultValue: "" })
@@ -170,8 +175,8 @@ export const marketTasks: TaskDefinition[] = [
     "Create a root (one uncertain outcome) with its root market; the selected account becomes its owner",
     [
       { name: "collateral", description: "Collateral ERC-20 address", defaultValue: "" },
-      { name: "min", description: "Root market minimum, outcome in human units", defaultValue: "" },
-      { name: "max", description: "Root market maximum, outcome in human units", defaultValue: "" },
+      { name: "min", description: `Root market minimum, outcome in human units${NEGATIVE}`, defaultValue: "" },
+      { name: "max", description: `Root market maximum, outcome in human units${NEGATIVE}`, defaultValue: "" },
       { name: "decimals", description: "Outcome decimals (X is stored scaled by 10^decimals)", defaultValue: "0" },
       {
         name: "payout",
@@ -203,8 +208,8 @@ export const marketTasks: TaskDefinition[] = [
     [
       root,
       { name: "parent", description: "Parent branch", defaultValue: "1" },
-      { name: "min", description: "Minimum, human outcome units", defaultValue: "" },
-      { name: "max", description: "Maximum, human outcome units", defaultValue: "" },
+      { name: "min", description: `Minimum, human outcome units${NEGATIVE}`, defaultValue: "" },
+      { name: "max", description: `Maximum, human outcome units${NEGATIVE}`, defaultValue: "" },
     ],
     () => import("./actions/market/create-sub.js"),
   ),
@@ -274,15 +279,23 @@ export const marketTasks: TaskDefinition[] = [
     [
       root,
       branch,
-      { name: "min", description: "New minimum, human outcome units (default: the market's)", defaultValue: "" },
-      { name: "max", description: "New maximum, human outcome units (default: the market's)", defaultValue: "" },
+      {
+        name: "min",
+        description: `New minimum, human outcome units (default: the market's)${NEGATIVE}`,
+        defaultValue: "",
+      },
+      {
+        name: "max",
+        description: `New maximum, human outcome units (default: the market's)${NEGATIVE}`,
+        defaultValue: "",
+      },
     ],
     () => import("./actions/market/post-bounds.js"),
   ),
   marketTask(
     "report",
     "The reporter reports the outcome of a callback root (--override: the owner overrides a pending report)",
-    [root, { name: "outcome", description: "Outcome X in human units", defaultValue: "" }],
+    [root, { name: "outcome", description: `Outcome X in human units${NEGATIVE}`, defaultValue: "" }],
     () => import("./actions/market/report.js"),
     [{ name: "override", description: "Owner: override the pending report within its dispute window" }],
   ),
