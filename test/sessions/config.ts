@@ -11,12 +11,17 @@ import {
   sessionConfig,
   SettlementMode,
 } from "../../sdk/sessions/config.js";
-import { DAY, WAD, deployBase, physicalUnit, spec } from "./fixtures.js";
+import { DAY, WAD, deployBase, physicalUnit, spec, type Base } from "./fixtures.js";
 
 const conn = await network.create();
 
 async function fixture() {
   return deployBase(conn, 2);
+}
+
+/** Windows of 1, 2, 3 and 4 days from the fixture's start. */
+function windows(b: Base) {
+  return { t1: b.now + DAY, t2: b.now + 2n * DAY, fallbackDeadline: b.now + 3n * DAY, claimDeadline: b.now + 4n * DAY };
 }
 
 describe("Session config builder (sdk/sessions/config.ts)", () => {
@@ -29,10 +34,7 @@ describe("Session config builder (sdk/sessions/config.ts)", () => {
     const cfg = sessionConfig({
       kind: SessionKind.Physical,
       legs,
-      t1: b.now + DAY,
-      t2: b.now + 2n * DAY,
-      fallbackDeadline: b.now + 3n * DAY,
-      claimDeadline: b.now + 4n * DAY,
+      ...windows(b),
       feeRecipient: b.feeTo.address,
       admin: b.alice.address,
     });
@@ -67,10 +69,7 @@ describe("Session config builder (sdk/sessions/config.ts)", () => {
       kind: SessionKind.Cash,
       legs: [cashLeg(WAD, 50n * WAD, 200n * WAD, spec(await b.feeds[0].getAddress()))],
       collateral: await b.collateral.getAddress(),
-      t1: b.now + DAY,
-      t2: b.now + 2n * DAY,
-      fallbackDeadline: b.now + 3n * DAY,
-      claimDeadline: b.now + 4n * DAY,
+      ...windows(b),
       feeRecipient: b.feeTo.address,
       admin: b.admin.address,
     });
