@@ -17,6 +17,7 @@ import { legMask, sessionDomain, signSessionOrder } from "../sdk/sessions/orders
 import type { PhysicalSession, SessionStressLens } from "../types/ethers-contracts/index.js";
 import { createSessionFromConfig } from "../sdk/sessions/client.js";
 import { physicalLeg, SessionKind, sessionConfig } from "../sdk/sessions/config.js";
+import { deploySessionFamily } from "../sdk/sessions/deploy.js";
 import { firstAfterFixing } from "../sdk/sessions/fixing.js";
 
 const DEFAULT_SCENARIOS = JSON.stringify([
@@ -42,11 +43,7 @@ async function demoSession(): Promise<string> {
     tokens.push(t);
     legs.push(physicalLeg(await t.getAddress(), 10n ** 18n, firstAfterFixing(await f.getAddress())));
   }
-  const factory = await ethers.deployContract("SessionFactory", [
-    await (await ethers.deployContract("PhysicalSession")).getAddress(),
-    await (await ethers.deployContract("CashSession")).getAddress(),
-    await (await ethers.deployContract("SessionOracle")).getAddress(),
-  ]);
+  const { factory } = await deploySessionFamily(ethers);
   const cfg = sessionConfig({
     kind: SessionKind.Physical,
     legs,

@@ -15,6 +15,7 @@ import type {
 } from "../../types/ethers-contracts/index.js";
 import { createSessionFromConfig } from "../../sdk/sessions/client.js";
 import { physicalLeg, SessionKind, sessionConfig } from "../../sdk/sessions/config.js";
+import { deploySessionFamily } from "../../sdk/sessions/deploy.js";
 import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
 
 const DAY = 86_400n;
@@ -36,11 +37,7 @@ async function run({ connection, record }: BenchContext): Promise<void> {
     feeds.push(f);
     legs.push(physicalLeg(await tokens[k].getAddress(), WAD, firstAfterFixing(await f.getAddress())));
   }
-  const factory: SessionFactory = await ethers.deployContract("SessionFactory", [
-    await (await ethers.deployContract("PhysicalSession")).getAddress(),
-    await (await ethers.deployContract("CashSession")).getAddress(),
-    await (await ethers.deployContract("SessionOracle")).getAddress(),
-  ]);
+  const { factory } = await deploySessionFamily(ethers);
   const cfg = sessionConfig({
     kind: SessionKind.Physical,
     legs,

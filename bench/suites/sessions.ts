@@ -8,6 +8,7 @@ import type { BenchContext, Suite } from "../lib.js";
 import { legMask, sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
 import type { MockAggregator, MockERC20, PhysicalSession, SessionFactory } from "../../types/ethers-contracts/index.js";
 import { physicalLeg, SessionKind, sessionConfig } from "../../sdk/sessions/config.js";
+import { deploySessionFamily } from "../../sdk/sessions/deploy.js";
 import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
 
 const DAY = 86_400n;
@@ -27,11 +28,7 @@ async function run({ connection, record }: BenchContext): Promise<void> {
     await f.pushRound(100_00000000n + BigInt(k), start);
     feeds.push(f);
   }
-  const factory: SessionFactory = await ethers.deployContract("SessionFactory", [
-    await (await ethers.deployContract("PhysicalSession")).getAddress(),
-    await (await ethers.deployContract("CashSession")).getAddress(),
-    await (await ethers.deployContract("SessionOracle")).getAddress(),
-  ]);
+  const { factory } = await deploySessionFamily(ethers);
 
   async function config(n: number, t0: bigint) {
     const legs = [];

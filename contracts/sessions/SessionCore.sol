@@ -533,10 +533,15 @@ abstract contract SessionCore is
         if (block.timestamp > deadline) revert SettlementWindowClosed(block.timestamp, deadline);
         uint256 n = _legCount();
         if (hints.length != n) revert HintsLength(n, hints.length);
-        uint256[] memory prices = oracle().fixAll(fixingSpecs(), t2, hints);
+        uint256[] memory prices = _fixings(t2, hints);
         status = Status.Settled;
         _onSettle(prices);
         emit SessionSettled(block.timestamp);
+    }
+
+    /// @dev The fixing of every leg at t2 (a kind may skip legs that no longer exist).
+    function _fixings(uint256 t2, uint80[][] memory hints) internal view virtual returns (uint256[] memory) {
+        return oracle().fixAll(fixingSpecs(), t2, hints);
     }
 
     /// @notice After the fallback deadline with no fixing recorded, releases every participant's funds:
@@ -545,7 +550,7 @@ abstract contract SessionCore is
         _releaseFallback();
     }
 
-    function _releaseFallback() internal {
+    function _releaseFallback() internal virtual {
         if (status != Status.Open) revert AlreadyFinal(status);
         (, , uint256 deadline, ) = windows();
         if (block.timestamp <= deadline) revert FallbackNotYet(block.timestamp, deadline);

@@ -8,7 +8,8 @@ import {FeeMath} from "../shared/fees/FeeMath.sol";
 import {FixingSpec, OracleFixing} from "../shared/oracle/OracleFixing.sol";
 import {SessionOracle} from "./SessionOracle.sol";
 import {SessionCore} from "./SessionCore.sol";
-import {LegConfig, Participation, SessionConfig, SessionKind, SettlementMode} from "./SessionTypes.sol";
+import {LegConfig, MarginConfig, Participation, SessionConfig, SessionKind, SettlementMode} from "./SessionTypes.sol";
+import {MarginModule} from "./margin/MarginModule.sol";
 
 /// @title SessionFactory
 /// @notice Validates a {SessionConfig} and deploys the session as a minimal clone (with the configuration as
@@ -23,6 +24,8 @@ contract SessionFactory {
     address public immutable physicalImplementation;
     /// @notice Implementation cloned for cash-settled sessions.
     address public immutable cashImplementation;
+    /// @notice Implementation cloned for margin sessions.
+    address public immutable marginImplementation;
 
     /// @notice Oracle adapter every session created here fixes through.
     address public immutable oracle;
@@ -49,14 +52,17 @@ contract SessionFactory {
 
     /// @param physical Implementation of {PhysicalSession}.
     /// @param cash Implementation of {CashSession}.
+    /// @param margin Implementation of {MarginSession}.
     /// @param oracle_ The {SessionOracle} adapter.
-    constructor(address physical, address cash, address oracle_) {
+    constructor(address physical, address cash, address margin, address oracle_) {
         if (oracle_.code.length == 0) revert InvalidConfig("oracle", 0);
         oracle = oracle_;
         if (physical.code.length == 0) revert InvalidConfig("physicalImplementation", 0);
         if (cash.code.length == 0) revert InvalidConfig("cashImplementation", 0);
+        if (margin.code.length == 0) revert InvalidConfig("marginImplementation", 0);
         physicalImplementation = physical;
         cashImplementation = cash;
+        marginImplementation = margin;
     }
 
     /// @notice Number of sessions created.
@@ -67,11 +73,26 @@ contract SessionFactory {
     /// @notice Creates a session from `cfg`. Anyone may call; the caller pays the deployment.
     /// @return session The new session clone.
     function createSession(SessionConfig calldata cfg) external returns (address session) {
+        if (cfg.kind == SessionKind.Margin) revert InvalidConfig("kind", uint256(cfg.kind));
+        session = _create(cfg, cfg.kind == SessionKind.Physical ? physicalImplementation : cashImplementation);
+    }
+
+    /// @notice Creates a margin session (`cfg.kind == Margin`, mode `ValueWeighted`) with its risk parameters
+    /// `margin` (validated by the session; a bad one reverts with `InvalidMarginConfig(field, value)`).
+    /// @return session The new session clone.
+    function createMarginSession(
+        SessionConfig calldata cfg,
+        MarginConfig calldata margin
+    ) external returns (address session) {
+        if (cfg.kind != SessionKind.Margin) revert InvalidConfig("kind", uint256(cfg.kind));
+        session = _create(cfg, marginImplementation);
+        // Runs in the session through its fallback (the margin module), in the creating transaction.
+        MarginModule(session).configureMargin(margin);
+    }
+
+    function _create(SessionConfig calldata cfg, address implementation) private returns (address session) {
         bytes memory args = _validateAndEncode(cfg);
-        session = Clones.cloneWithImmutableArgs(
-            cfg.kind == SessionKind.Physical ? physicalImplementation : cashImplementation,
-            args
-        );
+        session = Clones.cloneWithImmutableArgs(implementation, args);
         SessionCore(session).initialize(cfg.admin, cfg.guardian == address(0) ? cfg.admin : cfg.guardian);
         isSession[session] = true;
         sessions.push(session);
@@ -106,8 +127,13 @@ contract SessionFactory {
         if (cfg.participation == Participation.Merkle && cfg.merkleRoot == bytes32(0)) {
             revert InvalidConfig("merkleRoot", 0);
         }
-        bool physical = cfg.kind == SessionKind.Physical;
-        if (physical ? cfg.mode == SettlementMode.Cash : cfg.mode != SettlementMode.Cash) {
+        bool physical = cfg.kind != SessionKind.Cash;
+        if (
+            physical
+                ? cfg.mode == SettlementMode.Cash ||
+                    (cfg.kind == SessionKind.Margin && cfg.mode != SettlementMode.ValueWeighted)
+                : cfg.mode != SettlementMode.Cash
+        ) {
             revert InvalidConfig("mode", uint256(cfg.mode));
         }
         uint256 collateralDecimals;

@@ -23,6 +23,33 @@ contract SessionOracle {
         for (uint256 k; k < n; ++k) prices[k] = OracleFixing.fixAt(s[k], t, hints[k]);
     }
 
+    /// @notice As {fixAll}, but legs whose bit is set in `skipMask` are not read and price 0 (a leg closed by a
+    /// corporate action, whose feed may have stopped).
+    function fixMasked(
+        bytes calldata specs,
+        uint256 t,
+        uint80[][] calldata hints,
+        uint256 skipMask
+    ) external view returns (uint256[] memory prices) {
+        FixingSpec[] memory s = abi.decode(specs, (FixingSpec[]));
+        uint256 n = s.length;
+        if (hints.length != n) revert HintsLength(n, hints.length);
+        prices = new uint256[](n);
+        for (uint256 k; k < n; ++k) {
+            if ((skipMask >> k) & 1 == 0) prices[k] = OracleFixing.fixAt(s[k], t, hints[k]);
+        }
+    }
+
+    /// @notice Latest price of every leg not in `skipMask` (WAD; skipped legs price 0). Reverts with the
+    /// oracle's error on a stale or invalid round, so a margin check never runs on old prices.
+    function latestMasked(bytes calldata specs, uint256 skipMask) external view returns (uint256[] memory prices) {
+        FixingSpec[] memory s = abi.decode(specs, (FixingSpec[]));
+        prices = new uint256[](s.length);
+        for (uint256 k; k < s.length; ++k) {
+            if ((skipMask >> k) & 1 == 0) (prices[k], ) = OracleFixing.latestWad(s[k]);
+        }
+    }
+
     /// @notice Hints for every leg at `t` ({OracleFixing.findHints}); `ok` only if every leg has a fixing.
     function findAll(bytes calldata specs, uint256 t) external view returns (bool ok, uint80[][] memory hints) {
         FixingSpec[] memory s = abi.decode(specs, (FixingSpec[]));

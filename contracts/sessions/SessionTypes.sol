@@ -3,10 +3,13 @@ pragma solidity 0.8.30;
 
 import {FixingSpec} from "../shared/oracle/OracleFixing.sol";
 
-/// @notice Physical sessions hold every leg as an ERC-20; cash-settled sessions hold one collateral token.
+/// @notice Physical sessions hold every leg as an ERC-20; cash-settled sessions hold one collateral token;
+/// margin sessions hold ERC-20 legs, allow negative allocations under a stressed-value margin rule, and take
+/// corporate actions through a timelock (see {MarginConfig}).
 enum SessionKind {
     Physical,
-    Cash
+    Cash,
+    Margin
 }
 
 /// @notice Who may subscribe and trade: anyone, holders of `PARTICIPANT_ROLE`, or accounts proven in a Merkle root.
@@ -78,4 +81,63 @@ enum Status {
     Open,
     Settled,
     FallbackReleased
+}
+
+/// @notice The risk and governance parameters of a margin session, fixed at creation.
+/// @param cashLeg Leg index of the cash (numeraire) leg: dividends accrue to it, liquidation compensation and
+/// the dispute bond are paid in it. It can be neither split nor converted.
+/// @param initialMarginBps A trade leaving a short account's stressed equity below this share (bps) of its
+/// gross exposure reverts (1 to 10,000).
+/// @param maintenanceMarginBps A short account whose stressed equity is below this share (bps) of its gross
+/// exposure can be liquidated by anyone (1 to initialMarginBps).
+/// @param liquidationPenaltyBps Share (bps) of the gross exposure the liquidator keeps (<= maintenanceMarginBps).
+/// @param concentrationBps Largest short per leg, bps of the leg's basket q_k (1 to 10,000).
+/// @param shockBps Per leg, the size (bps) of the up and the down single-leg stress scenarios (<= 10,000).
+/// @param groupMask Legs of group A in the relative scenario (group A up, the rest down, and the reverse).
+/// @param groupShockBps Size (bps) of the relative scenario (<= 10,000; 0 = none).
+/// @param actionDelay Seconds between scheduling a corporate action and the earliest execution (>= 1).
+/// @param disputeWindow Seconds for a fallback-fixing proposal to be made after the fallback deadline, and
+/// for it to be disputed once made (>= 1).
+/// @param disputeBond Cash-leg token units a disputer posts; forfeited to the fee recipient (> 0).
+struct MarginConfig {
+    uint8 cashLeg;
+    uint16 initialMarginBps;
+    uint16 maintenanceMarginBps;
+    uint16 liquidationPenaltyBps;
+    uint16 concentrationBps;
+    uint16[] shockBps;
+    uint32 groupMask;
+    uint16 groupShockBps;
+    uint32 actionDelay;
+    uint32 disputeWindow;
+    uint128 disputeBond;
+}
+
+/// @notice A corporate action of a margin session. `Split`: every token of leg `leg` becomes `num/den`
+/// tokens (2/1 = 2-for-1 split, 1/10 = 1-for-10 reverse split). `Dividend`: the organiser pays `num` cash-leg
+/// token units on leg `leg`'s basket, accrued pro rata to allocations at execution (negative allocations owe
+/// it). `CashInLieu`: leg `leg` is converted into the cash leg at the oracle price at execution (merger,
+/// spin-off, delisting); the organiser pays the cash and takes the leg's tokens; the leg is then closed.
+enum ActionKind {
+    Split,
+    Dividend,
+    CashInLieu
+}
+
+/// @notice Lifecycle of a scheduled corporate action.
+enum ActionState {
+    None,
+    Scheduled,
+    Executed,
+    Cancelled
+}
+
+/// @notice A corporate action in the timelock: executable by the organiser from `eta` until t2.
+struct CorporateAction {
+    ActionKind kind;
+    ActionState state;
+    uint8 leg;
+    uint40 eta;
+    uint128 num;
+    uint128 den;
 }

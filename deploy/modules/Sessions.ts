@@ -1,7 +1,8 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 /**
- * The session-pool family: the stateless oracle adapter, the two session implementations (never used
+ * The session-pool family: the stateless oracle adapter, the three session implementations (the margin one
+ * with its governance module) (never used
  * directly: sessions are clones of them), the factory that validates configs and clones, and the lens for
  * mark-to-market views. No constructor takes an owner: nothing here is administered after deployment.
  */
@@ -9,7 +10,14 @@ export default buildModule("Sessions", (m) => {
   const oracle = m.contract("SessionOracle");
   const physicalImplementation = m.contract("PhysicalSession");
   const cashImplementation = m.contract("CashSession");
-  const factory = m.contract("SessionFactory", [physicalImplementation, cashImplementation, oracle]);
+  const marginModule = m.contract("MarginModule");
+  const marginImplementation = m.contract("MarginSession", [marginModule]);
+  const factory = m.contract("SessionFactory", [
+    physicalImplementation,
+    cashImplementation,
+    marginImplementation,
+    oracle,
+  ]);
   const lens = m.contract("SessionLens");
-  return { oracle, physicalImplementation, cashImplementation, factory, lens };
+  return { oracle, physicalImplementation, cashImplementation, marginImplementation, factory, lens };
 });

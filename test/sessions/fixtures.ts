@@ -20,6 +20,7 @@ import {
   type LegConfig,
   type SessionConfig,
 } from "../../sdk/sessions/config.js";
+import { deploySessionFamily } from "../../sdk/sessions/deploy.js";
 import { firstAfterFixing, type FixingSpec } from "../../sdk/sessions/fixing.js";
 import { legMask, sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
 
@@ -45,14 +46,7 @@ export async function deployBase(conn: Connection, n = 5) {
     feeds.push(await ethers.deployContract("MockV3Aggregator", [8, 100_00000000n + BigInt(k) * 10_00000000n]));
   }
   const collateral = await ethers.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
-  const oracle = await ethers.deployContract("SessionOracle");
-  const physicalImpl = await ethers.deployContract("PhysicalSession");
-  const cashImpl = await ethers.deployContract("CashSession");
-  const factory: SessionFactory = await ethers.deployContract("SessionFactory", [
-    await physicalImpl.getAddress(),
-    await cashImpl.getAddress(),
-    await oracle.getAddress(),
-  ]);
+  const { factory, oracle, physicalImpl } = await deploySessionFamily(ethers);
   const lens: SessionLens = await ethers.deployContract("SessionLens");
   const now = BigInt(await networkHelpers.time.latest());
   const chainId = (await ethers.provider.getNetwork()).chainId;
@@ -72,7 +66,6 @@ export async function deployBase(conn: Connection, n = 5) {
     collateral,
     oracle,
     physicalImpl,
-    cashImpl,
     factory,
     lens,
     now,

@@ -7,6 +7,8 @@ import {MockAggregator} from "../../../contracts/mocks/MockAggregator.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 import {FixingKind, FixingSpec} from "../../../contracts/shared/oracle/OracleFixing.sol";
 import {CashSession} from "../../../contracts/sessions/CashSession.sol";
+import {MarginModule} from "../../../contracts/sessions/margin/MarginModule.sol";
+import {MarginSession} from "../../../contracts/sessions/margin/MarginSession.sol";
 import {PhysicalSession} from "../../../contracts/sessions/PhysicalSession.sol";
 import {SessionCore} from "../../../contracts/sessions/SessionCore.sol";
 import {SessionFactory} from "../../../contracts/sessions/SessionFactory.sol";
@@ -51,6 +53,7 @@ abstract contract SessionAuditBase is Test {
         factory = new SessionFactory(
             address(new PhysicalSession()),
             address(new CashSession()),
+            address(new MarginSession(address(new MarginModule()))),
             address(oracleAdapter)
         );
         collateral = new MockERC20("USD Coin", "USDC", 6);

@@ -8,6 +8,8 @@ import {MockAggregator} from "../../../contracts/mocks/MockAggregator.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 import {FixingKind, FixingSpec} from "../../../contracts/shared/oracle/OracleFixing.sol";
 import {CashSession} from "../../../contracts/sessions/CashSession.sol";
+import {MarginModule} from "../../../contracts/sessions/margin/MarginModule.sol";
+import {MarginSession} from "../../../contracts/sessions/margin/MarginSession.sol";
 import {PhysicalSession} from "../../../contracts/sessions/PhysicalSession.sol";
 import {SessionCore} from "../../../contracts/sessions/SessionCore.sol";
 import {SessionFactory} from "../../../contracts/sessions/SessionFactory.sol";
@@ -248,6 +250,7 @@ contract SessionInvariantsTest is StdInvariant, Test {
         SessionFactory factory = new SessionFactory(
             address(new PhysicalSession()),
             address(new CashSession()),
+            address(new MarginSession(address(new MarginModule()))),
             address(new SessionOracle())
         );
         sessions[0] = SessionCore(factory.createSession(_config(SessionKind.Physical, SettlementMode.InKind, feeds)));

@@ -9,6 +9,8 @@ import {MockAggregator} from "../../../../contracts/mocks/MockAggregator.sol";
 import {MockERC20} from "../../../../contracts/mocks/MockERC20.sol";
 import {FixingKind, FixingSpec} from "../../../../contracts/shared/oracle/OracleFixing.sol";
 import {CashSession} from "../../../../contracts/sessions/CashSession.sol";
+import {MarginModule} from "../../../../contracts/sessions/margin/MarginModule.sol";
+import {MarginSession} from "../../../../contracts/sessions/margin/MarginSession.sol";
 import {PhysicalSession} from "../../../../contracts/sessions/PhysicalSession.sol";
 import {SessionCore} from "../../../../contracts/sessions/SessionCore.sol";
 import {SessionFactory} from "../../../../contracts/sessions/SessionFactory.sol";
@@ -247,6 +249,7 @@ contract SessionAmmInvariantsTest is StdInvariant, Test {
         SessionFactory factory = new SessionFactory(
             address(new PhysicalSession()),
             address(new CashSession()),
+            address(new MarginSession(address(new MarginModule()))),
             address(new SessionOracle())
         );
         uint40 t = uint40(block.timestamp);

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+
+import {FeeMath} from "../../shared/fees/FeeMath.sol";
+import {SessionMath} from "../SessionMath.sol";
+import {Status} from "../SessionTypes.sol";
+import {MarginBase} from "./MarginBase.sol";
+import {MarginStorage, SignedAbs} from "./MarginStorage.sol";
+
+/// @title MarginSession
+/// @notice A session on ERC-20 legs where allocations may go negative (bounded shorting), settled
+/// value-weighted in kind. A trade that leaves a short account's worst stressed equity below the initial margin
+/// reverts; a short account below the maintenance margin can be liquidated by anyone, inside the pool. Fees are
+/// allocation moved to the fee recipient, whose allocation is the insurance: at t2 it covers negative account
+/// values first, and what it cannot cover is shared pro rata by the accounts of positive value.
+/// Configuration, corporate actions (splits, dividends, cash-in-lieu), dividend claims, the fallback fixing
+/// proposal and the margin views live in {MarginModule}, reached through this contract's fallback by
+/// DELEGATECALL.
+contract MarginSession is MarginBase {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
+    /// @notice The module that holds corporate actions, fallback fixing proposals and the margin views.
+    address public immutable module;
+
+    /// @param module_ The {MarginModule} implementation.
+    constructor(address module_) {
+        module = module_;
+    }
+
+    function _module() internal view override returns (address) {
+        return module;
+    }
+
+    /// @dev Everything this contract does not implement runs in {MarginModule}, in this session's storage.
+    fallback() external {
+        address m = module;
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), m, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) {
+                revert(0, returndatasize())
+            }
+            return(0, returndatasize())
+        }
+    }
+
+    // ------------------------------------------------------------------ subscription
+
+    function _onSubscribe(address account, uint256 shares, uint256 totalAfter) internal override returns (uint256[] memory) {
+        return _moveBasket(account, shares, totalAfter, true);
+    }
+
+    function _onRedeem(address account, uint256 shares, uint256) internal override returns (uint256[] memory) {
+        return _moveBasket(account, shares, 0, false);
+    }
+
+    /// @dev Subscribing pulls shares*u_k of every leg and credits it; redeeming debits and pays it back. Before t1
+    /// nobody traded, so a redeemer's x_ik >= shares*u_k.
+    function _moveBasket(
+        address account,
+        uint256 shares,
+        uint256 totalAfter,
+        bool pull
+    ) private returns (uint256[] memory amounts) {
+        uint256 n = _legCount();
+        amounts = new uint256[](n);
+        for (uint256 k; k < n; ++k) {
+            uint256 u = _unit(n, k);
+            // The whole basket must stay within the int128 allocation range (one account may come to hold it).
+            if (totalAfter * u > SessionMath.MAX_AMOUNT) revert SessionMath.AmountOutOfRange(int256(totalAfter * u));
+            uint256 amt = shares * u;
+            amounts[k] = amt;
+            // Safe casts: amt is at most the subscribed basket, within int128.
+            if (pull) {
+                _pullExact(_legToken(k), account, amt);
+                _addAllocation(account, k, int256(amt));
+            } else {
+                _addAllocation(account, k, -int256(amt));
+                _push(_legToken(k), account, amt);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ trading
+
+    /// @dev Moves the gross amounts between maker and taker, each receiver paying its fee (bps of what it
+    /// receives, rounded down) to the fee recipient. Allocations may go negative; afterwards every party with a
+    /// negative leg must respect the concentration cap and the initial margin at the latest oracle prices.
+    function _applyTrade(
+        address maker,
+        address taker,
+        uint256 legs,
+        int256[] memory gross,
+        uint256 h0
+    ) internal override returns (int256[] memory makerNet, int256[] memory takerNet, uint256, uint256) {
+        uint256 n = _nLegs(h0);
+        address feeTo = _feeRecipient(h0);
+        _checkpointLegs(maker, legs, n);
+        _checkpointLegs(taker, legs, n);
+        _checkpointLegs(feeTo, legs, n);
+        makerNet = new int256[](gross.length);
+        takerNet = new int256[](gross.length);
+        uint256 j;
+        for (uint256 k; legs >> k != 0; ++k) {
+            if ((legs >> k) & 1 == 0) continue;
+            (makerNet[j], takerNet[j]) = _moveLeg(maker, taker, feeTo, k, gross[j], h0);
+            unchecked {
+                ++j; // at most 32 legs
+            }
+        }
+        _requireMargins(maker, taker, n);
+        return (makerNet, takerNet, 0, 0);
+    }
+
+    /// @dev One leg of a trade: the receiver pays its fee (bps of what it receives, rounded down in the
+    /// payer's favour) to the fee recipient.
+    function _moveLeg(
+        address maker,
+        address taker,
+        address feeTo,
+        uint256 k,
+        int256 g,
+        uint256 h0
+    ) private returns (int256 mNet, int256 tNet) {
+        if ((_ml().closedLegs >> k) & 1 == 1) revert LegClosed(k);
+        int256 fee;
+        if (g > 0) {
+            // Safe casts: 0 < g <= MAX_AMOUNT; the fee is below g.
+            fee = int256(FeeMath.feeDown(uint256(g), _makerBps(h0)));
+            (mNet, tNet) = (g - fee, -g);
+        } else {
+            fee = int256(FeeMath.feeDown(uint256(-g), _takerBps(h0)));
+            (mNet, tNet) = (g, -g - fee);
+        }
+        _addAllocation(maker, k, mNet);
+        _addAllocation(taker, k, tNet);
+        if (fee != 0) _addAllocation(feeTo, k, fee);
+    }
+
+    /// @dev The margin rule for both parties of a trade, at one read of the oracle prices.
+    function _requireMargins(address maker, address taker, uint256 n) private view {
+        MarginStorage.Layout storage m = _ml();
+        bool makerShort = m.negMask[maker] != 0;
+        bool takerShort = m.negMask[taker] != 0;
+        if (!makerShort && !takerShort) return;
+        uint256[] memory p = _liveUnitValues();
+        if (makerShort) _requireMargin(maker, p, n);
+        if (takerShort) _requireMargin(taker, p, n);
+    }
+
+    /// @dev Concentration cap on every short leg, then the initial margin on the stressed equity.
+    function _requireMargin(address account, uint256[] memory p, uint256 n) private view {
+        MarginStorage.Layout storage m = _ml();
+        uint256 neg = m.negMask[account];
+        for (uint256 k; neg >> k != 0; ++k) {
+            if ((neg >> k) & 1 == 0) continue;
+            uint256 short = SignedAbs.abs(_allocation(account, k, n));
+            uint256 cap = (_basket(k, n) * m.concentrationBps) / BPS;
+            if (short > cap) revert ConcentrationExceeded(account, k, short, cap);
+        }
+        (, int256 stressed, uint256 gross) = _risk(account, p);
+        uint256 required = Math.mulDiv(gross, m.initialMarginBps, BPS);
+        // Safe cast: required <= gross, a sum of in-range products.
+        if (stressed < int256(required)) revert BelowInitialMargin(account, stressed, required);
+    }
+
+    // ------------------------------------------------------------------ liquidation
+
+    /// @notice Liquidates a short `account` whose worst stressed equity is below the maintenance margin (bps
+    /// of its gross exposure) at the latest oracle prices. The caller takes over the account's whole allocation
+    /// vector and pays the account, in cash-leg units from its own allocation, the account's equity minus the
+    /// penalty (`liquidationPenaltyBps` of the gross exposure), floored at zero. Everything moves inside the
+    /// pool; the caller must then meet the initial margin itself. Anyone who may trade may call, during trading.
+    /// @return compensation Cash-leg units paid to the liquidated account.
+    function liquidate(address account) external nonReentrant onlyClone returns (uint256 compensation) {
+        _requireTrading();
+        if (account == msg.sender) revert SelfFill(msg.sender);
+        uint256 h0 = _argWord(0);
+        address feeTo = _feeRecipient(h0);
+        if (msg.sender == feeTo) revert FeeRecipientCannotTrade(feeTo);
+        _requireCanTrade(msg.sender, h0);
+        uint256 n = _nLegs(h0);
+        _checkpointLegs(account, (1 << n) - 1, n);
+        _checkpointLegs(msg.sender, (1 << n) - 1, n);
+        uint256[] memory p = _liveUnitValues();
+        compensation = _compensation(account, p);
+        _takeOver(account, msg.sender, _ml().cashLeg, compensation, n);
+        if (_ml().negMask[msg.sender] != 0) _requireMargin(msg.sender, p, n);
+    }
+
+    /// @dev Checks that `account` is liquidatable and returns its equity minus the penalty in cash-leg units.
+    function _compensation(address account, uint256[] memory p) private returns (uint256 compensation) {
+        MarginStorage.Layout storage m = _ml();
+        (int256 equity, int256 stressed, uint256 gross) = _risk(account, p);
+        uint256 maintenance = Math.mulDiv(gross, m.maintenanceMarginBps, BPS);
+        // Safe cast: maintenance <= gross, in range. A long-only account has stressed >= 0 and never qualifies.
+        if (m.negMask[account] == 0 || stressed >= int256(maintenance)) {
+            revert NotLiquidatable(account, stressed, maintenance);
+        }
+        uint256 penalty = Math.mulDiv(gross, m.liquidationPenaltyBps, BPS);
+        // Safe casts: equity > penalty in the branch; the cash leg is never closed, so p_j > 0.
+        if (equity > int256(penalty)) compensation = (uint256(equity) - penalty) / p[m.cashLeg];
+        emit Liquidated(account, msg.sender, equity, stressed, penalty, compensation);
+    }
+
+    /// @dev Moves `account`'s whole vector to `liquidator`, except `compensation` cash-leg units it keeps.
+    function _takeOver(address account, address liquidator, uint256 j, uint256 compensation, uint256 n) private {
+        for (uint256 k; k < n; ++k) {
+            int256 x = _allocation(account, k, n);
+            // Safe cast: compensation <= equity / p_j, within the allocation range.
+            if (k == j) x -= int256(compensation);
+            if (x == 0) continue;
+            _addAllocation(account, k, -x);
+            _addAllocation(liquidator, k, x);
+        }
+    }
+
+    // ------------------------------------------------------------------ dividends
+
+    /// @notice Brings `account`'s dividends up to date on every leg that paid one: a long's accrual becomes
+    /// claimable ({MarginModule.claimDividends}), a short's debt is paid from its cash-leg allocation. Anyone
+    /// may call; the result does not depend on when or by whom.
+    function checkpoint(address account) external onlyClone {
+        uint256 n = _legCount();
+        _checkpointLegs(account, (1 << n) - 1, n);
+    }
+
+    // ------------------------------------------------------------------ settlement and claims
+
+    /// @notice Settles the session at the organiser's fallback fixings ({MarginModule.proposeFixing}) once
+    /// their dispute window passed undisputed. Permissionless.
+    function finalizeFixing() external nonReentrant onlyClone {
+        MarginStorage.Layout storage m = _ml();
+        uint256 at = m.proposedAt;
+        if (at == 0 || m.disputer != address(0) || status != Status.Open) revert NoProposal();
+        uint256 end = at + m.disputeWindow;
+        if (block.timestamp <= end) revert DisputeWindow(block.timestamp, end);
+        status = Status.Settled;
+        _onSettle(m.proposed);
+        emit SessionSettled(block.timestamp);
+    }
+
+    function _fixings(uint256 t2, uint80[][] memory hints) internal view override returns (uint256[] memory) {
+        return oracle().fixMasked(fixingSpecs(), t2, hints, _ml().closedLegs);
+    }
+
+    /// @dev Fallback release waits for the proposal window after the deadline; a pending proposal blocks it
+    /// until it is disputed (which releases) or finalised (which settles).
+    function _releaseFallback() internal override {
+        MarginStorage.Layout storage m = _ml();
+        (, , uint256 deadline, ) = windows();
+        uint256 end = deadline + m.disputeWindow;
+        if (m.proposedAt != 0 && m.disputer == address(0)) revert ProposalExists();
+        if (m.disputer == address(0) && block.timestamp <= end) revert ReleaseNotYet(block.timestamp, end);
+        super._releaseFallback();
+    }
+
+    /// @dev Settled: the account's value `x_i.S` (fee recipient: the insurance left after the gap; negative:
+    /// nothing; positive: scaled by V/P when the insurance fell short) as a share of every leg's basket.
+    /// Released: shares/totalShares of every leg's basket.
+    function _payout(address account, address to) internal override returns (uint256[] memory amounts) {
+        uint256 n = _legCount();
+        amounts = new uint256[](n);
+        MarginStorage.Layout storage m = _ml();
+        uint256 num;
+        uint256 den;
+        if (status == Status.Settled) {
+            num = abi.decode(_delegateModule(abi.encodeWithSignature("claimValueOf(address)", account)), (uint256));
+            den = m.basketValueE36;
+            m.claimedValueE36 += num;
+        } else {
+            num = _accounts[account].shares;
+            den = totalShares;
+            m.claimedShares += num;
+        }
+        if (num == 0) revert NothingToClaim(account);
+        for (uint256 k; k < n; ++k) {
+            uint256 amt = Math.mulDiv(num, _basketTokens(k, n), den); // rounded down, in the pool's favour
+            if (amt == 0) continue;
+            amounts[k] = amt;
+            paid[k] += amt;
+            _push(_legToken(k), to, amt);
+        }
+    }
+
+    /// @dev After the claim deadline: every leg's tokens beyond what claims paid and what the unclaimed value
+    /// (or shares) can still claim, rounded up, go to the fee recipient.
+    function _sweep(address to) internal override returns (uint256[] memory amounts) {
+        uint256 n = _legCount();
+        amounts = new uint256[](n);
+        MarginStorage.Layout storage m = _ml();
+        (uint256 left, uint256 den) = status == Status.Settled
+            ? (m.basketValueE36 - m.claimedValueE36, m.basketValueE36)
+            : (totalShares - m.claimedShares, totalShares);
+        for (uint256 k; k < n; ++k) {
+            uint256 q = _basketTokens(k, n);
+            uint256 reserved = den == 0 ? 0 : Math.mulDiv(left, q, den, Math.Rounding.Ceil);
+            uint256 out = paid[k] + swept[k] + reserved;
+            if (q <= out) continue;
+            uint256 avail = q - out;
+            swept[k] += avail;
+            amounts[k] = avail;
+            _push(_legToken(k), to, avail);
+        }
+    }
+}
