@@ -6,8 +6,11 @@ import { ZeroAddress, ZeroHash } from "ethers";
 
 import type { FixingSpec } from "./fixing.js";
 
-/** `SessionKind`: physical sessions hold every leg as an ERC-20; cash sessions one collateral token. */
-export const SessionKind = { Physical: 0, Cash: 1 } as const;
+/**
+ * `SessionKind`: physical sessions hold every leg as an ERC-20; cash sessions one collateral token; margin
+ * sessions hold ERC-20 legs and allow negative allocations under a margin rule (`createMarginSession`).
+ */
+export const SessionKind = { Physical: 0, Cash: 1, Margin: 2 } as const;
 /** `SettlementMode`: physical sessions pay in kind or value-weighted; cash sessions pay collateral. */
 export const SettlementMode = { InKind: 0, ValueWeighted: 1, Cash: 2 } as const;
 /** `Participation`: anyone, holders of PARTICIPANT_ROLE, or accounts proven in a Merkle root. */
@@ -57,13 +60,19 @@ export type SessionConfigInput = Pick<
   Partial<SessionConfig>;
 
 /**
- * A full session config. Defaults: mode in kind (physical) or cash (cash sessions), no collateral token, no
+ * A full session config. Defaults: mode in kind (physical), value-weighted (margin) or cash (cash sessions), no collateral token, no
  * fees, open participation, no Merkle root, the admin as guardian.
  */
 export function sessionConfig(input: SessionConfigInput): SessionConfig {
   return {
     kind: input.kind,
-    mode: input.mode ?? (input.kind === SessionKind.Cash ? SettlementMode.Cash : SettlementMode.InKind),
+    mode:
+      input.mode ??
+      (input.kind === SessionKind.Cash
+        ? SettlementMode.Cash
+        : input.kind === SessionKind.Margin
+          ? SettlementMode.ValueWeighted
+          : SettlementMode.InKind),
     legs: input.legs,
     collateral: input.collateral ?? ZeroAddress,
     t1: input.t1,
@@ -88,4 +97,51 @@ export function physicalLeg(token: string, unit: bigint, fixing: FixingSpec): Le
 /** A cash leg: `unit` WAD instrument units per share, settlement price clamped into [floor, cap] (WAD). */
 export function cashLeg(unit: bigint, floor: bigint, cap: bigint, fixing: FixingSpec): LegConfig {
   return { token: ZeroAddress, unit, floor, cap, fixing };
+}
+
+/** `ActionKind` of a margin session's corporate action. */
+export const ActionKind = { Split: 0, Dividend: 1, CashInLieu: 2 } as const;
+
+/** The `MarginConfig` struct (SessionTypes.sol) a margin session is created with; bps are parts of 10,000. */
+export interface MarginConfig {
+  /** Leg index of the cash (numeraire) leg: dividends, liquidation compensation and the dispute bond. */
+  cashLeg: number;
+  initialMarginBps: number;
+  maintenanceMarginBps: number;
+  liquidationPenaltyBps: number;
+  /** Largest short per leg, bps of the leg's basket. */
+  concentrationBps: number;
+  /** Per leg, the up/down single-leg stress scenario (bps). */
+  shockBps: number[];
+  /** Legs of group A in the relative scenario (bit mask). */
+  groupMask: number;
+  groupShockBps: number;
+  /** Seconds from scheduling a corporate action to its earliest execution. */
+  actionDelay: number;
+  /** Seconds to propose a fallback fixing after the deadline, and to dispute it. */
+  disputeWindow: number;
+  /** Cash-leg token units a disputer forfeits. */
+  disputeBond: bigint;
+}
+
+/**
+ * A margin config for `n` legs. Defaults: cash leg 0, initial 20%, maintenance 10%, penalty 5%, shorts up to
+ * half of a leg's basket, every non-cash leg shocked +-25% alone, no group scenario, one-hour action delay,
+ * one-day dispute window.
+ */
+export function marginConfig(n: number, over: Partial<MarginConfig> & { disputeBond: bigint }): MarginConfig {
+  const cashLeg = over.cashLeg ?? 0;
+  return {
+    cashLeg,
+    initialMarginBps: over.initialMarginBps ?? 2_000,
+    maintenanceMarginBps: over.maintenanceMarginBps ?? 1_000,
+    liquidationPenaltyBps: over.liquidationPenaltyBps ?? 500,
+    concentrationBps: over.concentrationBps ?? 5_000,
+    shockBps: over.shockBps ?? Array.from({ length: n }, (_, k) => (k === cashLeg ? 0 : 2_500)),
+    groupMask: over.groupMask ?? 0,
+    groupShockBps: over.groupShockBps ?? 0,
+    actionDelay: over.actionDelay ?? 3_600,
+    disputeWindow: over.disputeWindow ?? 86_400,
+    disputeBond: over.disputeBond,
+  };
 }
