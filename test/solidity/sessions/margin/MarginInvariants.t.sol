@@ -333,6 +333,12 @@ contract MarginInvariantsTest is StdInvariant, Test {
     MarginHandler internal handler;
     MarginSession internal session;
     MarginModule internal module;
+    /// @dev The traders (also the liquidators), then the fee recipient last.
+    address[] internal accounts;
+    address[N] internal tokens;
+    uint256 internal constant CASH = 0;
+    /// @dev The documented bound on simultaneous short accounts.
+    uint256 internal constant MAX_SHORTS = 50;
 
     function setUp() public {
         vm.warp(1_800_000_000);
@@ -345,6 +351,8 @@ contract MarginInvariantsTest is StdInvariant, Test {
         handler = new MarginHandler(factory, FEE_TO);
         session = handler.session();
         module = handler.module();
+        accounts = handler.accounts();
+        for (uint256 k; k < N; ++k) tokens[k] = handler.tokens(k);
         // To t1: trading is open from here on.
         handler.warp(6 hours);
 
@@ -373,85 +381,103 @@ contract MarginInvariantsTest is StdInvariant, Test {
         (, , , , , , , , reserve) = module.marginConfig();
     }
 
-    function _isShort(address a) internal view returns (bool) {
-        int256[] memory x = session.allocationOf(a);
+    // ------------------------------------------------------------------ invariants
+
+    /// @dev One read of everything the invariants look at (each view call is paid after every handler call).
+    struct Snapshot {
+        int256[][] x;
+        uint256[N] basket;
+        uint256[N] basketTokens;
+        uint256 reserve;
+        address[] shorts;
+    }
+
+    function _snapshot() internal view returns (Snapshot memory s) {
+        s.x = new int256[][](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) s.x[i] = session.allocationOf(accounts[i]);
+        for (uint256 k; k < N; ++k) {
+            (uint256 num, uint256 den, bool closed, , uint256 basket) = module.legState(k);
+            s.basket[k] = basket;
+            s.basketTokens[k] = closed ? 0 : Math.mulDiv(basket, num, den);
+        }
+        s.reserve = _reserve();
+        s.shorts = module.shortAccounts();
+    }
+
+    function _hasNegative(int256[] memory x) internal pure returns (bool) {
         for (uint256 k; k < x.length; ++k) if (x[k] < 0) return true;
         return false;
     }
 
-    function _listed(address a, address[] memory list) internal pure returns (bool) {
-        for (uint256 i; i < list.length; ++i) if (list[i] == a) return true;
-        return false;
-    }
-
-    // ------------------------------------------------------------------ invariants
-
     /// Conservation: for every leg, the allocations of every account (the traders, who are also the liquidators,
     /// and the fee recipient) add up to the leg's basket q_k in session units. Trades, fees and liquidations only
     /// move allocation between accounts; a dividend debit leaves the cash basket with the short's allocation.
-    function invariant_conservation() public view {
-        address[] memory a = handler.accounts();
-        int256[N] memory sum;
-        for (uint256 i; i < a.length; ++i) {
-            int256[] memory x = session.allocationOf(a[i]);
-            for (uint256 k; k < N; ++k) sum[k] += x[k];
-        }
+    function _checkConservation(Snapshot memory s) internal pure {
         for (uint256 k; k < N; ++k) {
-            (, , , , uint256 basket) = module.legState(k);
+            int256 sum;
+            for (uint256 i; i < s.x.length; ++i) sum += s.x[i][k];
             // Safe cast: baskets are far below 2^255.
-            assertEq(sum[k], int256(basket), "sum of allocations == basket");
+            assertEq(sum, int256(s.basket[k]), "sum of allocations == basket");
         }
     }
 
     /// Full funding: the session holds at least the tokens its baskets are worth on every leg (after splits, at
     /// the leg's scale), and on the cash leg also the dividend reserve on top.
-    function invariant_fullFunding() public view {
+    function _checkFullFunding(Snapshot memory s) internal view {
         for (uint256 k; k < N; ++k) {
-            uint256 need = _basketTokens(k);
-            if (k == handler.CASH()) need += _reserve();
-            assertGe(IERC20(handler.tokens(k)).balanceOf(address(session)), need, "balance >= basket tokens (+ reserve)");
+            uint256 need = s.basketTokens[k] + (k == CASH ? s.reserve : 0);
+            assertGe(IERC20(tokens[k]).balanceOf(address(session)), need, "balance >= basket tokens (+ reserve)");
         }
     }
 
     /// Dividends are funded: the reserve covers what every account could claim now, accrued or pending.
-    function invariant_dividendReserveCoversAccruals() public view {
-        address[] memory a = handler.accounts();
+    function _checkDividendReserveCoversAccruals(Snapshot memory s) internal view {
         uint256 owed;
-        for (uint256 i; i < a.length; ++i) owed += module.dividendsOf(a[i]);
-        assertGe(_reserve(), owed, "reserve >= sum of dividendsOf");
+        for (uint256 i; i < accounts.length; ++i) owed += module.dividendsOf(accounts[i]);
+        assertGe(s.reserve, owed, "reserve >= sum of dividendsOf");
     }
 
     /// The short set is exact and bounded: an account holding a negative leg is listed in shortAccounts(), a
-    /// listed account holds one, and at most 50 are listed.
-    function invariant_shortSetExactAndBounded() public view {
-        address[] memory shorts = module.shortAccounts();
-        assertLe(shorts.length, session.MAX_SHORT_ACCOUNTS(), "at most 50 shorts");
-        address[] memory a = handler.accounts();
-        for (uint256 i; i < a.length; ++i) {
-            assertEq(_isShort(a[i]), _listed(a[i], shorts), "negative leg <=> listed");
+    /// listed account holds one, and at most 50 are listed. Only the traders can be listed.
+    function _checkShortSetExactAndBounded(Snapshot memory s) internal view {
+        assertLe(s.shorts.length, MAX_SHORTS, "at most 50 shorts");
+        uint256 listedNegative;
+        for (uint256 i; i < s.x.length; ++i) {
+            bool negative = _hasNegative(s.x[i]);
+            bool listed;
+            for (uint256 j; j < s.shorts.length; ++j) if (s.shorts[j] == accounts[i]) listed = true;
+            assertEq(negative, listed, "negative leg <=> listed");
+            if (listed) ++listedNegative;
         }
-        for (uint256 i; i < shorts.length; ++i) assertTrue(_isShort(shorts[i]), "listed => negative leg");
+        assertEq(listedNegative, s.shorts.length, "every listed account is a known account with a negative leg");
     }
 
     /// The fee recipient (the insurance) never trades and so never holds a negative allocation: settlement
     /// reads its value as non-negative.
-    function invariant_feeRecipientNeverShort() public view {
-        assertFalse(_isShort(FEE_TO), "fee recipient never short");
+    function _checkFeeRecipientNeverShort(Snapshot memory s) internal pure {
+        assertFalse(_hasNegative(s.x[s.x.length - 1]), "fee recipient never short");
     }
 
     /// Every corporate action the organiser scheduled (a split after the token's own split, a funded dividend)
     /// executed.
-    function invariant_scheduledActionsExecute() public view {
+    function _checkScheduledActionsExecute() internal view {
         assertFalse(handler.actionFailed(), "a scheduled action failed to execute");
     }
 
+    /// Every invariant above, checked after every handler call in one campaign (one campaign per invariant
+    /// would multiply the deep run's time by six).
+    function invariant_marginSession() public view {
+        _allInvariants();
+    }
+
     function _allInvariants() internal view {
-        invariant_conservation();
-        invariant_fullFunding();
-        invariant_dividendReserveCoversAccruals();
-        invariant_shortSetExactAndBounded();
-        invariant_feeRecipientNeverShort();
-        invariant_scheduledActionsExecute();
+        Snapshot memory s = _snapshot();
+        _checkConservation(s);
+        _checkFullFunding(s);
+        _checkDividendReserveCoversAccruals(s);
+        _checkShortSetExactAndBounded(s);
+        _checkFeeRecipientNeverShort(s);
+        _checkScheduledActionsExecute();
     }
 
     // ------------------------------------------------------------------ scripted states
