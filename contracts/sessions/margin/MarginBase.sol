@@ -54,10 +54,6 @@ abstract contract MarginBase is SessionCore, IMarginSession {
         }
     }
 
-    function _scale(uint256 k) internal view returns (uint256 num, uint256 den) {
-        return MarginStorage.scaleOf(_ml(), k);
-    }
-
     /// @dev The basket q_k in session units: shares * u_k, plus the dividend debits on the cash leg.
     function _basket(uint256 k, uint256 n) internal view returns (uint256) {
         uint256 q = totalShares * _unit(n, k);
@@ -66,11 +62,9 @@ abstract contract MarginBase is SessionCore, IMarginSession {
         return uint256(int256(q) + _ml().cashBasketDelta);
     }
 
-    /// @dev Token units of leg k the basket is worth: q_k * num/den, rounded down (0 once the leg is closed).
+    /// @dev Token units of leg k the basket is ({MarginStorage.basketTokens}).
     function _basketTokens(uint256 k, uint256 n) internal view returns (uint256) {
-        if ((_ml().closedLegs >> k) & 1 == 1) return 0;
-        (uint256 num, uint256 den) = _scale(k);
-        return Math.mulDiv(_basket(k, n), num, den);
+        return MarginStorage.basketTokens(_ml(), k, _basket(k, n));
     }
 
     // ------------------------------------------------------------------ prices and risk

@@ -224,7 +224,7 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
             uint256[] memory p = _unitValues(((1 << n) - 1) & ~((1 << k) | (1 << j)));
             delta = Math.mulDiv(p[k], E36, p[j]);
             pay = Math.mulDiv(q, delta, E36, Math.Rounding.Ceil); // rounded up against the organiser
-            uint256 tokens = _basketTokens(k, q);
+            uint256 tokens = MarginStorage.basketTokens(m, k, q);
             m.closedLegs |= 1 << k;
             IERC20(_legToken(k)).safeTransfer(msg.sender, tokens);
         }
@@ -238,10 +238,13 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
         emit ActionExecuted(id, a.kind, k, 0, 0, delta, pay);
     }
 
-    /// @dev Multiplies leg k's tokens per session unit by num/den (reduced), then checks the pool holds the
-    /// basket in tokens: the token's own split must have happened first.
+    /// @dev Multiplies leg k's tokens per session unit by num/den (reduced) and its basket in tokens by num/den
+    /// (rounded down, as the issuer rounds the pool's balance), then checks the pool holds the basket in tokens:
+    /// the token's own split must have happened first.
     function _split(uint256 id, uint256 k, uint256 num, uint256 den, uint256 n) private {
         MarginStorage.Layout storage m = _ml();
+        uint256 need = Math.mulDiv(MarginStorage.basketTokens(m, k, _basket(k, n)), num, den);
+        m.splitTokens[k] = need;
         (uint256 n0, uint256 d0) = MarginStorage.scaleOf(m, k);
         num *= n0;
         den *= d0;
@@ -250,16 +253,9 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
         if (num > type(uint128).max || den > type(uint128).max) revert BadAction("scale", num);
         m.scale[k] = (num << 128) | den;
         address token = _legToken(k);
-        uint256 need = _basketTokens(k, _basket(k, n));
         uint256 have = IERC20(token).balanceOf(address(this));
         if (have < need) revert BalanceShortfall(token, have, need);
         emit ActionExecuted(id, ActionKind.Split, k, num, den, 0, 0);
-    }
-
-    /// @dev Token units of leg k a basket of `q` session units is worth, rounded down.
-    function _basketTokens(uint256 k, uint256 q) private view returns (uint256) {
-        (uint256 num, uint256 den) = MarginStorage.scaleOf(_ml(), k);
-        return Math.mulDiv(q, num, den);
     }
 
     /// @dev Pulls exactly `amount` or reverts (fee-on-transfer tokens are rejected).
@@ -496,6 +492,11 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
         closed = (m.closedLegs >> k) & 1 == 1;
         dividendIndex = m.divIndex[k];
         basket = _basket(k, _legCount());
+    }
+
+    /// @notice Token units of leg `k` the basket is now: what claims share out (zero once closed).
+    function basketTokens(uint256 k) external view returns (uint256) {
+        return MarginStorage.basketTokens(_ml(), k, _basket(k, _legCount()));
     }
 
     /// @notice The margin parameters (see {MarginConfig}) and the cash-leg units reserved for dividend claims.

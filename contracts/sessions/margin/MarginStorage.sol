@@ -51,6 +51,9 @@ library MarginStorage {
         uint256[] proposed;
         uint40 proposedAt;
         address disputer;
+        /// Token units the leg's basket is after its splits, floored at each split as the issuer floors the
+        /// pool's balance (set at the first split).
+        mapping(uint256 leg => uint256) splitTokens;
     }
 
     // keccak256(abi.encode(uint256(keccak256("ringfence.storage.MarginSession")) - 1)) & ~bytes32(uint256(0xff))
@@ -67,6 +70,14 @@ library MarginStorage {
         uint256 s = m.scale[k];
         if (s == 0) return (1, 1);
         return (s >> 128, uint128(s));
+    }
+
+    /// @notice Token units of leg k that a basket of `q` session units is: q before any split, then the count
+    /// kept split by split (each rounded down, like the issuer's own split of the pool's balance); zero once the
+    /// leg is closed.
+    function basketTokens(Layout storage m, uint256 k, uint256 q) internal view returns (uint256) {
+        if ((m.closedLegs >> k) & 1 == 1) return 0;
+        return m.scale[k] == 0 ? q : m.splitTokens[k];
     }
 
     /// @notice The single-leg shock of leg k (bps).

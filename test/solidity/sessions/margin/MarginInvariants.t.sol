@@ -57,10 +57,11 @@ contract MarginHandler is Test {
     uint256 public priceMoves;
     uint256 public liquidations;
     uint256 public splits;
+    /// @notice Per leg, the tokens the basket is after the splits so far, floored split by split as the issuer
+    /// floors the pool's balance (zero until the leg's first split).
+    mapping(uint256 leg => uint256) public splitTokens;
     uint256 public dividends;
     uint256 public dividendClaims;
-    /// @notice Legs that had a reverse split.
-    mapping(uint256 leg => bool) public reversed;
     /// @notice Set when a scheduled action failed to execute (with the revert data): never expected.
     bool public actionFailed;
     bytes public actionError;
@@ -206,7 +207,16 @@ contract MarginHandler is Test {
         (uint256 legs, int256[] memory amounts) = _amounts(pair, value, rateBps, flip);
         if (legs == 0) return (false, o);
         address maker = actors[mi];
-        o = SessionOrder(maker, address(0), legs, amounts, 50, block.timestamp + 1 days, session.minNonce(maker), ++salt);
+        o = SessionOrder(
+            maker,
+            address(0),
+            legs,
+            amounts,
+            50,
+            block.timestamp + 1 days,
+            session.minNonce(maker),
+            ++salt
+        );
         ok = true;
     }
 
@@ -217,7 +227,11 @@ contract MarginHandler is Test {
         uint256 rateBps,
         bool flip
     ) internal view returns (uint256 legs, int256[] memory amounts) {
-        (uint256 lo, uint256 hi) = pair == 0 ? (0, 1) : pair == 1 ? (1, 2) : (0, 2);
+        (uint256 lo, uint256 hi) = pair == 0
+            ? (0, 1)
+            : pair == 1
+                ? (1, 2)
+                : (0, 2);
         uint256 v = bound(value, 1, 1_500) * 1e36;
         uint256 giveAmt = v / _unitValue(flip ? hi : lo);
         uint256 getAmt = (v * bound(rateBps, 9_500, 10_500)) / BPS / _unitValue(flip ? lo : hi);
@@ -258,11 +272,13 @@ contract MarginHandler is Test {
         if (splits >= MAX_SPLITS) return;
         uint256 k = 1 + (legSeed % 2);
         uint256 r = ratioSeed % 4;
-        (uint256 num, uint256 den) = r == 0 ? (2, 1) : r == 1 ? (1, 2) : r == 2 ? (3, 1) : (1, 3);
-        // A forward split after a reverse split of the same leg is left out: the issuer floors the pool's
-        // balance at each step, so it can end a unit below the session's q * num / den at the cumulative scale
-        // and the execution reverts with BalanceShortfall (reported; see the report of this suite).
-        if (reversed[k] && num > den) return;
+        (uint256 num, uint256 den) = r == 0
+            ? (2, 1)
+            : r == 1
+                ? (1, 2)
+                : r == 2
+                    ? (3, 1)
+                    : (1, 3);
         (, uint256 t2, , ) = session.windows();
         if (block.timestamp + DELAY >= t2) return;
         uint256 id = module.scheduleAction(ActionKind.Split, k, num, den);
@@ -271,9 +287,11 @@ contract MarginHandler is Test {
         // Safe casts: small ratios.
         int256 repriced = (_price(k) * int256(den)) / int256(num);
         feeds[k].pushRound(repriced == 0 ? int256(1) : repriced, block.timestamp);
+        uint256 prev = splitTokens[k];
+        if (prev == 0) (, , , , prev) = module.legState(k);
         try module.executeAction(id) {
             ++splits;
-            if (num < den) reversed[k] = true;
+            splitTokens[k] = (prev * num) / den;
         } catch (bytes memory err) {
             actionFailed = true;
             actionError = err;
@@ -371,10 +389,17 @@ contract MarginInvariantsTest is StdInvariant, Test {
 
     // ------------------------------------------------------------------ helpers
 
-    /// @dev Token units leg k's basket is worth (q_k * num / den rounded down; 0 once closed).
-    function _basketTokens(uint256 k) internal view returns (uint256) {
-        (uint256 num, uint256 den, bool closed, , uint256 basket) = module.legState(k);
-        return closed ? 0 : Math.mulDiv(basket, num, den);
+    /// @dev Token units leg k's basket is: q_k before any split, then the handler's split-by-split count (each
+    /// step rounded down like the issuer's); 0 once closed. The session's own count must agree.
+    function _basketTokens(uint256 k) internal view returns (uint256 t) {
+        (, , bool closed, , uint256 basket) = module.legState(k);
+        t =
+            closed
+                ? 0
+                : handler.splitTokens(k) == 0
+                    ? basket
+                    : handler.splitTokens(k);
+        assertEq(module.basketTokens(k), t, "the session's basket in tokens follows every split");
     }
 
     function _reserve() internal view returns (uint256 reserve) {
@@ -396,9 +421,9 @@ contract MarginInvariantsTest is StdInvariant, Test {
         s.x = new int256[][](accounts.length);
         for (uint256 i; i < accounts.length; ++i) s.x[i] = session.allocationOf(accounts[i]);
         for (uint256 k; k < N; ++k) {
-            (uint256 num, uint256 den, bool closed, , uint256 basket) = module.legState(k);
+            (, , , , uint256 basket) = module.legState(k);
             s.basket[k] = basket;
-            s.basketTokens[k] = closed ? 0 : Math.mulDiv(basket, num, den);
+            s.basketTokens[k] = _basketTokens(k);
         }
         s.reserve = _reserve();
         s.shorts = module.shortAccounts();
@@ -492,6 +517,21 @@ contract MarginInvariantsTest is StdInvariant, Test {
         assertEq(session.allocationOf(handler.actors(1))[0], cash + 799.6e6, "trader 1 cash");
     }
 
+    /// A 1-for-3 reverse split then a 2-for-1 split of the same leg: the issuer floors the pool's balance at each
+    /// step (26e18 -> 8.666..e18 -> 17.333..332e18, one unit below 26e18 * 2/3), and the session follows it step
+    /// by step, so both execute and the basket in tokens is exactly the pool's balance.
+    function test_split_forwardAfterReverse_followsTheIssuersRounding() public {
+        handler.split(0, 3);
+        handler.split(0, 0);
+        assertFalse(handler.actionFailed(), "both splits executed");
+        assertEq(handler.splits(), 2, "two splits");
+        (uint256 num, uint256 den, , , uint256 basket) = module.legState(1);
+        assertEq(num * 3, den * 2, "scale 2/3");
+        assertEq(basket, 26e18, "session units unchanged");
+        assertEq(IERC20(handler.tokens(1)).balanceOf(address(session)), 17_333_333_333_333_333_332, "pool balance");
+        _allInvariants();
+    }
+
     /// The handler's actions really happen (so the invariants run on live states): a fill that goes short, a
     /// dividend debiting the short, a price move that makes it liquidatable, its liquidation, a split and a
     /// dividend claim; every invariant holds after each step.
@@ -504,7 +544,11 @@ contract MarginInvariantsTest is StdInvariant, Test {
         assertEq(index, (100e6 * uint256(1e36)) / 26e18, "index += paid / q");
         uint256 debit = Math.mulDiv(6e18, index, 1e36, Math.Rounding.Ceil);
         // Safe cast: small.
-        assertEq(session.allocationOf(handler.actors(1))[0], 999.6e6 - int256(debit), "the short paid its share at once");
+        assertEq(
+            session.allocationOf(handler.actors(1))[0],
+            999.6e6 - int256(debit),
+            "the short paid its share at once"
+        );
         _allInvariants();
         handler.movePrice(0, 14_000);
         (, , , , , bool liquidatable) = module.marginOf(handler.actors(1));
@@ -516,7 +560,7 @@ contract MarginInvariantsTest is StdInvariant, Test {
         handler.split(0, 0);
         assertEq(handler.splits(), 1, "split");
         (uint256 num, uint256 den, , , ) = module.legState(1);
-        assertEq(num * 1_000 / den, 2_000, "leg 1 scale 2/1");
+        assertEq((num * 1_000) / den, 2_000, "leg 1 scale 2/1");
         _allInvariants();
         handler.claimDividends(0);
         assertEq(handler.dividendClaims(), 1, "dividend claim");

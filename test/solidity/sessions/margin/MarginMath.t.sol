@@ -228,7 +228,13 @@ contract MarginMathTest is Test {
     }
 
     /// unitValue never decreases when the price rises.
-    function testFuzz_unitValueMonotoneInPrice(uint256 p1, uint256 p2, uint8 decimals, uint256 num, uint256 den) public {
+    function testFuzz_unitValueMonotoneInPrice(
+        uint256 p1,
+        uint256 p2,
+        uint8 decimals,
+        uint256 num,
+        uint256 den
+    ) public {
         p1 = bound(p1, 0, 1e30);
         p2 = bound(p2, 0, 1e30);
         if (p1 > p2) (p1, p2) = (p2, p1);
