@@ -49,10 +49,15 @@ export interface MarginEnv extends Base {
 export async function deployMarginLegs(b: Base): Promise<MarginEnv> {
   const { ethers } = b;
   const usdc = (await ethers.deployContract("MockERC20", ["USD Coin", "USDC", 6])) as unknown as MockERC20;
-  const split = (await ethers.deployContract("MockSplitToken", ["Split Equity", "SPLT", 18])) as unknown as MockSplitToken;
+  const split = (await ethers.deployContract("MockSplitToken", [
+    "Split Equity",
+    "SPLT",
+    18,
+  ])) as unknown as MockSplitToken;
   const other = (await ethers.deployContract("MockERC20", ["Other Equity", "OTHR", 8])) as unknown as MockERC20;
   const mfeeds: MockV3Aggregator[] = [];
-  for (const p of START8) mfeeds.push((await ethers.deployContract("MockV3Aggregator", [8, p])) as unknown as MockV3Aggregator);
+  for (const p of START8)
+    mfeeds.push((await ethers.deployContract("MockV3Aggregator", [8, p])) as unknown as MockV3Aggregator);
   return { ...b, usdc, split, other, legs: [usdc, split as unknown as MockERC20, other], mfeeds };
 }
 
