@@ -9,6 +9,7 @@ import { network } from "hardhat";
 import { htmlReport, type Block } from "../sdk/report/html.js";
 import type { DemoPart } from "./demo/common.js";
 import { runDataDemo } from "./demo/data.js";
+import { runMarginDemo } from "./demo/margin.js";
 import { runMarketsDemo } from "./demo/markets.js";
 import { runSessionsDemo } from "./demo/sessions.js";
 
@@ -16,6 +17,7 @@ const conn = await network.create();
 const parts: DemoPart[] = [];
 const sessions = await runSessionsDemo(conn);
 parts.push(...sessions.parts);
+parts.push(await runMarginDemo(conn, await conn.ethers.getContractAt("SessionFactory", sessions.factory)));
 parts.push(await runMarketsDemo(conn));
 parts.push(await runDataDemo(conn, sessions.factory));
 

@@ -38,13 +38,14 @@ contract SessionLens {
         return _dot(session, x, prices);
     }
 
-    /// @dev sum_k x_k * value of one allocation unit of leg k (physical: token units, scaled by 10^(18-dec)
-    /// so that 1e36 is one quote unit; cash: WAD units times WAD prices).
+    /// @dev sum_k x_k * value of one allocation unit of leg k (physical and margin: token units, scaled by
+    /// 10^(18-dec) so that 1e36 is one quote unit; cash: WAD units times WAD prices). For a margin session whose
+    /// legs were split, use the session's own `marginOf` view: its units are session units.
     function _dot(SessionCore session, int256[] memory x, uint256[] memory prices) private view returns (int256 v) {
         (SessionKind kind, , , , , , , ) = session.config();
         for (uint256 k; k < x.length; ++k) {
             uint256 scale = prices[k];
-            if (kind == SessionKind.Physical) {
+            if (kind != SessionKind.Cash) {
                 (, uint256 dec, , , ) = session.leg(k);
                 scale *= 10 ** (18 - dec);
             }

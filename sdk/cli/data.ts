@@ -12,11 +12,19 @@ import { indexOnce, readEvents } from "../data/indexer.js";
 import { orderFlow, rebuildPositions, type SessionMeta } from "../data/positions.js";
 import type { Store } from "../data/store.js";
 import { loadSession } from "../sessions/client.js";
-import { SessionCore__factory, SessionFactory__factory } from "../../types/ethers-contracts/index.js";
+import {
+  IMarginSession__factory,
+  MarginModule__factory,
+  SessionCore__factory,
+  SessionFactory__factory,
+} from "../../types/ethers-contracts/index.js";
+
+/** Every session's events, plus the margin sessions' own (liquidations, dividends, corporate actions). */
+const SESSION_EVENTS = [...SessionCore__factory.abi, ...IMarginSession__factory.abi.filter((f) => f.type === "event")];
 
 export const DATA_KINDS = [
   { kind: "factory", iface: new Interface(SessionFactory__factory.abi) },
-  { kind: "session", iface: new Interface(SessionCore__factory.abi) },
+  { kind: "session", iface: new Interface(SESSION_EVENTS) },
 ];
 
 export interface IndexResult {
@@ -63,6 +71,10 @@ export async function sessionMetas(provider: Provider, sessions: string[]): Prom
       kind: info.kind,
       units: info.legs.map((l) => l.unit),
       feeRecipient: info.feeRecipient.toLowerCase(),
+      cashLeg:
+        info.kind === "margin"
+          ? Number((await MarginModule__factory.connect(s, provider).marginConfig()).cashLeg)
+          : undefined,
     });
   }
   return out;

@@ -41,7 +41,7 @@ export function sessionText(info: SessionInfo, acct?: AccountInfo): string {
       info.legs.map((l) => [
         l.index,
         l.symbol,
-        info.kind === "physical" ? l.token : "-",
+        info.kind !== "cash" ? l.token : "-",
         formatAmount(l.unit, l.decimals),
         info.kind === "cash" ? formatAmount(l.floor, 18) : "-",
         info.kind === "cash" ? formatAmount(l.cap, 18) : "-",

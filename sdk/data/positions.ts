@@ -7,13 +7,18 @@
  * Units: physical sessions in leg token units; cash sessions in WAD instrument units (baseline shares*u
  * plus the deviation the trades moved). Physical fees are allocation moved to the fee recipient, so its
  * change per traded leg is -(maker delta + taker delta); cash fees move collateral, not allocation.
+ * Margin sessions (physical legs that may go negative) add two events: `Liquidated` moves the account's whole
+ * vector to the liquidator except the compensation it keeps in the cash leg, and `DividendAccrued` with a
+ * debit takes that much of the cash leg from a short.
  */
 export interface SessionMeta {
   address: string;
-  kind: "physical" | "cash";
+  kind: "physical" | "cash" | "margin";
   /** u_k per leg (leg units per share). */
   units: bigint[];
   feeRecipient: string;
+  /** Margin sessions: the cash leg (liquidation compensation and dividend debits). */
+  cashLeg?: number;
 }
 
 /** An event as read back from the data set (addresses lower-case, numbers as decimal strings). */
@@ -104,7 +109,7 @@ export function rebuildPositions(
       const x = at(who);
       const shares = B(e.args.shares);
       const amounts = list(e.args.amounts);
-      for (let k = 0; k < n; k++) x[k] += sign * (meta.kind === "physical" ? amounts[k] : shares * meta.units[k]);
+      for (let k = 0; k < n; k++) x[k] += sign * (meta.kind !== "cash" ? amounts[k] : shares * meta.units[k]);
       moved.push([who, x]);
     } else if (e.name === "Traded") {
       const legs = legsOf(B(e.args.legs), n);
@@ -119,13 +124,30 @@ export function rebuildPositions(
         xt[k] += td[i];
       });
       moved.push([maker, xm], [taker, xt]);
-      if (meta.kind === "physical") {
+      if (meta.kind !== "cash") {
         const xf = at(meta.feeRecipient);
         legs.forEach((k, i) => {
           xf[k] -= md[i] + td[i];
         });
         moved.push([meta.feeRecipient, xf]);
       }
+    } else if (e.name === "Liquidated") {
+      const who = String(e.args.account);
+      const by = String(e.args.liquidator);
+      const xa = at(who);
+      const xl = at(by);
+      const j = meta.cashLeg ?? 0;
+      for (let k = 0; k < n; k++) {
+        const v = k === j ? xa[k] - B(e.args.compensation) : xa[k];
+        xa[k] -= v;
+        xl[k] += v;
+      }
+      moved.push([who, xa], [by, xl]);
+    } else if (e.name === "DividendAccrued" && B(e.args.debit) > 0n) {
+      const who = String(e.args.account);
+      const x = at(who);
+      x[meta.cashLeg ?? 0] -= B(e.args.debit);
+      moved.push([who, x]);
     } else {
       continue;
     }

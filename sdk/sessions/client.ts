@@ -110,8 +110,8 @@ explainErrors({
     `Feed ${a.feed}'s first round after t2 came at ${when(a.updatedAt)}, after the deadline ${when(a.deadline)}.`,
 });
 
-export type SessionKindName = "physical" | "cash";
-const KIND_NAMES: SessionKindName[] = ["physical", "cash"];
+export type SessionKindName = "physical" | "cash" | "margin";
+const KIND_NAMES: SessionKindName[] = ["physical", "cash", "margin"];
 const MODE_NAMES = ["in-kind", "value-weighted", "cash"] as const;
 const PARTICIPATION_NAMES = ["open", "role", "merkle"] as const;
 const STATUS_NAMES = ["open", "settled", "fallback released"] as const;
@@ -251,8 +251,8 @@ export async function loadSession(runner: ContractRunner, sessionArg: string, fa
     legs.push({
       index: k,
       token,
-      symbol: kind === "physical" ? await symbolOf(token, runner) : `leg${k}`,
-      decimals: kind === "physical" ? Number(l.decimals) : 18,
+      symbol: kind !== "cash" ? await symbolOf(token, runner) : `leg${k}`,
+      decimals: kind !== "cash" ? Number(l.decimals) : 18,
       unit: l.unit,
       floor: l.floor,
       cap: l.cap,

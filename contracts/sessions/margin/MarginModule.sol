@@ -176,7 +176,9 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
         if (eta >= t2) revert ActionsClosed(eta, t2);
         id = m.actions.length;
         // Narrowing casts: leg < 32, eta < t2 < 2^40, num and den bounded above.
-        m.actions.push(CorporateAction(kind, ActionState.Scheduled, uint8(leg), uint40(eta), uint128(num), uint128(den)));
+        m.actions.push(
+            CorporateAction(kind, ActionState.Scheduled, uint8(leg), uint40(eta), uint128(num), uint128(den))
+        );
         emit ActionScheduled(id, kind, leg, num, den, eta);
     }
 
@@ -454,7 +456,13 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
     function gap()
         external
         view
-        returns (uint256 basketE36, uint256 deficitE36, uint256 insuranceE36, uint256 positiveE36, uint256 socialisedE36)
+        returns (
+            uint256 basketE36,
+            uint256 deficitE36,
+            uint256 insuranceE36,
+            uint256 positiveE36,
+            uint256 socialisedE36
+        )
     {
         MarginStorage.Layout storage m = _ml();
         basketE36 = m.basketValueE36;
@@ -521,7 +529,11 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
     }
 
     /// @notice Stress parameters: per-leg single-leg shock (bps), the group mask and the group shock (bps).
-    function stressConfig() external view returns (uint256[] memory shockBps, uint256 groupMask, uint256 groupShockBps) {
+    function stressConfig()
+        external
+        view
+        returns (uint256[] memory shockBps, uint256 groupMask, uint256 groupShockBps)
+    {
         uint256 n = _legCount();
         shockBps = new uint256[](n);
         for (uint256 k; k < n; ++k) shockBps[k] = MarginStorage.shockBps(_ml(), k);

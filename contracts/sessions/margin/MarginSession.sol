@@ -50,7 +50,11 @@ contract MarginSession is MarginBase {
 
     // ------------------------------------------------------------------ subscription
 
-    function _onSubscribe(address account, uint256 shares, uint256 totalAfter) internal override returns (uint256[] memory) {
+    function _onSubscribe(
+        address account,
+        uint256 shares,
+        uint256 totalAfter
+    ) internal override returns (uint256[] memory) {
         return _moveBasket(account, shares, totalAfter, true);
     }
 

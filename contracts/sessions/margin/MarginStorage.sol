@@ -76,7 +76,12 @@ library MarginStorage {
 
     /// @notice Value of one session unit of leg k in 1e36 quote units from its WAD price per whole token:
     /// `price * 10^(18 - decimals) * num / den`, rounded down; zero once the leg is closed.
-    function unitValue(Layout storage m, uint256 k, uint256 priceWad, uint256 decimals) internal view returns (uint256) {
+    function unitValue(
+        Layout storage m,
+        uint256 k,
+        uint256 priceWad,
+        uint256 decimals
+    ) internal view returns (uint256) {
         if ((m.closedLegs >> k) & 1 == 1) return 0;
         (uint256 num, uint256 den) = scaleOf(m, k);
         return Math.mulDiv(priceWad * 10 ** (18 - decimals), num, den);

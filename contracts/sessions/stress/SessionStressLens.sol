@@ -4,9 +4,11 @@ pragma solidity 0.8.30;
 import {CashSession} from "../CashSession.sol";
 import {SessionCore} from "../SessionCore.sol";
 import {SessionKind} from "../SessionTypes.sol";
+import {MarginModule} from "../margin/MarginModule.sol";
 
 /// @title SessionStressLens
-/// @notice Read-only scenario analysis of a live session (kept out of the session bytecode). A scenario is one
+/// @notice Read-only scenario analysis of a live session (kept out of the session bytecode). Margin sessions are
+/// valued in session units (tokens per unit after splits) with closed legs at zero. A scenario is one
 /// multiplicative shock per leg (WAD: 1.25e18 = +25%) applied to the latest oracle price of every leg. For
 /// each scenario and each given account it reports the P&L versus the account's baseline allocation,
 /// `(x_i - b_i) . S'`, and the account's settlement value under the shocked prices: physical `x_i . S'` (its
@@ -51,7 +53,7 @@ contract SessionStressLens {
         address[] calldata accounts,
         uint256[][] calldata shocksWad
     ) external view returns (ScenarioResult[] memory results) {
-        (uint256[] memory base, ) = session.oracle().latestAll(session.fixingSpecs());
+        uint256[] memory base = _latest(session);
         uint256 n = base.length;
         Ctx memory c = _context(session, accounts, n);
         results = new ScenarioResult[](shocksWad.length + 1);
@@ -68,6 +70,19 @@ contract SessionStressLens {
         }
     }
 
+    /// @dev Latest price of every leg; a margin session's closed legs (cash in lieu) are not read and price 0.
+    function _latest(SessionCore session) private view returns (uint256[] memory base) {
+        (SessionKind kind, , uint256 n, , , , , ) = session.config();
+        uint256 closed;
+        if (kind == SessionKind.Margin) {
+            for (uint256 k; k < n; ++k) {
+                (, , bool isClosed, , ) = MarginModule(address(session)).legState(k);
+                if (isClosed) closed |= 1 << k;
+            }
+        }
+        base = session.oracle().latestMasked(session.fixingSpecs(), closed);
+    }
+
     /// @dev What every scenario needs, read once: per account x_i and x_i - b_i, the deposit (cash, 1e36
     /// units); per leg the value scale (physical) or the box (cash).
     struct Ctx {
@@ -76,6 +91,7 @@ contract SessionStressLens {
         int256[][] dev;
         int256[] depositE36;
         uint256[] scale;
+        uint256[] scaleDen;
         uint256[] floor;
         uint256[] cap;
     }
@@ -84,6 +100,7 @@ contract SessionStressLens {
         (SessionKind kind, , , , , , , ) = session.config();
         c.cash = kind == SessionKind.Cash;
         c.scale = new uint256[](n);
+        c.scaleDen = new uint256[](n);
         c.floor = new uint256[](n);
         c.cap = new uint256[](n);
         for (uint256 k; k < n; ++k) {
@@ -91,6 +108,13 @@ contract SessionStressLens {
             // Physical: one token unit is worth price * 10^(18 - decimals) in 1e36 units; cash: one WAD unit
             // times a WAD price is already 1e36 units.
             c.scale[k] = c.cash ? 1 : 10 ** (18 - dec);
+            c.scaleDen[k] = 1;
+            // Margin sessions count allocations in session units: one is scaleNum/scaleDen tokens after splits.
+            if (kind == SessionKind.Margin) {
+                (uint256 num, uint256 den, bool closed, , ) = MarginModule(address(session)).legState(k);
+                c.scale[k] = closed ? 0 : c.scale[k] * num;
+                c.scaleDen[k] = den;
+            }
             c.floor[k] = floor;
             c.cap[k] = cap;
         }
@@ -127,7 +151,7 @@ contract SessionStressLens {
                             ? c.cap[k]
                             : p;
             // Safe cast: latest prices are WAD feed answers times at most MAX_SHOCK_WAD / WAD, times <= 1e18.
-            unitValue[k] = int256(p * c.scale[k]);
+            unitValue[k] = int256((p * c.scale[k]) / c.scaleDen[k]); // margin: rounded down, as the session does
         }
         r.prices = prices;
         r.pnlE36 = new int256[](m);
