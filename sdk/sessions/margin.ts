@@ -134,7 +134,8 @@ export interface ActionRun {
  * demos on a local network only: `advance` moves chain time (e.g. `networkHelpers.time.increase`); on a
  * public network the organiser waits out the delay instead. `session` is the module typed at the session's
  * address, connected to the organiser (who approves the cash leg first for dividends and cash-in-lieu).
- * Failures throw Errors with the decoded message.
+ * It waits for the eta only: an action scheduled before t1 cannot execute before t1 (`ActionNotReady`), so
+ * schedule during trading. Failures throw Errors with the decoded message.
  */
 export async function scheduleAndExecute(
   session: Pick<MarginModule, "scheduleAction" | "executeAction" | "action" | "actionCount" | "runner">,
