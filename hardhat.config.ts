@@ -20,33 +20,30 @@ const deep = {
 const solc = { version: "0.8.30", path: require.resolve("solc/soljson.js") };
 const settings = (runs: number) => ({ optimizer: { enabled: true, runs }, evmVersion: "cancun" });
 /**
- * Optimised for run-time gas (10,000 runs), except the cash-settled and margin sessions (and the margin
- * module), whose code is tuned for size to stay under the 24 KB contract limit (EIP-170).
+ * Optimised for run-time gas (10,000 runs), except the cash-settled and margin sessions, whose code is tuned
+ * for size to stay under the 24 KB contract limit (EIP-170).
  */
 const compilerProfile = {
   compilers: [{ ...solc, settings: settings(10_000) }],
-  overrides: Object.fromEntries(
-    [
+  overrides: Object.fromEntries([
+    ...[
       "contracts/sessions/CashSession.sol",
-      // Files that compile CashSession into their own build: the same size-tuned code everywhere.
+      // Compiles CashSession into its own build: the same size-tuned code.
       "contracts/sessions/stress/SessionStressLens.sol",
+    ].map((file) => [file, { ...solc, settings: settings(200) }]),
+    // The margin session is the largest kind: tuned hardest for size. Test files that deploy it (and the cash
+    // session) compile them the same way, so they run the deployable code.
+    ...[
+      "contracts/sessions/margin/MarginSession.sol",
       "test/solidity/audit/SessionAuditBase.sol",
       "test/solidity/audit/Findings.t.sol",
       "test/solidity/audit/SessionsAudit.t.sol",
       "test/solidity/audit/SessionsCapsAndIsolation.t.sol",
       "test/solidity/sessions/amm/SessionAmmInvariants.t.sol",
       "test/solidity/sessions/SessionInvariants.t.sol",
-    ]
-      .map((file) => [file, { ...solc, settings: settings(200) }])
-      .concat(
-        // The margin session is the largest kind: tuned hardest for size.
-        [
-          "contracts/sessions/margin/MarginSession.sol",
-          // Compiles MarginSession (and CashSession) into its own build: the deployable code, not a bigger one.
-          "test/solidity/sessions/margin/MarginInvariants.t.sol",
-        ].map((file) => [file, { ...solc, settings: settings(1) }]),
-      ),
-  ),
+      "test/solidity/sessions/margin/MarginInvariants.t.sol",
+    ].map((file) => [file, { ...solc, settings: settings(1) }]),
+  ]),
 };
 
 export default defineConfig({

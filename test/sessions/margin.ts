@@ -213,10 +213,17 @@ describe("MarginSession", () => {
       await expect(module.disputeFixing()).to.be.revertedWithCustomError(module, "NotASession");
       await expect(module.recordGap([WAD, WAD, WAD])).to.be.revertedWithCustomError(module, "NotASession");
       await expect(module.claimDividends(m.alice.address)).to.be.revertedWithCustomError(module, "NotASession");
-      // The module's own initializer is disabled, so configureMargin stops there already.
-      await expect(module.configureMargin(fixtureMarginConfig())).to.be.revertedWithCustomError(
+      await expect(module.configureMargin(fixtureMarginConfig())).to.be.revertedWithCustomError(module, "NotASession");
+      // The organiser functions check the session before the role (the module has no roles to ask).
+      await expect(module.connect(m.admin).scheduleAction(0, 1, 2, 1)).to.be.revertedWithCustomError(
         module,
-        "InvalidInitialization",
+        "NotASession",
+      );
+      await expect(module.connect(m.admin).cancelAction(0)).to.be.revertedWithCustomError(module, "NotASession");
+      await expect(module.connect(m.admin).executeAction(0)).to.be.revertedWithCustomError(module, "NotASession");
+      await expect(module.connect(m.admin).proposeFixing([WAD, WAD, WAD])).to.be.revertedWithCustomError(
+        module,
+        "NotASession",
       );
     });
 

@@ -23,7 +23,8 @@ import {MarginStorage} from "./MarginStorage.sol";
 /// namespaced initializer and transient reentrancy slots) with the session; everything else of the session
 /// (roles, windows, shares, allocations, status) it reads through the session's own external functions, and the
 /// session state it changes (dividend debits, fallback release) it changes through the session's permissionless
-/// entry points. Called directly, not through a session, every function reverts with {NotASession}.
+/// entry points. Called directly, not through a session, every state-changing function reverts with
+/// {NotASession} (the views revert too: the module has no session to read).
 contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession, ISessionErrors {
     using EnumerableSet for EnumerableSet.AddressSet;
     using SafeERC20 for IERC20;
@@ -101,7 +102,7 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
 
     /// @notice Called once by the factory right after {SessionCore.initialize}, in the creating transaction.
     /// Reverts with `InvalidMarginConfig(field, value)` on a parameter out of range.
-    function configureMargin(MarginConfig calldata c) external reinitializer(2) onlySession {
+    function configureMargin(MarginConfig calldata c) external onlySession reinitializer(2) {
         uint256 n = _legCount();
         if (c.cashLeg >= n) revert InvalidMarginConfig("cashLeg", c.cashLeg);
         if (c.initialMarginBps == 0 || c.initialMarginBps > BPS) {
@@ -155,7 +156,7 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
         uint256 leg,
         uint256 num,
         uint256 den
-    ) external onlyOrganiser onlySession returns (uint256 id) {
+    ) external onlySession onlyOrganiser returns (uint256 id) {
         MarginStorage.Layout storage m = _ml();
         uint256 n = _legCount();
         if (_status() != Status.Open) revert AlreadyFinal(_status());
@@ -183,7 +184,7 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
     }
 
     /// @notice Cancels a scheduled action before it executes. Organiser only.
-    function cancelAction(uint256 id) external onlyOrganiser onlySession {
+    function cancelAction(uint256 id) external onlySession onlyOrganiser {
         CorporateAction storage a = _scheduled(id);
         a.state = ActionState.Cancelled;
         emit ActionCancelled(id);
@@ -197,7 +198,7 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
     ///   from their cash-leg allocation, longs accrue claimable dividends.
     /// - CashInLieu: at the latest oracle prices of the leg and the cash leg, pulls the basket's value in cash
     ///   from the organiser, sends it the leg's tokens, pays the value per unit like a dividend and closes the leg.
-    function executeAction(uint256 id) external onlyOrganiser nonReentrant onlySession {
+    function executeAction(uint256 id) external onlySession onlyOrganiser nonReentrant {
         CorporateAction storage a = _scheduled(id);
         (uint256 t1, uint256 t2, , ) = _session().windows();
         uint256 ready = Math.max(a.eta, t1);
@@ -295,7 +296,7 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
     /// `disputeWindow` after it. The proposal settles the session through {finalizeFixing} unless a participant
     /// disputes it within `disputeWindow`. Organiser only.
     /// @param prices One WAD price per whole token per leg, each > 0 (ignored for closed legs).
-    function proposeFixing(uint256[] calldata prices) external onlyOrganiser onlySession {
+    function proposeFixing(uint256[] calldata prices) external onlySession onlyOrganiser {
         if (_status() != Status.Open) revert AlreadyFinal(_status());
         MarginStorage.Layout storage m = _ml();
         if (m.proposedAt != 0) revert ProposalExists();
