@@ -132,6 +132,63 @@ export const sessionTasks: TaskDefinition[] = [
     .addFlag(json)
     .setAction(() => import("./actions/session/claim.js"))
     .build(),
+  task(["session", "margin"], "Margin session: an account's margin report (quote units) and dividends due")
+    .addOption(session)
+    .addOption({
+      name: "account",
+      description: "Account to report on: an address, or an index into the network's accounts",
+      defaultValue: "0",
+    })
+    .addOption(factory)
+    .addFlag(json)
+    .setAction(() => import("./actions/session/margin.js"))
+    .build(),
+  task(["session", "liquidate"], "Margin session: liquidate an account below maintenance (simulated first)")
+    .addOption(session)
+    .addOption({ name: "target", description: "Address of the account to liquidate", defaultValue: "" })
+    .addOption(factory)
+    .addOption(account)
+    .addFlag(json)
+    .setAction(() => import("./actions/session/liquidate.js"))
+    .build(),
+  task(["session", "action"], "Margin session: schedule, execute, cancel or list corporate actions (organiser)")
+    .addOption(session)
+    .addOption({ name: "do", description: "schedule, execute, cancel or list", defaultValue: "list" })
+    .addOption({ name: "kind", description: "schedule: split, dividend or cash-in-lieu", defaultValue: "" })
+    .addOption({ name: "leg", description: "schedule: the leg index (never the cash leg)", defaultValue: "" })
+    .addOption({ name: "ratio", description: "split: new:old tokens, e.g. 2:1 or 1:10", defaultValue: "" })
+    .addOption({
+      name: "amount",
+      description: "dividend: cash-leg tokens paid, human units (e.g. 150.5)",
+      defaultValue: "",
+    })
+    .addOption({ name: "id", description: "execute, cancel: the action's index (see --do list)", defaultValue: "" })
+    .addOption(factory)
+    .addOption(account)
+    .addFlag(json)
+    .setAction(() => import("./actions/session/action.js"))
+    .build(),
+  task(["session", "dividends"], "Margin session: claim your accrued dividends")
+    .addOption(session)
+    .addOption({ name: "to", description: "Pay to this address (default: the selected account)", defaultValue: "" })
+    .addOption(factory)
+    .addOption(account)
+    .addFlag(json)
+    .setAction(() => import("./actions/session/dividends.js"))
+    .build(),
+  task(["session", "fixing"], "Margin session: fallback fixing after the deadline (propose, dispute, finalize)")
+    .addOption(session)
+    .addOption({ name: "do", description: "propose (organiser), dispute (participant) or finalize", defaultValue: "" })
+    .addOption({
+      name: "prices",
+      description: "propose: one price per leg, quote per whole token in human units (e.g. 1,120,40)",
+      defaultValue: "",
+    })
+    .addOption(factory)
+    .addOption(account)
+    .addFlag(json)
+    .setAction(() => import("./actions/session/fixing.js"))
+    .build(),
 ];
 
 const markets = {

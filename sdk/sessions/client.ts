@@ -25,7 +25,16 @@ import {
   type SessionCore,
   type SessionFactory,
 } from "../../types/ethers-contracts/index.js";
-import { cashLeg, physicalLeg, SessionKind, sessionConfig, type LegConfig, type SessionConfig } from "./config.js";
+import {
+  cashLeg,
+  marginConfig,
+  physicalLeg,
+  SessionKind,
+  sessionConfig,
+  type LegConfig,
+  type MarginConfig,
+  type SessionConfig,
+} from "./config.js";
 import type { FixingSpec } from "./fixing.js";
 import { CliError, formatAmount, isoTime, parseAddress, parseAmount, parseTime } from "../cli/args.js";
 import { explainErrors } from "../errors.js";
@@ -398,6 +407,29 @@ export interface SessionConfigFile {
   /** Defaults to the creating account. */
   admin?: string;
   guardian?: string;
+  /** Margin sessions only (required there, for the dispute bond): the risk parameters in human units. */
+  margin?: MarginConfigFile;
+}
+
+/**
+ * The `margin` object of a margin session's config: bps as whole numbers (parts of 10,000), seconds as whole
+ * numbers, the dispute bond in the cash leg's human units ("25" = 25 USDC). Only `disputeBond` is required;
+ * the defaults are those of `marginConfig` in ./config.ts.
+ */
+export interface MarginConfigFile {
+  cashLeg?: number;
+  initialMarginBps?: number;
+  maintenanceMarginBps?: number;
+  liquidationPenaltyBps?: number;
+  concentrationBps?: number;
+  /** One per leg; default 2,500 on every leg but the cash leg. */
+  shockBps?: number[];
+  /** Leg indices of group A in the relative stress scenario (default: none). */
+  groupLegs?: number[];
+  groupShockBps?: number;
+  actionDelay?: number;
+  disputeWindow?: number;
+  disputeBond: string;
 }
 
 function pick<T extends string>(value: string | undefined, names: readonly T[], what: string, fallback: T): number {
@@ -422,7 +454,14 @@ export async function buildSessionConfig(
 ): Promise<SessionConfig> {
   if (file === null || typeof file !== "object") throw new CliError("the session config must be a JSON object");
   const kind = pick(file.kind, KIND_NAMES, "config kind", "physical");
-  const mode = pick(file.mode, MODE_NAMES, "config mode", kind === 0 ? "in-kind" : "cash");
+  const mode = pick(
+    file.mode,
+    MODE_NAMES,
+    "config mode",
+    kind === SessionKind.Physical ? "in-kind" : kind === SessionKind.Margin ? "value-weighted" : "cash",
+  );
+  if (file.margin !== undefined && kind !== SessionKind.Margin)
+    throw new CliError(`config margin is only for kind "margin" (this config's kind is "${KIND_NAMES[kind]}")`);
   if (!Array.isArray(file.legs) || file.legs.length === 0) throw new CliError("config legs must be a non-empty array");
   const now = await chainNow(runner);
   const legs: LegConfig[] = [];
@@ -431,7 +470,7 @@ export async function buildSessionConfig(
     const at = `config legs[${k}]`;
     let decimals = 18;
     let token = ZeroAddress;
-    if (kind === 0) {
+    if (kind !== SessionKind.Cash) {
       token = parseAddress(String(l.token ?? ""), `${at}.token`);
       try {
         decimals = Number(await new Contract(token, ERC20_ABI, runner).decimals());
@@ -497,14 +536,71 @@ async function send(tx: Promise<{ hash: string; wait(): Promise<{ gasUsed: bigin
   return { txHash: sent.hash, gasUsed: receipt?.gasUsed ?? 0n };
 }
 
-/** Creates a session from a human-units config (simulated first: a bad field comes back as InvalidConfig). */
+/**
+ * The margin struct of a margin session's human-units config (`file.margin`); the cash leg's token decimals
+ * are read from the chain for the dispute bond.
+ */
+export async function buildMarginConfig(
+  runner: ContractRunner,
+  raw: MarginConfigFile | undefined,
+  cfg: SessionConfig,
+): Promise<MarginConfig> {
+  if (raw === undefined || raw === null || typeof raw !== "object")
+    throw new CliError('a margin session\'s config needs a "margin" object with at least "disputeBond" (docs/cli.md)');
+  const n = cfg.legs.length;
+  const cash = wholeNumber(raw.cashLeg, "config margin.cashLeg", 0);
+  if (cash >= n) throw new CliError(`config margin.cashLeg ${cash} is not a leg (the config has ${n} legs)`);
+  let decimals: number;
+  try {
+    decimals = Number(await new Contract(cfg.legs[cash].token, ERC20_ABI, runner).decimals());
+  } catch {
+    throw new CliError(`config margin.cashLeg ${cash}: its token ${cfg.legs[cash].token} has no decimals()`);
+  }
+  if (raw.disputeBond === undefined)
+    throw new CliError('config margin.disputeBond is required: the bond a disputer pays, in cash-leg units ("25")');
+  const list = (v: unknown, what: string): number[] | undefined => {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) throw new CliError(`${what} must be an array of whole numbers`);
+    return v.map((x, i) => wholeNumber(x, `${what}[${i}]`, 0));
+  };
+  const groupLegs = list(raw.groupLegs, "config margin.groupLegs") ?? [];
+  let groupMask = 0;
+  for (const k of groupLegs) {
+    if (k >= n) throw new CliError(`config margin.groupLegs: ${k} is not a leg (the config has ${n} legs)`);
+    groupMask |= 1 << k;
+  }
+  const opt = (v: unknown, what: string) => (v === undefined ? undefined : wholeNumber(v, what, 0));
+  return marginConfig(n, {
+    cashLeg: cash,
+    initialMarginBps: opt(raw.initialMarginBps, "config margin.initialMarginBps"),
+    maintenanceMarginBps: opt(raw.maintenanceMarginBps, "config margin.maintenanceMarginBps"),
+    liquidationPenaltyBps: opt(raw.liquidationPenaltyBps, "config margin.liquidationPenaltyBps"),
+    concentrationBps: opt(raw.concentrationBps, "config margin.concentrationBps"),
+    shockBps: list(raw.shockBps, "config margin.shockBps"),
+    groupMask,
+    groupShockBps: opt(raw.groupShockBps, "config margin.groupShockBps"),
+    actionDelay: opt(raw.actionDelay, "config margin.actionDelay"),
+    disputeWindow: opt(raw.disputeWindow, "config margin.disputeWindow"),
+    disputeBond: parseAmount(String(raw.disputeBond), decimals, "config margin.disputeBond"),
+  });
+}
+
+/**
+ * Creates a session from a human-units config (simulated first: a bad field comes back as InvalidConfig, or
+ * InvalidMarginConfig for a margin field). A config of kind "margin" goes through `createMarginSession`.
+ */
 export async function createSession(
   signer: Signer,
   factoryArg: string,
   file: SessionConfigFile,
 ): Promise<TxResult & { session: string }> {
   const factory = SessionFactory__factory.connect(parseAddress(factoryArg, "--factory"), signer);
-  return createSessionFromConfig(factory, await buildSessionConfig(signer, file, await signer.getAddress()));
+  const cfg = await buildSessionConfig(signer, file, await signer.getAddress());
+  if (cfg.kind !== SessionKind.Margin) return createSessionFromConfig(factory, cfg);
+  const margin = await buildMarginConfig(signer, file.margin, cfg);
+  // loaded on demand: ./margin.ts builds its error list from this module's SESSION_ABIS at load time
+  const { createMarginSession } = await import("./margin.js");
+  return createMarginSession(factory, cfg, margin);
 }
 
 /**

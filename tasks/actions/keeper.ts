@@ -12,6 +12,7 @@ import {
 import { connect, deployedAddress, runCommand, selectSigner } from "../../sdk/cli/run.js";
 import { marketsInterface } from "../../sdk/markets/abi.js";
 import { SESSION_ABIS } from "../../sdk/sessions/client.js";
+import { MARGIN_ABIS } from "../../sdk/sessions/margin.js";
 
 export interface KeeperArgs {
   factory: string;
@@ -46,7 +47,7 @@ export default async function keeper(args: KeeperArgs, hre: HardhatRuntimeEnviro
         ? `${p.at} no open sessions`
         : p.outcomes.map((o) => `${p.at} ${outcomeLine(o)}`).join("\n");
     for (;;) {
-      const p = await keeperPass(signer, sources, [...SESSION_ABIS, marketsInterface]);
+      const p = await keeperPass(signer, sources, [...MARGIN_ABIS, marketsInterface]);
       passes.push(p);
       if (!args.loop) break;
       process.stdout.write(print(p) + "\n");
