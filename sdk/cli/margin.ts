@@ -12,7 +12,7 @@ import {
   type MarginModule,
   type MarginSession,
 } from "../../types/ethers-contracts/index.js";
-import { humanError } from "../errors.js";
+import { decodeError, humanError } from "../errors.js";
 import { loadSession, type LegInfo, type SessionInfo } from "../sessions/client.js";
 import { ActionKind } from "../sessions/config.js";
 import { MARGIN_ABIS, marginReport, type MarginReport } from "../sessions/margin.js";
@@ -65,6 +65,21 @@ async function sendChecked(
     return { txHash: sent.hash, gasUsed: receipt?.gasUsed ?? 0n, logs: receipt?.logs ?? [] };
   } catch (e) {
     throw humanError(e, MARGIN_ABIS);
+  }
+}
+
+/**
+ * Simulates a call that pulls tokens before approving them: a refusal of the call itself (a decoded
+ * contract error other than the token's own allowance or balance errors) is thrown at once, so a command
+ * that cannot succeed leaves no allowance behind. A missing allowance is what the approval then fixes.
+ */
+async function refusedBeforeApproval(simulate: () => Promise<unknown>): Promise<void> {
+  try {
+    await simulate();
+  } catch (e) {
+    const decoded = decodeError(e, MARGIN_ABIS);
+    if (decoded !== undefined && decoded.name !== "Unknown" && !/^(ERC20Insufficient|SafeERC20)/.test(decoded.name))
+      throw humanError(e, MARGIN_ABIS);
   }
 }
 
@@ -311,12 +326,13 @@ export async function executeAction(
   const rows = await actionRows(h);
   const row = rows[id];
   if (row === undefined) throw new CliError(`--id ${id} is unknown: this session has ${rows.length} actions`);
+  const m = h.module.connect(signer);
+  await refusedBeforeApproval(() => m.executeAction.staticCall(id));
   let approved = 0n;
   if (row.state === "scheduled") {
     const need = await cashNeeded(h, row);
     if (need > 0n) approved = await approveShortfall(signer, h.cash.token, h.info.address, need);
   }
-  const m = h.module.connect(signer);
   const r = await sendChecked(
     () => m.executeAction.staticCall(id),
     () => m.executeAction(id),
@@ -428,14 +444,8 @@ export async function fixingStep(
     );
   } else if (step === "dispute") {
     bond = (await h.module.marginConfig()).disputeBond;
-    // approve only when a dispute can happen at all, so a closed window is reported as itself, not as a
-    // missing allowance (the simulation without allowance fails on the bond transfer, and only there)
-    try {
-      await m.disputeFixing.staticCall();
-    } catch (e) {
-      const err = humanError(e, MARGIN_ABIS);
-      if (/^(NoProposal|DisputeWindow|NotParticipant|AlreadyFinal)\b/.test(err.message)) throw err;
-    }
+    // approve only when a dispute can happen at all, so a closed window is reported as itself
+    await refusedBeforeApproval(() => m.disputeFixing.staticCall());
     await approveShortfall(signer, h.cash.token, h.info.address, bond);
     r = await sendChecked(
       () => m.disputeFixing.staticCall(),

@@ -63,6 +63,8 @@ describe("CLI: margin session commands", function () {
   /** Fallback session: never fixed, the organiser proposes after the deadline. */
   let f: MarginHandles;
   let cfgFile: SessionConfigFile;
+  /** The session created through the CLI (bond 25.5 USDC): bob subscribes and later disputes its proposal. */
+  let c: string;
 
   before(async function () {
     m = await deployMarginLegs(await deployShared(0));
@@ -106,6 +108,7 @@ describe("CLI: margin session commands", function () {
     expect(r.exitCode, r.err).to.equal(0);
     const out = json(r.out) as { session: string; info: { kind: string; mode: string } };
     expect(await m.factory.isSession(out.session)).to.equal(true);
+    c = out.session;
     expect([out.info.kind, out.info.mode]).to.deep.equal(["margin", "value-weighted"]);
     const mod = (await m.ethers.getContractAt("MarginModule", out.session)) as unknown as MarginModule;
     const cfg = await mod.marginConfig();
@@ -117,6 +120,12 @@ describe("CLI: margin session commands", function () {
     ]);
     const stress = await mod.stressConfig();
     expect([stress.groupMask, stress.groupShockBps]).to.deep.equal([2n, 1_000n]);
+    await subscribeMargin(
+      m,
+      { address: c, session: await m.ethers.getContractAt("MarginSession", c) } as MarginHandles,
+      m.bob,
+      1n,
+    );
   });
 
   it("create_marginKind_withoutMarginObject_exitsOneNamingTheFix", async function () {
@@ -248,6 +257,7 @@ describe("CLI: margin session commands", function () {
     const r = await capture(() => sessionAction({ ...noAction, session: a.address, do: "execute", id: "0" }, hre));
     expect(r.exitCode).to.equal(1);
     expect(r.err).to.match(/ActionNotReady: Corporate action 0 may run from \d+; chain time is \d+\./);
+    expect(await m.usdc.allowance(m.admin.address, a.address)).to.equal(0n); // refused before approving
   });
 
   it("action_executeDividend_approvesExactlyTheAmountAndAccruesToLongs", async function () {
@@ -365,6 +375,26 @@ describe("CLI: margin session commands", function () {
     expect(r.exitCode).to.equal(1);
     expect(r.err).to.match(/NotParticipant: 0x[0-9a-fA-F]{40} holds no shares/);
     expect(await m.usdc.allowance(m.dave.address, f.address)).to.equal(0n);
+  });
+
+  it("fixing_dispute_approvesExactlyTheBond_andReleasesTheSession", async function () {
+    const cs = (await m.ethers.getContractAt("MarginSession", c)) as unknown as MarginSession;
+    const [, , deadline] = await cs.windows();
+    if (BigInt(await m.networkHelpers.time.latest()) <= deadline) await m.networkHelpers.time.increaseTo(deadline + 1n);
+    const p = await capture(() => sessionFixing({ ...noFixing, session: c, do: "propose", prices: "1,120,40" }, hre));
+    expect(p.exitCode, p.err).to.equal(0);
+    await m.usdc.mint(m.bob.address, 26n * USDC);
+    const fee0 = await m.usdc.balanceOf(m.feeTo.address);
+    const r = await capture(() =>
+      sessionFixing({ ...noFixing, session: c, do: "dispute", account: BOB, json: true }, hre),
+    );
+    expect(r.exitCode, r.err).to.equal(0);
+    expect(json(r.out)).to.deep.include({ step: "dispute", bond: "25500000", status: "fallback released" });
+    expect((await m.usdc.balanceOf(m.feeTo.address)) - fee0).to.equal(25_500_000n);
+    expect(await m.usdc.allowance(m.bob.address, c)).to.equal(0n);
+    const again = await capture(() => sessionFixing({ ...noFixing, session: c, do: "dispute", account: BOB }, hre));
+    expect(again.exitCode).to.equal(1);
+    expect(again.err).to.match(/^error: NoProposal/);
   });
 
   it("fixing_finalizeInsideTheDisputeWindow_exitsOneWithDisputeWindow", async function () {
