@@ -3,28 +3,19 @@ pragma solidity 0.8.30;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
+import {MockERC20} from "./MockERC20.sol";
+
 /// @notice An equity-like ERC-20 whose issuer can split or reverse-split it: every holder's balance becomes
 /// `balance * num / den`, rounded down per holder (a real issuer pays the fractions as cash in lieu). Holders
 /// are tracked in a list, so the split loops over them. Test and local networks only.
-contract MockSplitToken is ERC20 {
-    uint8 private immutable _decimals;
+contract MockSplitToken is MockERC20 {
     address[] private _holders;
     mapping(address => bool) private _known;
 
     /// @notice Every balance was multiplied by num/den.
     event Split(uint256 num, uint256 den);
 
-    constructor(string memory name_, string memory symbol_, uint8 decimals_) ERC20(name_, symbol_) {
-        _decimals = decimals_;
-    }
-
-    function decimals() public view override returns (uint8) {
-        return _decimals;
-    }
-
-    function mint(address to, uint256 amount) external {
-        _mint(to, amount);
-    }
+    constructor(string memory name_, string memory symbol_, uint8 decimals_) MockERC20(name_, symbol_, decimals_) {}
 
     /// @notice Splits the token: every balance becomes balance * num / den (rounded down).
     function split(uint256 num, uint256 den) external {

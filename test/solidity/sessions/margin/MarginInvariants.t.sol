@@ -12,6 +12,7 @@ import {MockSplitToken} from "../../../../contracts/mocks/MockSplitToken.sol";
 import {CashSession} from "../../../../contracts/sessions/CashSession.sol";
 import {MarginModule} from "../../../../contracts/sessions/margin/MarginModule.sol";
 import {MarginSession} from "../../../../contracts/sessions/margin/MarginSession.sol";
+import {IMarginSession} from "../../../../contracts/sessions/margin/IMarginSession.sol";
 import {PhysicalSession} from "../../../../contracts/sessions/PhysicalSession.sol";
 import {SessionFactory} from "../../../../contracts/sessions/SessionFactory.sol";
 import {SessionOracle} from "../../../../contracts/sessions/SessionOracle.sol";
@@ -61,6 +62,8 @@ contract MarginHandler is Test {
     /// floors the pool's balance (zero until the leg's first split).
     mapping(uint256 leg => uint256) public splitTokens;
     uint256 public dividends;
+    /// @notice Legs closed by cash in lieu (a bit per leg).
+    uint256 public closedLegs;
     uint256 public dividendClaims;
     /// @notice Set when a scheduled action failed to execute (with the revert data): never expected.
     bool public actionFailed;
@@ -316,6 +319,27 @@ contract MarginHandler is Test {
         }
     }
 
+    /// @notice Cash in lieu of leg 2 (a delisting), at most once: scheduled, then executed at the latest prices;
+    /// the organiser pays the basket's value in cash and takes the leg's tokens. The only refusal allowed is
+    /// DividendExceedsCashLeg (shorts of the leg would owe more than the cash basket holds).
+    function cashInLieu() external {
+        if (closedLegs != 0) return;
+        (, uint256 t2, , ) = session.windows();
+        if (block.timestamp + DELAY >= t2) return;
+        uint256 id = module.scheduleAction(ActionKind.CashInLieu, 2, 0, 0);
+        _warpFresh(DELAY);
+        MockERC20(tokens[CASH]).mint(address(this), 1e30);
+        MockERC20(tokens[CASH]).approve(address(session), 1e30);
+        try module.executeAction(id) {
+            closedLegs = 1 << 2;
+        } catch (bytes memory err) {
+            if (bytes4(err) != IMarginSession.DividendExceedsCashLeg.selector) {
+                actionFailed = true;
+                actionError = err;
+            }
+        }
+    }
+
     /// @notice A trader or the fee recipient claims its dividends (NothingToClaim is expected).
     function claimDividends(uint256 whoSeed) external {
         uint256 w = whoSeed % (ACTORS + 1);
@@ -374,7 +398,7 @@ contract MarginInvariantsTest is StdInvariant, Test {
         // To t1: trading is open from here on.
         handler.warp(6 hours);
 
-        bytes4[] memory selectors = new bytes4[](8);
+        bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = MarginHandler.fill.selector;
         selectors[1] = MarginHandler.movePrice.selector;
         selectors[2] = MarginHandler.liquidate.selector;
@@ -383,6 +407,7 @@ contract MarginInvariantsTest is StdInvariant, Test {
         selectors[5] = MarginHandler.claimDividends.selector;
         selectors[6] = MarginHandler.checkpoint.selector;
         selectors[7] = MarginHandler.warp.selector;
+        selectors[8] = MarginHandler.cashInLieu.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
         targetContract(address(handler));
     }
@@ -529,6 +554,19 @@ contract MarginInvariantsTest is StdInvariant, Test {
         assertEq(num * 3, den * 2, "scale 2/3");
         assertEq(basket, 26e18, "session units unchanged");
         assertEq(IERC20(handler.tokens(1)).balanceOf(address(session)), 17_333_333_333_333_333_332, "pool balance");
+        _allInvariants();
+    }
+
+    /// Cash in lieu of leg 2 after a short of it: the leg closes, its basket in tokens is zero, the short paid the
+    /// leg's value from its cash at once, and every invariant holds (conservation in session units included).
+    function test_cashInLieu_closesTheLeg_andEveryInvariantHolds() public {
+        _openShort();
+        handler.cashInLieu();
+        assertEq(handler.closedLegs(), 1 << 2, "leg 2 closed");
+        (, , bool closed, , ) = module.legState(2);
+        assertTrue(closed, "closed in the session");
+        assertEq(module.basketTokens(2), 0, "no tokens of leg 2 owed");
+        assertFalse(handler.actionFailed(), "executed");
         _allInvariants();
     }
 
