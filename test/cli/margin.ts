@@ -2,7 +2,8 @@
  * The margin-session commands end to end on the in-process chain: `session create` from a human-units config
  * of kind "margin", `session margin` (report in quote units and dividends due), `session liquidate`
  * (decoded NotLiquidatable before the price move, the compensation of the Liquidated event after it),
- * `session action` (schedule, list, execute with the exact cash approval, cancel; ActionNotReady,
+ * `session action` (schedule, list, execute a dividend and a cash-in-lieu with the exact cash approval, cancel;
+ * ActionNotReady,
  * BalanceShortfall, ActionNotScheduled decoded), `session dividends`, `session fixing` (propose, dispute,
  * finalize with their window errors) and the keeper's finalisation of an undisputed proposal (idle inside the
  * dispute window, performed after it, exactly once when two keepers race). Every command is checked for its
@@ -336,6 +337,32 @@ describe("CLI: margin session commands", function () {
     );
     expect(again.exitCode).to.equal(1);
     expect((json(again.out) as { error: string }).error).to.match(/^NothingToClaim/);
+  });
+
+  it("action_cashInLieu_approvesTheBasketValueAtLatestPrices_andClosesTheLeg", async function () {
+    await m.usdc.mint(m.admin.address, 2_000n * USDC);
+    const s = await capture(() =>
+      sessionAction({ ...noAction, session: a.address, do: "schedule", kind: "cash-in-lieu", leg: "2" }, hre),
+    );
+    expect(s.exitCode, s.err).to.equal(0);
+    await m.networkHelpers.time.increase(3_600);
+    const before = await m.usdc.balanceOf(m.admin.address);
+    const r = await capture(() =>
+      sessionAction({ ...noAction, session: a.address, do: "execute", id: "2", json: true }, hre),
+    );
+    expect(r.exitCode, r.err).to.equal(0);
+    // the basket of leg 2 is 30 tokens at 50 USDC: 1,500 USDC, approved exactly and pulled
+    expect(json(r.out)).to.deep.include({ approved: "1500000000" });
+    expect(before - (await m.usdc.balanceOf(m.admin.address))).to.equal(1_500n * USDC);
+    expect(await m.usdc.allowance(m.admin.address, a.address)).to.equal(0n);
+    expect((await a.module.legState(2)).closed).to.equal(true);
+    const list = await capture(() => sessionAction({ ...noAction, session: a.address, do: "list", json: true }, hre));
+    const rows = JSON.parse(list.out) as Array<{ kind: string; state: string }>;
+    expect(rows.map((x) => `${x.kind} ${x.state}`)).to.deep.equal([
+      "dividend executed",
+      "split cancelled",
+      "cash-in-lieu executed",
+    ]);
   });
 
   // ---------------------------------------------------------------- fallback fixing and the keeper
