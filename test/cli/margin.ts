@@ -3,8 +3,7 @@
  * of kind "margin", `session margin` (report in quote units and dividends due), `session liquidate`
  * (decoded NotLiquidatable before the price move, the compensation of the Liquidated event after it),
  * `session action` (schedule, list, execute a dividend and a cash-in-lieu with the exact cash approval, cancel;
- * ActionNotReady,
- * BalanceShortfall, ActionNotScheduled decoded), `session dividends`, `session fixing` (propose, dispute,
+ * ActionNotReady, BalanceShortfall, ActionNotScheduled decoded), `session dividends`, `session fixing` (propose, dispute,
  * finalize with their window errors) and the keeper's finalisation of an undisputed proposal (idle inside the
  * dispute window, performed after it, exactly once when two keepers race). Every command is checked for its
  * exit code, its text or JSON output, and a bad input.
