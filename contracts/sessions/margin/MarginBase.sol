@@ -7,7 +7,7 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 import {SessionCore} from "../SessionCore.sol";
 import {SessionMath} from "../SessionMath.sol";
 import {IMarginSession} from "./IMarginSession.sol";
-import {MarginStorage, SignedAbs} from "./MarginStorage.sol";
+import {MarginStorage} from "./MarginStorage.sol";
 
 /// @title MarginBase
 /// @notice State and arithmetic shared by {MarginSession} and its delegate {MarginModule}: allocations in
@@ -23,8 +23,8 @@ abstract contract MarginBase is SessionCore, IMarginSession {
 
     /// @notice Most accounts that may hold a negative allocation at once (bounds settlement and dividends).
     uint256 public constant MAX_SHORT_ACCOUNTS = 50;
-    uint256 internal constant E36 = 1e36;
-    uint256 internal constant BPS = 10_000;
+    uint256 internal constant E36 = MarginStorage.E36;
+    uint256 internal constant BPS = MarginStorage.BPS;
 
     function _ml() internal pure returns (MarginStorage.Layout storage) {
         return MarginStorage.layout();
