@@ -182,16 +182,28 @@ export async function buildDataReport(
     if (unitE36 !== undefined && conserved)
       checks.push(check("P&L versus baseline sums to zero across accounts", pnlSum === 0n, `sum ${pnlSum} / 1e36`));
 
-    // Charts: x_i(t) per leg, hours since the session's first event on the x axis.
-    const t0 = points.length > 0 ? points[0].blockTime : 0n;
+    // Charts: x_i(t) per leg against the event sequence (chain order): subscriptions and trades are often
+    // hours apart, so a time axis would crowd every trade into one edge.
+    const seq = new Map<string, number>();
+    for (const p of points) {
+      const id = `${p.blockNumber}:${p.logIndex}`;
+      if (!seq.has(id)) seq.set(id, seq.size + 1);
+    }
     const series = (k: number): Series[] =>
       accounts.map((a) => ({
         name: name(a),
         points: points
           .filter((p: PositionPoint) => p.account === a)
-          .map((p) => [Number(p.blockTime - t0) / 3600, num(p.x[k], info.legs[k].decimals)] as [number, number]),
+          .map(
+            (p) =>
+              [seq.get(`${p.blockNumber}:${p.logIndex}`) as number, num(p.x[k], info.legs[k].decimals)] as [
+                number,
+                number,
+              ],
+          ),
       }));
     const flowRows = trades.map((r) => [
+      seq.get(`${r.blockNumber}:${r.logIndex}`) ?? "",
       isoTime(r.blockTime),
       name(r.maker),
       name(r.taker),
@@ -213,11 +225,11 @@ export async function buildDataReport(
       { kind: "h2", text: `Session ${info.address} (${info.kind}, ${info.status})` },
       {
         kind: "p",
-        text: `Legs ${symbols.join(", ")}; t1 ${isoTime(info.t1)}, t2 ${isoTime(info.t2)}; ${info.totalShares} shares; ${mine.length} events, ${trades.length} trades, ${accounts.length} accounts. Values are in quote units at the ${priceKind === "none" ? "(unavailable) " : priceKind + " "}prices${priceKind === "none" ? ": no feed could be read, so no P&L is shown" : ""}.`,
+        text: `Legs ${symbols.join(", ")}; t1 ${isoTime(info.t1)}, t2 ${isoTime(info.t2)}; ${info.totalShares} shares; ${mine.length} events, ${trades.length} trades, ${accounts.length} accounts. Values are in quote units at the ${priceKind === "none" ? "(unavailable) " : priceKind + " "}prices${priceKind === "none" ? ": no fresh price could be read from the feeds (stale or unreadable), so no P&L is shown" : ""}. Event numbers on the charts' x axes are listed with the order flow.`,
       },
       ...info.legs.map((l): Block => ({
         kind: "svg",
-        svg: stepChart(`${l.symbol} allocation x_i(t)`, series(l.index), "hours since the first event", l.symbol),
+        svg: stepChart(`${l.symbol} allocation x_i(t)`, series(l.index), "event # (chain order)", l.symbol),
       })),
       {
         kind: "table",
@@ -228,7 +240,7 @@ export async function buildDataReport(
       ...(pnl.length > 0 ? [{ kind: "svg", svg: barChart("P&L versus baseline (quote units)", pnl) } as Block] : []),
       {
         kind: "table",
-        columns: ["time", "maker", "taker", "maker's change", "order filled", "how"],
+        columns: ["event #", "time", "maker", "taker", "maker's change", "order filled", "how"],
         rows: flowRows,
         caption: "Order flow (every Traded event)",
       },
