@@ -550,6 +550,12 @@ abstract contract SessionCore is
         _releaseFallback();
     }
 
+    /// @dev Whether {_releaseFallback} would go through now, the deadline having passed (margin sessions wait
+    /// for their proposal window).
+    function _fallbackDue() internal view virtual returns (bool) {
+        return true;
+    }
+
     function _releaseFallback() internal virtual {
         if (status != Status.Open) revert AlreadyFinal(status);
         (, , uint256 deadline, ) = windows();
@@ -560,12 +566,12 @@ abstract contract SessionCore is
 
     /// @notice Chainlink Automation: upkeep is needed once t2 passed and the session is open. Before the
     /// deadline `performData` carries the hints found by {OracleFixing.findHints} (and only if every leg has a
-    /// fixing); after it, fallback release.
+    /// fixing); after it, the fallback path, once {_fallbackDue} says it would go through.
     function checkUpkeep(bytes calldata) external view override returns (bool upkeepNeeded, bytes memory performData) {
         if (status != Status.Open || address(this) == _self) return (false, "");
         (, uint256 t2, uint256 deadline, ) = windows();
         if (block.timestamp < t2) return (false, "");
-        if (block.timestamp > deadline) return (true, abi.encode(true, new uint80[][](0)));
+        if (block.timestamp > deadline) return (_fallbackDue(), abi.encode(true, new uint80[][](0)));
         (bool ok, uint80[][] memory hints) = oracle().findAll(fixingSpecs(), t2);
         if (!ok) return (false, "");
         return (true, abi.encode(false, hints));

@@ -12,7 +12,7 @@
  *   alice [799.7 USDC, -4, 2], bob [800 USDC, 19.994, 14], carol [1400 USDC, 14, 14], fee recipient [0.3, 0.006, 0].
  */
 import { expect } from "chai";
-import { ZeroAddress, ZeroHash } from "ethers";
+import { AbiCoder, ZeroAddress, ZeroHash } from "ethers";
 import { network } from "hardhat";
 
 import { decodeError } from "../../sdk/errors.js";
@@ -797,10 +797,38 @@ describe("MarginSession", () => {
       await expect(h.session.releaseFallback()).to.emit(h.session, "FallbackReleased");
     });
 
-    it("reverts_releaseFallback_withPendingProposal_ProposalExists", async () => {
+    it("fallbackPath_withPendingProposal_settlesAtItAfterItsWindow_andCheckUpkeepAgrees", async () => {
       const { m, h } = await conn.networkHelpers.loadFixture(proposed);
-      await m.networkHelpers.time.increase(2n * DAY);
-      await expect(h.session.releaseFallback()).to.be.revertedWithCustomError(h.session, "ProposalExists");
+      const at = (await h.module.proposal()).proposedAt;
+      const fallbackData = AbiCoder.defaultAbiCoder().encode(["bool", "uint80[][]"], [true, []]);
+      await m.networkHelpers.time.increaseTo(at + DAY - 60n);
+      expect((await h.session.checkUpkeep("0x"))[0]).to.equal(false); // inside the proposal's dispute window
+      await m.networkHelpers.time.setNextBlockTimestamp(at + DAY);
+      await expect(h.session.releaseFallback())
+        .to.be.revertedWithCustomError(h.session, "DisputeWindow")
+        .withArgs(at + DAY, at + DAY);
+      await m.networkHelpers.time.increaseTo(at + DAY + 1n);
+      const [needed, data] = await h.session.checkUpkeep("0x");
+      expect([needed, data]).to.deep.equal([true, fallbackData]);
+      // Automation's fallback path settles at the undisputed proposal, as finalizeFixing does.
+      await expect(h.session.performUpkeep(data)).to.emit(h.session, "SessionSettled");
+      expect(await h.session.status()).to.equal(1n);
+      for (let k = 0; k < 3; k++) expect(await h.session.settlementPrice(k)).to.equal(PROPOSED[k]);
+      expect((await h.module.gap()).basketE36).to.equal(e36("7800"));
+      expect((await h.session.checkUpkeep("0x"))[0]).to.equal(false);
+      await expect(h.session.finalizeFixing()).to.be.revertedWithCustomError(h.session, "NoProposal");
+    });
+
+    it("checkUpkeep_pastDeadlineWithoutProposal_waitsForTheProposalWindow_thenReleases", async () => {
+      const { m, h } = await conn.networkHelpers.loadFixture(pastDeadline);
+      const end = windows(m).fallbackDeadline + DAY;
+      await m.networkHelpers.time.increaseTo(end - 60n);
+      expect((await h.session.checkUpkeep("0x"))[0]).to.equal(false);
+      await m.networkHelpers.time.increaseTo(end + 1n);
+      const [needed, data] = await h.session.checkUpkeep("0x");
+      expect(needed).to.equal(true);
+      await expect(h.session.performUpkeep(data)).to.emit(h.session, "FallbackReleased");
+      expect(await h.session.status()).to.equal(2n);
     });
   });
 

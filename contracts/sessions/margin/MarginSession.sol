@@ -238,7 +238,10 @@ contract MarginSession is MarginBase {
     /// @notice Settles the session at the organiser's fallback fixings ({MarginModule.proposeFixing}) once
     /// their dispute window passed undisputed. Permissionless.
     function finalizeFixing() external nonReentrant onlyClone {
-        MarginStorage.Layout storage m = _ml();
+        _finalizeProposal(_ml());
+    }
+
+    function _finalizeProposal(MarginStorage.Layout storage m) private {
         uint256 at = m.proposedAt;
         if (at == 0 || m.disputer != address(0) || status != Status.Open) revert NoProposal();
         uint256 end = at + m.disputeWindow;
@@ -252,15 +255,25 @@ contract MarginSession is MarginBase {
         return oracle().fixMasked(fixingSpecs(), t2, hints, _ml().closedLegs);
     }
 
-    /// @dev Fallback release waits for the proposal window after the deadline; a pending proposal blocks it
-    /// until it is disputed (which releases) or finalised (which settles).
+    /// @dev The fallback path after the deadline: an undisputed proposal settles at its fixings once its
+    /// dispute window passed (as {finalizeFixing}, so Chainlink Automation can finish it); a disputed one
+    /// releases at once; with no proposal, release waits for the proposal window.
     function _releaseFallback() internal override {
         MarginStorage.Layout storage m = _ml();
+        if (m.proposedAt != 0 && m.disputer == address(0)) return _finalizeProposal(m);
         (, , uint256 deadline, ) = windows();
         uint256 end = deadline + m.disputeWindow;
-        if (m.proposedAt != 0 && m.disputer == address(0)) revert ProposalExists();
         if (m.disputer == address(0) && block.timestamp <= end) revert ReleaseNotYet(block.timestamp, end);
         super._releaseFallback();
+    }
+
+    /// @dev Mirrors {_releaseFallback} without reverting, for {checkUpkeep} (which has checked that the session
+    /// is open, so no dispute happened: a dispute releases at once).
+    function _fallbackDue() internal view override returns (bool) {
+        MarginStorage.Layout storage m = _ml();
+        uint256 from = m.proposedAt; // the proposal's window, else the proposal window after the deadline
+        if (from == 0) (, , from, ) = windows();
+        return block.timestamp > from + m.disputeWindow;
     }
 
     /// @dev Settled: the account's value `x_i.S` (fee recipient: the insurance left after the gap; negative:
