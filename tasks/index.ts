@@ -438,6 +438,19 @@ export const dataTasks: TaskDefinition[] = [
     .addFlag(json)
     .setAction(() => import("./actions/data/export.js"))
     .build(),
+  task(["data", "report"], "Write an HTML report of the data set: trajectories, P&L, order flow, checks")
+    .addOption({ name: "db", description: "SQLite file", defaultValue: "out/ringfence.db" })
+    .addOption({ name: "pg", description: "PostgreSQL URL (default: RINGFENCE_PG_URL, if set)", defaultValue: "" })
+    .addOption({ name: "out", description: "Report file (HTML)", defaultValue: "out/data-report.html" })
+    .addOption({
+      name: "key",
+      description: "Pseudonymisation key (default: RINGFENCE_RELEASE_KEY); empty = shortened addresses",
+      defaultValue: "",
+    })
+    .addOption(account)
+    .addFlag(json)
+    .setAction(() => import("./actions/data/report.js"))
+    .build(),
 ];
 
 export const localTasks: TaskDefinition[] = [

@@ -3,9 +3,10 @@
  * rebuilds each account's allocation from the events alone and compares it with the chain, then releases
  * the order flow and the position trajectories as CSV with pseudonymised addresses.
  */
-import { rm } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 
 import { exportDataSet, indexDeployment, sessionMetas } from "../../sdk/cli/data.js";
+import { buildDataReport } from "../../sdk/cli/report.js";
 import { readEvents } from "../../sdk/data/indexer.js";
 import { rebuildPositions } from "../../sdk/data/positions.js";
 import { openStore } from "../../sdk/data/store.js";
@@ -35,7 +36,10 @@ export async function runDataDemo(conn: Connection, factory: string): Promise<De
     }
   }
   const exported = await exportDataSet(ethers.provider, store, "out/data", { key: DEMO_RELEASE_KEY });
+  const report = await buildDataReport(ethers.provider, store, { key: DEMO_RELEASE_KEY });
+  await writeFile("out/data-report.html", report.html);
   await store.close();
+  const failed = report.sessions.flatMap((r) => r.checks.filter((c) => !c.ok).map((c) => `${r.session}: ${c.label}`));
   return {
     title: "Data set",
     blocks: [
@@ -55,6 +59,11 @@ export async function runDataDemo(conn: Connection, factory: string): Promise<De
         `${accounts} accounts, ${mismatches} mismatches`,
       ),
       check("data set: the release pseudonymised every address", exported.pseudonymised),
+      check(
+        "data set report: for every session the events reproduce the chain, the basket and P&L summing to zero",
+        report.ok && report.sessions.length === sessions.length,
+        failed.length > 0 ? failed.join("; ") : `${report.sessions.length} sessions, out/data-report.html`,
+      ),
     ],
   };
 }

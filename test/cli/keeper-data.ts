@@ -13,11 +13,13 @@ import { exportDataSet, indexDeployment } from "../../sdk/cli/data.js";
 import { keeperPass, sessionTargets } from "../../sdk/cli/keeper.js";
 import { readEvents } from "../../sdk/data/indexer.js";
 import { rebuildPositions } from "../../sdk/data/positions.js";
-import { SCHEMA, SqliteStore } from "../../sdk/data/store.js";
+import { openStore, SCHEMA, SqliteStore } from "../../sdk/data/store.js";
 import { pseudonym } from "../../sdk/data/export.js";
 import { sessionMetas } from "../../sdk/cli/data.js";
 import { fillOrder, matchOrders, signOrder, SESSION_ABIS, subscribe } from "../../sdk/sessions/client.js";
+import { buildDataReport } from "../../sdk/cli/report.js";
 import keeperAction from "../../tasks/actions/keeper.js";
+import dataReport from "../../tasks/actions/data/report.js";
 import { createCash, createPhysical, subscribeCash, WAD, type Base } from "../sessions/fixtures.js";
 import { capture, deployShared, hre, tempDir } from "./helpers.js";
 
@@ -144,6 +146,78 @@ describe("CLI: keeper and data set", function () {
     await store.close();
   });
 
+  it("report_fromTheDataSet_passesEveryCheck_andListsEveryTrade", async function () {
+    const db = path.join(tempDir(), "data.db");
+    const store = await openStore(db);
+    await indexDeployment(b.ethers.provider, store, factory);
+    await store.close();
+    const file = path.join(tempDir(), "report.html");
+    const r = await capture(() => dataReport({ db, pg: "", out: file, key: "", account: "0", json: true }, hre));
+    expect(r.err).to.equal("");
+    expect(r.exitCode).to.equal(0);
+    const out = JSON.parse(r.out) as {
+      ok: boolean;
+      sessions: Array<{
+        session: string;
+        kind: string;
+        trades: number;
+        accounts: number;
+        prices: string;
+        checks: Array<{ label: string; ok: boolean }>;
+      }>;
+    };
+    expect(out.ok).to.equal(true);
+    const bySession = new Map(out.sessions.map((s) => [s.session.toLowerCase(), s]));
+    const p = bySession.get(physical.toLowerCase());
+    const c = bySession.get(cash.toLowerCase());
+    expect([p?.kind, p?.trades, p?.accounts, p?.prices]).to.deep.equal(["physical", 3, 4, "latest"]); // 3 traders + fees
+    expect([c?.kind, c?.trades, c?.accounts]).to.deep.equal(["cash", 1, 2]);
+    // conservation and P&L summing to zero are checked on both, on top of the rebuild against the chain
+    for (const s of [p, c]) expect(s?.checks.map((x) => x.ok)).to.deep.equal([true, true, true]);
+    const html = readFileSync(file, "utf8");
+    expect(html.match(/<svg /g)?.length).to.be.greaterThanOrEqual(4 + 2); // one chart per leg, one P&L chart each
+    expect(html).to.contain(b.alice.address.slice(0, 6));
+    // with a key, no address appears in clear
+    const keyed = await capture(() =>
+      dataReport({ db, pg: "", out: file, key: "a-release-key-of-32-characters!!", account: "0", json: false }, hre),
+    );
+    expect(keyed.exitCode).to.equal(0);
+    expect(keyed.out.match(/ 3\/3 ok/g)).to.have.length(2);
+    const pseudo = readFileSync(file, "utf8");
+    for (const who of [b.alice, b.bob, b.carol]) {
+      expect(pseudo.toLowerCase()).not.to.contain(who.address.toLowerCase().slice(2, 10));
+      expect(pseudo).to.contain(pseudonym(who.address, "a-release-key-of-32-characters!!"));
+    }
+  });
+
+  it("report_onATamperedDataSet_failsItsChecks_andExitsOne", async function () {
+    const store = new SqliteStore(":memory:");
+    await store.exec(SCHEMA);
+    await indexDeployment(b.ethers.provider, store, factory);
+    // drop the first trade of the physical session: the events no longer reproduce the chain
+    const [first] = await store.all<{ block_number: bigint; log_index: bigint }>(
+      "SELECT block_number, log_index FROM events WHERE name = 'Traded' AND address = $1 ORDER BY block_number LIMIT 1",
+      [physical.toLowerCase()],
+    );
+    await store.run("DELETE FROM events WHERE block_number = $1 AND log_index = $2", [
+      first.block_number,
+      first.log_index,
+    ]);
+    const r = await buildDataReport(b.ethers.provider, store);
+    await store.close();
+    expect(r.ok).to.equal(false);
+    const p = r.sessions.find((s) => s.session.toLowerCase() === physical.toLowerCase());
+    expect(p?.checks[0].ok).to.equal(false); // allocations differ from allocationOf
+    expect(p?.trades).to.equal(2);
+    expect(r.html).to.contain("At least one check failed");
+    // the task says where the data set is missing
+    const missing = await capture(() =>
+      dataReport({ db: path.join(tempDir(), "none.db"), pg: "", out: "", key: "", account: "0", json: false }, hre),
+    );
+    expect(missing.exitCode).to.equal(1);
+    expect(missing.err).to.match(/^error: no data set at .*none\.db: run "npx hardhat data index" first$/);
+  });
+
   it("keeper_twoAtOnce_settleExactlyOnce_andTheLoserIsNotAnError", async function () {
     const phys = await b.ethers.getContractAt("PhysicalSession", physical);
     const [, t2] = await phys.windows();
@@ -178,6 +252,16 @@ describe("CLI: keeper and data set", function () {
     expect(r.exitCode).to.equal(0);
     const passes = JSON.parse(r.out) as Array<{ outcomes: unknown[] }>;
     expect(passes[0].outcomes.filter((o) => JSON.stringify(o).includes(physical))).to.have.length(0);
+  });
+
+  it("report_afterSettlement_valuesAtTheSettlementPrices", async function () {
+    const store = new SqliteStore(":memory:");
+    await store.exec(SCHEMA);
+    await indexDeployment(b.ethers.provider, store, factory);
+    const r = await buildDataReport(b.ethers.provider, store);
+    await store.close();
+    const p = r.sessions.find((s) => s.session.toLowerCase() === physical.toLowerCase());
+    expect([p?.status, p?.prices, r.ok]).to.deep.equal(["settled", "settlement", true]);
   });
 
   it("keeper_badInterval_exitsOne", async function () {
