@@ -5,8 +5,9 @@
  * with a physical, a cash and a margin session (subscribes, a redeem, partial fills with fees, a match, a short)
  * is indexed into it; a second run is a no-op and a third reads only the new block; positions rebuilt from the
  * server equal `allocationOf` (the short included); the SQLite and PostgreSQL stores hold identical rows and
- * schema, whole numbers read back as bigint (at BIGINT's limits too); the `data index --pg` and `data export
- * --pg` tasks (and RINGFENCE_PG_URL) write to the server and export the same CSV as SQLite.
+ * schema, whole numbers read back as bigint (at BIGINT's limits too); the `data index --pg` task (and
+ * RINGFENCE_PG_URL) writes to the server, and `data export --pg` and `data report --pg` produce the same CSV
+ * and HTML as from SQLite.
  *
  * Without server binaries on this machine the suite is skipped with the reason printed once, never passed.
  */
@@ -20,8 +21,10 @@ import { readEvents, toJson } from "../../sdk/data/indexer.js";
 import { rebuildPositions } from "../../sdk/data/positions.js";
 import { openStore, type Row, type Store } from "../../sdk/data/store.js";
 import { fillOrder, matchOrders, signOrder, subscribe } from "../../sdk/sessions/client.js";
+import { buildDataReport } from "../../sdk/cli/report.js";
 import dataExport from "../../tasks/actions/data/export.js";
 import dataIndex from "../../tasks/actions/data/index.js";
+import dataReport from "../../tasks/actions/data/report.js";
 import { capture, deployShared, hre, tempDir } from "../cli/helpers.js";
 import { createCash, createPhysical, makeOrder, sign, subscribeCash, WAD } from "../sessions/fixtures.js";
 import {
@@ -398,6 +401,27 @@ describe("sdk/data on a real PostgreSQL server (over TCP)", function () {
         expect(pgCsv, f).to.equal(readFileSync(path.join(fromSqlite, f), "utf8"));
         expect(pgCsv.toLowerCase()).not.to.contain(m.alice.address.toLowerCase().slice(2));
       }
+    } finally {
+      await sqlite.close();
+    }
+  });
+
+  it("dataReportTask_withPg_passesEveryCheck_andWritesTheSameHtmlAsTheSqliteStore", async function () {
+    if (server === undefined) throw new Error("no server");
+    const file = path.join(tempDir(), "report.html");
+    const pg = server.url("ringfence_task");
+    const r = await capture(() =>
+      dataReport({ db: "", pg, out: file, key: RELEASE_KEY, account: "0", json: true }, hre),
+    );
+    expect(r.exitCode, r.err).to.equal(0);
+    const out = JSON.parse(r.out) as { ok: boolean; sessions: Array<{ session: string; kind: string }> };
+    expect(out.ok).to.equal(true);
+    expect(out.sessions.map((x) => x.kind).sort()).to.deep.equal(["cash", "margin", "physical"]);
+    const sqlite = await openStore(":memory:");
+    try {
+      await indexDeployment(m.ethers.provider, sqlite, factory);
+      const ref = await buildDataReport(m.ethers.provider, sqlite, { key: RELEASE_KEY });
+      expect(readFileSync(file, "utf8")).to.equal(ref.html);
     } finally {
       await sqlite.close();
     }
