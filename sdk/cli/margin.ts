@@ -36,7 +36,11 @@ export interface MarginHandle {
 
 /** Opens `sessionArg` and checks it is a margin session (a physical or cash session is refused by name). */
 export async function openMargin(runner: ContractRunner, sessionArg: string, factory?: string): Promise<MarginHandle> {
-  const info = await loadSession(runner, sessionArg, factory);
+  return marginHandle(runner, await loadSession(runner, sessionArg, factory));
+}
+
+/** The handle of a session already loaded with `loadSession` (refused by name unless it is a margin session). */
+export async function marginHandle(runner: ContractRunner, info: SessionInfo): Promise<MarginHandle> {
   if (info.kind !== "margin") {
     throw new CliError(
       `${info.address} is a ${info.kind} session, not a margin session: margin commands need a session created with kind "margin"`,
@@ -114,7 +118,10 @@ export async function marginAccount(
   account: string,
   factory?: string,
 ): Promise<MarginAccountReport> {
-  const h = await openMargin(runner, sessionArg, factory);
+  return accountReport(await openMargin(runner, sessionArg, factory), account);
+}
+
+async function accountReport(h: MarginHandle, account: string): Promise<MarginAccountReport> {
   const report = await marginReport(h.module, account);
   const dividendUnits = await h.module.dividendsOf(account);
   return {
@@ -124,6 +131,142 @@ export async function marginAccount(
     dividends: formatAmount(dividendUnits, h.cash.decimals),
     dividendUnits,
   };
+}
+
+// ------------------------------------------------------------------ session overview (`session show`)
+
+/** One leg of a margin session as the margin module sees it. */
+export interface MarginLegState {
+  leg: number;
+  symbol: string;
+  /** Closed by a cash-in-lieu action: no longer traded, its claim paid in the cash leg. */
+  closed: boolean;
+  /** Token units per session unit as num/den (1/1 until a split). */
+  scaleNum: bigint;
+  scaleDen: bigint;
+  /** The leg's single-leg stress shock, bps (up and down). */
+  shockBps: number;
+  /** Whether the leg is in group A of the relative (group) scenario. */
+  inGroup: boolean;
+}
+
+/** The settlement gap in quote units (decimal strings), from `gap()`. */
+export interface MarginGap {
+  /** Basket value V. */
+  basket: string;
+  /** Deficit D of the accounts left negative. */
+  deficit: string;
+  /** Insurance I: the fee recipient's value, spent first on D. */
+  insurance: string;
+  /** Positive value P = V + D - I shared by the positive accounts. */
+  positive: string;
+  /** The part of D the positive accounts bear (D - I when positive). */
+  socialised: string;
+}
+
+/** What `session show` adds for a margin session: its configuration, stress, shorts, gap, legs and an account. */
+export interface MarginSessionReport {
+  cashLeg: number;
+  cashSymbol: string;
+  initialMarginBps: number;
+  maintenanceMarginBps: number;
+  liquidationPenaltyBps: number;
+  /** Largest short per leg, bps of the leg's basket. */
+  concentrationBps: number;
+  /** Seconds from scheduling a corporate action to its earliest execution. */
+  actionDelay: number;
+  /** Seconds to propose a fallback fixing after the deadline, and to dispute a proposal. */
+  disputeWindow: number;
+  /** The dispute bond in cash-leg token units, and in human units. */
+  disputeBondUnits: bigint;
+  disputeBond: string;
+  /** Cash-leg units held back for dividend claims, and in human units. */
+  dividendReserveUnits: bigint;
+  dividendReserve: string;
+  /** Per leg, the single-leg shock (bps). */
+  shockBps: number[];
+  /** Legs of group A in the group scenario, and its shock (bps). */
+  groupLegs: number[];
+  groupShockBps: number;
+  /** Accounts holding a negative allocation now. */
+  shortAccounts: number;
+  /** The settlement gap once the session settled at fixings; null before (and after a fallback release). */
+  gap: MarginGap | null;
+  legs: MarginLegState[];
+  /** The shown account's margin and dividends due (absent when no account was asked for). */
+  account?: MarginAccountReport;
+  /** Why the account's margin could not be read (e.g. a stale feed), instead of failing the whole overview. */
+  accountError?: string;
+}
+
+/**
+ * Reads a margin session's configuration (`marginConfig`, `stressConfig`), its short-account count, the gap (if
+ * settled), each leg's state and, for `account`, the margin report of `session margin` with its dividends due.
+ */
+export async function marginSessionReport(
+  runner: ContractRunner,
+  info: SessionInfo,
+  account?: string,
+): Promise<MarginSessionReport> {
+  const h = await marginHandle(runner, info);
+  const cfg = await h.module.marginConfig();
+  const stress = await h.module.stressConfig();
+  const n = info.legs.length;
+  const shockBps = Array.from(stress.shockBps, (v) => Number(v));
+  const groupLegs = info.legs.map((l) => l.index).filter((k) => ((stress.groupMask >> BigInt(k)) & 1n) === 1n);
+  const legs: MarginLegState[] = [];
+  for (let k = 0; k < n; k++) {
+    const st = await h.module.legState(k);
+    legs.push({
+      leg: k,
+      symbol: info.legs[k].symbol,
+      closed: st.closed,
+      scaleNum: st.scaleNum,
+      scaleDen: st.scaleDen,
+      shockBps: shockBps[k],
+      inGroup: groupLegs.includes(k),
+    });
+  }
+  let gap: MarginGap | null = null;
+  if (info.status === "settled") {
+    const g = await h.module.gap();
+    const q = (v: bigint) => formatAmount(v, 36);
+    gap = {
+      basket: q(g.basketE36),
+      deficit: q(g.deficitE36),
+      insurance: q(g.insuranceE36),
+      positive: q(g.positiveE36),
+      socialised: q(g.socialisedE36),
+    };
+  }
+  const out: MarginSessionReport = {
+    cashLeg: h.cashLeg,
+    cashSymbol: h.cash.symbol,
+    initialMarginBps: Number(cfg.initialMarginBps),
+    maintenanceMarginBps: Number(cfg.maintenanceMarginBps),
+    liquidationPenaltyBps: Number(cfg.liquidationPenaltyBps),
+    concentrationBps: Number(cfg.concentrationBps),
+    actionDelay: Number(cfg.actionDelay),
+    disputeWindow: Number(cfg.disputeWindow),
+    disputeBondUnits: cfg.disputeBond,
+    disputeBond: formatAmount(cfg.disputeBond, h.cash.decimals),
+    dividendReserveUnits: cfg.dividendReserve,
+    dividendReserve: formatAmount(cfg.dividendReserve, h.cash.decimals),
+    shockBps,
+    groupLegs,
+    groupShockBps: Number(stress.groupShockBps),
+    shortAccounts: (await h.module.shortAccounts()).length,
+    gap,
+    legs,
+  };
+  if (account !== undefined) {
+    try {
+      out.account = await accountReport(h, account);
+    } catch (e) {
+      out.accountError = (e as Error).message.split("\n")[0];
+    }
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------ liquidation

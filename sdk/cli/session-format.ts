@@ -2,6 +2,7 @@
 import { textTable } from "../report/html.js";
 import type { AccountInfo, FillResult, SessionInfo, SessionSummary } from "../sessions/client.js";
 import { formatAmount, isoTime } from "./args.js";
+import type { MarginSessionReport } from "./margin.js";
 
 const price = (v: bigint | undefined): string => (v === undefined || v === 0n ? "-" : formatAmount(v, 18));
 
@@ -23,7 +24,8 @@ export function sessionListText(rows: SessionSummary[]): string {
   );
 }
 
-export function sessionText(info: SessionInfo, acct?: AccountInfo): string {
+/** `session show`: the session, its legs and (given) an account; a margin session adds its margin overview. */
+export function sessionText(info: SessionInfo, acct?: AccountInfo, margin?: MarginSessionReport): string {
   const lines = [
     `Session ${info.address} (${info.kind}, ${info.mode}, ${info.participation})`,
     `  status    ${info.status}; ${info.phase}`,
@@ -50,6 +52,7 @@ export function sessionText(info: SessionInfo, acct?: AccountInfo): string {
       ]),
     ),
   ];
+  if (margin !== undefined) lines.push("", ...marginSessionLines(info, margin));
   if (acct !== undefined) {
     lines.push(
       "",
@@ -70,8 +73,54 @@ export function sessionText(info: SessionInfo, acct?: AccountInfo): string {
         ]),
       ),
     );
+    if (margin !== undefined) lines.push(...marginAccountLines(margin));
   }
   return lines.join("\n");
+}
+
+const bps = (v: number): string => `${v} bps`;
+
+/** The margin session's configuration, stress scenarios, shorts, gap and per-leg state. */
+function marginSessionLines(info: SessionInfo, m: MarginSessionReport): string[] {
+  const legName = (k: number) => `${k} ${info.legs[k]?.symbol ?? ""}`.trim();
+  return [
+    `Margin (cash leg ${legName(m.cashLeg)})`,
+    `  margin    initial ${bps(m.initialMarginBps)}, maintenance ${bps(m.maintenanceMarginBps)} of gross exposure; ` +
+      `liquidation penalty ${bps(m.liquidationPenaltyBps)}`,
+    `  shorts    ${m.shortAccounts} account${m.shortAccounts === 1 ? "" : "s"} short now; ` +
+      `concentration cap ${bps(m.concentrationBps)} of a leg's basket`,
+    `  stress    group legs ${m.groupLegs.length === 0 ? "none" : m.groupLegs.map(legName).join(", ")}, ` +
+      `group shock ${bps(m.groupShockBps)}; per-leg shocks in the table`,
+    `  actions   delay ${m.actionDelay} s; dividend reserve ${m.dividendReserve} ${m.cashSymbol}`,
+    `  fallback  dispute window ${m.disputeWindow} s, bond ${m.disputeBond} ${m.cashSymbol}`,
+    m.gap === null
+      ? `  gap       none (${info.status === "open" ? "not settled yet" : `session ${info.status}`})`
+      : `  gap       basket ${m.gap.basket}, deficit ${m.gap.deficit}, insurance ${m.gap.insurance}, ` +
+        `positive ${m.gap.positive}, socialised ${m.gap.socialised} (quote units)`,
+    textTable(
+      ["leg", "symbol", "closed", "scale", "shock", "group"],
+      m.legs.map((l) => [
+        l.leg,
+        l.symbol,
+        l.closed ? "yes" : "no",
+        `${l.scaleNum}/${l.scaleDen}`,
+        bps(l.shockBps),
+        l.inGroup ? "yes" : "no",
+      ]),
+    ),
+  ];
+}
+
+/** The shown account's margin in quote units at the latest prices, and its dividends due. */
+function marginAccountLines(m: MarginSessionReport): string[] {
+  const a = m.account;
+  if (a === undefined) return [`Margin: cannot be read now (${m.accountError ?? "unknown reason"})`];
+  return [
+    `Margin (quote units, latest oracle prices): equity ${a.equity}, stressed ${a.stressed}, gross ${a.gross}`,
+    `  requirement initial ${a.initial}, maintenance ${a.maintenance}; headroom ${a.headroom} above initial; ` +
+      `liquidatable: ${a.liquidatable ? "yes" : "no"}`,
+    `  dividends due: ${a.dividends} ${a.cashSymbol}`,
+  ];
 }
 
 export function fillText(r: FillResult, what: string): string {

@@ -1,7 +1,9 @@
 /**
  * The data set's storage: an embedded SQLite file by default (Node's built-in `node:sqlite`, no server),
  * or PostgreSQL when a connection URL is given. One schema, written in the SQL both dialects accept;
- * parameters are written `$1, $2, ...` everywhere.
+ * parameters are written `$1, $2, ...` everywhere. The PostgreSQL path is tested against PGlite
+ * (test/sdk/indexer.ts) and against a real PostgreSQL 15 server the test starts itself
+ * (test/sdk/postgres-server.ts, skipped with its reason on a machine without the server binaries).
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";

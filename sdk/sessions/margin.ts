@@ -8,6 +8,7 @@ import { Interface, type ContractTransactionResponse } from "ethers";
 import {
   MarginModule__factory,
   MarginSession__factory,
+  OracleFixing__factory,
   type MarginModule,
   type SessionFactory,
 } from "../../types/ethers-contracts/index.js";
@@ -16,11 +17,15 @@ import { explainErrors, humanError } from "../errors.js";
 import { SESSION_ABIS } from "./client.js";
 import type { MarginConfig, SessionConfig } from "./config.js";
 
-/** Every ABI whose custom errors a margin-session call can meet (session, module, factory, oracle). */
+/**
+ * Every ABI whose custom errors a margin-session call can meet (session, module, factory, oracle); the oracle
+ * library's own ABI carries `StaleRound`, which the margin views revert with when a feed is stale.
+ */
 export const MARGIN_ABIS = [
   new Interface(MarginSession__factory.abi),
   new Interface(MarginModule__factory.abi),
   ...SESSION_ABIS,
+  new Interface(OracleFixing__factory.abi),
 ];
 
 const ACTION_STATES = ["none", "scheduled", "executed", "cancelled"] as const;

@@ -22,12 +22,14 @@ import sessionDividends from "../../tasks/actions/session/dividends.js";
 import sessionFixing from "../../tasks/actions/session/fixing.js";
 import sessionLiquidate from "../../tasks/actions/session/liquidate.js";
 import sessionMargin from "../../tasks/actions/session/margin.js";
+import sessionShow from "../../tasks/actions/session/show.js";
 import type { MarginModule, MarginSession } from "../../types/ethers-contracts/index.js";
 import { SessionKind, SettlementMode } from "../../sdk/sessions/config.js";
 import { DAY, makeOrder, sign, WAD } from "../sessions/fixtures.js";
 import {
   createMargin,
   deployMarginLegs,
+  e36,
   marginSessionConfig,
   setPrices,
   START8,
@@ -170,6 +172,80 @@ describe("CLI: margin session commands", function () {
       sessionMargin({ session: a.address, account: m.alice.address, factory, json: false }, hre),
     );
     expect(t.out).to.contain("499.7").and.to.contain("liquidatable").and.to.contain("dividends due: 0 USDC");
+  });
+
+  it("show_marginSession_printsConfigStressShortsLegsAndTheAccountsMargin_withTheShortSigned", async function () {
+    const r = await capture(() => sessionShow({ session: a.address, account: ALICE, factory, json: true }, hre));
+    expect(r.exitCode, r.err).to.equal(0);
+    const out = json(r.out) as { account: { allocation: string[] }; margin: Parsed & { account: Parsed } };
+    const cfg = await a.module.marginConfig();
+    const stress = await a.module.stressConfig();
+    const onChain = await a.session.allocationOf(m.alice.address);
+    expect(out.account.allocation).to.deep.equal(Array.from(onChain, String));
+    expect(out.account.allocation[1]).to.equal("-4000000000000000000"); // the short, signed
+    expect(out.margin).to.deep.include({
+      cashLeg: Number(cfg.cashLeg),
+      cashSymbol: "USDC",
+      initialMarginBps: Number(cfg.initialMarginBps),
+      maintenanceMarginBps: Number(cfg.maintenanceMarginBps),
+      liquidationPenaltyBps: Number(cfg.liquidationPenaltyBps),
+      concentrationBps: Number(cfg.concentrationBps),
+      actionDelay: Number(cfg.actionDelay),
+      disputeWindow: Number(cfg.disputeWindow),
+      disputeBondUnits: cfg.disputeBond.toString(),
+      disputeBond: "25",
+      shockBps: Array.from(stress.shockBps, Number),
+      groupLegs: [],
+      groupShockBps: Number(stress.groupShockBps),
+      shortAccounts: (await a.module.shortAccounts()).length,
+      gap: null,
+    });
+    expect(out.margin.shortAccounts).to.equal(1);
+    expect(out.margin.shockBps).to.deep.equal([0, 2_500, 2_500]);
+    const legs = [];
+    for (let k = 0; k < 3; k++) {
+      const st = await a.module.legState(k);
+      legs.push({
+        leg: k,
+        symbol: ["USDC", "SPLT", "OTHR"][k],
+        closed: st.closed,
+        scaleNum: st.scaleNum.toString(),
+        scaleDen: st.scaleDen.toString(),
+        shockBps: Number(stress.shockBps[k]),
+        inGroup: false,
+      });
+    }
+    expect(out.margin.legs).to.deep.equal(legs);
+    // the account's margin is `session margin`'s report, read from marginOf and dividendsOf
+    const mo = await a.module.marginOf(m.alice.address);
+    const acc = out.margin.account as Record<string, string>;
+    expect(["equity", "stressed", "gross", "initial", "maintenance", "headroom"].map((k) => e36(acc[k]))).to.deep.equal(
+      [mo.equityE36, mo.stressedE36, mo.grossE36, mo.initialE36, mo.maintenanceE36, mo.stressedE36 - mo.initialE36],
+    );
+    expect(out.margin.account).to.deep.include({
+      account: m.alice.address,
+      equity: "499.7",
+      liquidatable: mo.liquidatable,
+      dividends: "0",
+      dividendUnits: (await a.module.dividendsOf(m.alice.address)).toString(),
+    });
+
+    const t = await capture(() => sessionShow({ session: a.address, account: ALICE, factory: "", json: false }, hre));
+    expect(t.exitCode, t.err).to.equal(0);
+    expect(t.out)
+      .to.contain("Margin (cash leg 0 USDC)")
+      .and.to.contain("initial 2000 bps, maintenance 1000 bps of gross exposure; liquidation penalty 500 bps")
+      .and.to.contain("1 account short now; concentration cap 5000 bps of a leg's basket")
+      .and.to.contain("group legs none, group shock 0 bps")
+      .and.to.contain("delay 3600 s; dividend reserve 0 USDC")
+      .and.to.contain("dispute window 86400 s, bond 25 USDC")
+      .and.to.contain("gap       none (not settled yet)")
+      .and.to.contain("equity 499.7, stressed 399.7, gross 1299.7")
+      .and.to.contain("requirement initial 259.94, maintenance 129.97; headroom 139.76 above initial; liquidatable: no")
+      .and.to.contain("dividends due: 0 USDC");
+    expect(t.out).to.match(/\n1 +SPLT +no +1\/1 +2500 bps +no/); // leg state row
+    expect(t.out).to.match(/\n1 +SPLT +2 +-4 +-6\n/); // alice's leg 1: baseline 2, allocation -4, change -6
+    expect(t.out).to.match(/\n0 +USDC +200 +799\.7 +599\.7\n/);
   });
 
   it("margin_onANonMarginSession_exitsOneSayingSo", async function () {
@@ -451,6 +527,65 @@ describe("CLI: margin session commands", function () {
     const r = await capture(() => sessionFixing({ ...noFixing, session: f.address, do: "finalize" }, hre));
     expect(r.exitCode).to.equal(1);
     expect(r.err).to.match(/NoProposal/);
+  });
+
+  it("show_afterSettlementAndCorporateActions_printsTheGap_closedLegs_andGroupLegs", async function () {
+    // f settled at the undisputed proposal: its gap is shown, from gap()
+    const fs = await capture(() => sessionShow({ session: f.address, account: BOB, factory, json: true }, hre));
+    expect(fs.exitCode, fs.err).to.equal(0);
+    const fOut = json(fs.out) as { session: { status: string }; margin: { gap: Parsed } };
+    expect(fOut.session.status).to.equal("settled");
+    const g = await f.module.gap();
+    const gap = fOut.margin.gap as Record<string, string>;
+    expect(Object.keys(gap)).to.deep.equal(["basket", "deficit", "insurance", "positive", "socialised"]);
+    expect(Object.values(gap).map(e36)).to.deep.equal([
+      g.basketE36,
+      g.deficitE36,
+      g.insuranceE36,
+      g.positiveE36,
+      g.socialisedE36,
+    ]);
+    expect(g.basketE36).to.be.greaterThan(0n);
+    const ft = await capture(() => sessionShow({ session: f.address, account: BOB, factory, json: false }, hre));
+    expect(ft.out).to.contain(
+      `gap       basket ${gap.basket}, deficit ${gap.deficit}, insurance ${gap.insurance}, ` +
+        `positive ${gap.positive}, socialised ${gap.socialised} (quote units)`,
+    );
+    // a: leg 2 closed by cash-in-lieu, nobody short after the liquidation
+    const as = await capture(() => sessionShow({ session: a.address, account: ALICE, factory, json: true }, hre));
+    expect(as.exitCode, as.err).to.equal(0);
+    const aOut = json(as.out) as { margin: { shortAccounts: number; legs: Array<{ closed: boolean }>; gap: unknown } };
+    expect(aOut.margin.shortAccounts).to.equal(0);
+    expect(aOut.margin.legs.map((l) => l.closed)).to.deep.equal([false, false, true]);
+    expect((await a.module.legState(2)).closed).to.equal(true);
+    expect(aOut.margin.gap).to.equal(null);
+    const at = await capture(() => sessionShow({ session: a.address, account: ALICE, factory, json: false }, hre));
+    expect(at.out)
+      .to.match(/\n2 +OTHR +yes +1\/1 +2500 bps +no/)
+      .and.to.contain("0 accounts short now");
+    // c (created through the CLI): group leg 1 at 1,000 bps, bond 25.5, released to the fallback after the dispute
+    const cs = await capture(() => sessionShow({ session: c, account: BOB, factory, json: true }, hre));
+    const cOut = json(cs.out) as { margin: Parsed };
+    const stress = await (await m.ethers.getContractAt("MarginModule", c)).stressConfig();
+    expect(cOut.margin).to.deep.include({
+      groupLegs: [1],
+      groupShockBps: Number(stress.groupShockBps),
+      initialMarginBps: 2_500,
+      disputeBond: "25.5",
+      gap: null,
+    });
+    // days after the last price push the feeds are stale: the account's margin says why, the rest still shows
+    expect(cOut.margin.account).to.equal(undefined);
+    const stale = `StaleRound: Feed ${await m.mfeeds[0].getAddress()}'s round from `;
+    expect(String(cOut.margin.accountError)).to.contain(stale);
+    const ct = await capture(() => sessionShow({ session: c, account: BOB, factory, json: false }, hre));
+    expect(ct.exitCode, ct.err).to.equal(0);
+    expect(ct.out).to.contain(`Margin: cannot be read now (${stale}`);
+    expect(ct.out)
+      .to.contain("group legs 1 SPLT, group shock 1000 bps")
+      .and.to.contain("gap       none (session fallback released)")
+      .and.to.contain("bond 25.5 USDC");
+    expect(ct.out).to.match(/\n1 +SPLT +no +1\/1 +2500 bps +yes/);
   });
 
   it("fixing_badStep_exitsOneNamingTheChoices", async function () {
