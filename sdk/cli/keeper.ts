@@ -8,14 +8,7 @@ import { AbiCoder, type ContractRunner, type Interface, type InterfaceAbi } from
 
 import { marketsAt } from "../markets/abi.js";
 import { keeperTick, type UpkeepOutcome, type UpkeepTarget } from "../keeper.js";
-import {
-  MarginModule__factory,
-  MarginSession__factory,
-  SessionCore__factory,
-  SessionFactory__factory,
-} from "../../types/ethers-contracts/index.js";
-import { decodeError } from "../errors.js";
-import { SessionKind } from "../sessions/config.js";
+import { SessionCore__factory, SessionFactory__factory } from "../../types/ethers-contracts/index.js";
 
 /** Open sessions of a factory as upkeep targets (settled or released ones need nothing more). */
 export async function sessionTargets(runner: ContractRunner, factory: string): Promise<UpkeepTarget[]> {
@@ -39,54 +32,9 @@ export interface KeeperPass {
 }
 
 /**
- * A margin session's fallback fixing: when an undisputed proposal is pending, the session's Automation
- * interface cannot help (the fallback release reverts `ProposalExists`), so the keeper finalises it itself
- * once the dispute window has passed: simulated first, so a rival's finalisation (or a last-second dispute)
- * is reported as "skipped" with the contract's reason. Returns `undefined` for anything else (not a session,
- * not a margin session, no pending proposal), which the Automation interface then handles.
- */
-export async function marginFinalize(
-  runner: ContractRunner,
-  target: UpkeepTarget,
-  abis: Array<Interface | InterfaceAbi> = [],
-): Promise<UpkeepOutcome | undefined> {
-  if (target.checkData !== "0x") return undefined;
-  let end: bigint;
-  try {
-    const core = SessionCore__factory.connect(target.address, runner);
-    if (Number((await core.config()).kind) !== SessionKind.Margin || Number(await core.status()) !== 0)
-      return undefined;
-    const module = MarginModule__factory.connect(target.address, runner);
-    const [, proposedAt, disputer] = await module.proposal();
-    if (proposedAt === 0n || BigInt(disputer) !== 0n) return undefined;
-    end = proposedAt + (await module.marginConfig()).disputeWindow;
-  } catch {
-    return undefined; // not a margin session's surface: leave it to checkUpkeep
-  }
-  const provider = runner.provider;
-  const block = provider === null || provider === undefined ? null : await provider.getBlock("latest");
-  if (block === null) return { label: target.label, status: "skipped", reason: "cannot read the latest block" };
-  if (BigInt(block.timestamp) <= end) return { label: target.label, status: "idle" };
-  const session = MarginSession__factory.connect(target.address, runner);
-  try {
-    await session.finalizeFixing.staticCall(); // a rival keeper may have finalised already
-    const tx = await session.finalizeFixing();
-    const receipt = await tx.wait();
-    return { label: target.label, status: "performed", txHash: tx.hash, gasUsed: receipt?.gasUsed ?? 0n };
-  } catch (e) {
-    const decoded = decodeError(e, abis);
-    return {
-      label: target.label,
-      status: "skipped",
-      reason: decoded?.message ?? (e as Error).message,
-    };
-  }
-}
-
-/**
- * One pass: discover, then for each target once: a margin session with a pending fallback proposal is
- * finalised when due ({@link marginFinalize}); everything else is checked and performed through its
- * Automation interface.
+ * One pass: discover, then check and perform each target once through its Automation interface (a margin
+ * session's undisputed fallback proposal included: its `checkUpkeep` turns true once the proposal's dispute
+ * window has passed, and the fallback path settles at it).
  */
 export async function keeperPass(
   runner: ContractRunner,
@@ -95,15 +43,7 @@ export async function keeperPass(
 ): Promise<KeeperPass> {
   const targets: UpkeepTarget[] = [];
   for (const s of sources) targets.push(...(await s(runner)));
-  const outcomes: UpkeepOutcome[] = [];
-  const rest: UpkeepTarget[] = [];
-  for (const t of targets) {
-    const o = await marginFinalize(runner, t, abis);
-    if (o === undefined) rest.push(t);
-    else outcomes.push(o);
-  }
-  outcomes.push(...(await keeperTick(runner, rest, abis)));
-  return { at: new Date().toISOString(), outcomes };
+  return { at: new Date().toISOString(), outcomes: await keeperTick(runner, targets, abis) };
 }
 
 /** A readable line per outcome. */
