@@ -33,7 +33,10 @@ export const sessionTasks: TaskDefinition[] = [
     .addFlag(json)
     .setAction(() => import("./actions/session/list.js"))
     .build(),
-  task(["session", "show"], "Show a session: status, windows, legs, prices, and an account's allocation")
+  task(
+    ["session", "show"],
+    "Show a session: status, windows, legs, prices, an account's allocation (margin: its configuration and the account's margin)",
+  )
     .addOption(session)
     .addOption({
       name: "account",
