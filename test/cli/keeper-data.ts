@@ -16,12 +16,13 @@ import { rebuildPositions } from "../../sdk/data/positions.js";
 import { openStore, SCHEMA, SqliteStore } from "../../sdk/data/store.js";
 import { pseudonym } from "../../sdk/data/export.js";
 import { sessionMetas } from "../../sdk/cli/data.js";
-import { fillOrder, matchOrders, signOrder, SESSION_ABIS, subscribe } from "../../sdk/sessions/client.js";
+import { SESSION_ABIS } from "../../sdk/sessions/client.js";
 import { buildDataReport } from "../../sdk/cli/report.js";
 import keeperAction from "../../tasks/actions/keeper.js";
 import dataReport from "../../tasks/actions/data/report.js";
-import { createCash, createPhysical, subscribeCash, WAD, type Base } from "../sessions/fixtures.js";
+import { createCash, createPhysical, type Base } from "../sessions/fixtures.js";
 import { capture, deployShared, hre, tempDir } from "./helpers.js";
+import { tradeDataSet } from "../shared/dataset.js";
 
 describe("CLI: keeper and data set", function () {
   let b: Base;
@@ -41,55 +42,7 @@ describe("CLI: keeper and data set", function () {
     };
     physical = await (await createPhysical({ ...b, now }, windows)).getAddress();
     cash = await (await createCash({ ...b, now }, windows)).getAddress();
-    const [alice, bob, carol] = [b.alice, b.bob, b.carol];
-    for (const who of [alice, bob, carol]) {
-      await b.tokens[0].mint(who.address, 50n * WAD);
-      await b.tokens[1].mint(who.address, 50n * 10n ** 6n);
-    }
-    await subscribe(alice, physical, 10n, factory);
-    await subscribe(bob, physical, 6n, factory);
-    await subscribe(carol, physical, 4n, factory);
-    const phys = await b.ethers.getContractAt("PhysicalSession", physical);
-    await (await phys.connect(carol).redeem(1n)).wait();
-    const cashSession = await b.ethers.getContractAt("CashSession", cash);
-    await subscribeCash(b, cashSession, alice, 3n);
-    await subscribeCash(b, cashSession, bob, 2n);
-
-    await b.networkHelpers.time.increaseTo(windows.t1);
-    // physical: alice's order filled a third then the rest by bob, a match carol vs bob
-    const o1 = await signOrder(alice, {
-      session: physical,
-      legs: [0, 1],
-      amounts: ["-3", "2.5"],
-      expiryHours: 50,
-      factory,
-    });
-    await fillOrder(bob, o1, WAD / 3n, factory);
-    await fillOrder(bob, o1, WAD, factory);
-    const a = await signOrder(carol, {
-      session: physical,
-      legs: [0, 1],
-      amounts: ["-1", "1"],
-      expiryHours: 50,
-      factory,
-    });
-    const c = await signOrder(bob, {
-      session: physical,
-      legs: [0, 1],
-      amounts: ["1", "-1.5"],
-      expiryHours: 50,
-      factory,
-    });
-    await matchOrders(alice, a, c, WAD / 2n, factory);
-    // cash: alice sells 1 of leg 0 for 0.8 of leg 1, half filled by bob
-    const o2 = await signOrder(alice, {
-      session: cash,
-      legs: [0, 1],
-      amounts: ["-1", "0.8"],
-      expiryHours: 50,
-      factory,
-    });
-    await fillOrder(bob, o2, WAD / 2n, factory);
+    await tradeDataSet(b, { physical, cash }, windows.t1);
   });
 
   it("positions_rebuiltFromTheDataSet_equalAllocationOf_forEveryAccount", async function () {

@@ -20,13 +20,14 @@ import { DATA_KINDS, exportDataSet, indexDeployment, sessionMetas } from "../../
 import { readEvents, toJson } from "../../sdk/data/indexer.js";
 import { rebuildPositions } from "../../sdk/data/positions.js";
 import { openStore, type Row, type Store } from "../../sdk/data/store.js";
-import { fillOrder, matchOrders, signOrder, subscribe } from "../../sdk/sessions/client.js";
+import { fillOrder, signOrder } from "../../sdk/sessions/client.js";
 import { buildDataReport } from "../../sdk/cli/report.js";
 import dataExport from "../../tasks/actions/data/export.js";
 import dataIndex from "../../tasks/actions/data/index.js";
 import dataReport from "../../tasks/actions/data/report.js";
 import { capture, deployShared, hre, tempDir } from "../cli/helpers.js";
-import { createCash, createPhysical, makeOrder, sign, subscribeCash, WAD } from "../sessions/fixtures.js";
+import { tradeDataSet } from "../shared/dataset.js";
+import { createCash, createPhysical, makeOrder, sign, WAD } from "../sessions/fixtures.js";
 import {
   createMargin,
   deployMarginLegs,
@@ -74,54 +75,11 @@ describe("sdk/data on a real PostgreSQL server (over TCP)", function () {
     cash = await (await createCash(m)).getAddress();
     const mh = await createMargin(m);
     margin = mh.address;
-    const [alice, bob, carol] = [m.alice, m.bob, m.carol];
-    for (const who of [alice, bob, carol]) {
-      await m.tokens[0].mint(who.address, 50n * WAD);
-      await m.tokens[1].mint(who.address, 50n * 10n ** 6n);
-    }
-    await subscribe(alice, physical, 10n, factory);
-    await subscribe(bob, physical, 6n, factory);
-    await subscribe(carol, physical, 4n, factory);
-    await (await (await m.ethers.getContractAt("PhysicalSession", physical)).connect(carol).redeem(1n)).wait();
-    const cashSession = await m.ethers.getContractAt("CashSession", cash);
-    await subscribeCash(m, cashSession, alice, 3n);
-    await subscribeCash(m, cashSession, bob, 2n);
-    await subscribeMargin(m, mh, alice, 2n);
-    await subscribeMargin(m, mh, bob, 14n);
-
-    await m.networkHelpers.time.increaseTo(windows(m).t1);
-    const o1 = await signOrder(alice, {
-      session: physical,
-      legs: [0, 1],
-      amounts: ["-3", "2.5"],
-      expiryHours: 50,
-      factory,
+    const [alice, bob] = [m.alice, m.bob];
+    await tradeDataSet(m, { physical, cash }, windows(m).t1, async () => {
+      await subscribeMargin(m, mh, alice, 2n);
+      await subscribeMargin(m, mh, bob, 14n);
     });
-    await fillOrder(bob, o1, WAD / 3n, factory);
-    await fillOrder(bob, o1, WAD, factory);
-    const a = await signOrder(carol, {
-      session: physical,
-      legs: [0, 1],
-      amounts: ["-1", "1"],
-      expiryHours: 50,
-      factory,
-    });
-    const c = await signOrder(bob, {
-      session: physical,
-      legs: [0, 1],
-      amounts: ["1", "-1.5"],
-      expiryHours: 50,
-      factory,
-    });
-    await matchOrders(alice, a, c, WAD / 2n, factory);
-    const o2 = await signOrder(alice, {
-      session: cash,
-      legs: [0, 1],
-      amounts: ["-1", "0.8"],
-      expiryHours: 50,
-      factory,
-    });
-    await fillOrder(bob, o2, WAD / 2n, factory);
     // margin: alice gives 6 tokens of leg 1 for 600 USDC and is left short 4
     const short = await makeOrder(m, alice.address, [0, 1], [600n * USDC, -6n * 10n ** 18n]);
     await mh.session.connect(bob).fill(short, await sign(m, mh.session, alice, short), WAD);
