@@ -407,15 +407,18 @@ export const keeperTasks: TaskDefinition[] = [
     .build(),
 ];
 
+const dataDb = { name: "db" as const, description: "SQLite file", defaultValue: "out/ringfence.db" };
+const dataPg = {
+  name: "pg" as const,
+  description: "PostgreSQL URL (default: the RINGFENCE_PG_URL environment variable, if set)",
+  defaultValue: "",
+};
+
 export const dataTasks: TaskDefinition[] = [
-  emptyTask("data", "The data set: index events into SQL, export CSVs").build(),
+  emptyTask("data", "The data set: index events into SQL, export CSVs and a report").build(),
   task(["data", "index"], "Index the deployment's events into SQLite (default) or PostgreSQL")
-    .addOption({ name: "db", description: "SQLite file", defaultValue: "out/ringfence.db" })
-    .addOption({
-      name: "pg",
-      description: "PostgreSQL URL (default: the RINGFENCE_PG_URL environment variable, if set)",
-      defaultValue: "",
-    })
+    .addOption(dataDb)
+    .addOption(dataPg)
     .addOption({ name: "fromBlock", description: "First block to read", defaultValue: "0" })
     .addOption({
       name: "confirmations",
@@ -428,8 +431,8 @@ export const dataTasks: TaskDefinition[] = [
     .setAction(() => import("./actions/data/index.js"))
     .build(),
   task(["data", "export"], "Export order flow and position trajectories as CSV (pseudonymised)")
-    .addOption({ name: "db", description: "SQLite file", defaultValue: "out/ringfence.db" })
-    .addOption({ name: "pg", description: "PostgreSQL URL (default: RINGFENCE_PG_URL, if set)", defaultValue: "" })
+    .addOption(dataDb)
+    .addOption(dataPg)
     .addOption({ name: "out", description: "Output directory", defaultValue: "out/export" })
     .addOption({
       name: "key",
@@ -442,8 +445,8 @@ export const dataTasks: TaskDefinition[] = [
     .setAction(() => import("./actions/data/export.js"))
     .build(),
   task(["data", "report"], "Write an HTML report of the data set: trajectories, P&L, order flow, checks")
-    .addOption({ name: "db", description: "SQLite file", defaultValue: "out/ringfence.db" })
-    .addOption({ name: "pg", description: "PostgreSQL URL (default: RINGFENCE_PG_URL, if set)", defaultValue: "" })
+    .addOption(dataDb)
+    .addOption(dataPg)
     .addOption({ name: "out", description: "Report file (HTML)", defaultValue: "out/data-report.html" })
     .addOption({
       name: "key",

@@ -1,9 +1,9 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
-import { parseInteger } from "../../../sdk/cli/args.js";
+import { CliError, parseInteger } from "../../../sdk/cli/args.js";
 import { indexDeployment } from "../../../sdk/cli/data.js";
 import { progressBar } from "../../../sdk/cli/progress.js";
 import { connect, deployedAddress, runCommand } from "../../../sdk/cli/run.js";
@@ -26,6 +26,22 @@ export function storeUrl(db: string, pg: string): { url: string; label: string }
   if (url !== "") return { url, label: "PostgreSQL (" + url.replace(/\/\/[^@]*@/, "//***@") + ")" };
   if (db !== ":memory:") mkdirSync(path.dirname(db), { recursive: true });
   return { url: db, label: `SQLite ${db}` };
+}
+
+/** `--key`, else RINGFENCE_RELEASE_KEY; empty means no pseudonyms. A key shorter than 16 characters is refused. */
+export function releaseKey(key: string): string {
+  const k = key !== "" ? key : (process.env.RINGFENCE_RELEASE_KEY ?? "");
+  if (k !== "" && k.length < 16)
+    throw new CliError("the pseudonymisation key (--key or RINGFENCE_RELEASE_KEY) must be at least 16 characters");
+  return k;
+}
+
+/** {@link storeUrl} for commands that read a data set: a SQLite file must exist already. */
+export function existingStoreUrl(db: string, pg: string): { url: string; label: string } {
+  const r = storeUrl(db, pg);
+  if (!r.url.startsWith("postgres") && r.url !== ":memory:" && !existsSync(r.url))
+    throw new CliError(`no data set at ${r.url}: run "npx hardhat data index" first`);
+  return r;
 }
 
 export default async function dataIndex(args: DataIndexArgs, hre: HardhatRuntimeEnvironment) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
@@ -8,7 +8,7 @@ import { buildDataReport, reportText } from "../../../sdk/cli/report.js";
 import { connect, runCommand } from "../../../sdk/cli/run.js";
 import { openStore } from "../../../sdk/data/store.js";
 import { SESSION_ABIS } from "../../../sdk/sessions/client.js";
-import { storeUrl } from "./index.js";
+import { existingStoreUrl, releaseKey } from "./index.js";
 
 export interface DataReportArgs {
   db: string;
@@ -21,12 +21,8 @@ export interface DataReportArgs {
 
 export default async function dataReport(args: DataReportArgs, hre: HardhatRuntimeEnvironment) {
   return runCommand(args.json, SESSION_ABIS, async () => {
-    const key = args.key !== "" ? args.key : (process.env.RINGFENCE_RELEASE_KEY ?? "");
-    if (key !== "" && key.length < 16)
-      throw new CliError("the pseudonymisation key (--key or RINGFENCE_RELEASE_KEY) must be at least 16 characters");
-    const { url, label } = storeUrl(args.db, args.pg);
-    if (!url.startsWith("postgres") && url !== ":memory:" && !existsSync(url))
-      throw new CliError(`no data set at ${url}: run "npx hardhat data index" first`);
+    const key = releaseKey(args.key);
+    const { url, label } = existingStoreUrl(args.db, args.pg);
     const conn = await connect(hre);
     const store = await openStore(url);
     try {
