@@ -54,7 +54,7 @@ explainErrors({
     `The short's dividend debit ${a.owed} is larger than the cash leg's basket ${a.basket}.`,
   NoProposal: () => "No fallback fixing proposal is pending (or it was already disputed or settled).",
   ProposalExists: () =>
-    "A fallback fixing proposal is pending: dispute it within its window, or finalise it after the window.",
+    "A fallback fixing was already proposed (only one per session): dispute it within its window, or let it settle after the window.",
   ProposalWindow: (a) => `Fallback fixings may be proposed from ${a.start} to ${a.end}; chain time is ${a.now_}.`,
   DisputeWindow: (a) => `The proposal's dispute window ends at ${a.end}; chain time is ${a.now_}.`,
   NotParticipant: (a) => `${a.account} holds no shares and no allocation in this session, so it may not dispute.`,
