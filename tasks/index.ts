@@ -468,6 +468,17 @@ export const localTasks: TaskDefinition[] = [
     .addFlag(json)
     .setAction(() => import("./actions/local/advance.js"))
     .build(),
+  task(["local", "price"], "Publish a new round on a mock feed (LocalMocks) with the given price")
+    .addOption({ name: "feed", description: "Address of a mock feed (MockV3Aggregator)", defaultValue: "" })
+    .addOption({
+      name: "price",
+      description: "New answer in human units (the feed's decimals), above 0",
+      defaultValue: "",
+    })
+    .addOption(account)
+    .addFlag(json)
+    .setAction(() => import("./actions/local/price.js"))
+    .build(),
 ];
 
 export const ringfenceTasks: TaskDefinition[] = [

@@ -11,5 +11,7 @@ export default buildModule("LocalMocks", (m) => {
   const nvda = m.contract("MockERC20", ["Mock Nvidia", "NVDA", 18], { id: "NVDA" });
   const aaplUsd = m.contract("MockV3Aggregator", [8, 190_00000000n], { id: "AAPL_USD" });
   const nvdaUsd = m.contract("MockV3Aggregator", [8, 120_00000000n], { id: "NVDA_USD" });
-  return { usdc, aapl, nvda, aaplUsd, nvdaUsd };
+  // the cash leg of a margin session is priced too: USDC at 1.00
+  const usdcUsd = m.contract("MockV3Aggregator", [8, 1_00000000n], { id: "USDC_USD" });
+  return { usdc, aapl, nvda, aaplUsd, nvdaUsd, usdcUsd };
 });

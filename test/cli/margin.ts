@@ -19,9 +19,11 @@ import type { SessionConfigFile } from "../../sdk/sessions/client.js";
 import sessionAction from "../../tasks/actions/session/action.js";
 import sessionCreate from "../../tasks/actions/session/create.js";
 import sessionDividends from "../../tasks/actions/session/dividends.js";
+import sessionFill from "../../tasks/actions/session/fill.js";
 import sessionFixing from "../../tasks/actions/session/fixing.js";
 import sessionLiquidate from "../../tasks/actions/session/liquidate.js";
 import sessionMargin from "../../tasks/actions/session/margin.js";
+import sessionOrder from "../../tasks/actions/session/order.js";
 import sessionShow from "../../tasks/actions/session/show.js";
 import type { MarginModule, MarginSession } from "../../types/ethers-contracts/index.js";
 import { SessionKind, SettlementMode } from "../../sdk/sessions/config.js";
@@ -172,6 +174,39 @@ describe("CLI: margin session commands", function () {
       sessionMargin({ session: a.address, account: m.alice.address, factory, json: false }, hre),
     );
     expect(t.out).to.contain("499.7").and.to.contain("liquidatable").and.to.contain("dividends due: 0 USDC");
+  });
+
+  it("fill_overShort_exitsOneWithBelowInitialMarginDecodedWithItsNumbers", async function () {
+    // alice offers 3 more tokens of leg 1 for 300 USDC: short 7, stressed 499.55 - 175 < 20% of gross 1899.55
+    const file = path.join(dir, "over-short.json");
+    const o = await capture(() =>
+      sessionOrder(
+        {
+          session: a.address,
+          legs: "0,1",
+          amounts: "300,-3",
+          taker: "",
+          expiryHours: "24",
+          nonce: "",
+          maxFeeBps: "",
+          out: file,
+          factory: "",
+          account: ALICE,
+          json: false,
+        },
+        hre,
+      ),
+    );
+    expect(o.exitCode, o.err).to.equal(0);
+    const before = Array.from(await a.session.allocationOf(m.alice.address));
+    const r = await capture(() =>
+      sessionFill({ order: file, fraction: "1", factory: "", account: BOB, json: false }, hre),
+    );
+    expect(r.exitCode).to.equal(1);
+    expect(r.err).to.equal(
+      `error: BelowInitialMargin: ${m.alice.address} would have a stressed equity of 324.55, below the initial margin of 379.91 (quote units): trade smaller or hold more collateral.`,
+    );
+    expect(Array.from(await a.session.allocationOf(m.alice.address))).to.deep.equal(before);
   });
 
   it("show_marginSession_printsConfigStressShortsLegsAndTheAccountsMargin_withTheShortSigned", async function () {

@@ -2,7 +2,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { parseInteger } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
-import { cancelAll, SESSION_ABIS } from "../../../sdk/sessions/client.js";
+import { cancelAll } from "../../../sdk/sessions/client.js";
+// margin sessions trade through the same commands: decode their errors too (BelowInitialMargin, ...)
+import { MARGIN_ABIS } from "../../../sdk/sessions/margin.js";
 
 export interface CancelAllArgs {
   session: string;
@@ -13,7 +15,7 @@ export interface CancelAllArgs {
 }
 
 export default async function sessionCancelAll(args: CancelAllArgs, hre: HardhatRuntimeEnvironment) {
-  return runCommand(args.json, SESSION_ABIS, async () => {
+  return runCommand(args.json, MARGIN_ABIS, async () => {
     const nonce = parseInteger(args.nonce, "--nonce", 1n);
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);

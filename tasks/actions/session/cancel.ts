@@ -2,7 +2,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { readJsonFile } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
-import { cancelOrder, SESSION_ABIS } from "../../../sdk/sessions/client.js";
+import { cancelOrder } from "../../../sdk/sessions/client.js";
+// margin sessions trade through the same commands: decode their errors too (BelowInitialMargin, ...)
+import { MARGIN_ABIS } from "../../../sdk/sessions/margin.js";
 
 export interface CancelArgs {
   order: string;
@@ -12,7 +14,7 @@ export interface CancelArgs {
 }
 
 export default async function sessionCancel(args: CancelArgs, hre: HardhatRuntimeEnvironment) {
-  return runCommand(args.json, SESSION_ABIS, async () => {
+  return runCommand(args.json, MARGIN_ABIS, async () => {
     const raw = readJsonFile(args.order, "--order");
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);

@@ -3,7 +3,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { formatAmount } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
 import { textTable } from "../../../sdk/report/html.js";
-import { claim, SESSION_ABIS } from "../../../sdk/sessions/client.js";
+import { claim } from "../../../sdk/sessions/client.js";
+// margin sessions trade through the same commands: decode their errors too (BelowInitialMargin, ...)
+import { MARGIN_ABIS } from "../../../sdk/sessions/margin.js";
 
 export interface ClaimArgs {
   session: string;
@@ -14,7 +16,7 @@ export interface ClaimArgs {
 }
 
 export default async function sessionClaim(args: ClaimArgs, hre: HardhatRuntimeEnvironment) {
-  return runCommand(args.json, SESSION_ABIS, async () => {
+  return runCommand(args.json, MARGIN_ABIS, async () => {
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
     const r = await claim(signer, args.session, args.to, args.factory);

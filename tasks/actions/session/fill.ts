@@ -3,7 +3,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { parseFraction, readJsonFile } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
 import { fillText } from "../../../sdk/cli/session-format.js";
-import { fillOrder, SESSION_ABIS } from "../../../sdk/sessions/client.js";
+import { fillOrder } from "../../../sdk/sessions/client.js";
+// margin sessions trade through the same commands: decode their errors too (BelowInitialMargin, ...)
+import { MARGIN_ABIS } from "../../../sdk/sessions/margin.js";
 
 export interface FillArgs {
   order: string;
@@ -14,7 +16,7 @@ export interface FillArgs {
 }
 
 export default async function sessionFill(args: FillArgs, hre: HardhatRuntimeEnvironment) {
-  return runCommand(args.json, SESSION_ABIS, async () => {
+  return runCommand(args.json, MARGIN_ABIS, async () => {
     const raw = readJsonFile(args.order, "--order");
     const fraction = parseFraction(args.fraction);
     const conn = await connect(hre);

@@ -3,7 +3,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { formatAmount, parseFraction, readJsonFile } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
 import { fillText } from "../../../sdk/cli/session-format.js";
-import { matchOrders, SESSION_ABIS } from "../../../sdk/sessions/client.js";
+import { matchOrders } from "../../../sdk/sessions/client.js";
+// margin sessions trade through the same commands: decode their errors too (BelowInitialMargin, ...)
+import { MARGIN_ABIS } from "../../../sdk/sessions/margin.js";
 
 export interface MatchArgs {
   a: string;
@@ -15,7 +17,7 @@ export interface MatchArgs {
 }
 
 export default async function sessionMatch(args: MatchArgs, hre: HardhatRuntimeEnvironment) {
-  return runCommand(args.json, SESSION_ABIS, async () => {
+  return runCommand(args.json, MARGIN_ABIS, async () => {
     const a = readJsonFile(args.a, "--a");
     const b = readJsonFile(args.b, "--b");
     const fraction = parseFraction(args.fraction);

@@ -3,7 +3,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { formatAmount } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
 import { textTable } from "../../../sdk/report/html.js";
-import { SESSION_ABIS, settleSession } from "../../../sdk/sessions/client.js";
+import { settleSession } from "../../../sdk/sessions/client.js";
+// margin sessions trade through the same commands: decode their errors too (BelowInitialMargin, ...)
+import { MARGIN_ABIS } from "../../../sdk/sessions/margin.js";
 
 export interface SettleArgs {
   session: string;
@@ -13,7 +15,7 @@ export interface SettleArgs {
 }
 
 export default async function sessionSettle(args: SettleArgs, hre: HardhatRuntimeEnvironment) {
-  return runCommand(args.json, SESSION_ABIS, async () => {
+  return runCommand(args.json, MARGIN_ABIS, async () => {
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
     const r = await settleSession(signer, args.session, args.factory);

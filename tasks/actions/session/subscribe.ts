@@ -3,7 +3,9 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { formatAmount, parseInteger } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
 import { textTable } from "../../../sdk/report/html.js";
-import { SESSION_ABIS, subscribe } from "../../../sdk/sessions/client.js";
+import { subscribe } from "../../../sdk/sessions/client.js";
+// margin sessions trade through the same commands: decode their errors too (BelowInitialMargin, ...)
+import { MARGIN_ABIS } from "../../../sdk/sessions/margin.js";
 
 export interface SubscribeArgs {
   session: string;
@@ -14,7 +16,7 @@ export interface SubscribeArgs {
 }
 
 export default async function sessionSubscribe(args: SubscribeArgs, hre: HardhatRuntimeEnvironment) {
-  return runCommand(args.json, SESSION_ABIS, async () => {
+  return runCommand(args.json, MARGIN_ABIS, async () => {
     const shares = parseInteger(args.shares, "--shares", 1n);
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
