@@ -322,7 +322,10 @@ step ok "" -- head -3 out/export/order_flow.csv
 step ok "" -- head -5 out/export/positions.csv
 hh data index --db out/ringfence.db
 grep -q "^Indexed chain 31337" "$LAST" || die "re-running data index should resume from its cursor"
-# data report step goes here
+hh data report --db out/ringfence.db --out out/data-report.html
+grep -Eq "^0x[0-9a-fA-F]{40} .* ([0-9]+)/\1 ok$" "$LAST" || die "the data report should pass every check"
+if grep -q "FAILED" "$LAST"; then die "the data report found a check that failed"; fi
+say "(open out/data-report.html in a browser: x_i(t) per leg, P&L per account, the order flow, the checks)"
 
 ELAPSED=$(($(date +%s) - STARTED))
 say ""
