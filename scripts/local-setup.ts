@@ -39,13 +39,8 @@ for (const token of [aapl, nvda]) {
 const usdcToken = MockERC20__factory.connect(usdc, organiser);
 for (const who of [organiser, alice, bob, carol]) await (await usdcToken.mint(who.address, 10_000n * 10n ** 6n)).wait();
 
-const config: SessionConfigFile = {
-  kind: "physical",
-  mode: "in-kind",
-  legs: [
-    { token: aapl, unit: "1", feed: aaplUsd, fixing: { feeds: [aaplUsd], heartbeat: 3 * 86_400, maxDelay: 6 * 3_600 } },
-    { token: nvda, unit: "2", feed: nvdaUsd, fixing: { feeds: [nvdaUsd], heartbeat: 3 * 86_400, maxDelay: 6 * 3_600 } },
-  ],
+/** Windows and fees of both local sessions: trading opens in an hour and closes a day later. */
+const common = {
   t1: "+1h",
   t2: "+1d",
   fallbackDeadline: "+2d",
@@ -53,10 +48,19 @@ const config: SessionConfigFile = {
   takerFeeBps: 10,
   makerFeeBps: 5,
   feeRecipient: feeDesk.address,
+};
+const fixing = (feed: string) => ({ feeds: [feed], heartbeat: 3 * 86_400, maxDelay: 6 * 3_600 });
+const config: SessionConfigFile = {
+  kind: "physical",
+  mode: "in-kind",
+  legs: [
+    { token: aapl, unit: "1", feed: aaplUsd, fixing: fixing(aaplUsd) },
+    { token: nvda, unit: "2", feed: nvdaUsd, fixing: fixing(nvdaUsd) },
+  ],
+  ...common,
   participation: "open",
 };
 /** A margin session: 100 USDC (cash leg), 1 AAPL and 1 NVDA per share; margin defaults, a 25 USDC dispute bond. */
-const fixing = (feed: string) => ({ feeds: [feed], heartbeat: 3 * 86_400, maxDelay: 6 * 3_600 });
 const margin: SessionConfigFile = {
   kind: "margin",
   legs: [
@@ -64,13 +68,7 @@ const margin: SessionConfigFile = {
     { token: aapl, unit: "1", fixing: fixing(aaplUsd) },
     { token: nvda, unit: "1", fixing: fixing(nvdaUsd) },
   ],
-  t1: "+1h",
-  t2: "+1d",
-  fallbackDeadline: "+2d",
-  claimDeadline: "+30d",
-  takerFeeBps: 10,
-  makerFeeBps: 5,
-  feeRecipient: feeDesk.address,
+  ...common,
   margin: { cashLeg: 0, disputeBond: "25" },
 };
 mkdirSync("out", { recursive: true });
