@@ -27,7 +27,10 @@ export interface TypedDataPayload {
   /** The struct types, `EIP712Domain` included (its fields in EIP-712 order, only those the domain sets). */
   types: Record<string, TypedDataField[]>;
   primaryType: string;
-  /** chainId as a number (a 0x quantity above 2^53), verifyingContract in lower case. */
+  /**
+   * The domain fields that are set: chainId as a JSON number (EIP-712's own example and what wallets show; every
+   * chain id up to 2^53 - 1 is exact, a larger one is refused), verifyingContract in lower case.
+   */
   domain: Record<string, JsonValue>;
   /** Every integer as a decimal string (negative ones with a leading "-"), addresses in lower case. */
   message: Record<string, JsonValue>;
@@ -45,7 +48,15 @@ export function typedDataPayload(
   const p = TypedDataEncoder.getPayload(domain, types, value);
   // getPayload already writes integers as decimal strings; the JSON round trip proves the document holds no
   // bigint (JSON.stringify throws on one) and gives it plain JSON types.
-  return JSON.parse(JSON.stringify(p)) as TypedDataPayload;
+  const out = JSON.parse(JSON.stringify(p)) as TypedDataPayload;
+  // getPayload writes chainId as a 0x quantity; the document carries it as a number (see TypedDataPayload).
+  if (out.domain.chainId !== undefined) {
+    const id = BigInt(out.domain.chainId as string);
+    if (id > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new Error(`chain id ${id} is above 2^53 - 1 and cannot be written exactly as a JSON number`);
+    out.domain.chainId = Number(id);
+  }
+  return out;
 }
 
 /**

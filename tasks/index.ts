@@ -19,6 +19,13 @@ const factory = {
 } as const;
 const session = { name: "session", description: "Session address (see `session list`)", defaultValue: "" } as const;
 const json = { name: "json", description: "Print machine-readable JSON instead of tables" } as const;
+/** `--safe`: a Safe (threshold 1) that makes the order; the selected account is its owner and signs for it. */
+const safeOption = (role: "maker" | "trader") =>
+  ({
+    name: "safe",
+    description: `A Safe (threshold 1, CompatibilityFallbackHandler) as the order's ${role}; the selected account is its owner and signs the Safe message (docs/signed-orders.md)`,
+    defaultValue: "",
+  }) as const;
 /**
  * Hardhat reads any word that starts with "-" as an option (error HHE509), so a negative value is typed in quotes
  * after a space; the actions trim it (docs/cli.md, "Negative numbers").
@@ -66,7 +73,10 @@ export const sessionTasks: TaskDefinition[] = [
     .addFlag(json)
     .setAction(() => import("./actions/session/subscribe.js"))
     .build(),
-  task(["session", "order"], "Sign an order (the selected account is the maker) and write it to a file")
+  task(
+    ["session", "order"],
+    "Sign an order (the selected account is the maker, or signs for the --safe maker) and write it to a file",
+  )
     .addOption(session)
     .addOption({ name: "legs", description: "Leg indices, comma-separated (e.g. 2,3)", defaultValue: "" })
     .addOption({
@@ -83,6 +93,7 @@ export const sessionTasks: TaskDefinition[] = [
       defaultValue: "",
     })
     .addOption({ name: "out", description: "Where to write the signed order (JSON)", defaultValue: "order.json" })
+    .addOption(safeOption("maker"))
     .addOption(factory)
     .addOption(account)
     .addFlag(json)
@@ -296,13 +307,14 @@ export const marketTasks: TaskDefinition[] = [
   ),
   marketTask(
     "order",
-    "Sign an order (the selected account is the trader) and write it to a file for a relayer",
+    "Sign an order (the selected account is the trader, or signs for the --safe trader) and write it to a file for a relayer",
     [
       root,
       branch,
       ...orderOptions,
       { name: "nonce", description: "Nonce epoch (default: your current nonce floor)", defaultValue: "" },
       { name: "out", description: "Where to write the signed order (JSON)", defaultValue: "market-order.json" },
+      safeOption("trader"),
     ],
     () => import("./actions/market/order.js"),
   ),

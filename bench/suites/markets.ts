@@ -4,12 +4,16 @@
  * earlier order placed and cancelled), which is how a market maker places all day; `market.take` fully
  * takes one resting order; `market.take10` sweeps ten resting orders (five makers) at one price;
  * `market.place@kN` places while the trader already holds N markets on the root (collateral check over N
- * markets); `market.place@o8` places the 8th open order of a trader on a root (the open-order cap).
+ * markets); `market.place@o8` places the 8th open order of a trader on a root (the open-order cap);
+ * `market.place@safe` is `market.place` for a Safe trader (1-of-1 Safe 1.4.1) whose signed order a relayer
+ * submits (ERC-1271 check of the owner's signature through the Safe's fallback handler).
  */
 import type { Contract, Signer } from "ethers";
 
 import { marketsAt } from "../../sdk/markets/abi.js";
-import type { MarketOrder } from "../../sdk/markets/typedData.js";
+import { marketsDomain, orderDigest, type MarketOrder } from "../../sdk/markets/typedData.js";
+import { signDigestAsSafe } from "../../sdk/safe.js";
+import { createSafe, deploySafeInfra, safeApprove, safeExec } from "../../test/shared/safe.js";
 import type { BenchContext, Suite } from "../lib.js";
 
 export const suite: Suite = {
@@ -115,5 +119,50 @@ export const suite: Suite = {
     await record("market.postBounds", core.postBounds(rootId, 1, 0n, 90n));
     await record("market.settle", core.postBounds(rootId, 1, 70n, 70n));
     await record("market.redeem", core.redeem(rootId, await a.getAddress()));
+
+    // A Safe trader (1-of-1 Safe 1.4.1, CompatibilityFallbackHandler) on a second root, in the steady state of
+    // market.place: its signed orders are relayed (ERC-1271 check of its owner's signature), it already holds a
+    // position and the book has orders on both sides.
+    const infra = await deploySafeInfra(owner);
+    const safeOwner = makers[3];
+    const relayer = makers[4];
+    const safe = await (await createSafe(infra, owner, [safeOwner], 1)).getAddress();
+    await (await token.mint(safe, 1_000_000_000n)).wait();
+    await safeApprove([safeOwner], safe, tokenAddress, coreAddress, 1_000_000_000n);
+    await safeExec(
+      [safeOwner],
+      safe,
+      coreAddress,
+      core.interface.encodeFunctionData("deposit", [tokenAddress, 1_000_000_000n]),
+    );
+    const t2 = await now();
+    const params2 = { ...params, expiry: t2 + 86_400n, voidDeadline: t2 + 10n * 86_400n };
+    const root2: bigint = await core.createRoot.staticCall(params2);
+    await (await core.createRoot(params2)).wait();
+    const chainId = (await ethers.provider.getNetwork()).chainId;
+    const safeOrder = async (tick: number, quantity: bigint): Promise<[MarketOrder, string]> => {
+      const o: MarketOrder = {
+        rootId: root2,
+        branchId: 1,
+        tick,
+        quantity,
+        orderType: 0,
+        expiry: (await now()) + 86_400n,
+        nonce: 0n,
+        salt: ++salt,
+        trader: safe,
+      };
+      return [
+        o,
+        await signDigestAsSafe([safeOwner], chainId, safe, orderDigest(marketsDomain(chainId, coreAddress), o)),
+      ];
+    };
+    const [s1, sig1] = await safeOrder(40, 2n);
+    await (await as(relayer).place(s1, sig1, 4)).wait();
+    await place(b, root2, 1, 40, -1n);
+    await place(b, root2, 1, 70, -1n);
+    await place(makers[1], root2, 1, 50, 1n);
+    const [s2, sig2] = await safeOrder(50, 10n);
+    await record("market.place@safe", as(relayer).place(s2, sig2, 4));
   },
 };

@@ -1,15 +1,24 @@
 /**
  * Session pool gas: create, subscribe, fill, match, cancel-all, settle, claim (5 legs), a fill after 1,000
- * subscribers, and settle with 32 legs. Every number is a receipt's gasUsed (base cost included).
+ * subscribers, settle with 32 legs, and a fill of a Safe maker's order (`session.fill@safe`: a 1-of-1 Safe 1.4.1
+ * whose owner signed the Safe message; the session checks it through ERC-1271). Every number is a receipt's gasUsed (base cost included).
  */
 import { AbiCoder, Wallet, ZeroAddress, type Signer } from "ethers";
 
 import type { BenchContext, Suite } from "../lib.js";
-import { legMask, sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
+import { signDigestAsSafe } from "../../sdk/safe.js";
+import {
+  hashSessionOrder,
+  legMask,
+  sessionDomain,
+  signSessionOrder,
+  type SessionOrder,
+} from "../../sdk/sessions/orders.js";
 import type { MockAggregator, MockERC20, PhysicalSession, SessionFactory } from "../../types/ethers-contracts/index.js";
 import { physicalLeg, SessionKind, sessionConfig } from "../../sdk/sessions/config.js";
 import { deploySessionFamily } from "../../sdk/sessions/deploy.js";
 import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
+import { createSafe, deploySafeInfra, safeApprove, safeExec } from "../../test/shared/safe.js";
 
 const DAY = 86_400n;
 const WAD = 10n ** 18n;
@@ -140,6 +149,40 @@ async function run({ connection, record }: BenchContext): Promise<void> {
   await warmFill(sm, carol, alice);
   const [fo2, fsig2] = await order(sm, alice, [-2n * WAD, 3n * WAD]);
   await record("session.fill@m1000", sm.connect(bob).fill(fo2, fsig2, WAD / 2n));
+
+  // ---- a Safe maker (1-of-1 Safe 1.4.1, CompatibilityFallbackHandler): the fill checks its owner's signature
+  // through ERC-1271. Same steady state as session.fill: warm fills first, then half of a fresh order.
+  const infra = await deploySafeInfra(admin);
+  const safe = await (await createSafe(infra, admin, [carol], 1)).getAddress();
+  const ss = await create(5);
+  await subscribe(ss, bob, 5, 10n);
+  await subscribe(ss, carol, 5, 10n);
+  await subscribe(ss, alice, 5, 10n);
+  for (let k = 0; k < 5; k++) {
+    await (await tokens[k].mint(safe, 10n * WAD)).wait();
+    await safeApprove([carol], safe, await tokens[k].getAddress(), await ss.getAddress(), 10n * WAD);
+  }
+  await safeExec([carol], safe, await ss.getAddress(), ss.interface.encodeFunctionData("subscribe", [10n, []]));
+  await networkHelpers.time.increase(DAY);
+  const safeOrder = async (amounts: bigint[]): Promise<[SessionOrder, string]> => {
+    const o: SessionOrder = {
+      maker: safe,
+      taker: ZeroAddress,
+      legs: legMask([0, 1]),
+      amounts,
+      maxFeeBps: 50n,
+      expiry: BigInt(await networkHelpers.time.latest()) + 30n * DAY,
+      nonce: 0n,
+      salt: salt++,
+    };
+    const digest = hashSessionOrder(o, sessionDomain(await ss.getAddress(), chainId));
+    return [o, await signDigestAsSafe([carol], chainId, safe, digest)];
+  };
+  const [wo, wsig] = await safeOrder([-1n * WAD, 1n * WAD]);
+  await (await ss.connect(bob).fill(wo, wsig, WAD)).wait();
+  await warmFill(ss, carol, alice);
+  const [so, ssig] = await safeOrder([-2n * WAD, 3n * WAD]);
+  await record("session.fill@safe", ss.connect(bob).fill(so, ssig, WAD / 2n));
 
   async function hintsOf(s: PhysicalSession): Promise<bigint[][]> {
     const [needed, data] = await s.checkUpkeep("0x");

@@ -78,7 +78,11 @@ export interface VerifyContext {
   domain: TypedDataDomain;
   /** True when `address` holds code at `blockNumber` (an ERC-1271 wallet). */
   isContract(address: string, blockNumber: number): Promise<boolean>;
-  /** ERC-1271 `isValidSignature(digest, signature)` of `wallet` at `blockNumber`. */
+  /**
+   * ERC-1271 `isValidSignature(digest, signature)` of `wallet`, asked in the state at the end of block
+   * `blockNumber` (the record's block, not the latest: a wallet may revoke an approval later, and an order it
+   * approved when it was placed stays validly placed). A revert or any other answer than the magic value is false.
+   */
   isValidSignature1271(wallet: string, digest: string, signature: string, blockNumber: number): Promise<boolean>;
 }
 
@@ -330,13 +334,22 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
         if (k.rootId !== o.rootId || k.branchId !== o.branchId || k.tick !== o.tick) {
           problems.push(`${where}: order key ${r.orderKey} does not name the order's market and tick`);
         }
-        if (r.signature === "0x") {
-          if (r.submitter !== r.trader)
-            problems.push(`${where}: unsigned order submitted by ${r.submitter}, not its trader`);
+        // The contract's rule (OrderSigning._verifyOrder): a trader submitting its own order needs no signature;
+        // anyone else's submission needs one that verifies for the trader, by ECDSA for a key and by ERC-1271 for
+        // a contract, where an empty signature is valid when the wallet says so (a Safe that approved the digest
+        // on chain through SignMessageLib).
+        if (r.submitter === r.trader) {
+          // nothing to check: the contract ignores the signature of a trader acting for itself
         } else if (await ctx.isContract(r.trader, r.blockNumber)) {
           if (!(await ctx.isValidSignature1271(r.trader, digest, r.signature, r.blockNumber))) {
-            problems.push(`${where}: ERC-1271 wallet ${r.trader} does not accept the signature`);
+            problems.push(
+              r.signature === "0x"
+                ? `${where}: unsigned order submitted by ${r.submitter}, and wallet ${r.trader} does not approve its digest (ERC-1271)`
+                : `${where}: ERC-1271 wallet ${r.trader} does not accept the signature`,
+            );
           }
+        } else if (r.signature === "0x") {
+          problems.push(`${where}: unsigned order submitted by ${r.submitter}, not its trader`);
         } else {
           let signer = "";
           try {

@@ -12,9 +12,9 @@ import {
   type MarginModule,
   type SessionFactory,
 } from "../../types/ethers-contracts/index.js";
-import { formatAmount } from "../cli/args.js";
+import { formatAmount } from "../input.js";
 import { explainErrors, humanError } from "../errors.js";
-import { SESSION_ABIS } from "./client.js";
+import { SESSION_ABIS } from "./errors.js";
 import type { MarginConfig, SessionConfig } from "./config.js";
 
 /**

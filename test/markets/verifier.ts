@@ -1,12 +1,25 @@
 import { expect } from "chai";
-import type { Contract, Signer } from "ethers";
+import { HDNodeWallet, type Contract, type Signer } from "ethers";
 import { network } from "hardhat";
 
-import { ORDER_TYPES } from "../../sdk/markets/typedData.js";
+import { orderDigest, ORDER_TYPES, type MarketOrder } from "../../sdk/markets/typedData.js";
 import { fetchRootRecords, verifyRecords, verifyRoot, type ChainRecord } from "../../sdk/markets/verifier.js";
+import { approveDigestOnChain, signDigestAsSafe } from "../../sdk/safe.js";
+import { createSafe, deploySafeInfra, safeApprove, safeExec, type SafeInfra } from "../shared/safe.js";
 import { deployMarkets, UNIT, type MarketsFixture } from "./fixture.js";
 
 const connection = await network.create();
+
+/** The key of default account `index` (Hardhat's mnemonic), for a raw-digest ECDSA signature a mock wallet checks. */
+function ownerKey(index: number, expected: string): HDNodeWallet {
+  const w = HDNodeWallet.fromPhrase(
+    "test test test test test test test test test test test junk",
+    undefined,
+    `m/44'/60'/0'/0/${index}`,
+  );
+  expect(w.address).to.equal(expected);
+  return w;
+}
 
 async function send(fx: MarketsFixture, who: Signer, method: string, ...args: unknown[]) {
   const c = fx.core.connect(who) as Contract;
@@ -102,5 +115,139 @@ describe("markets verifier", () => {
     const tampered = records.map((r, j) => (j === i ? { ...acc, submitter: fx.coreAddress } : r));
     const replay = await verifyRecords(connection.ethers.provider, fx.coreAddress, rootId, tampered);
     expect(replay.problems.some((p) => p.includes("unsigned order"))).to.equal(true);
+  });
+});
+
+/**
+ * Fault 15 (ERC-1271 traders) in the verifier: a contract trader's order is placed by a relayer either with the
+ * wallet's signature or with an empty one that the wallet approves (a Safe after SignMessageLib.signMessage). The
+ * verifier must follow the contract: the empty signature is valid when `isValidSignature(digest, "")` returns the
+ * magic value in the record's block, and an order the trader submits itself needs no signature at all.
+ */
+describe("markets verifier: ERC-1271 traders (Safe 1.4.1 and mocks)", () => {
+  let fx: MarketsFixture;
+  let rootId: bigint;
+  let infra: SafeInfra;
+  let owner: Signer;
+  let relayer: Signer;
+  let counterparty: Signer;
+  let salt = 1_000_000n;
+
+  const orderFor = async (trader: string, tick: number, quantity: bigint): Promise<MarketOrder> => ({
+    rootId,
+    branchId: 1,
+    tick,
+    quantity,
+    orderType: 0,
+    expiry: (await fx.now()) + 3_600n,
+    nonce: 0n,
+    salt: ++salt,
+    trader,
+  });
+
+  /** Mints `amount` to the Safe and deposits it in the markets from the Safe (two Safe transactions). */
+  const fundSafe = async (safe: string, amount: bigint) => {
+    await (await fx.token.mint(safe, amount)).wait();
+    await safeApprove([owner], safe, await fx.token.getAddress(), fx.coreAddress, amount);
+    await safeExec(
+      [owner],
+      safe,
+      fx.coreAddress,
+      fx.core.interface.encodeFunctionData("deposit", [await fx.token.getAddress(), amount]),
+    );
+  };
+
+  before(async () => {
+    fx = await deployMarkets(connection);
+    [, , , , relayer, , owner, counterparty] = fx.signers;
+    rootId = await fx.createRoot(0n, 100n);
+    await fx.fund(counterparty, 100n * UNIT);
+    infra = await deploySafeInfra(fx.signers[0]);
+  });
+
+  it("fault15_safeApprovedOnChain_emptySignatureRelayed_verifies_andNotBeforeTheApprovalBlock", async () => {
+    const safe = await (await createSafe(infra, fx.signers[0], [owner], 1)).getAddress();
+    await fundSafe(safe, 20n * UNIT);
+    const order = await orderFor(safe, 40, 5n);
+    const digest = orderDigest(fx.domain, order);
+    const before = await connection.ethers.provider.getBlockNumber();
+    await approveDigestOnChain([owner], safe, infra.signMessageLib, digest);
+    await send(fx, relayer, "place", order, "0x", 4);
+    // The counterparty hits the Safe's bid: the Safe's position moves like any trader's.
+    await send(fx, counterparty, "place", await fx.order(counterparty, rootId, 1, 40, -2n), "0x", 4);
+    expect(await fx.core.positionOf(safe, rootId, 1)).to.equal(2n);
+
+    const replay = await verifyRoot(connection.ethers.provider, fx.coreAddress, rootId);
+    expect(replay.problems).to.deep.equal([]);
+    expect(replay.positions.get(safe)!.get(1)).to.equal(2n);
+
+    // Asked in a block before the approval, the Safe does not approve: the verifier reads the record's block.
+    const records = await fetchRootRecords(connection.ethers.provider, fx.coreAddress, rootId);
+    const moved = records.map((r) => (r.kind === "accept" && r.trader === safe ? { ...r, blockNumber: before } : r));
+    const early = await verifyRecords(connection.ethers.provider, fx.coreAddress, rootId, moved);
+    expect(early.problems.filter((p) => p.includes("does not approve its digest"))).to.have.length(1);
+  });
+
+  it("fault15_safeOwnerSignatureRelayed_verifies_andATamperedOneIsReported", async () => {
+    const safe = await (await createSafe(infra, fx.signers[0], [owner], 1)).getAddress();
+    await fundSafe(safe, 20n * UNIT);
+    const order = await orderFor(safe, 70, -3n);
+    const chainId = (await connection.ethers.provider.getNetwork()).chainId;
+    const sig = await signDigestAsSafe([owner], chainId, safe, orderDigest(fx.domain, order));
+    await send(fx, relayer, "place", order, sig, 4);
+    const records = await fetchRootRecords(connection.ethers.provider, fx.coreAddress, rootId);
+    const replay = await verifyRecords(connection.ethers.provider, fx.coreAddress, rootId, records);
+    expect(replay.problems).to.deep.equal([]);
+    // The same record with the signature dropped: this Safe never approved the digest on chain.
+    const unsigned = records.map((r) => (r.kind === "accept" && r.signature === sig ? { ...r, signature: "0x" } : r));
+    const bad = await verifyRecords(connection.ethers.provider, fx.coreAddress, rootId, unsigned);
+    expect(bad.problems.filter((p) => p.includes(`wallet ${safe} does not approve its digest`))).to.have.length(1);
+  });
+
+  it("fault15_safeSubmittingItsOwnUnsignedOrder_verifies", async () => {
+    const safe = await (await createSafe(infra, fx.signers[0], [owner], 1)).getAddress();
+    await fundSafe(safe, 20n * UNIT);
+    const order = await orderFor(safe, 30, 4n);
+    await safeExec([owner], safe, fx.coreAddress, fx.core.interface.encodeFunctionData("place", [order, "0x", 4]));
+    const records = await fetchRootRecords(connection.ethers.provider, fx.coreAddress, rootId);
+    const acc = records.find((r) => r.kind === "accept" && r.trader === safe && r.order.salt === order.salt);
+    expect(acc?.kind === "accept" ? acc.submitter : "").to.equal(safe);
+    expect((await verifyRoot(connection.ethers.provider, fx.coreAddress, rootId)).problems).to.deep.equal([]);
+  });
+
+  it("fault15_mockWallets_emptySignatureApprovedVerifies_unapprovedIsReported", async () => {
+    const { ethers } = connection;
+    const ownerAddr = await owner.getAddress();
+    const approveAll = await ethers.deployContract("MockERC1271ApproveAll", [ownerAddr]);
+    const honest = await ethers.deployContract("MockERC1271Wallet", [ownerAddr]);
+    for (const w of [approveAll, honest]) {
+      const addr = await w.getAddress();
+      await (await fx.token.mint(addr, 20n * UNIT)).wait();
+      await (
+        await (w.connect(owner) as unknown as Contract).approve(await fx.token.getAddress(), fx.coreAddress)
+      ).wait();
+      const dep = fx.core.interface.encodeFunctionData("deposit", [await fx.token.getAddress(), 20n * UNIT]);
+      await (await (w.connect(owner) as unknown as Contract).execute(fx.coreAddress, dep)).wait();
+    }
+    // The approve-all wallet accepts an empty signature: relayed unsigned, it is validly placed.
+    const a = await orderFor(await approveAll.getAddress(), 20, 1n);
+    await send(fx, relayer, "place", a, "0x", 4);
+    // The honest wallet accepts only its owner's ECDSA signature over the digest.
+    const h = await orderFor(await honest.getAddress(), 21, 1n);
+    const hSig = ownerKey(6, ownerAddr).signingKey.sign(orderDigest(fx.domain, h)).serialized;
+    await send(fx, relayer, "place", h, hSig, 4);
+    const records = await fetchRootRecords(connection.ethers.provider, fx.coreAddress, rootId);
+    expect((await verifyRecords(connection.ethers.provider, fx.coreAddress, rootId, records)).problems).to.deep.equal(
+      [],
+    );
+    // Dropping the honest wallet's signature: it does not approve an empty one, and the verifier says so.
+    const honestAddr = await honest.getAddress();
+    const unsigned = records.map((r) =>
+      r.kind === "accept" && r.trader === honestAddr ? { ...r, signature: "0x" } : r,
+    );
+    const bad = await verifyRecords(connection.ethers.provider, fx.coreAddress, rootId, unsigned);
+    expect(bad.problems.filter((p) => p.includes(`wallet ${honestAddr} does not approve its digest`))).to.have.length(
+      1,
+    );
   });
 });

@@ -41,26 +41,50 @@ describe("EIP-1193 signing (eth_signTypedData_v4)", () => {
     const { b, domain } = await conn.networkHelpers.loadFixture(sessionFixture);
     const order = await makeOrder(b, b.alice.address, [0, 3], [-7n * WAD, 2n ** 200n], { salt: 42n });
     const p = typedDataPayload(domain, SESSION_ORDER_TYPES, { ...order });
-    expect(p.primaryType).to.equal("SessionOrder");
-    expect(p.types.EIP712Domain).to.deep.equal([
-      { name: "name", type: "string" },
-      { name: "version", type: "string" },
-      { name: "chainId", type: "uint256" },
-      { name: "verifyingContract", type: "address" },
-    ]);
-    expect(p.types.SessionOrder).to.deep.equal(SESSION_ORDER_TYPES.SessionOrder);
-    expect(p.domain).to.deep.equal({
-      name: "Ringfence Session",
-      version: "1",
-      chainId: Number(b.chainId),
-      verifyingContract: String(domain.verifyingContract).toLowerCase(),
-    });
-    expect(p.message.amounts).to.deep.equal([(-7n * WAD).toString(), (2n ** 200n).toString()]);
-    expect(p.message.legs).to.equal("9");
-    expect(p.message.salt).to.equal("42");
-    expect(p.message.maker).to.equal(b.alice.address.toLowerCase());
+    // Compared as JSON text: exact types and key order (chai's deep equal here treats 31337 and "0x7a69" alike).
+    const expected = {
+      types: {
+        SessionOrder: SESSION_ORDER_TYPES.SessionOrder,
+        EIP712Domain: [
+          { name: "name", type: "string" },
+          { name: "version", type: "string" },
+          { name: "chainId", type: "uint256" },
+          { name: "verifyingContract", type: "address" },
+        ],
+      },
+      domain: {
+        name: "Ringfence Session",
+        version: "1",
+        chainId: 31337,
+        verifyingContract: String(domain.verifyingContract).toLowerCase(),
+      },
+      primaryType: "SessionOrder",
+      message: {
+        maker: b.alice.address.toLowerCase(),
+        taker: "0x0000000000000000000000000000000000000000",
+        legs: "9",
+        amounts: [(-7n * WAD).toString(), (2n ** 200n).toString()],
+        maxFeeBps: order.maxFeeBps.toString(),
+        expiry: order.expiry.toString(),
+        nonce: order.nonce.toString(),
+        salt: "42",
+      },
+    };
+    expect(b.chainId).to.equal(31337n);
+    expect(JSON.stringify(p)).to.equal(JSON.stringify(expected));
+    expect(typeof p.domain.chainId).to.equal("number");
     // Plain JSON: it survives a text round trip unchanged (a bigint anywhere would make stringify throw).
     expect(JSON.parse(JSON.stringify(p))).to.deep.equal(p);
+  });
+
+  it("payload_chainIdIsAJsonNumber_andAChainIdAbove2pow53IsRefused", () => {
+    const types = { M: [{ name: "x", type: "uint256" }] };
+    const at = (chainId: bigint) => ({ chainId, verifyingContract: "0x000000000000000000000000000000000000dEaD" });
+    expect(JSON.stringify(typedDataPayload(at(1n), types, { x: 1n }).domain)).to.equal(
+      '{"chainId":1,"verifyingContract":"0x000000000000000000000000000000000000dead"}',
+    );
+    expect(typedDataPayload(at(2n ** 53n - 1n), types, { x: 1n }).domain.chainId).to.equal(Number.MAX_SAFE_INTEGER);
+    expect(() => typedDataPayload(at(2n ** 53n), types, { x: 1n })).to.throw(/above 2\^53 - 1/);
   });
 
   it("payload_rejectsValueOutsideItsType_beforeAnyWalletIsAsked", async () => {
@@ -103,9 +127,10 @@ describe("EIP-1193 signing (eth_signTypedData_v4)", () => {
     const viaWallet = await signSessionOrder(eip1193Signer(recording, b.alice.address), order, domain);
     expect(requests.map((r) => r.method)).to.deep.equal(["eth_signTypedData_v4"]);
     expect(requests[0].params?.[0]).to.equal(b.alice.address);
-    expect(JSON.parse(String(requests[0].params?.[1]))).to.deep.equal(
-      typedDataPayload(domain, SESSION_ORDER_TYPES, { ...order }),
+    expect(requests[0].params?.[1]).to.equal(
+      JSON.stringify(typedDataPayload(domain, SESSION_ORDER_TYPES, { ...order })),
     );
+    expect(String(requests[0].params?.[1])).to.contain(`"chainId":31337,`);
     expect(viaWallet).to.equal(await signSessionOrder(localWallet(3, b.alice.address), order, domain));
     const digest = hashSessionOrder(order, domain);
     expect(await session.hashOrder(order)).to.equal(digest);

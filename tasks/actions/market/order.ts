@@ -15,6 +15,8 @@ export interface OrderArgs {
   expiryHours: string;
   nonce: string;
   out: string;
+  /** A Safe maker/trader (the selected account is its owner); "" or absent: the account itself. */
+  safe?: string;
   markets: string;
   account: string;
   json: boolean;
@@ -32,6 +34,7 @@ export default async function marketOrder(args: OrderArgs, hre: HardhatRuntimeEn
       type: args.type,
       expiryHours: parseHours(args.expiryHours, "--expiry-hours"),
       nonce: args.nonce === "" ? undefined : parseInteger(args.nonce, "--nonce"),
+      safe: args.safe ?? "",
     };
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
@@ -41,7 +44,7 @@ export default async function marketOrder(args: OrderArgs, hre: HardhatRuntimeEn
     return {
       json: { file: args.out, ...file },
       text: [
-        `Signed order ${file.digest} by ${file.order.trader}: ${o.side} ${o.contracts} @ ${o.price} (${o.type}) on root ${file.order.rootId} branch ${file.order.branchId}`,
+        `Signed order ${file.digest} by ${(args.safe ?? "") === "" ? file.order.trader : `the Safe ${file.order.trader} (owner ${signer.address})`}: ${o.side} ${o.contracts} @ ${o.price} (${o.type}) on root ${file.order.rootId} branch ${file.order.branchId}`,
         `nonce ${file.order.nonce}, expires ${isoTime(BigInt(file.order.expiry))}; anyone may submit it with "market place --order ${args.out}"`,
         `written to ${args.out}`,
       ].join("\n"),

@@ -14,6 +14,8 @@ export interface OrderArgs {
   nonce: string;
   maxFeeBps: string;
   out: string;
+  /** A Safe maker/trader (the selected account is its owner); "" or absent: the account itself. */
+  safe?: string;
   factory: string;
   account: string;
   json: boolean;
@@ -38,12 +40,15 @@ export default async function sessionOrder(args: OrderArgs, hre: HardhatRuntimeE
       nonce: args.nonce === "" ? undefined : parseInteger(args.nonce, "--nonce"),
       maxFeeBps: args.maxFeeBps === "" ? undefined : parseInteger(args.maxFeeBps, "--max-fee-bps"),
       factory: args.factory,
+      safe: args.safe ?? "",
     });
     writeJsonFile(args.out, file);
     return {
       json: { file: args.out, ...file },
       text: [
-        `Signed order ${file.digest} by ${file.order.maker} in ${file.session}`,
+        (args.safe ?? "") === ""
+          ? `Signed order ${file.digest} by ${file.order.maker} in ${file.session}`
+          : `Signed order ${file.digest} by the Safe ${file.order.maker} (owner ${signer.address}) in ${file.session}`,
         textTable(
           ["leg", "symbol", "maker change (+ receives, - gives)"],
           file.readable.map((r) => [r.leg, r.symbol, r.amount]),
