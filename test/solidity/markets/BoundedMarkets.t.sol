@@ -401,7 +401,7 @@ contract BoundedMarketsTest is MarketsBase {
         core.cancel(b);
         vm.prank(t1);
         core.cancel(a); // head advances past a and the cancelled b
-        (uint32 head, , ) = adm.level(rootId, 1, 50);
+        (uint32 head, , , ) = adm.level(rootId, 1, 50);
         assertEq(head, 2);
         address t4 = address(0x44);
         _fund(t4, 10 * UNIT);
