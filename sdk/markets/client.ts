@@ -9,6 +9,7 @@ import {
   AbiCoder,
   Contract,
   Interface,
+  getAddress,
   verifyTypedData,
   ZeroAddress,
   type ContractRunner,
@@ -42,7 +43,18 @@ export type SourceName = (typeof SOURCE_NAMES)[number];
 export const STATUS_NAMES = ["open", "settled", "voided"] as const;
 export const ORDER_TYPE_NAMES = ["gtc", "ioc", "post-only"] as const;
 export type OrderTypeName = (typeof ORDER_TYPE_NAMES)[number];
-const REASON_NAMES = ["cancelled", "self-trade cancel", "immediate-or-cancel remainder", "sweep bound reached"];
+const REASON_NAMES = [
+  "cancelled",
+  "self-trade cancel",
+  "immediate-or-cancel remainder",
+  "sweep bound reached",
+  "cancelled-entry bound reached (retry: the book has moved past them)",
+];
+/**
+ * `maxLevels` for a relayed order: the trader did not sign a bound, and the contract refuses a relay that its
+ * submitter's bound would cut short (`RelayedSweepBound`), so a relay sweeps every level of a side (99).
+ */
+export const RELAY_MAX_LEVELS = BigInt(TICKS - 1);
 /** Largest |quantity| of one order (uint48). */
 export const MAX_QUANTITY = (1n << 48n) - 1n;
 
@@ -100,6 +112,8 @@ explainErrors({
     `Price tick ${a.tick} is invalid: a price must be above 0 and below 1 on the 0.01 grid (tick 1 to ${Number(a.ticks) - 1}).`,
   BadQuantity: (a) => `Quantity ${a.quantity} is invalid: it must be non-zero and at most ${MAX_QUANTITY} contracts.`,
   BadOrderType: (a) => `Order type ${a.orderType} is invalid: use gtc, ioc or post-only.`,
+  RelayedSweepBound: (a) =>
+    `The order still crossed the book when the submitter's maxLevels ${a.maxLevels} stopped it; the trader did not sign that bound, so a relay (submitter ${a.submitter}) may not cut the order short and nothing was consumed: submit again with maxLevels ${RELAY_MAX_LEVELS} (every level).`,
   PostOnlyWouldCross: (a) =>
     `The post-only order at ${tickPrice(a.tick)} would trade against the resting ${tickPrice(a.bestOpposite)}: change the price or drop post-only.`,
   TooManyOpenOrders: (a) =>
@@ -882,9 +896,13 @@ export async function placeOrder(
   }
   if (maxLevels < 1n) throw new CliError("--max-levels must be at least 1");
   const me = await signer.getAddress();
+  // A relayed order is swept over every level: its trader signed no bound (the contract refuses a relay that
+  // a lower bound would cut short). --max-levels bounds only the signer's own orders.
+  const levels =
+    getAddress(order.trader) !== getAddress(me) && maxLevels < RELAY_MAX_LEVELS ? RELAY_MAX_LEVELS : maxLevels;
   const m = writer(marketsAt(parseAddress(marketsArg, "--markets"), signer), signer);
-  await m.place.staticCall(order, signature, maxLevels);
-  const r = await send(m.place(order, signature, maxLevels));
+  await m.place.staticCall(order, signature, levels);
+  const r = await send(m.place(order, signature, levels));
   const accepted = eventsOf(r.logs, "OrderAccepted")[0];
   const digest = String(accepted.digest);
   const fills = eventsOf(r.logs, "OrderFilled")
