@@ -5,6 +5,10 @@
  * takes one resting order; `market.take10` sweeps ten resting orders (five makers) at one price;
  * `market.place@kN` places while the trader already holds N markets on the root (collateral check over N
  * markets); `market.place@o8` places the 8th open order of a trader on a root (the open-order cap).
+ * `market.take.dead63` is issue 12's griefed book: a 100-lot bid meets 63 cancelled entries in front of one
+ * live offer, then a second level (it trades all 100); `market.take.deadMax` steps over MAX_SKIP (512)
+ * cancelled entries, the most one call steps over, and takes the live offer behind them: the worst case of
+ * dead entries for one taker (one more and the sweep stops there with reason 4).
  */
 import type { Contract, Signer } from "ethers";
 
@@ -111,6 +115,34 @@ export const suite: Suite = {
     const d = makers[2];
     for (let i = 0; i < 7; i++) await place(d, rootId, 1, 2 + i, 1n);
     await record("market.place@o8", as(d).place(await order(d, rootId, 1, 9, 1n), "0x", 4));
+
+    // Griefed levels on a fresh root: `n` cancelled entries in front of a live offer at `tick`.
+    const griefRoot: bigint = await core.createRoot.staticCall({ ...params, expiry: (await now()) + 86_400n });
+    await (await core.createRoot({ ...params, expiry: (await now()) + 86_400n })).wait();
+    const g = makers[3];
+    const deadInFront = async (tick: number, n: number, live: bigint) => {
+      await place(makers[4], griefRoot, 1, tick, -1n); // first in line, so the cancels below are not
+      for (let i = 0; i < n; i++) {
+        const [, tail] = await core.level(griefRoot, 1, tick);
+        await place(g, griefRoot, 1, tick, -1n);
+        await (await as(g).cancel(await core.orderKeyOf(griefRoot, 1, tick, Number(tail)))).wait();
+      }
+      await place(makers[0], griefRoot, 1, tick, live);
+      await place(c, griefRoot, 1, tick, 1n); // takes the first: the head stands on the dead entries
+    };
+    await deadInFront(50, 63, -1n);
+    await place(makers[1], griefRoot, 1, 51, -200n);
+    const [, traded63] = (await as(a).place.staticCall(await order(a, griefRoot, 1, 60, 100n), "0x", 4)) as [
+      bigint,
+      bigint,
+    ];
+    if (traded63 !== 100n) throw new Error("market.take.dead63 must trade the whole 100-lot bid");
+    await record("market.take.dead63", as(a).place(await order(a, griefRoot, 1, 60, 100n), "0x", 4));
+    await deadInFront(40, 512, -1n);
+    await record("market.take.deadMax", as(a).place(await order(a, griefRoot, 1, 40, 1n), "0x", 4));
+    const [head40, tail40, , live40] = await core.level(griefRoot, 1, 40);
+    if (live40 !== 0n || head40 !== tail40)
+      throw new Error("market.take.deadMax must step over the MAX_SKIP dead entries and take the live offer behind");
 
     await record("market.postBounds", core.postBounds(rootId, 1, 0n, 90n));
     await record("market.settle", core.postBounds(rootId, 1, 70n, 70n));

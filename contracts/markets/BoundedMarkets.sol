@@ -72,8 +72,12 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// @notice Pays `amount` of the caller's cash in `token` to `to`. Recomputes every open root of the
     /// caller in this token first (so narrowed bounds and fills count at once), then requires
     /// `cash - amount >= 0` and `cash - amount + sumWorst >= 0`.
+    /// @dev The family's only push transfer. It pays only the caller's own cash, after every state change
+    /// (checks-effects-interactions, and re-entry guarded); a `to` that cannot receive fails only this call.
+    /// `to` may not be zero or this contract (either would lose the caller's funds for good).
     function withdraw(IERC20 token, uint256 amount, address to) external nonReentrant {
         if (amount == 0) revert E.ZeroAmount();
+        if (to == address(0) || to == address(this)) revert E.BadRecipient(to);
         Account storage a = _accounts[msg.sender][token];
         uint256 n = a.roots.length;
         for (uint256 i; i < n; ++i) {

@@ -128,6 +128,8 @@ explainErrors({
   DepositShortfall: (a) =>
     `Token ${a.token} delivered ${a.received} instead of ${a.expected} (fee-on-transfer tokens are refused).`,
   ZeroAmount: () => "A zero amount does nothing: pass an amount above 0.",
+  BadRecipient: (a) =>
+    `A withdrawal cannot pay ${a.to}: the zero address and the markets contract itself would lose the funds for good (pass --to another address).`,
 });
 
 // ------------------------------------------------------------------ parsing

@@ -98,4 +98,6 @@ library MarketErrors {
     error DepositShortfall(address token, uint256 expected, uint256 received);
     /// @notice Zero amount.
     error ZeroAmount();
+    /// @notice A withdrawal must pay someone: not the zero address and not the markets contract itself.
+    error BadRecipient(address to);
 }

@@ -472,6 +472,18 @@ contract BoundedMarketsTest is MarketsBase {
         assertEq(usdc.balanceOf(address(0x99)), 95 * UNIT - 10);
     }
 
+    /// Push-transfer audit: a withdrawal to the zero address or to the markets contract itself would lose the
+    /// caller's funds for good (burnt, or stranded as a donation): refused, and nothing moves.
+    function test_reverts_withdrawToZeroOrCore_BadRecipient() public {
+        vm.prank(t1);
+        vm.expectRevert(abi.encodeWithSelector(E.BadRecipient.selector, address(0)));
+        core.withdraw(IERC20(address(usdc)), 1, address(0));
+        vm.prank(t1);
+        vm.expectRevert(abi.encodeWithSelector(E.BadRecipient.selector, address(core)));
+        core.withdraw(IERC20(address(usdc)), 1, address(core));
+        assertEq(_cash(t1), int256(100 * UNIT));
+    }
+
     function test_reverts_depositZero() public {
         vm.expectRevert(E.ZeroAmount.selector);
         core.deposit(IERC20(address(usdc)), 0);
