@@ -120,6 +120,8 @@ export const suite: Suite = {
     const griefRoot: bigint = await core.createRoot.staticCall({ ...params, expiry: (await now()) + 86_400n });
     await (await core.createRoot({ ...params, expiry: (await now()) + 86_400n })).wait();
     const g = makers[3];
+    const taker = rest[5]; // a trader of its own, so the keys of a, b and c keep their meaning
+    await (await fund(taker, 1_000_000_000n)).wait();
     const deadInFront = async (tick: number, n: number, live: bigint) => {
       await place(makers[4], griefRoot, 1, tick, -1n); // first in line, so the cancels below are not
       for (let i = 0; i < n; i++) {
@@ -132,14 +134,14 @@ export const suite: Suite = {
     };
     await deadInFront(50, 63, -1n);
     await place(makers[1], griefRoot, 1, 51, -200n);
-    const [, traded63] = (await as(a).place.staticCall(await order(a, griefRoot, 1, 60, 100n), "0x", 4)) as [
+    const [, traded63] = (await as(taker).place.staticCall(await order(taker, griefRoot, 1, 60, 100n), "0x", 4)) as [
       bigint,
       bigint,
     ];
     if (traded63 !== 100n) throw new Error("market.take.dead63 must trade the whole 100-lot bid");
-    await record("market.take.dead63", as(a).place(await order(a, griefRoot, 1, 60, 100n), "0x", 4));
+    await record("market.take.dead63", as(taker).place(await order(taker, griefRoot, 1, 60, 100n), "0x", 4));
     await deadInFront(40, 512, -1n);
-    await record("market.take.deadMax", as(a).place(await order(a, griefRoot, 1, 40, 1n), "0x", 4));
+    await record("market.take.deadMax", as(taker).place(await order(taker, griefRoot, 1, 40, 1n), "0x", 4));
     const [head40, tail40, , live40] = await core.level(griefRoot, 1, 40);
     if (live40 !== 0n || head40 !== tail40)
       throw new Error("market.take.deadMax must step over the MAX_SKIP dead entries and take the live offer behind");
