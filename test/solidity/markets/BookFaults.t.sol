@@ -10,7 +10,9 @@ import {Order} from "../../../contracts/markets/libraries/MarketOrders.sol";
 
 /// @notice Issue 12, faults 6 and 7 of the bounded markets: a relayer's unsigned `maxLevels` cannot change a
 /// signed order's outcome, and entries that are no longer live (cancelled) neither cut a taker short nor
-/// leave phantom price levels in the book.
+/// leave phantom price levels in the book. Gas logged here is measured inside one test transaction (slots
+/// touched earlier are warm); receipt gas of the same cases is in bench/gas.json (`market.take.dead63`,
+/// `market.take.deadMax`).
 contract BookFaultsTest is MarketsBase {
     uint256 internal rootId;
     address internal relayer = address(0xBEEF);
