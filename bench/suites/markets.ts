@@ -7,6 +7,10 @@
  * markets); `market.place@o8` places the 8th open order of a trader on a root (the open-order cap);
  * `market.place@safe` is `market.place` for a Safe trader (1-of-1 Safe 1.4.1) whose signed order a relayer
  * submits (ERC-1271 check of the owner's signature through the Safe's fallback handler).
+ * `market.take.dead63` is issue 12's griefed book: a 100-lot bid meets 63 cancelled entries in front of one
+ * live offer, then a second level (it trades all 100); `market.take.deadMax` steps over MAX_SKIP (512)
+ * cancelled entries, the most one call steps over, and takes the live offer behind them: the worst case of
+ * dead entries for one taker (one more and the sweep stops there with reason 4).
  */
 import type { Contract, Signer } from "ethers";
 
@@ -115,6 +119,36 @@ export const suite: Suite = {
     const d = makers[2];
     for (let i = 0; i < 7; i++) await place(d, rootId, 1, 2 + i, 1n);
     await record("market.place@o8", as(d).place(await order(d, rootId, 1, 9, 1n), "0x", 4));
+
+    // Griefed levels on a fresh root: `n` cancelled entries in front of a live offer at `tick`.
+    const griefRoot: bigint = await core.createRoot.staticCall({ ...params, expiry: (await now()) + 86_400n });
+    await (await core.createRoot({ ...params, expiry: (await now()) + 86_400n })).wait();
+    const g = makers[3];
+    const taker = rest[5]; // a trader of its own, so the keys of a, b and c keep their meaning
+    await (await fund(taker, 1_000_000_000n)).wait();
+    const deadInFront = async (tick: number, n: number, live: bigint) => {
+      await place(makers[4], griefRoot, 1, tick, -1n); // first in line, so the cancels below are not
+      for (let i = 0; i < n; i++) {
+        const [, tail] = await core.level(griefRoot, 1, tick);
+        await place(g, griefRoot, 1, tick, -1n);
+        await (await as(g).cancel(await core.orderKeyOf(griefRoot, 1, tick, Number(tail)))).wait();
+      }
+      await place(makers[0], griefRoot, 1, tick, live);
+      await place(c, griefRoot, 1, tick, 1n); // takes the first: the head stands on the dead entries
+    };
+    await deadInFront(50, 63, -1n);
+    await place(makers[1], griefRoot, 1, 51, -200n);
+    const [, traded63] = (await as(taker).place.staticCall(await order(taker, griefRoot, 1, 60, 100n), "0x", 4)) as [
+      bigint,
+      bigint,
+    ];
+    if (traded63 !== 100n) throw new Error("market.take.dead63 must trade the whole 100-lot bid");
+    await record("market.take.dead63", as(taker).place(await order(taker, griefRoot, 1, 60, 100n), "0x", 4));
+    await deadInFront(40, 512, -1n);
+    await record("market.take.deadMax", as(taker).place(await order(taker, griefRoot, 1, 40, 1n), "0x", 4));
+    const [head40, tail40, , live40] = await core.level(griefRoot, 1, 40);
+    if (live40 !== 0n || head40 !== tail40)
+      throw new Error("market.take.deadMax must step over the MAX_SKIP dead entries and take the live offer behind");
 
     await record("market.postBounds", core.postBounds(rootId, 1, 0n, 90n));
     await record("market.settle", core.postBounds(rootId, 1, 70n, 70n));

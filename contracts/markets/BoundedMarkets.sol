@@ -72,8 +72,12 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// @notice Pays `amount` of the caller's cash in `token` to `to`. Recomputes every open root of the
     /// caller in this token first (so narrowed bounds and fills count at once), then requires
     /// `cash - amount >= 0` and `cash - amount + sumWorst >= 0`.
+    /// @dev The family's only push transfer. It pays only the caller's own cash, after every state change
+    /// (checks-effects-interactions, and re-entry guarded); a `to` that cannot receive fails only this call.
+    /// `to` may not be zero or this contract (either would lose the caller's funds for good).
     function withdraw(IERC20 token, uint256 amount, address to) external nonReentrant {
         if (amount == 0) revert E.ZeroAmount();
+        if (to == address(0) || to == address(this)) revert E.BadRecipient(to);
         Account storage a = _accounts[msg.sender][token];
         uint256 n = a.roots.length;
         for (uint256 i; i < n; ++i) {
@@ -101,9 +105,15 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// @notice Submits an order: by its trader (no signature needed) or by anyone carrying the trader's
     /// EIP-712 signature (ERC-1271 for contract wallets). It trades against the opposite side at the resting
     /// orders' prices, best price first and oldest first within a price, over at most `maxLevels` price
-    /// levels; a good-till-cancel remainder then rests. Reverts unless the trader's collateral covers its
-    /// worst case afterwards. The trader's own resting orders met on the way are cancelled (self-trade
-    /// prevention that never leaves a crossed book).
+    /// levels holding live orders, visiting at most MAX_TOUCH live orders (cancelled entries do not count; at
+    /// most MAX_SKIP of them are stepped over); a good-till-cancel remainder then rests. Reverts unless the
+    /// trader's collateral covers its worst case afterwards. The trader's own resting orders met on the way
+    /// are cancelled (self-trade prevention that never leaves a crossed book).
+    /// @dev `maxLevels` is the submitter's gas bound and is not signed: it binds only the trader's own
+    /// submissions. When someone else submits and the order still crosses at that bound, the call reverts
+    /// with {MarketErrors.RelayedSweepBound} (nothing consumed), so a relayer can never change what a signed
+    /// order does. The contract's own bounds (MAX_TOUCH, MAX_SKIP) apply to every order alike.
+    /// @param maxLevels Most price levels to trade through (99 covers every level of a side).
     /// @return orderKey The key the remainder rests under (meaningless if nothing rests).
     /// @return traded Contracts traded by this call.
     function place(
@@ -165,10 +175,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             cashDelta = -d.premium;
         }
         if (t.remaining > 0) {
-            if (orderType != IMMEDIATE_OR_CANCEL && !t.stopped) {
+            if (orderType != IMMEDIATE_OR_CANCEL && t.stopped == 0) {
                 d.ref = _rest(t);
             } else {
-                uint8 reason = t.stopped ? REASON_SWEEP_BOUND : REASON_IOC;
+                uint8 reason = t.stopped != 0 ? t.stopped : REASON_IOC;
                 bytes32 h = _append(
                     r,
                     keccak256(abi.encode(r.head, REC_REDUCE, uint256(0), t.digest, t.remaining, reason))
@@ -232,11 +242,13 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
 
     // ------------------------------------------------------------------ internal: book
 
+    /// @notice Trades `t` against the opposite side, best live level first. Every level with a book bit holds
+    /// a live order, so `maxLevels` counts only levels where something can trade.
     function _match(Root storage r, Take memory t, uint256 maxLevels) internal {
         uint256 bits = bookBits[t.marketId];
         uint256 before = bits;
         uint256 levels;
-        while (t.remaining > 0) {
+        while (t.remaining > 0 && t.stopped == 0) {
             uint256 best;
             if (t.isBid) {
                 uint256 asks = bits >> 128;
@@ -249,8 +261,14 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
                 best = Math.log2(bids);
                 if (best < t.limit) break;
             }
-            if (levels >= maxLevels || t.touched >= MAX_TOUCH) {
-                t.stopped = true;
+            if (t.touched >= MAX_TOUCH) {
+                t.stopped = REASON_SWEEP_BOUND;
+                break;
+            }
+            if (levels >= maxLevels) {
+                // The submitter's bound, not the trader's: it may stop only the trader's own submission.
+                if (msg.sender != t.taker) revert E.RelayedSweepBound(t.digest, msg.sender, maxLevels);
+                t.stopped = REASON_SWEEP_BOUND;
                 break;
             }
             ++levels;
@@ -261,26 +279,38 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         if (bits != before) bookBits[t.marketId] = bits;
     }
 
-    /// @return emptied True when the level has no resting order left.
+    /// @notice Trades `t` against the live orders of one level, oldest first. Dead entries (cancelled while
+    /// not first in line) are stepped over without counting against MAX_TOUCH, at most MAX_SKIP per call
+    /// (then the sweep stops with reason REASON_SKIP_BOUND; the head has moved past them for good).
+    /// Loop bound: at most MAX_TOUCH live visits plus MAX_SKIP dead steps per call, over all levels.
+    /// @return emptied True when the level has no live order left (its head then jumps to its tail).
     function _sweepLevel(Root storage r, Take memory t, uint256 tick) internal returns (bool emptied) {
         uint256 levelKey = (t.marketId << 8) | tick;
         Level storage lv = _levels[levelKey];
         uint256 idx = lv.head;
-        uint256 tail = lv.tail;
-        while (idx < tail && t.remaining > 0 && t.touched < MAX_TOUCH) {
-            ++t.touched;
+        uint256 live = lv.live;
+        while (live > 0 && t.remaining > 0) {
             uint256 key = (levelKey << 32) | idx;
             Resting storage ro = _resting[key];
             uint256 avail = ro.remaining;
             if (avail == 0) {
+                // A cancelled entry: not live, so it costs the taker no touch, only a bounded step.
+                if (t.skipped >= MAX_SKIP) {
+                    t.stopped = REASON_SKIP_BOUND;
+                    break;
+                }
+                ++t.skipped;
                 ++idx;
                 continue;
             }
+            if (t.touched >= MAX_TOUCH) break; // _match stops with REASON_SWEEP_BOUND
+            ++t.touched;
             address maker = ro.trader;
             if (maker == t.taker) {
                 // Self-trade prevention: cancel the resting own order and go on (the book never stays crossed).
                 ro.remaining = 0;
                 _recordReduce(r, t.rootId, key, maker, avail, REASON_SELF_TRADE);
+                --live;
                 ++idx;
                 continue;
             }
@@ -291,10 +321,15 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             t.remaining -= f;
             t.premium += f * tick * t.scale;
             _recordFill(r, t, key, maker, tick, f);
-            if (f == avail) ++idx;
+            if (f == avail) {
+                --live;
+                ++idx;
+            }
         }
-        if (idx != lv.head) lv.head = uint32(idx); // idx <= tail < 2^32
-        emptied = idx == tail;
+        emptied = live == 0;
+        if (emptied) idx = lv.tail; // every entry left in [idx, tail) is dead: drop them all at once
+        // idx <= tail < 2^32 and live only fell from a uint32. Rewriting an unchanged slot costs 100 gas.
+        (lv.head, lv.live) = (uint32(idx), uint32(live));
     }
 
     function _recordFill(Root storage r, Take memory t, uint256 key, address maker, uint256 tick, uint256 f) internal {
@@ -337,7 +372,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         Level storage lv = _levels[levelKey];
         uint32 idx = lv.tail;
         lv.tail = idx + 1;
-        if (lv.isBid != t.isBid) lv.isBid = t.isBid; // the level was empty: matching cleared the other side
+        lv.live += 1; // at most one live entry per index, so live <= tail < 2^32
+        if (lv.isBid != t.isBid) lv.isBid = t.isBid; // the level had no live order: matching cleared the other side
         _resting[t.orderKey] = Resting(t.taker, uint48(t.remaining), 0); // remaining <= 2^48 - 1
         uint256 tick = levelKey & 0xff;
         uint256 bit = uint256(1) << (t.isBid ? tick : tick + 128); // bids low half, offers high half
@@ -357,18 +393,23 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         Level storage lv = _levels[levelKey];
         uint256 idx = lv.head;
         uint256 tail = lv.tail;
-        if ((orderKey & type(uint32).max) != idx) return;
-        // The cancelled order was first in line: advance past it and any cancelled orders behind it (bounded).
-        uint256 steps;
-        while (idx < tail && steps < 32 && _resting[(levelKey << 32) | idx].remaining == 0) {
-            ++idx;
-            ++steps;
-        }
-        lv.head = uint32(idx); // idx <= tail < 2^32
-        if (idx == tail) {
+        uint256 live = lv.live - 1; // the order was live, so counted
+        if (live == 0) {
+            // The level's last live order: the level is empty now, whatever dead entries it still lists.
+            idx = tail;
             uint256 tick = levelKey & 0xff;
             bookBits[levelKey >> 8] &= ~(uint256(1) << (lv.isBid ? tick : tick + 128));
+        } else if ((orderKey & type(uint32).max) == idx) {
+            // First in line: advance past it and up to 31 cancelled entries behind it (the sweep steps over
+            // any others); a live order lies behind, so the loop stops before the tail. At most ~75k gas.
+            uint256 steps;
+            do {
+                ++idx;
+                ++steps;
+            } while (steps < 32 && idx < tail && _resting[(levelKey << 32) | idx].remaining == 0);
         }
+        // idx <= tail < 2^32, live < 2^32.
+        (lv.head, lv.live) = (uint32(idx), uint32(live));
     }
 
     /// @notice Credits fills, recomputes and stores the trader's worst case on a root, and updates the account.

@@ -34,17 +34,18 @@ contract BoundedMarketsLens is MarketStorage {
         return (ro.trader, ro.remaining, ro.unclaimed);
     }
 
-    /// @notice A price level: FIFO indices [head, tail) and side.
+    /// @notice A price level: FIFO indices [head, tail), side, and how many of its orders are live (still
+    /// rest). The level is in the book (has its bit, counts for `bestPrices`) exactly when `live > 0`.
     function level(
         uint256 rootId,
         uint16 branchId,
         uint8 tick
-    ) external view returns (uint32 head, uint32 tail, bool isBid) {
+    ) external view returns (uint32 head, uint32 tail, bool isBid, uint32 live) {
         Level memory lv = _levels[(_marketId(rootId, branchId) << 8) | tick];
-        return (lv.head, lv.tail, lv.isBid);
+        return (lv.head, lv.tail, lv.isBid, lv.live);
     }
 
-    /// @notice Best bid and best offer ticks of a market (0 and TICKS when a side is empty).
+    /// @notice Best bid and best offer ticks of a market among live orders (0 and TICKS when a side is empty).
     function bestPrices(uint256 rootId, uint16 branchId) external view returns (uint256 bestBid, uint256 bestAsk) {
         uint256 bits = bookBits[_marketId(rootId, branchId)];
         uint256 bids = bits & LOW128;

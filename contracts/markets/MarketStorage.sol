@@ -36,8 +36,14 @@ abstract contract MarketStorage {
     uint256 public constant MAX_ROOTS = 16;
     /// @notice Largest |quantity| of one order, in contracts.
     uint256 public constant MAX_QUANTITY = type(uint48).max;
-    /// @notice Resting orders one incoming order may visit (filled, skipped or self-cancelled).
+    /// @notice Live resting orders one incoming order may visit (filled or self-cancelled). Entries no longer
+    /// live (cancelled while not first in line) do not count: see {MAX_SKIP}.
     uint256 public constant MAX_TOUCH = 64;
+    /// @notice Entries no longer live (cancelled) one incoming order may step over on its way to live ones.
+    /// Each dead entry is stepped over once ever (the level's head moves past it for good), costs about
+    /// 2,300 gas (one cold read) and cost its placer a placement and a cancel (well over 100,000 gas); the
+    /// bound only keeps one call's gas finite: at most 512 * ~2,300 = ~1.2M gas beyond the live touches.
+    uint256 public constant MAX_SKIP = 512;
 
     uint8 internal constant STATUS_OPEN = 0;
     uint8 internal constant STATUS_SETTLED = 1;
@@ -59,6 +65,7 @@ abstract contract MarketStorage {
     uint8 internal constant REASON_SELF_TRADE = 1;
     uint8 internal constant REASON_IOC = 2;
     uint8 internal constant REASON_SWEEP_BOUND = 3;
+    uint8 internal constant REASON_SKIP_BOUND = 4;
 
     uint256 internal constant LOW128 = type(uint128).max;
 
@@ -90,11 +97,15 @@ abstract contract MarketStorage {
         int128 max;
     }
 
-    /// @notice FIFO of resting orders at one (market, tick): indices [head, tail) of the level's orders.
+    /// @notice FIFO of resting orders at one (market, tick): indices [head, tail) of the level's orders, of
+    /// which `live` still rest (remaining > 0). The market's book bit of the level is set exactly when
+    /// `live > 0`; when the last live order leaves, `head` jumps to `tail` (nothing dead stays in front).
+    /// One storage slot (104 bits).
     struct Level {
         uint32 head;
         uint32 tail;
         bool isBid;
+        uint32 live;
     }
 
     /// @notice A resting order: quantity still resting, and quantity filled but not yet credited to its trader.
@@ -158,8 +169,9 @@ abstract contract MarketStorage {
         uint256 remaining;
         uint256 premium;
         uint256 scale;
-        uint256 touched;
-        bool stopped;
+        uint256 touched; // live resting orders visited (<= MAX_TOUCH)
+        uint256 skipped; // dead entries stepped over (<= MAX_SKIP)
+        uint8 stopped; // 0, or the reduction reason that stopped the sweep (REASON_SWEEP_BOUND, REASON_SKIP_BOUND)
         uint16 branchId;
         uint256 levelKey;
         uint256 orderKey;
@@ -195,7 +207,8 @@ abstract contract MarketStorage {
     uint256 public rootCount;
     mapping(uint256 rootId => Root) internal _roots;
     mapping(uint256 marketId => Market) internal _markets;
-    /// @notice Non-empty price levels of a market: bit t of the low half = bids at tick t, of the high half = offers.
+    /// @notice Price levels of a market holding at least one live order: bit t of the low half = bids at tick
+    /// t, of the high half = offers. Never set for a level whose orders were all filled or cancelled.
     mapping(uint256 marketId => uint256) public bookBits;
     mapping(uint256 levelKey => Level) internal _levels;
     mapping(uint256 orderKey => Resting) internal _resting;

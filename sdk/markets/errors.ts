@@ -11,7 +11,7 @@ import { OracleFixing__factory } from "../../types/ethers-contracts/index.js";
 import { explainErrors } from "../errors.js";
 import { formatAmount, isoTime } from "../input.js";
 import { marketsInterface } from "./abi.js";
-import { MAX_QUANTITY, SOURCE_NAMES, STATUS_NAMES, tickPrice } from "./parse.js";
+import { MAX_QUANTITY, RELAY_MAX_LEVELS, SOURCE_NAMES, STATUS_NAMES, tickPrice } from "./parse.js";
 
 /** Every ABI whose custom errors a market command can meet (core, admin, lens; the oracle library). */
 export const MARKET_ABIS = [marketsInterface, new Interface(OracleFixing__factory.abi)];
@@ -69,6 +69,8 @@ explainErrors({
     `Price tick ${a.tick} is invalid: a price must be above 0 and below 1 on the 0.01 grid (tick 1 to ${Number(a.ticks) - 1}).`,
   BadQuantity: (a) => `Quantity ${a.quantity} is invalid: it must be non-zero and at most ${MAX_QUANTITY} contracts.`,
   BadOrderType: (a) => `Order type ${a.orderType} is invalid: use gtc, ioc or post-only.`,
+  RelayedSweepBound: (a) =>
+    `The order still crossed the book when the submitter's maxLevels ${a.maxLevels} stopped it; the trader did not sign that bound, so a relay (submitter ${a.submitter}) may not cut the order short and nothing was consumed: submit again with maxLevels ${RELAY_MAX_LEVELS} (every level).`,
   PostOnlyWouldCross: (a) =>
     `The post-only order at ${tickPrice(a.tick)} would trade against the resting ${tickPrice(a.bestOpposite)}: change the price or drop post-only.`,
   TooManyOpenOrders: (a) =>
@@ -83,4 +85,6 @@ explainErrors({
   DepositShortfall: (a) =>
     `Token ${a.token} delivered ${a.received} instead of ${a.expected} (fee-on-transfer tokens are refused).`,
   ZeroAmount: () => "A zero amount does nothing: pass an amount above 0.",
+  BadRecipient: (a) =>
+    `A withdrawal cannot pay ${a.to}: the zero address and the markets contract itself would lose the funds for good (pass --to another address).`,
 });

@@ -14,6 +14,11 @@ export type OrderTypeName = (typeof ORDER_TYPE_NAMES)[number];
 export const MAX_QUANTITY = (1n << 48n) - 1n;
 
 /** A price tick as a decimal price (45 -> "0.45"). */
+/**
+ * `maxLevels` for a relayed order: the trader did not sign a bound, and the contract refuses a relay that its
+ * submitter's bound would cut short (`RelayedSweepBound`), so a relay sweeps every level of a side (99).
+ */
+export const RELAY_MAX_LEVELS = BigInt(TICKS - 1);
 export const tickPrice = (t: unknown): string => (Number(t) / TICKS).toFixed(2);
 
 /** A price "0.45" in (0, 1) on the 0.01 grid, as its tick (45). */

@@ -4,12 +4,12 @@
  * every write is simulated first so a revert comes back as a decoded custom error, and nothing here prints.
  * Browser-safe.
  */
-import { AbiCoder, Contract, ZeroAddress, type ContractRunner, type Signer } from "ethers";
+import { AbiCoder, Contract, getAddress, ZeroAddress, type ContractRunner, type Signer } from "ethers";
 
 import { CliError, formatAmount, isoTime, parseAddress, parseAmount } from "../input.js";
 import { marketsAt, marketsInterface } from "./abi.js";
 import { buildOrder, checkOrderFile, type OrderInput } from "./orderFiles.js";
-import { pick, SOURCE_NAMES, type SourceName } from "./parse.js";
+import { pick, RELAY_MAX_LEVELS, SOURCE_NAMES, type SourceName } from "./parse.js";
 import {
   accountView,
   chainNow,
@@ -26,7 +26,13 @@ import {
 } from "./reads.js";
 import { TICKS, type MarketOrder } from "./typedData.js";
 
-const REASON_NAMES = ["cancelled", "self-trade cancel", "immediate-or-cancel remainder", "sweep bound reached"];
+const REASON_NAMES = [
+  "cancelled",
+  "self-trade cancel",
+  "immediate-or-cancel remainder",
+  "sweep bound reached",
+  "cancelled-entry bound reached (retry: the book has moved past them)",
+];
 
 export interface TxResult {
   txHash: string;
@@ -315,9 +321,13 @@ export async function placeOrder(
   }
   if (maxLevels < 1n) throw new CliError("--max-levels must be at least 1");
   const me = await signer.getAddress();
+  // A relayed order is swept over every level: its trader signed no bound (the contract refuses a relay that
+  // a lower bound would cut short). --max-levels bounds only the signer's own orders.
+  const levels =
+    getAddress(order.trader) !== getAddress(me) && maxLevels < RELAY_MAX_LEVELS ? RELAY_MAX_LEVELS : maxLevels;
   const m = writer(marketsAt(parseAddress(marketsArg, "--markets"), signer), signer);
-  await m.place.staticCall(order, signature, maxLevels);
-  const r = await send(m.place(order, signature, maxLevels));
+  await m.place.staticCall(order, signature, levels);
+  const r = await send(m.place(order, signature, levels));
   const accepted = eventsOf(r.logs, "OrderAccepted")[0];
   const digest = String(accepted.digest);
   const fills = eventsOf(r.logs, "OrderFilled")

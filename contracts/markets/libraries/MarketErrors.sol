@@ -82,6 +82,10 @@ library MarketErrors {
     error TooManyMarkets(address trader, uint256 rootId, uint256 max);
     /// @notice A trader may hold at most MAX_ROOTS open roots per collateral token.
     error TooManyRoots(address trader, address collateral, uint256 max);
+    /// @notice An order submitted by someone other than its trader (`submitter`) still crossed the book when
+    /// the submitter's `maxLevels` stopped its sweep. The trader did not sign that bound, so it may not change
+    /// the order's outcome: nothing is consumed; resubmit with a larger `maxLevels` (99 covers every level).
+    error RelayedSweepBound(bytes32 digest, address submitter, uint256 maxLevels);
     /// @notice No resting order under this key (or it was already fully filled or cancelled).
     error NoSuchOrder(uint256 orderKey);
 
@@ -94,4 +98,6 @@ library MarketErrors {
     error DepositShortfall(address token, uint256 expected, uint256 received);
     /// @notice Zero amount.
     error ZeroAmount();
+    /// @notice A withdrawal must pay someone: not the zero address and not the markets contract itself.
+    error BadRecipient(address to);
 }

@@ -63,8 +63,10 @@ library MarketEvents {
         bytes32 head
     );
     /// @notice `quantity` contracts of an order left the book unfilled (a "reduction"): a cancel by its
-    /// trader (`reason` 0), a self-trade cancel of the resting order (1), an IOC remainder (2) or a remainder
-    /// that hit the sweep bound (3). `orderKey` names a resting order, `digest` an incoming remainder.
+    /// trader (`reason` 0), a self-trade cancel of the resting order (1), an IOC remainder (2), a remainder
+    /// that hit the sweep bound (3: the trader's own `maxLevels`, or `MAX_TOUCH` live orders visited) or a
+    /// remainder stopped after stepping over `MAX_SKIP` cancelled entries (4; the level's head has moved past
+    /// them, so a retry goes on). `orderKey` names a resting order, `digest` an incoming remainder.
     event OrderReduced(
         uint256 indexed rootId,
         uint256 indexed orderKey,

@@ -401,7 +401,7 @@ contract BoundedMarketsTest is MarketsBase {
         core.cancel(b);
         vm.prank(t1);
         core.cancel(a); // head advances past a and the cancelled b
-        (uint32 head, , ) = adm.level(rootId, 1, 50);
+        (uint32 head, , , ) = adm.level(rootId, 1, 50);
         assertEq(head, 2);
         address t4 = address(0x44);
         _fund(t4, 10 * UNIT);
@@ -470,6 +470,18 @@ contract BoundedMarketsTest is MarketsBase {
         vm.prank(t1);
         core.withdraw(IERC20(address(usdc)), 95 * UNIT - 10, address(0x99));
         assertEq(usdc.balanceOf(address(0x99)), 95 * UNIT - 10);
+    }
+
+    /// Push-transfer audit: a withdrawal to the zero address or to the markets contract itself would lose the
+    /// caller's funds for good (burnt, or stranded as a donation): refused, and nothing moves.
+    function test_reverts_withdrawToZeroOrCore_BadRecipient() public {
+        vm.prank(t1);
+        vm.expectRevert(abi.encodeWithSelector(E.BadRecipient.selector, address(0)));
+        core.withdraw(IERC20(address(usdc)), 1, address(0));
+        vm.prank(t1);
+        vm.expectRevert(abi.encodeWithSelector(E.BadRecipient.selector, address(core)));
+        core.withdraw(IERC20(address(usdc)), 1, address(core));
+        assertEq(_cash(t1), int256(100 * UNIT));
     }
 
     function test_reverts_depositZero() public {

@@ -10,6 +10,7 @@ import {BoundedMarkets} from "../../../contracts/markets/BoundedMarkets.sol";
 import {BoundedMarketsAdmin} from "../../../contracts/markets/BoundedMarketsAdmin.sol";
 import {BoundedMarketsLens} from "../../../contracts/markets/BoundedMarketsLens.sol";
 import {MarketStorage} from "../../../contracts/markets/MarketStorage.sol";
+import {MarketErrors as E} from "../../../contracts/markets/libraries/MarketErrors.sol";
 import {MarketEvents as Ev} from "../../../contracts/markets/libraries/MarketEvents.sol";
 import {Order} from "../../../contracts/markets/libraries/MarketOrders.sol";
 import {PayoffMath} from "../../../contracts/markets/libraries/PayoffMath.sol";
@@ -42,6 +43,25 @@ contract MarketsHandler is Test {
     uint256 public bystanderCash;
     uint256 internal salt;
 
+    // Ghost set of live orders, built from the events only (never from the book's storage).
+    address public relayer = address(0x7E1A);
+    uint256[] public ghostKeys; // every order key that ever rested
+    mapping(uint256 key => uint256) public ghostRem; // contracts still resting (0: filled or cancelled)
+    mapping(uint256 key => bool) public ghostIsBid;
+    // The order being matched in the current call (at most one per call).
+    bytes32 internal inDigest;
+    uint256 internal inKey;
+    uint256 internal inRem;
+    bool internal inIsBid;
+    uint8 internal inStop; // reduction reason of its dropped remainder (0xff: none)
+    // Matching that disagreed with the ghost set.
+    bool public ghostBroken; // a fill or reduction of more than a live order held
+    bool public cutShort; // stopped by the sweep bound although levels and touches sufficed
+    bool public falseCross; // post-only refused though no live order crossed
+    bool public relayStopped; // a relayed order stopped by the relayer's maxLevels
+    uint256 public relaysOk;
+    uint256 public relaysRefused;
+
     constructor() {
         vm.warp(1_000_000);
         core = new BoundedMarkets(address(new BoundedMarketsAdmin()));
@@ -49,7 +69,7 @@ contract MarketsHandler is Test {
         lens = BoundedMarketsLens(address(core));
         usdc = new MockERC20("USD Coin", "USDC", 6);
         dai = new MockERC20("Dai", "DAI", 18);
-        for (uint256 i; i < 4; ++i) actors[i] = address(uint160(0x1000 + i));
+        for (uint256 i; i < 4; ++i) actors[i] = vm.addr(0xA000 + i); // keys: actors sign relayed orders
         vm.recordLogs();
         vm.startPrank(owner);
         // Small outcome ranges keep the brute-force checks cheap; widths that do not divide the unit make
@@ -133,6 +153,30 @@ contract MarketsHandler is Test {
         }
     }
 
+    function _newOrder(
+        address who,
+        uint256 rootIdx,
+        uint256 branch,
+        uint256 tick,
+        int256 qty,
+        uint256 orderType
+    ) internal returns (Order memory) {
+        qty = bound(qty, -50, 50);
+        if (qty == 0) qty = 1;
+        return
+            Order({
+                rootId: uint64(roots[rootIdx]),
+                branchId: uint16(1 + (branch % branchCount[rootIdx])),
+                tick: uint8(bound(tick, 44, 56)), // a narrow band: orders meet at the same levels often
+                quantity: int64(qty),
+                orderType: uint8(orderType % 3),
+                expiry: uint64(block.timestamp + 1 days),
+                nonce: 0,
+                salt: ++salt,
+                trader: who
+            });
+    }
+
     function place(
         uint256 a,
         uint256 rootIdx,
@@ -144,26 +188,69 @@ contract MarketsHandler is Test {
     ) external {
         rootIdx %= 3;
         address who = actors[a % 4];
-        qty = bound(qty, -50, 50);
-        if (qty == 0) qty = 1;
-        Order memory o = Order({
-            rootId: uint64(roots[rootIdx]),
-            branchId: uint16(1 + (branch % branchCount[rootIdx])),
-            tick: uint8(bound(tick, 1, 99)),
-            quantity: int64(qty),
-            orderType: uint8(orderType % 3),
-            expiry: uint64(block.timestamp + 1 days),
-            nonce: 0,
-            salt: ++salt,
-            trader: who
-        });
-        vm.prank(who);
-        try core.place(o, "", bound(maxLevels, 0, 5)) {
-            ++placesOk;
-            _consumeLogs();
-        } catch {
-            _dropLogs();
+        Order memory o = _newOrder(who, rootIdx, branch, tick, qty, orderType);
+        _submit(o, "", who, bound(maxLevels, 0, 5));
+    }
+
+    /// @notice A relayer submits an actor's signed order with a maxLevels of its own choosing.
+    function relay(
+        uint256 a,
+        uint256 rootIdx,
+        uint256 branch,
+        uint256 tick,
+        int256 qty,
+        uint256 orderType,
+        uint256 maxLevels
+    ) external {
+        rootIdx %= 3;
+        a %= 4;
+        Order memory o = _newOrder(actors[a], rootIdx, branch, tick, qty, orderType);
+        (uint8 v, bytes32 r, bytes32 sg) = vm.sign(0xA000 + a, core.orderDigest(o));
+        _submit(o, abi.encodePacked(r, sg, v), relayer, bound(maxLevels, 0, 5));
+    }
+
+    /// @notice Live crossing levels and orders the ghost set shows for an incoming order.
+    function _crossing(Order memory o) internal view returns (uint256 levels, uint256 orders) {
+        uint256 marketId = (uint256(o.rootId) << 16) | o.branchId;
+        bool isBid = o.quantity > 0;
+        uint256 seen; // bit t: a crossing level at tick t already counted
+        for (uint256 i; i < ghostKeys.length; ++i) {
+            uint256 key = ghostKeys[i];
+            if (ghostRem[key] == 0 || key >> 40 != marketId || ghostIsBid[key] == isBid) continue;
+            uint256 t = (key >> 32) & 0xff;
+            if (isBid ? t > o.tick : t < o.tick) continue;
+            ++orders;
+            if ((seen >> t) & 1 == 0) {
+                seen |= uint256(1) << t;
+                ++levels;
+            }
         }
+    }
+
+    function _submit(Order memory o, bytes memory sig, address submitter, uint256 maxLevels) internal {
+        (uint256 levels, uint256 orders) = _crossing(o);
+        bool enough = maxLevels >= levels && orders <= core.MAX_TOUCH();
+        bool relayed = submitter != o.trader;
+        inStop = 0xff;
+        vm.prank(submitter);
+        try core.place(o, sig, maxLevels) {
+            ++placesOk;
+            if (relayed) ++relaysOk;
+            _consumeLogs();
+            if ((inStop == 3 || inStop == 4) && (enough || (relayed && orders <= core.MAX_TOUCH()))) {
+                if (relayed) relayStopped = true;
+                else cutShort = true;
+            }
+        } catch (bytes memory err) {
+            _dropLogs();
+            bytes4 sel = bytes4(err);
+            if (sel == E.PostOnlyWouldCross.selector && levels == 0) falseCross = true;
+            if (sel == E.RelayedSweepBound.selector) {
+                ++relaysRefused;
+                if (!relayed || maxLevels >= levels) relayStopped = true; // refused only at a real bound
+            }
+        }
+        inDigest = bytes32(0);
     }
 
     function cancel(uint256 a, uint256 rootIdx, uint256 which) external {
@@ -280,9 +367,16 @@ contract MarketsHandler is Test {
             bytes32 rec;
             bytes32 head;
             if (t0 == Ev.OrderAccepted.selector) {
-                (uint256 orderKey, , , , bytes32 h) = abi.decode(l.data, (uint256, Order, bytes, address, bytes32));
+                (uint256 orderKey, Order memory o, , , bytes32 h) = abi.decode(
+                    l.data,
+                    (uint256, Order, bytes, address, bytes32)
+                );
                 rec = keccak256(abi.encode(prev, uint8(1), l.topics[2], orderKey));
                 head = h;
+                inDigest = l.topics[2];
+                inKey = orderKey;
+                inIsBid = o.quantity > 0;
+                inRem = uint256(int256(o.quantity > 0 ? o.quantity : -o.quantity));
             } else if (t0 == Ev.OrderFilled.selector) {
                 ++fillsSeen;
                 (, , , uint8 tick, uint64 q, , bytes32 h) = abi.decode(
@@ -293,10 +387,18 @@ contract MarketsHandler is Test {
                     abi.encode(prev, uint8(2), uint256(l.topics[2]), l.topics[3], uint256(tick), uint256(q))
                 );
                 head = h;
+                _take(uint256(l.topics[2]), q); // a fill of the resting order
+                if (l.topics[3] == inDigest) inRem -= q;
             } else if (t0 == Ev.OrderReduced.selector) {
                 (, uint64 q, uint8 reason, bytes32 h) = abi.decode(l.data, (address, uint64, uint8, bytes32));
                 rec = keccak256(abi.encode(prev, uint8(3), uint256(l.topics[2]), l.topics[3], uint256(q), reason));
                 head = h;
+                if (l.topics[3] == bytes32(0)) {
+                    _take(uint256(l.topics[2]), q); // a resting order left the book
+                } else if (l.topics[3] == inDigest) {
+                    inRem -= q; // the incoming remainder was dropped
+                    inStop = reason;
+                }
             } else if (t0 == Ev.BoundsPosted.selector) {
                 (, int256 nMin, int256 nMax, int256 lo, int256 hi, bytes32 h) = abi.decode(
                     l.data,
@@ -318,6 +420,28 @@ contract MarketsHandler is Test {
             if (rec != head) chainBroken[id] = true;
             ghostHead[id] = head;
         }
+        if (inDigest != bytes32(0) && inRem > 0) {
+            // What is left of the incoming order rests under its key.
+            ghostKeys.push(inKey); // keys are unique: a level's tail moves on only when an order rests
+            ghostRem[inKey] = inRem;
+            ghostIsBid[inKey] = inIsBid;
+        }
+        inDigest = bytes32(0);
+        inRem = 0;
+    }
+
+    /// @notice Takes `q` from a live ghost order; more than it holds means the book traded something not live.
+    function _take(uint256 key, uint256 q) internal {
+        if (ghostRem[key] < q) {
+            ghostBroken = true;
+            ghostRem[key] = 0;
+        } else {
+            ghostRem[key] -= q;
+        }
+    }
+
+    function ghostCount() external view returns (uint256) {
+        return ghostKeys.length;
     }
 }
 
@@ -489,12 +613,84 @@ contract MarketsInvariantTest is StdInvariant, Test {
         }
     }
 
+    /// @notice The book equals the ghost set of live orders: book bits, `bestPrices`, each level's live count
+    /// and each order's remainder; the book is never crossed; matching never disagreed with the set.
+    function check_bookMatchesLiveOrders(Pass memory p) internal view {
+        assertFalse(h.ghostBroken(), "a fill or reduction took more than a live order held");
+        assertFalse(h.cutShort(), "a taker was stopped although its levels and MAX_TOUCH sufficed");
+        assertFalse(h.falseCross(), "post-only refused though no live order crossed");
+        assertFalse(h.relayStopped(), "a relayed order was stopped by the relayer's maxLevels");
+        uint256 n = h.ghostCount();
+        uint256[] memory keys = new uint256[](n);
+        uint256[] memory rem = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            keys[i] = h.ghostKeys(i);
+            rem[i] = h.ghostRem(keys[i]);
+            (, uint256 stored, ) = lens.restingOrder(keys[i]);
+            assertEq(stored, rem[i], "stored remainder == ghost remainder");
+        }
+        for (uint256 k; k < 3; ++k) {
+            uint256 id = h.roots(k);
+            for (uint16 b = 1; b <= p.roots[k].branchCount; ++b) {
+                uint256 marketId = (id << 16) | b;
+                uint256 bits;
+                for (uint256 i; i < n; ++i) {
+                    if (rem[i] == 0 || keys[i] >> 40 != marketId) continue;
+                    uint256 t = (keys[i] >> 32) & 0xff;
+                    bits |= uint256(1) << (h.ghostIsBid(keys[i]) ? t : t + 128);
+                    uint256 count;
+                    for (uint256 j; j < n; ++j) if (rem[j] != 0 && keys[j] >> 32 == keys[i] >> 32) ++count;
+                    (, , , uint32 live) = lens.level(id, b, uint8(t));
+                    assertEq(live, count, "level live count == live orders at the level");
+                }
+                assertEq(h.core().bookBits(marketId), bits, "book bits == levels holding a live order");
+                uint256 bids = bits & type(uint128).max;
+                uint256 asks = bits >> 128;
+                uint256 bestBid;
+                uint256 bestAsk = 100;
+                for (uint256 t = 1; t < 100; ++t) {
+                    if ((bids >> t) & 1 == 1) bestBid = t;
+                    if ((asks >> (100 - t)) & 1 == 1) bestAsk = 100 - t;
+                }
+                (uint256 vb, uint256 va) = lens.bestPrices(id, b);
+                assertEq(vb, bestBid, "bestPrices bid == best live bid");
+                assertEq(va, bestAsk, "bestPrices offer == best live offer");
+                assertLt(bestBid, bestAsk, "the live book is never crossed");
+            }
+        }
+    }
+
+    /// @notice The issue's phantom level and a relay with maxLevels 0, driven through the handler: the ghost
+    /// checks hold, the relay is refused (nothing consumed) and a post-only offer rests where the phantom was.
+    function test_handlerGhost_phantomScenarioAndRelay() public {
+        h.deposit(0, 1e9, false);
+        h.deposit(1, 1e9, false);
+        h.deposit(2, 1e9, false);
+        h.place(0, 0, 0, 50, 2, 0, 3); // A bids 2 at 50
+        h.place(2, 0, 0, 50, 3, 0, 3); // C bids 3 at 50
+        h.cancel(2, 0, 0); // C cancels (not first in line)
+        h.place(1, 0, 0, 50, -2, 0, 3); // B offers 2 at 50: fills A exactly
+        invariant_allMarketProperties(); // the book equals the ghost set right here
+        (uint256 bid, ) = lens.bestPrices(h.roots(0), 1);
+        assertEq(bid, 0, "no phantom level");
+        h.place(1, 0, 0, 50, -1, 2, 3); // B's post-only offer 1 at 50 rests
+        assertEq(h.placesOk(), 4);
+        h.place(0, 0, 0, 45, 1, 0, 3); // a bid at 45 ...
+        h.deposit(3, 1e9, false);
+        h.relay(3, 0, 0, 44, -1, 0, 0); // ... crossed by a relayed offer with maxLevels 0: refused
+        assertEq(h.relaysRefused(), 1, "a relayed crossing order with maxLevels 0 is refused");
+        assertEq(h.relaysOk(), 0);
+        h.relay(3, 0, 0, 44, -1, 0, 5);
+        assertEq(h.relaysOk(), 1);
+        invariant_allMarketProperties();
+    }
+
     /// @notice The handler really trades: a fixed sequence through it places, fills, settles and redeems.
     function test_handlerDrivesTradesAndSettlement() public {
         h.deposit(0, 1e9, false);
         h.deposit(1, 1e9, false);
         h.place(0, 0, 0, 50, 10, 0, 3);
-        h.place(1, 0, 0, 40, -4, 0, 3);
+        h.place(1, 0, 0, 45, -4, 0, 3);
         assertEq(h.placesOk(), 2);
         assertEq(h.fillsSeen(), 1);
         h.settle(0, 21);
@@ -518,5 +714,6 @@ contract MarketsInvariantTest is StdInvariant, Test {
         check_hashChainMatchesEvents(p);
         check_isolation();
         check_rangesOnlyNarrow(p);
+        check_bookMatchesLiveOrders(p);
     }
 }
