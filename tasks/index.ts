@@ -422,8 +422,8 @@ export const dataTasks: TaskDefinition[] = [
     .addOption({ name: "fromBlock", description: "First block to read", defaultValue: "0" })
     .addOption({
       name: "confirmations",
-      description: "Blocks a log must be under before it is read",
-      defaultValue: "0",
+      description: "Blocks a log must be under before it is read (default: 0 on a local chain, 12 elsewhere)",
+      defaultValue: "",
     })
     .addOption(factory)
     .addOption(account)
