@@ -11,6 +11,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 
 import { OrderRejected, type OrderIssue } from "../sdk/sessions/validate.js";
+import { FairQueue, KeyBacklogFull, QueueFull } from "./fair.js";
 import { orderView, type OrderView, type RelayCore, type RelayEvent } from "./core.js";
 import { ORDER_STATUSES, type OrderRow } from "./store.js";
 
@@ -30,6 +31,10 @@ export interface RelayLimits {
   /** WebSocket: subscriptions per connection (default 32), largest message (default 4 KiB). */
   maxSubscriptions: number;
   maxWsMessage: number;
+  /** Orders checked at once (fair round-robin across client addresses: relay/fair.ts; default 4). */
+  checkConcurrency: number;
+  /** Orders from one address waiting to be checked (default 16); more are refused with 429 at once. */
+  perIpBacklog: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -41,6 +46,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxDepth: 50,
   maxSubscriptions: 32,
   maxWsMessage: 4 * 1024,
+  checkConcurrency: 4,
+  perIpBacklog: 16,
 };
 
 const ADDRESS = "^0x[0-9a-fA-F]{40}$";
@@ -164,9 +171,12 @@ export async function startServer(
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const app = Fastify({ bodyLimit: limits.bodyLimit, logger: false });
   const perMaker = new WindowCounter(limits.perMakerMax, limits.windowMs);
+  const fair = new FairQueue(limits.checkConcurrency, limits.perIpBacklog);
 
   app.setErrorHandler((err: FastifyError | OrderRejected, _req, reply) => {
     if (err instanceof OrderRejected) return reply.status(err.status).send(err.issue);
+    if (err instanceof QueueFull) return reply.status(503).send(errorOf("busy", err.message));
+    if (err instanceof KeyBacklogFull) return reply.status(429).send(errorOf("rate_limited", err.message));
     const e = err as FastifyError & { validationContext?: string };
     if (e.statusCode === 429) return reply.status(429).send(errorOf("rate_limited", e.message));
     if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE")
@@ -224,7 +234,7 @@ export async function startServer(
         return reply
           .status(429)
           .send(errorOf("rate_limited", `over ${limits.perMakerMax} orders in the window from maker ${maker}`, "order.maker"));
-      const r = await core.submit(req.params.address, req.body);
+      const r = await fair.run(req.ip, () => core.submit(req.params.address, req.body));
       return reply.status(r.created ? 201 : 200).send({ ...r.order, duplicate: !r.created });
     },
   );
