@@ -68,7 +68,10 @@ export function sessionOver(ctx: SessionContext, st: SessionState): boolean {
 /** ERC-1271: asks the maker contract through eth_call whether `signature` is valid for `digest`. */
 export async function isErc1271Valid(provider: Provider, maker: string, digest: string, signature: string) {
   try {
-    const out = await provider.call({ to: maker, data: ERC1271.encodeFunctionData("isValidSignature", [digest, signature]) });
+    const out = await provider.call({
+      to: maker,
+      data: ERC1271.encodeFunctionData("isValidSignature", [digest, signature]),
+    });
     return out.length >= 10 && out.slice(0, 10).toLowerCase() === ERC1271_MAGIC;
   } catch {
     return false;
@@ -114,7 +117,9 @@ export async function fundingShortfall(
   } catch (e) {
     const d = decodeError(e, FUNDING_ABIS);
     if (d === undefined) return undefined;
-    const named = Object.values(d.args).some((v) => typeof v === "string" && v.toLowerCase() === order.maker.toLowerCase());
+    const named = Object.values(d.args).some(
+      (v) => typeof v === "string" && v.toLowerCase() === order.maker.toLowerCase(),
+    );
     return named ? `${d.name}: ${d.message}` : undefined;
   }
 }

@@ -71,9 +71,7 @@ export interface TradeView {
 }
 
 export type RelayEvent =
-  | { type: "order"; order: OrderView }
-  | { type: "trade"; trade: TradeView }
-  | { type: "reorg"; ancestor: string };
+  { type: "order"; order: OrderView } | { type: "trade"; trade: TradeView } | { type: "reorg"; ancestor: string };
 
 const SESSION_IFACE = new Interface([...SessionCore__factory.abi, ...MarginSession__factory.abi]);
 
@@ -309,7 +307,11 @@ export class RelayCore {
         provider: this.provider,
         store: this.store,
         kinds: [{ kind: "session", iface: SESSION_IFACE }],
-        seeds: [...this.sessions.values()].map((s) => ({ address: s.address, kind: "session", fromBlock: this.fromBlock })),
+        seeds: [...this.sessions.values()].map((s) => ({
+          address: s.address,
+          kind: "session",
+          fromBlock: this.fromBlock,
+        })),
         stream: RELAY_STREAM,
         confirmations: this.opts.confirmations ?? 0,
         onEvent,
@@ -338,7 +340,12 @@ export class RelayCore {
       );
     }
     for (const s of sessionsTouched)
-      add(await this.store.all<OrderRow>(`SELECT * FROM orders WHERE session = $1 AND status IN (${live}) LIMIT ${LIMIT}`, [s]));
+      add(
+        await this.store.all<OrderRow>(
+          `SELECT * FROM orders WHERE session = $1 AND status IN (${live}) LIMIT ${LIMIT}`,
+          [s],
+        ),
+      );
     if (rewoundTo !== undefined) {
       // A reorg can undo a fill or a cancel: every order changed above the ancestor is looked at again.
       add(
@@ -350,10 +357,9 @@ export class RelayCore {
     }
     const now = BigInt((await this.provider.getBlock(head))?.timestamp ?? 0);
     add(
-      await this.store.all<OrderRow>(
-        `SELECT * FROM orders WHERE status IN (${live}) AND expiry <= $1 LIMIT ${LIMIT}`,
-        [now],
-      ),
+      await this.store.all<OrderRow>(`SELECT * FROM orders WHERE status IN (${live}) AND expiry <= $1 LIMIT ${LIMIT}`, [
+        now,
+      ]),
     );
     add(
       await this.store.all<OrderRow>(

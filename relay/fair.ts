@@ -26,7 +26,8 @@ export class FairQueue {
   /** Runs `fn` when `key`'s turn comes; rejects with a `QueueFull` error when too much is waiting. */
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     if (this.pending >= this.maxPending) return Promise.reject(new QueueFull(this.maxPending));
-    if ((this.queues.get(key)?.length ?? 0) >= this.maxPerKey) return Promise.reject(new KeyBacklogFull(this.maxPerKey));
+    if ((this.queues.get(key)?.length ?? 0) >= this.maxPerKey)
+      return Promise.reject(new KeyBacklogFull(this.maxPerKey));
     return new Promise<T>((resolve, reject) => {
       let q = this.queues.get(key);
       if (q === undefined) {
@@ -45,7 +46,8 @@ export class FairQueue {
       const key = this.order.shift() as string;
       const q = this.queues.get(key) as Array<() => Promise<void>>;
       const job = q.shift() as () => Promise<void>;
-      if (q.length > 0) this.order.push(key); // back of the line: the next key goes first
+      if (q.length > 0)
+        this.order.push(key); // back of the line: the next key goes first
       else this.queues.delete(key);
       this.active++;
       this.pending--;

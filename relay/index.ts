@@ -68,7 +68,8 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   };
   await sync();
   const server = await startServer(core, { host: opts.host, port: opts.port, limits: opts.limits });
-  const onError = opts.onError ?? ((e: unknown) => process.stderr.write(`relay: ${String((e as Error)?.message ?? e)}\n`));
+  const onError =
+    opts.onError ?? ((e: unknown) => process.stderr.write(`relay: ${String((e as Error)?.message ?? e)}\n`));
   let stopped = false;
   const timer = setInterval(() => {
     if (running === undefined && !stopped) sync().catch(onError);

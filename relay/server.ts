@@ -186,14 +186,26 @@ export async function startServer(
     if (e.validation !== undefined) {
       const v = e.validation[0];
       const missing = (v?.params as { missingProperty?: string } | undefined)?.missingProperty;
-      const path = `${(v?.instancePath ?? "").replace(/^\//, "").replace(/\/(\d+)/g, "[$1]").replace(/\//g, ".")}`;
+      const path = `${(v?.instancePath ?? "")
+        .replace(/^\//, "")
+        .replace(/\/(\d+)/g, "[$1]")
+        .replace(/\//g, ".")}`;
       const field = [path, missing].filter((x) => x !== undefined && x !== "").join(".");
-      const where = e.validationContext === "body" ? field : field === "" ? e.validationContext ?? "" : field;
+      const where = e.validationContext === "body" ? field : field === "" ? (e.validationContext ?? "") : field;
       return reply
         .status(400)
-        .send(errorOf(e.validationContext === "body" ? "malformed_field" : "bad_parameter", `${where || "request"} ${v?.message ?? "is invalid"}`, where || null));
+        .send(
+          errorOf(
+            e.validationContext === "body" ? "malformed_field" : "bad_parameter",
+            `${where || "request"} ${v?.message ?? "is invalid"}`,
+            where || null,
+          ),
+        );
     }
-    if (e.statusCode === 400 && (e instanceof SyntaxError || /JSON/i.test(e.message) || e.code?.startsWith("FST_ERR_CTP")))
+    if (
+      e.statusCode === 400 &&
+      (e instanceof SyntaxError || /JSON/i.test(e.message) || e.code?.startsWith("FST_ERR_CTP"))
+    )
       return reply.status(400).send(errorOf("malformed_json", `the body is not valid JSON: ${e.message}`));
     if (e.statusCode !== undefined && e.statusCode < 500)
       return reply.status(e.statusCode).send(errorOf("bad_request", e.message));
@@ -233,7 +245,13 @@ export async function startServer(
       if (!perMaker.hit(maker))
         return reply
           .status(429)
-          .send(errorOf("rate_limited", `over ${limits.perMakerMax} orders in the window from maker ${maker}`, "order.maker"));
+          .send(
+            errorOf(
+              "rate_limited",
+              `over ${limits.perMakerMax} orders in the window from maker ${maker}`,
+              "order.maker",
+            ),
+          );
       const r = await fair.run(req.ip, () => core.submit(req.params.address, req.body));
       return reply.status(r.created ? 201 : 200).send({ ...r.order, duplicate: !r.created });
     },
@@ -319,7 +337,8 @@ export async function startServer(
     { schema: { params: { type: "object", properties: { digest: { type: "string", pattern: DIGEST } } } } },
     async (req, reply) => {
       const r = await core.getOrder(req.params.digest);
-      if (r === undefined) return reply.status(404).send(errorOf("unknown_order", "no order with that digest", "digest"));
+      if (r === undefined)
+        return reply.status(404).send(errorOf("unknown_order", "no order with that digest", "digest"));
       return orderView(r);
     },
   );
@@ -375,13 +394,19 @@ function attachWebSocket(app: FastifyInstance, core: RelayCore, limits: RelayLim
       if (msg.op !== "subscribe" && msg.op !== "unsubscribe")
         return send(ws, { type: "error", ...errorOf("bad_op", 'op is "subscribe" or "unsubscribe"', "op") });
       if (!["book", "trades", "orders"].includes(channel))
-        return send(ws, { type: "error", ...errorOf("bad_channel", 'channel is "book", "trades" or "orders"', "channel") });
+        return send(ws, {
+          type: "error",
+          ...errorOf("bad_channel", 'channel is "book", "trades" or "orders"', "channel"),
+        });
       const field = channel === "orders" ? "account" : "session";
       const target = channel === "orders" ? msg.account : msg.session;
       if (typeof target !== "string" || !new RegExp(ADDRESS).test(target))
         return send(ws, { type: "error", ...errorOf("malformed_field", `${field} must be an address`, field) });
       if (channel !== "orders" && !core.sessions.has(target.toLowerCase()))
-        return send(ws, { type: "error", ...errorOf("unknown_session", `this relay does not serve ${target}`, "session") });
+        return send(ws, {
+          type: "error",
+          ...errorOf("unknown_session", `this relay does not serve ${target}`, "session"),
+        });
       const key = `${channel}:${target.toLowerCase()}`;
       const mine = subs.get(ws) as Set<string>;
       if (msg.op === "unsubscribe") {

@@ -505,13 +505,21 @@ export const relayTasks: TaskDefinition[] = [
       defaultValue: "",
     })
     .addOption(factory)
-    .addOption({ name: "fromBlock", description: "First block to follow on a fresh store (default: the head)", defaultValue: "" })
+    .addOption({
+      name: "fromBlock",
+      description: "First block to follow on a fresh store (default: the head)",
+      defaultValue: "",
+    })
     .addOption({
       name: "confirmations",
       description: "Depth of the event follower (default 0: order state is read from the contracts at the head)",
       defaultValue: "",
     })
-    .addOption({ name: "expiryMargin", description: "Refuse orders expiring within this many seconds", defaultValue: "30" })
+    .addOption({
+      name: "expiryMargin",
+      description: "Refuse orders expiring within this many seconds",
+      defaultValue: "30",
+    })
     .addOption({ name: "pollMs", description: "Milliseconds between chain polls", defaultValue: "1000" })
     .addFlag(json)
     .setAction(() => import("./actions/relay/index.js"))

@@ -57,7 +57,12 @@ export async function pruneBlocks(store: Store, chainId: bigint, stream: string,
 }
 
 /** Forgets every recorded block of `stream` above `ancestor`. */
-export async function forgetBlocksAbove(store: Store, chainId: bigint, stream: string, ancestor: bigint): Promise<void> {
+export async function forgetBlocksAbove(
+  store: Store,
+  chainId: bigint,
+  stream: string,
+  ancestor: bigint,
+): Promise<void> {
   await store.run("DELETE FROM block_hashes WHERE chain_id = $1 AND stream = $2 AND block_number > $3", [
     chainId,
     stream,

@@ -76,8 +76,7 @@ export function parseSubmission(raw: unknown): ParsedSubmission {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw))
     reject("malformed_json", null, "the body must be a JSON object (an order file written by `session order`)");
   const f = raw as Record<string, unknown>;
-  if (f.type !== "ringfence-session-order")
-    reject("malformed_field", "type", 'type must be "ringfence-session-order"');
+  if (f.type !== "ringfence-session-order") reject("malformed_field", "type", 'type must be "ringfence-session-order"');
   const chainId = wholeNumber(f.chainId, "chainId", 1n, UINT256_MAX);
   const session = address(f.session, "session");
   if (typeof f.signature !== "string" || !/^0x([0-9a-fA-F]{2}){1,2048}$/.test(f.signature))
@@ -124,7 +123,12 @@ export function parseSubmission(raw: unknown): ParsedSubmission {
 /** True when `signature` is the maker's EOA signature over the order (65-byte ECDSA through EIP-712). */
 export function isEoaSignature(p: ParsedSubmission): boolean {
   try {
-    const signer = verifyTypedData(sessionDomain(p.session, p.chainId), SESSION_ORDER_TYPES, { ...p.order }, p.signature);
+    const signer = verifyTypedData(
+      sessionDomain(p.session, p.chainId),
+      SESSION_ORDER_TYPES,
+      { ...p.order },
+      p.signature,
+    );
     return signer === p.order.maker;
   } catch {
     return false;

@@ -110,7 +110,9 @@ describe("relay: a flood of invalid orders", function () {
     console.log(
       `      valid order: ${v.ms.toFixed(0)} ms during the flood (alone: ${alone.ms.toFixed(0)} ms; flood: first reply ${result.firstMs.toFixed(0)} ms, last ${result.lastMs.toFixed(0)} ms)`,
     );
-    expect(v.ms, `valid order took ${v.ms.toFixed(0)} ms (alone: ${alone.ms.toFixed(0)} ms)`).to.be.below(VALID_ORDER_BOUND_MS);
+    expect(v.ms, `valid order took ${v.ms.toFixed(0)} ms (alone: ${alone.ms.toFixed(0)} ms)`).to.be.below(
+      VALID_ORDER_BOUND_MS,
+    );
     const refused = replies.filter((r) => r.status === 400 && r.code === "bad_signature").length;
     const limited = replies.filter((r) => r.status === 429 && r.code === "rate_limited").length;
     // count-bounded: at most PER_IP of the flood were checked at all; every other one was refused with 429
@@ -122,7 +124,10 @@ describe("relay: a flood of invalid orders", function () {
     expect(rows[0].n).to.equal(2n);
     // the flooding address stays limited; the other is not
     expect((await request(url, "POST", forged, { localAddress: "127.0.0.2" })).status).to.equal(429);
-    expect((await request(`${relay.url}/orders/${String(valid.digest)}`, "GET", undefined, { localAddress: "127.0.0.3" })).status).to.equal(200);
+    expect(
+      (await request(`${relay.url}/orders/${String(valid.digest)}`, "GET", undefined, { localAddress: "127.0.0.3" }))
+        .status,
+    ).to.equal(200);
   });
 
   it("the per-maker limit holds whichever address the orders come from", async () => {
@@ -138,7 +143,16 @@ describe("relay: a flood of invalid orders", function () {
       const last = await request(url, "POST", await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env)));
       expect(last.status).to.equal(429);
       expect(last.body).to.include({ code: "rate_limited", field: "order.maker" });
-      const other = await request(url, "POST", await orderBody(env.b, env.physical, env.b.bob, await aliceOrder(env, {}, 1n, 1n).then((o) => ({ ...o, maker: env.b.bob.address }))));
+      const other = await request(
+        url,
+        "POST",
+        await orderBody(
+          env.b,
+          env.physical,
+          env.b.bob,
+          await aliceOrder(env, {}, 1n, 1n).then((o) => ({ ...o, maker: env.b.bob.address })),
+        ),
+      );
       expect(other.status).to.equal(201);
     } finally {
       await r2.close();

@@ -42,7 +42,13 @@ export async function deployEnv(): Promise<Env> {
   await subscribeCash(b, cash, b.alice, 10n);
   await subscribeCash(b, cash, b.bob, 10n);
   await b.networkHelpers.time.increaseTo(b.now + DAY);
-  return { b, physical, cash, P: (await physical.getAddress()).toLowerCase(), C: (await cash.getAddress()).toLowerCase() };
+  return {
+    b,
+    physical,
+    cash,
+    P: (await physical.getAddress()).toLowerCase(),
+    C: (await cash.getAddress()).toLowerCase(),
+  };
 }
 
 /** A signed order file as `session order` writes it. */
@@ -59,7 +65,12 @@ export async function orderBody(
 }
 
 /** A physical order of alice: gives `give` of leg 0 (whole tokens, 18 decimals) for `get` of leg 1 (6 decimals). */
-export async function aliceOrder(env: Env, over: Partial<SessionOrder> = {}, give = 1n, get = 2n): Promise<SessionOrder> {
+export async function aliceOrder(
+  env: Env,
+  over: Partial<SessionOrder> = {},
+  give = 1n,
+  get = 2n,
+): Promise<SessionOrder> {
   return makeOrder(env.b, env.b.alice.address, [0, 1], [-give * 10n ** 18n, get * 10n ** 6n], over);
 }
 

@@ -44,9 +44,14 @@ describe("relay: order lifecycle from the chain", function () {
     const bid = await makeOrder(env.b, env.b.bob.address, [0, 1], [1n * E18, -1n * E6]); // pays 1 of leg 1 per leg 0
     await post(relay, env.P, await orderBody(env.b, env.physical, env.b.bob, bid));
     let book = (await request(`${relay.url}/sessions/${env.P}/book?pair=0-1`, "GET")).body;
-    const b0 = (book.books as Array<{ pair: string; asks: Array<{ priceWad: string; size: string }>; bids: unknown[] }>)[0];
+    const b0 = (
+      book.books as Array<{ pair: string; asks: Array<{ priceWad: string; size: string }>; bids: unknown[] }>
+    )[0];
     expect(b0.pair).to.equal("0-1");
-    expect(b0.asks[0]).to.deep.include({ priceWad: ((4n * E6 * WAD) / (2n * E18)).toString(), size: (2n * E18).toString() });
+    expect(b0.asks[0]).to.deep.include({
+      priceWad: ((4n * E6 * WAD) / (2n * E18)).toString(),
+      size: (2n * E18).toString(),
+    });
     expect(b0.bids[0]).to.deep.include({ priceWad: ((E6 * WAD) / E18).toString(), size: E18.toString() });
 
     await env.physical.connect(env.b.bob).fill(o, String(body.signature), (4n * WAD) / 10n);
@@ -119,7 +124,10 @@ describe("relay: order lifecycle from the chain", function () {
   it("pages are bounded and chained with `next`", async () => {
     const first = await request(`${relay.url}/sessions/${env.P}/orders?limit=2`, "GET");
     expect(first.body.orders).to.have.length(2);
-    const second = await request(`${relay.url}/sessions/${env.P}/orders?limit=2&after=${String(first.body.next)}`, "GET");
+    const second = await request(
+      `${relay.url}/sessions/${env.P}/orders?limit=2&after=${String(first.body.next)}`,
+      "GET",
+    );
     const d1 = (first.body.orders as Array<{ digest: string }>).map((o) => o.digest);
     const d2 = (second.body.orders as Array<{ digest: string }>).map((o) => o.digest);
     expect(d2).to.have.length(2);
@@ -143,7 +151,11 @@ describe("relay: WebSocket updates", function () {
       await until(() => msgs.filter((m) => m.type === "subscribed").length === 3, 2_000, "three subscriptions");
       expect(msgs.find((m) => m.type === "error")).to.include({ code: "bad_channel", field: "channel" });
       await post(relay, env.P, body);
-      await until(() => msgs.some((m) => m.type === "order" && (m.order as { status: string }).status === "open"), 2_000, "the new order");
+      await until(
+        () => msgs.some((m) => m.type === "order" && (m.order as { status: string }).status === "open"),
+        2_000,
+        "the new order",
+      );
 
       await env.physical.connect(env.b.bob).fill(o, String(body.signature), WAD / 2n);
       const block = await env.b.ethers.provider.getBlockNumber();
@@ -151,11 +163,7 @@ describe("relay: WebSocket updates", function () {
         () =>
           msgs.some((m) => m.type === "trade" && (m.trade as { digest: string }).digest === body.digest) &&
           msgs.some((m) => m.type === "order" && (m.order as { status: string }).status === "partial") &&
-          msgs.some(
-            (m) =>
-              m.type === "book" &&
-              JSON.stringify(m.books).includes((2n * E18 - E18).toString()),
-          ),
+          msgs.some((m) => m.type === "book" && JSON.stringify(m.books).includes((2n * E18 - E18).toString())),
         3_000,
         "trade, order and book updates",
       );
@@ -181,14 +189,20 @@ describe("relay: restart and reorg", function () {
       const o = await aliceOrder(env);
       const body = await orderBody(env.b, env.physical, env.b.alice, o);
       await post(relay, env.P, body);
-      const before = await relay.store.all<{ block_number: bigint }>("SELECT block_number FROM cursor WHERE stream = $1", [RELAY_STREAM]);
+      const before = await relay.store.all<{ block_number: bigint }>(
+        "SELECT block_number FROM cursor WHERE stream = $1",
+        [RELAY_STREAM],
+      );
       await relay.close();
 
       await env.physical.connect(env.b.alice).cancel(o); // while the relay is down
       relay = await relayOn(env, { storeUrl: file, fromBlock: 10_000n }); // fromBlock only matters on a fresh store
       try {
         expect(await get(relay, body.digest)).to.include({ status: "cancelled" });
-        const cursor = await relay.store.all<{ block_number: bigint }>("SELECT block_number FROM cursor WHERE stream = $1", [RELAY_STREAM]);
+        const cursor = await relay.store.all<{ block_number: bigint }>(
+          "SELECT block_number FROM cursor WHERE stream = $1",
+          [RELAY_STREAM],
+        );
         expect(cursor[0].block_number).to.equal(BigInt(await env.b.ethers.provider.getBlockNumber()));
         expect(cursor[0].block_number).to.be.greaterThan(before[0].block_number);
         await relay.sync();
@@ -231,7 +245,14 @@ describe("relay: restart and reorg", function () {
       expect(cursor[0].block_hash).to.equal((await env.b.ethers.provider.getBlock(head))?.hash);
       await until(() => msgs.some((m) => m.type === "reorg"), 2_000, "the reorg message");
       await until(
-        () => msgs.some((m) => m.type === "order" && (m.order as { status: string }).status === "open" && (m.order as { digest: string }).digest === body.digest && msgs.indexOf(m) > msgs.findIndex((x) => x.type === "reorg")),
+        () =>
+          msgs.some(
+            (m) =>
+              m.type === "order" &&
+              (m.order as { status: string }).status === "open" &&
+              (m.order as { digest: string }).digest === body.digest &&
+              msgs.indexOf(m) > msgs.findIndex((x) => x.type === "reorg"),
+          ),
         2_000,
         "the order open again",
       );

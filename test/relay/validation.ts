@@ -39,7 +39,9 @@ describe("relay: validation of submitted orders", function () {
     expect(again.status).to.equal(200);
     expect(again.body).to.include({ duplicate: true, digest: body.digest });
     const list = await request(`${url}?maker=${env.b.alice.address}`, "GET");
-    expect((list.body.orders as unknown[]).filter((o) => (o as { digest: string }).digest === body.digest)).to.have.length(1);
+    expect(
+      (list.body.orders as unknown[]).filter((o) => (o as { digest: string }).digest === body.digest),
+    ).to.have.length(1);
     const one = await request(`${relay.url}/orders/${String(body.digest)}`, "GET");
     expect(one.status).to.equal(200);
     expect(one.body).to.include({ digest: body.digest, session: env.P });
@@ -53,14 +55,24 @@ describe("relay: validation of submitted orders", function () {
     const good = await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env));
     const order = good.order as Record<string, unknown>;
     await rejects({ ...good, order: { ...order, salt: undefined } }, 400, "malformed_field", "order.salt");
-    await rejects({ ...good, order: { ...order, amounts: [order.amounts as string[]][0].map((a, i) => (i === 1 ? "0" : a)) } }, 400, "malformed_field", "order.amounts[1]");
+    await rejects(
+      { ...good, order: { ...order, amounts: [order.amounts as string[]][0].map((a, i) => (i === 1 ? "0" : a)) } },
+      400,
+      "malformed_field",
+      "order.amounts[1]",
+    );
     await rejects({ ...good, order: { ...order, maker: "0x1234" } }, 400, "malformed_field", "order.maker");
     await rejects({ ...good, order: { ...order, nonce: "-1" } }, 400, "malformed_field", "order.nonce");
     await rejects({ ...good, order: { ...order, amounts: 7 } }, 400, "malformed_field", "order.amounts");
     await rejects({ ...good, type: "something-else" }, 400, "malformed_field", "type");
     await rejects({ ...good, signature: "0xzz" }, 400, "malformed_field", "signature");
     await rejects({ ...good, digest: "0x" + "00".repeat(32) }, 400, "malformed_field", "digest");
-    await rejects({ ...good, order: { ...order, legs: "3", amounts: ["-1"] } }, 400, "malformed_field", "order.amounts");
+    await rejects(
+      { ...good, order: { ...order, legs: "3", amounts: ["-1"] } },
+      400,
+      "malformed_field",
+      "order.amounts",
+    );
   });
 
   it("wrong session, unknown session, wrong chain, legs the session lacks", async () => {
@@ -89,7 +101,12 @@ describe("relay: validation of submitted orders", function () {
 
   it("expired, and expiring within the relay's margin", async () => {
     const now = BigInt((await env.b.ethers.provider.getBlock("latest"))!.timestamp);
-    await rejects(await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env, { expiry: now })), 400, "expired", "order.expiry");
+    await rejects(
+      await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env, { expiry: now })),
+      400,
+      "expired",
+      "order.expiry",
+    );
     await rejects(
       await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env, { expiry: now + 30n })),
       400,
@@ -99,7 +116,12 @@ describe("relay: validation of submitted orders", function () {
   });
 
   it("fee: the session charges makers more than the order accepts", async () => {
-    await rejects(await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env, { maxFeeBps: 4n })), 400, "fee_above_signed", "order.maxFeeBps");
+    await rejects(
+      await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env, { maxFeeBps: 4n })),
+      400,
+      "fee_above_signed",
+      "order.maxFeeBps",
+    );
   });
 
   it("the fee recipient as maker is refused", async () => {
@@ -128,9 +150,19 @@ describe("relay: validation of submitted orders", function () {
     await rejects(await orderBody(env.b, env.physical, env.b.alice, big), 422, "unfundable", "order.maker");
     // cash: selling 10,000 units of leg 0 (floor 50, cap 200) needs far more margin than 10 shares' deposit
     const cashBig = await makeOrder(env.b, env.b.alice.address, [0, 1], [-10_000n * 10n ** 18n, 1n]);
-    await rejects(await orderBody(env.b, env.cash, env.b.alice, cashBig), 422, "unfundable", "order.maker", `${relay.url}/sessions/${env.C}/orders`);
+    await rejects(
+      await orderBody(env.b, env.cash, env.b.alice, cashBig),
+      422,
+      "unfundable",
+      "order.maker",
+      `${relay.url}/sessions/${env.C}/orders`,
+    );
     const cashOk = await makeOrder(env.b, env.b.alice.address, [0, 1], [-1n * 10n ** 18n, 1n * 10n ** 18n]);
-    const ok = await request(`${relay.url}/sessions/${env.C}/orders`, "POST", await orderBody(env.b, env.cash, env.b.alice, cashOk));
+    const ok = await request(
+      `${relay.url}/sessions/${env.C}/orders`,
+      "POST",
+      await orderBody(env.b, env.cash, env.b.alice, cashOk),
+    );
     expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
   });
 
