@@ -118,7 +118,7 @@ export class RelayCore {
   private listeners = new Set<(e: RelayEvent) => void>();
   private readonly opts: RelayCoreOptions;
   private fromBlock = 0n;
-  private stateCache = new Map<string, { block: number; st: SessionState }>();
+  private stateCache = new Map<string, { head: string; st: SessionState }>();
   /** Last block a pass read (the relay's own view of the head). */
   head = -1n;
 
@@ -155,11 +155,12 @@ export class RelayCore {
 
   /** Session state at the current head, read once per block per session. */
   async state(ctx: SessionContext): Promise<SessionState> {
-    const block = await this.provider.getBlockNumber();
+    // keyed by the head's hash, not its number: after a reorg the same number can be another block
+    const head = (await this.provider.getBlock("latest"))?.hash ?? "";
     const hit = this.stateCache.get(ctx.address);
-    if (hit !== undefined && hit.block === block) return hit.st;
+    if (hit !== undefined && hit.head === head) return hit.st;
     const st = await sessionState(this.provider, ctx);
-    this.stateCache.set(ctx.address, { block, st });
+    this.stateCache.set(ctx.address, { head, st });
     return st;
   }
 

@@ -1,8 +1,8 @@
 /**
  * Hostile load on loopback: a flood of 500 invalid orders from one client address (127.0.0.2) does not delay
- * a valid order from another (127.0.0.3) beyond a stated bound, and the flood is count-bounded by the per-IP
- * limit (the first `perIpMax` are refused for what they are, the rest with 429 before any check runs). The
- * per-maker limit holds across client addresses.
+ * a valid order from another (127.0.0.3) beyond a stated bound, and the flood is count-bounded: at most
+ * `perIpMax` of it are checked (and refused for what they are), the rest get 429 before any check runs (the
+ * per-IP limit, or the per-address backlog). The per-maker limit holds across client addresses.
  */
 import { spawn } from "node:child_process";
 
