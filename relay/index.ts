@@ -2,11 +2,12 @@
  * The session-order relay (docs/relay.md): `startRelay` opens the store, loads the served sessions, catches
  * up with the chain, then serves HTTP + WebSocket and follows new blocks every `pollMs`.
  */
-import type { Provider } from "ethers";
+import type { Provider, Signer } from "ethers";
 
 import type { Store } from "../sdk/data/store.js";
 import { RelayCore } from "./core.js";
 import { startServer, type RelayLimits, type RelayServer } from "./server.js";
+import { operatorPass, type MatchAttempt } from "./operator.js";
 import { openRelayStore } from "./store.js";
 
 export { RelayCore } from "./core.js";
@@ -28,6 +29,13 @@ export interface RelayOptions {
   fromBlock?: bigint;
   confirmations?: number;
   limits?: Partial<RelayLimits>;
+  /**
+   * The matching operator's account (optional; off by default): after each pass it proposes `matchOrders`
+   * for crossing resting orders (relay/operator.ts).
+   */
+  operator?: Signer;
+  /** Hears every match the operator tried (tests, logs). */
+  onMatch?: (m: MatchAttempt) => void;
   /** Where follower errors go (default: stderr). */
   onError?: (e: unknown) => void;
 }
@@ -59,7 +67,16 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const sync = async (): Promise<bigint> => {
     // one pass at a time; a caller arriving mid-pass waits for it and then runs its own
     while (running !== undefined) await running.catch(() => 0n);
-    running = core.sync();
+    running = (async () => {
+      let head = await core.sync();
+      if (opts.operator !== undefined) {
+        const tried = await operatorPass(core, opts.operator);
+        tried.forEach((m) => opts.onMatch?.(m));
+        // what the matches changed is read in the same call, so a caller sees the result
+        if (tried.some((m) => m.tx !== undefined)) head = await core.sync();
+      }
+      return head;
+    })();
     try {
       return await running;
     } finally {

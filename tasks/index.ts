@@ -521,6 +521,12 @@ export const relayTasks: TaskDefinition[] = [
       defaultValue: "30",
     })
     .addOption({ name: "pollMs", description: "Milliseconds between chain polls", defaultValue: "1000" })
+    .addOption({
+      name: "operatorAccount",
+      description:
+        "Matching operator: account (index or address) that proposes matchOrders for crossing orders; empty = off",
+      defaultValue: "",
+    })
     .addFlag(json)
     .setAction(() => import("./actions/relay/index.js"))
     .build(),

@@ -1,7 +1,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { CliError, parseAddress, parseInteger } from "../../../sdk/cli/args.js";
-import { connect, deployedAddress, runCommand, setIo } from "../../../sdk/cli/run.js";
+import { connect, deployedAddress, runCommand, selectSigner, setIo } from "../../../sdk/cli/run.js";
 import { defaultConfirmations } from "../../../sdk/data/reorg.js";
 import { listSessions, SESSION_ABIS } from "../../../sdk/sessions/client.js";
 import { startRelay, type Relay } from "../../../relay/index.js";
@@ -18,6 +18,7 @@ export interface RelayArgs {
   confirmations: string;
   expiryMargin: string;
   pollMs: string;
+  operatorAccount: string;
   json: boolean;
 }
 
@@ -58,6 +59,17 @@ export async function runRelay(
       expiryMarginSec: Number(parseInteger(args.expiryMargin, "--expiry-margin")),
       fromBlock: args.fromBlock.trim() === "" ? undefined : parseInteger(args.fromBlock, "--from-block"),
       confirmations,
+      // the matching operator: off unless an account is named
+      operator: args.operatorAccount.trim() === "" ? undefined : await selectSigner(conn, args.operatorAccount),
+      onMatch: (m) => {
+        const io = setIo(undefined);
+        setIo(io);
+        io.err(
+          m.tx !== undefined
+            ? `matched ${m.ask} with ${m.bid} (${m.pair}, fraction ${m.fractionWad} WAD): ${m.tx}`
+            : `match of ${m.ask} with ${m.bid} refused by the contract: ${m.refused}`,
+        );
+      },
     });
     onStarted?.(relay);
     // the start line goes to the current error sink (stderr, or a test's capture): stdout stays the result
