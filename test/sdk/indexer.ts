@@ -127,6 +127,23 @@ for (const [label, open] of stores) {
       await store.close();
     });
 
+    it("fault: a rewind below a seed's first block dropped the seed, and the contract was read no more", async () => {
+      const { token, alice, bob, store, opts, networkHelpers } = await setup();
+      const start = BigInt(await token.runner!.provider!.getBlockNumber()) + 2n;
+      const seeded = { ...opts, seeds: [{ ...opts.seeds[0], fromBlock: start }] };
+      const snap = await networkHelpers.takeSnapshot();
+      await networkHelpers.mine(2);
+      await token.mint(alice.address, 5n);
+      await indexOnce(seeded); // every recorded block is at or above `start`
+      await snap.restore();
+      await networkHelpers.mine(3); // replaces all of them: the common ancestor is below the seed's start
+      await token.mint(bob.address, 6n);
+      await indexOnce(seeded);
+      expect((await readEvents(store)).map((e) => e.args.value)).to.deep.equal(["6"]);
+      expect(await store.all("SELECT * FROM watched")).to.have.length(1);
+      await store.close();
+    });
+
     it("calls onRewind with the common ancestor inside the rewind, and onEvent for each new event", async () => {
       const { token, alice, bob, store, opts, networkHelpers } = await setup();
       await token.mint(alice.address, 1n);
