@@ -401,53 +401,68 @@ contract OracleFixingOverlappingPhasesTest is OracleFixingBase {
         s.twapWindow = 60; // [t-30, t+30): phase 2 only
         (ok, hints) = h.findHints(s, t2);
         assertTrue(ok);
-        assertEq(h.fixAt(s, t2, hints), (120e18 * 50 + 130e18 * 10) / 60);
+        assertEq(h.fixAt(s, t2, hints), uint256(120e18 * 50 + 130e18 * 10) / 60);
     }
 
     // ================================================================ fuzz
+
+    struct History {
+        MockAggregator f;
+        uint256 n1;
+        uint80[] ids;
+        uint256[] u;
+        int256[] a;
+    }
+
+    /// Phase 1 gets `n1` rounds, phase 2 (made current) `n2`; each phase starts anywhere in [t-40, t+40) and
+    /// moves forward by 0..19 s a round, so the phases overlap in every way (ties included).
+    function _history(uint256 seed, uint256 n1, uint256 n2) internal returns (History memory x) {
+        x.f = new MockAggregator(8, "fuzz");
+        x.n1 = n1;
+        x.ids = new uint80[](n1 + n2);
+        x.u = new uint256[](n1 + n2);
+        x.a = new int256[](n1 + n2);
+        uint256 maxU;
+        for (uint256 i; i < n1 + n2; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            if (i == 0 || i == n1) x.u[i] = t - 40 + (r % 80);
+            else x.u[i] = x.u[i - 1] + ((r >> 8) % 20);
+            x.a[i] = int256(1 + ((r >> 64) % 1e6));
+            x.ids[i] = x.f.appendRound(i >= n1 ? 2 : 1, x.a[i], x.u[i]);
+            if (x.u[i] > maxU) maxU = x.u[i];
+        }
+        x.f.startPhase();
+        x.f.setLatestRound(x.ids[n1 + n2 - 1]);
+        vm.warp(maxU + 1);
+    }
+
+    /// Reference: each phase's first round at/after t; the earlier wins, on equal times phase 2. A fixing
+    /// exists only if some round is before t.
+    function _reference(History memory x) internal view returns (uint256 best, bool expectOk) {
+        uint256 none = type(uint256).max;
+        uint256 first1 = none;
+        uint256 first2 = none;
+        bool anyBefore;
+        for (uint256 i; i < x.ids.length; ++i) {
+            if (x.u[i] < t) anyBefore = true;
+            else if (i < x.n1 && first1 == none) first1 = i;
+            else if (i >= x.n1 && first2 == none) first2 = i;
+        }
+        best = first2;
+        if (first1 != none && (first2 == none || x.u[first1] < x.u[first2])) best = first1;
+        expectOk = best != none && anyBefore;
+    }
 
     /// Random two-phase histories around t (phase 2 current): of every candidate hint set exactly one passes
     /// when a fixing exists (none otherwise), it fixes the earliest round at/after t over both phases (ties: the
     /// higher phase), and findHints finds it.
     function testFuzz_overlappingPhases_exactlyOneHintSetPasses(uint256 seed, uint8 n1Raw, uint8 n2Raw) public {
-        uint256 n1 = bound(n1Raw, 1, 3);
-        uint256 n2 = bound(n2Raw, 1, 3);
-        MockAggregator f = new MockAggregator(8, "fuzz");
-        uint80[] memory ids = new uint80[](n1 + n2);
-        uint256[] memory u = new uint256[](n1 + n2);
-        int256[] memory a = new int256[](n1 + n2);
-        uint256 maxU;
-        for (uint256 i; i < n1 + n2; ++i) {
-            uint256 r = uint256(keccak256(abi.encode(seed, i)));
-            bool second = i >= n1;
-            // each phase starts anywhere in [t-40, t+40) and moves forward by 0..19 s a round
-            if (i == 0 || i == n1) u[i] = t - 40 + (r % 80);
-            else u[i] = u[i - 1] + ((r >> 8) % 20);
-            a[i] = int256(1 + ((r >> 64) % 1e6));
-            ids[i] = f.appendRound(second ? 2 : 1, a[i], u[i]);
-            if (u[i] > maxU) maxU = u[i];
-        }
-        f.startPhase();
-        f.setLatestRound(ids[n1 + n2 - 1]);
-        vm.warp(maxU + 1);
-        FixingSpec memory s = _specOf(address(f));
+        History memory x = _history(seed, bound(n1Raw, 1, 3), bound(n2Raw, 1, 3));
+        FixingSpec memory s = _specOf(address(x.f));
         s.heartbeat = 100_000;
         s.maxDelay = 100_000;
-
-        // reference: each phase's first round at/after t; the earlier of the two wins, on equal times phase 2
-        uint256 none = type(uint256).max;
-        uint256 first1 = none;
-        uint256 first2 = none;
-        bool anyBefore;
-        for (uint256 i; i < n1 + n2; ++i) {
-            if (u[i] < t) anyBefore = true;
-            else if (i < n1 && first1 == none) first1 = i;
-            else if (i >= n1 && first2 == none) first2 = i;
-        }
-        uint256 best = first2;
-        if (first1 != none && (first2 == none || u[first1] < u[first2])) best = first1;
-        bool expectOk = best != none && anyBefore;
-        (uint256 passes, , uint256 price) = _countPasses(s, ids);
+        (uint256 best, bool expectOk) = _reference(x);
+        (uint256 passes, , uint256 price) = _countPasses(s, x.ids);
         (bool ok, uint80[] memory found) = h.findHints(s, t);
         assertEq(ok, expectOk, "findHints");
         if (!expectOk) {
@@ -455,8 +470,8 @@ contract OracleFixingOverlappingPhasesTest is OracleFixingBase {
             return;
         }
         assertEq(passes, 1, "exactly one hint set");
-        assertEq(price, uint256(a[best]) * 1e10);
-        assertEq(found[0], ids[best]);
+        assertEq(price, uint256(x.a[best]) * 1e10);
+        assertEq(found[0], x.ids[best]);
         assertEq(h.fixAt(s, t, found), price);
     }
 }
