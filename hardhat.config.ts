@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
+import type { HardhatPlugin } from "hardhat/types/plugins";
 
 import { ringfenceTasks } from "./tasks/index.js";
 
@@ -18,6 +19,28 @@ const deep = {
 };
 
 const solc = { version: "0.8.30", path: require.resolve("solc/soljson.js") };
+
+/**
+ * Chainlink's reference proxy (`DataFeedsLegacyAggregatorProxy`, built for the oracle tests) pins
+ * `pragma solidity 0.8.26`, a compiler this machine cannot download. This test-only plugin reads that one file
+ * with the pragma widened to `^0.8.26`, so the unchanged source compiles with the project's 0.8.30.
+ */
+const LEGACY_PROXY = "@chainlink/contracts/src/v0.8/data-feeds/test/helpers/DataFeedsLegacyAggregatorProxy.sol";
+const legacyProxyPragma: HardhatPlugin = {
+  id: "ringfence-legacy-proxy-pragma",
+  hookHandlers: {
+    solidity: async () => ({
+      default: async () => ({
+        readSourceFile: async (context, absolutePath, next) => {
+          const text = await next(context, absolutePath);
+          return absolutePath.endsWith(LEGACY_PROXY)
+            ? text.replace("pragma solidity 0.8.26;", "pragma solidity ^0.8.26;")
+            : text;
+        },
+      }),
+    }),
+  },
+};
 const settings = (runs: number) => ({ optimizer: { enabled: true, runs }, evmVersion: "cancun" });
 /**
  * Optimised for run-time gas (10,000 runs), except the cash-settled and margin sessions, whose code is tuned
@@ -30,6 +53,8 @@ const compilerProfile = {
       "contracts/sessions/CashSession.sol",
       // Compiles CashSession into its own build: the same size-tuned code.
       "contracts/sessions/stress/SessionStressLens.sol",
+      // The markets admin module inlines the oracle fixing (fixAt, findHints across aggregator phases).
+      "contracts/markets/BoundedMarketsAdmin.sol",
     ].map((file) => [file, { ...solc, settings: settings(200) }]),
     // The margin session is the largest kind: tuned hardest for size. Test files that deploy it (and the cash
     // session) compile them the same way, so they run the deployable code.
@@ -47,14 +72,14 @@ const compilerProfile = {
 };
 
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthers],
+  plugins: [hardhatToolboxMochaEthers, legacyProxyPragma],
   tasks: ringfenceTasks,
   solidity: {
     profiles: {
       default: compilerProfile,
       production: compilerProfile,
     },
-    npmFilesToBuild: ["@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol"],
+    npmFilesToBuild: ["@chainlink/contracts/src/v0.8/shared/mocks/MockV3Aggregator.sol", LEGACY_PROXY],
   },
   paths: {
     tests: { mocha: "test", solidity: "test/solidity" },

@@ -37,6 +37,8 @@ contract MockAggregator is AggregatorV3Interface {
     bool public missingRoundReverts = true;
 
     mapping(uint80 => Round) internal _rounds;
+    /// @notice Last aggregator round id appended to each phase by {pushRound} or {appendRound}.
+    mapping(uint16 => uint64) public lastRoundOfPhase;
 
     constructor(uint8 decimals_, string memory description_) {
         decimals = decimals_;
@@ -60,18 +62,30 @@ contract MockAggregator is AggregatorV3Interface {
         roundId = (uint80(phaseId) << 64) | aggregatorRound;
         _rounds[roundId] = Round(roundId, answer, updatedAt, updatedAt, roundId, true);
         latestRoundId = roundId;
+        lastRoundOfPhase[phaseId] = aggregatorRound;
     }
 
-    /// @notice Start a new phase: the next pushed round gets id `(phaseId << 64) | 1`.
+    /// @notice Append a round to `phase`'s own sequence, as an aggregator does that still reports after the
+    /// proxy moved on (an earlier phase) or that reports before the proxy confirms it (a later phase). In the
+    /// current phase it is {pushRound}; elsewhere the latest round does not move.
+    function appendRound(uint16 phase, int256 answer, uint256 updatedAt) external returns (uint80 roundId) {
+        if (phase == phaseId) return pushRound(answer, updatedAt);
+        uint64 n = ++lastRoundOfPhase[phase];
+        roundId = (uint80(phase) << 64) | n;
+        _rounds[roundId] = Round(roundId, answer, updatedAt, updatedAt, roundId, true);
+    }
+
+    /// @notice Start a new phase: the next pushed round gets id `(phaseId << 64) | 1` (or follows the rounds
+    /// {appendRound} already wrote to it: an aggregator that reported before the proxy confirmed it).
     function startPhase() external {
         ++phaseId;
-        aggregatorRound = 0;
+        aggregatorRound = lastRoundOfPhase[phaseId];
     }
 
     /// @notice Jump `count` phases at once (the phases skipped stay empty).
     function skipPhases(uint16 count) external {
         phaseId += count;
-        aggregatorRound = 0;
+        aggregatorRound = lastRoundOfPhase[phaseId];
     }
 
     /// @notice Write any raw round, stored under `roundId` (does not move the latest round).

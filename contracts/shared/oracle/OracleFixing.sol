@@ -57,7 +57,9 @@ library OracleFixing {
     uint256 internal constant MAX_TWAP_ROUNDS = 64;
     /// @notice Most rounds {findHints} walks back from the latest round.
     uint256 internal constant MAX_SEARCH = 256;
-    /// @notice Most empty phases (a phase with no round) allowed between two adjacent rounds.
+    /// @notice Most empty phases (a phase with no round) allowed between two adjacent rounds. It also sets the
+    /// phases a fixing looks at: the proxy's current phase P and the `MAX_PHASE_SKIP + 1` phases below it (never
+    /// below phase 1; a bare aggregator, whose ids carry phase 0, has the one phase 0).
     uint256 internal constant MAX_PHASE_SKIP = 4;
 
     // ------------------------------------------------------------------ spec errors (validate)
@@ -127,6 +129,55 @@ library OracleFixing {
     error TwapWindowNotCovered(address feed, uint256 oldestUpdatedAt, uint256 windowStart);
     /// @notice Covering the TWAP window needs more than `maxRounds` rounds.
     error TooManyTwapRounds(address feed, uint256 maxRounds);
+    /// @notice The hinted round lies in `phase`, outside the phases the fixing looks at, `[lowest, current]`.
+    error PhaseNotReachable(address feed, uint256 phase, uint256 lowest, uint256 current);
+    /// @notice The phase hint for `phase` is `hint`, which is not a round id of that phase.
+    error WrongPhaseHint(address feed, uint256 phase, uint80 hint);
+    /// @notice The phase hint `roundId` of `phase` is before t, so it must be the phase's last round, but round
+    /// `nextRoundId` exists (the phase's first round at/after t must be hinted instead).
+    error NotLastRoundOfPhase(address feed, uint256 phase, uint80 roundId, uint80 nextRoundId);
+    /// @notice The phase hint `roundId` of `phase` is at/after t, so it must be the phase's first round at/after
+    /// t, but the round before it was updated at `prevUpdatedAt`, not before `t`.
+    error NotFirstRoundOfPhaseAfterTarget(
+        address feed,
+        uint256 phase,
+        uint80 roundId,
+        uint256 prevUpdatedAt,
+        uint256 t
+    );
+    /// @notice Another reachable phase's first round at/after t, `roundId` of `phase` (updated at `updatedAt`),
+    /// comes before the hinted round `candidate` (updated at `candidateUpdatedAt`; on equal times the higher
+    /// phase comes first). The fixing is the earliest round at/after t over every reachable phase.
+    error EarlierRoundInOtherPhase(
+        address feed,
+        uint256 phase,
+        uint80 roundId,
+        uint256 updatedAt,
+        uint80 candidate,
+        uint256 candidateUpdatedAt
+    );
+    /// @notice `round` is the first round of its phase, hinted without a predecessor (`previousRound = 0`),
+    /// but `lastRound`, the last round of the nearest earlier non-empty phase, is before t: hint it as
+    /// `previousRound`.
+    error PredecessorNotHinted(address feed, uint80 round, uint80 lastRound);
+    /// @notice No reachable phase has a round before `t`, so the feed cannot be shown live across t.
+    error NoRoundBeforeTarget(address feed, uint80 round, uint256 t);
+    /// @notice With more than one reachable phase the chosen round must be older than the block: `roundId` was
+    /// updated at `updatedAt == now_`, and a round written later in this block by another phase could tie it.
+    error RoundTooRecent(address feed, uint80 roundId, uint256 updatedAt, uint256 now_);
+    /// @notice TWAP: the last round before t must be in the highest reachable phase that has one, but `roundId`,
+    /// the first round of the higher `phase`, was updated at `updatedAt`, before `t`.
+    error LaterPhaseHasRoundBeforeTarget(address feed, uint256 phase, uint80 roundId, uint256 updatedAt, uint256 t);
+    /// @notice TWAP: the walk crossed from `firstRound` (first of its phase, updated at `firstUpdatedAt`) to
+    /// `lastRound`, the last round of the earlier phase, updated later at `lastUpdatedAt`: the two aggregators
+    /// reported over the same time, so no single price path exists (the family falls back).
+    error PhasesOverlap(
+        address feed,
+        uint80 lastRound,
+        uint256 lastUpdatedAt,
+        uint80 firstRound,
+        uint256 firstUpdatedAt
+    );
 
     // ================================================================== validate
 
@@ -171,16 +222,30 @@ library OracleFixing {
 
     // ================================================================== fixing
 
-    /// @notice The fixing at time `t` (unix s), in WAD. `hints` are round ids found off-chain or by {findHints}:
-    /// - FirstAfter: `[round, previousRound]`: `round` is the first round with `updatedAt >= t`, `previousRound`
-    ///   the round right before it (same phase: round - 1; across a phase change: the last round of the previous
-    ///   phase), with `updatedAt < t`.
-    /// - Median: `[round0, prev0, round1, prev1, ...]`, one pair per feed, each checked as FirstAfter.
-    /// - Twap: `[round, previousRound, phaseHints...]`; `round` may be 0 ("no round at/after t yet") when
-    ///   `previousRound` is the latest round. `phaseHints` name, in walking order, the last round of the
-    ///   previous phase each time the walk back over the window crosses a phase change (usually none).
-    /// @dev Reverts with the first failing check's error. Only one set of hints passes for a given t and feed
-    /// history, so the result does not depend on who settles or when (after t).
+    /// @notice The fixing at time `t` (unix s), in WAD. `hints` are round ids found off-chain or by {findHints}
+    /// (docs/oracle.md has worked examples). Reachable phases: the proxy's current phase P (the top 16 bits of
+    /// `latestRoundData().roundId`) and the `MAX_PHASE_SKIP + 1` phases below it.
+    /// - FirstAfter: `[round, previousRound, phaseHints...]`. `round` is the round with the smallest
+    ///   `updatedAt >= t` over every reachable phase (on equal times the higher phase). `previousRound` is the
+    ///   round right before it (same phase: round - 1; when `round` is its phase's first round: the last round of
+    ///   the nearest earlier non-empty phase if that is before t, else 0), with `updatedAt < t`. The pair covers
+    ///   the phases from `previousRound`'s to `round`'s; every other reachable phase that has a round 1 takes one
+    ///   phase hint, in ascending phase order: its first round at/after t (which must not come before `round`), or
+    ///   its last round if that is before t. Empty phases take none, so a feed with one reachable phase (or one
+    ///   whose other phases are empty) needs just the pair, and the count follows from on-chain state.
+    /// - Median: the FirstAfter hints of each feed, one feed after the other, in spec order.
+    /// - Twap: `[round, previousRound, crossingHints...]`; `round` may be 0 ("no round at/after t yet") when
+    ///   `previousRound` is the latest round. `previousRound` is the last round before t of the highest reachable
+    ///   phase that has one (every higher phase's round 1 is missing or at/after t). `crossingHints` name, in
+    ///   walking order, the last round of the previous phase each time the walk back over the window crosses a
+    ///   phase change (usually none); an earlier phase that kept reporting after the later one started fails
+    ///   ({PhasesOverlap}).
+    /// @dev Reverts with the first failing check's error. For a given t and feed history only one set of hints
+    /// passes, so the result does not depend on who settles or when (after t). A round written later has
+    /// `updatedAt >= block.timestamp` (aggregators stamp their write time), so with several reachable phases the
+    /// chosen round must be strictly older than the block ({RoundTooRecent}): no later write can then come before
+    /// it or tie it, and an answer once accepted stays the answer (later writes may change which phase hints
+    /// prove it, never the price). Confirming a new aggregator on the proxy adds a phase; see docs/oracle.md.
     function fixAt(FixingSpec memory spec, uint256 t, uint80[] memory hints) internal view returns (uint256 priceWad) {
         bytes memory err;
         (priceWad, err) = _fix(spec, t, hints);
@@ -199,8 +264,10 @@ library OracleFixing {
         if (!ok) priceWad = 0;
     }
 
-    /// @notice Searches the hints on-chain by walking back from each feed's latest round (at most {MAX_SEARCH}
-    /// rounds per feed), for Chainlink Automation `checkUpkeep` (a view simulated off-chain; gas is high).
+    /// @notice Searches the hints on-chain, for Chainlink Automation `checkUpkeep` (a view simulated off-chain;
+    /// gas is high but bounded). Per feed and reachable phase: the current phase is walked back from the latest
+    /// round (at most {MAX_SEARCH} rounds), an earlier phase from its last round (found by exponential and binary
+    /// search, at most 2 * 64 reads, then at most {MAX_SEARCH} rounds walked back).
     /// @return ok True when `hints` give a fixing that {fixAt} accepts now; false when t is not reached, no
     /// round at/after t exists yet, the search bound is hit, or the fixing it found fails a check.
     /// @return hints The hints found (possibly partial when `ok` is false; empty when none were found).
@@ -210,12 +277,10 @@ library OracleFixing {
             hints = _twapHints(spec, t);
         } else {
             uint256 n = spec.feeds.length;
-            hints = new uint80[](2 * n);
             for (uint256 i; i < n; ++i) {
-                (bool found, uint80 round, uint80 prev) = _searchPair(spec.feeds[i], t, false);
+                (bool found, uint80[] memory own) = _firstAfterHints(spec.feeds[i], t);
                 if (!found) return (false, new uint80[](0));
-                hints[2 * i] = round;
-                hints[2 * i + 1] = prev;
+                hints = _concat(hints, own);
             }
         }
         if (hints.length == 0) return (false, hints);
@@ -273,43 +338,185 @@ library OracleFixing {
         } else if (n != 3 && n != 5) {
             return (0, abi.encodeWithSelector(WrongFeedCount.selector, spec.kind, n));
         }
-        if (hints.length != 2 * n) return (0, abi.encodeWithSelector(WrongHintCount.selector, 2 * n, hints.length));
-        if (n == 1) return _firstAfter(spec, spec.feeds[0], t, hints[0], hints[1]);
+        // At least one pair per feed; phase hints, if any, are counted feed by feed.
+        if (hints.length < 2 * n) return (0, abi.encodeWithSelector(WrongHintCount.selector, 2 * n, hints.length));
+        uint256 cursor;
         uint256[] memory wads = new uint256[](n);
         for (uint256 i; i < n; ++i) {
-            (wads[i], err) = _firstAfter(spec, spec.feeds[i], t, hints[2 * i], hints[2 * i + 1]);
+            (wads[i], cursor, err) = _firstAfter(spec, spec.feeds[i], t, hints, cursor);
             if (err.length != 0) return (0, err);
         }
-        priceWad = _median(wads);
+        if (cursor != hints.length) return (0, abi.encodeWithSelector(WrongHintCount.selector, cursor, hints.length));
+        priceWad = n == 1 ? wads[0] : _median(wads);
     }
 
-    /// @dev The answer of `round`, checked to be the first round of `feed` with updatedAt >= t.
+    /// @dev State of one FirstAfter check (kept in memory to stay within the stack).
+    struct FirstAfterCheck {
+        address feed;
+        uint256 t;
+        uint80 round;
+        uint80 prev;
+        uint256 upd;
+        /// Latest updatedAt before t seen over the reachable phases (0: none yet).
+        uint256 before;
+        /// Lowest phase covered by the pair (the phases from `prev`'s to `round`'s).
+        uint256 lowCovered;
+        uint256 phase;
+        uint256 lowest;
+        uint256 current;
+    }
+
+    /// @dev The answer of `hints[at]`, checked to be the round with the smallest updatedAt >= t over every
+    /// reachable phase of `feed` (see {fixAt}). Returns the index after the hints it used.
     function _firstAfter(
         FixingSpec memory spec,
         address feed,
         uint256 t,
-        uint80 round,
-        uint80 prev
-    ) private view returns (uint256 wad, bytes memory err) {
+        uint80[] memory hints,
+        uint256 at
+    ) private view returns (uint256 wad, uint256 next, bytes memory err) {
+        if (hints.length < at + 2) return (0, 0, abi.encodeWithSelector(WrongHintCount.selector, at + 2, hints.length));
+        FirstAfterCheck memory c;
+        c.feed = feed;
+        c.t = t;
+        c.round = hints[at];
+        c.prev = hints[at + 1];
         int256 answer;
-        uint256 upd;
-        (answer, upd, err) = _readChecked(spec, feed, round);
-        if (err.length != 0) return (0, err);
-        if (upd < t) return (0, abi.encodeWithSelector(RoundBeforeTarget.selector, feed, round, upd, t));
+        (answer, c.upd, err) = _readChecked(spec, feed, c.round);
+        if (err.length != 0) return (0, 0, err);
+        if (c.upd < t) return (0, 0, abi.encodeWithSelector(RoundBeforeTarget.selector, feed, c.round, c.upd, t));
         uint256 deadline = t + spec.maxDelay;
-        if (upd > deadline) return (0, abi.encodeWithSelector(RoundTooLate.selector, feed, upd, deadline));
+        if (c.upd > deadline) return (0, 0, abi.encodeWithSelector(RoundTooLate.selector, feed, c.upd, deadline));
 
-        uint256 prevUpd;
-        (prevUpd, err) = _checkPrevious(feed, t, prev, round);
-        if (err.length != 0) return (0, err);
-        // Gap between the round before t and the round after it: the feed must have been live across t.
-        if (upd - prevUpd > spec.heartbeat) {
-            return (0, abi.encodeWithSelector(StaleRound.selector, feed, prevUpd, uint256(spec.heartbeat)));
+        c.phase = c.round >> 64;
+        c.lowCovered = c.phase;
+        // previousRound 0 is allowed only for the first round of a phase (checked against the phases below).
+        if (c.prev != 0 || uint64(c.round) != 1) {
+            (c.before, err) = _checkPrevious(feed, t, c.prev, c.round);
+            if (err.length != 0) return (0, 0, err);
+            c.lowCovered = c.prev >> 64;
+        }
+        next = at + 2;
+        (next, err) = _checkOtherPhases(c, hints, next);
+        if (err.length != 0) return (0, 0, err);
+        if (c.before == 0) return (0, 0, abi.encodeWithSelector(NoRoundBeforeTarget.selector, feed, c.round, t));
+        // Gap between the latest round before t (any reachable phase) and the fixing: live across t.
+        if (c.upd - c.before > spec.heartbeat) {
+            return (0, 0, abi.encodeWithSelector(StaleRound.selector, feed, c.before, uint256(spec.heartbeat)));
         }
         uint256 scale;
         (scale, err) = _scale(feed);
+        if (err.length != 0) return (0, 0, err);
+        (wad, err) = _toWad(feed, answer, scale);
+    }
+
+    /// @dev Checks the phase hints of every reachable phase the pair does not cover (see {fixAt}) and raises
+    /// `c.before` to the latest round before t they show. Returns the index after the hints used.
+    function _checkOtherPhases(
+        FirstAfterCheck memory c,
+        uint80[] memory hints,
+        uint256 at
+    ) private view returns (uint256 next, bytes memory err) {
+        (c.current, err) = _currentPhase(c.feed);
         if (err.length != 0) return (0, err);
-        return _toWad(feed, answer, scale);
+        c.lowest = _lowestPhase(c.current);
+        if (c.phase < c.lowest || c.phase > c.current) {
+            return (0, abi.encodeWithSelector(PhaseNotReachable.selector, c.feed, c.phase, c.lowest, c.current));
+        }
+        if (c.lowCovered < c.lowest) {
+            return (0, abi.encodeWithSelector(PhaseNotReachable.selector, c.feed, c.lowCovered, c.lowest, c.current));
+        }
+        next = at;
+        if (c.lowest == c.current) return (next, "");
+        if (c.upd >= block.timestamp) {
+            return (0, abi.encodeWithSelector(RoundTooRecent.selector, c.feed, c.round, c.upd, block.timestamp));
+        }
+        bool lowerEndsBefore;
+        uint80 lowerHint;
+        for (uint256 q = c.lowest; q <= c.current; ++q) {
+            if (q >= c.lowCovered && q <= c.phase) continue;
+            // Narrowing is safe: q <= current phase < 2**16, so (q << 64) | 1 < 2**80.
+            if (_missing(c.feed, uint80((q << 64) | 1))) continue;
+            if (next >= hints.length)
+                return (0, abi.encodeWithSelector(WrongHintCount.selector, next + 1, hints.length));
+            uint80 e = hints[next++];
+            bool endsBefore;
+            (endsBefore, err) = _checkPhaseHint(c, q, e);
+            if (err.length != 0) return (0, err);
+            if (q < c.phase) {
+                // Ascending order: the last assignment is the nearest non-empty phase below the round's.
+                lowerEndsBefore = endsBefore;
+                lowerHint = e;
+            }
+        }
+        if (c.prev == 0 && lowerEndsBefore) {
+            return (0, abi.encodeWithSelector(PredecessorNotHinted.selector, c.feed, c.round, lowerHint));
+        }
+    }
+
+    /// @dev Phase hint `e` of phase `q`: either its last round, before t (`endsBefore`), or its first round
+    /// at/after t, which must not come before the candidate `c.round` (equal times: the higher phase first).
+    function _checkPhaseHint(
+        FirstAfterCheck memory c,
+        uint256 q,
+        uint80 e
+    ) private view returns (bool endsBefore, bytes memory err) {
+        address feed = c.feed;
+        if ((e >> 64) != q || uint64(e) == 0)
+            return (false, abi.encodeWithSelector(WrongPhaseHint.selector, feed, q, e));
+        (uint80 eid, int256 eAnswer, uint256 eUpd, ) = _getRound(feed, e);
+        if (eid != e || eUpd == 0 || eUpd > block.timestamp) {
+            return (false, abi.encodeWithSelector(InvalidRound.selector, feed, e, eAnswer, eUpd));
+        }
+        if (eUpd < c.t) {
+            // e + 1 stays in phase q (no overflow): it is only formed when the aggregator round id is below its max.
+            if (uint64(e) != type(uint64).max && !_missing(feed, e + 1)) {
+                return (false, abi.encodeWithSelector(NotLastRoundOfPhase.selector, feed, q, e, e + 1));
+            }
+            if (eUpd > c.before) c.before = eUpd;
+            return (true, "");
+        }
+        if (uint64(e) > 1) {
+            err = _checkPhasePredecessor(c, q, e);
+            if (err.length != 0) return (false, err);
+        }
+        if (eUpd < c.upd || (eUpd == c.upd && q > c.phase)) {
+            return (false, abi.encodeWithSelector(EarlierRoundInOtherPhase.selector, feed, q, e, eUpd, c.round, c.upd));
+        }
+        return (false, "");
+    }
+
+    /// @dev Round `e - 1` (phase `q`, `e` not its first round) exists and is before t: `e` is the phase's first
+    /// round at/after t. Raises `c.before` to it.
+    function _checkPhasePredecessor(FirstAfterCheck memory c, uint256 q, uint80 e) private view returns (bytes memory) {
+        // Cannot underflow: the caller checked the aggregator round id is > 1.
+        uint80 p;
+        unchecked {
+            p = e - 1;
+        }
+        (uint80 pid, int256 pAnswer, uint256 pUpd, ) = _getRound(c.feed, p);
+        if (pid != p || pUpd == 0) return abi.encodeWithSelector(InvalidRound.selector, c.feed, p, pAnswer, pUpd);
+        if (pUpd >= c.t) {
+            return abi.encodeWithSelector(NotFirstRoundOfPhaseAfterTarget.selector, c.feed, q, e, pUpd, c.t);
+        }
+        if (pUpd > c.before) c.before = pUpd;
+        return "";
+    }
+
+    /// @dev The proxy's current phase: the top bits of its latest round id (0 for a bare aggregator).
+    function _currentPhase(address feed) private view returns (uint256 phase, bytes memory err) {
+        try AggregatorV3Interface(feed).latestRoundData() returns (uint80 id, int256, uint256, uint256, uint80) {
+            return (id >> 64, "");
+        } catch {
+            return (0, abi.encodeWithSelector(InvalidRound.selector, feed, uint80(0), int256(0), uint256(0)));
+        }
+    }
+
+    /// @dev Lowest reachable phase: `MAX_PHASE_SKIP + 1` below `current`, never below 1 (phase 0 only for a bare
+    /// aggregator, whose current phase is 0).
+    function _lowestPhase(uint256 current) private pure returns (uint256) {
+        if (current > MAX_PHASE_SKIP + 1) return current - MAX_PHASE_SKIP - 1;
+        return current == 0 ? 0 : 1;
     }
 
     /// @dev `prev` must exist, be updated before t and sit right before `round`. Its answer is not used.
@@ -362,6 +569,8 @@ library OracleFixing {
         uint256 segEnd;
         uint256 acc;
         uint256 nextHint;
+        /// The first round of the later phase when the last step crossed a phase change, else 0.
+        uint80 crossedFrom;
     }
 
     /// @dev The time-weighted average over [t - twapWindow, t). Each round's answer weighs the time it was the
@@ -410,8 +619,14 @@ library OracleFixing {
         uint256 segEnd = w.segEnd;
         if (upd >= segEnd) {
             if (first) return abi.encodeWithSelector(PreviousRoundNotBefore.selector, feed, upd, w.t);
-            if (upd > segEnd) return abi.encodeWithSelector(RoundsOutOfOrder.selector, feed, cur, upd, segEnd);
+            if (upd > segEnd) {
+                if (w.crossedFrom != 0) {
+                    return abi.encodeWithSelector(PhasesOverlap.selector, feed, cur, upd, w.crossedFrom, segEnd);
+                }
+                return abi.encodeWithSelector(RoundsOutOfOrder.selector, feed, cur, upd, segEnd);
+            }
         }
+        w.crossedFrom = 0;
         if (segEnd - upd > spec.heartbeat) {
             return abi.encodeWithSelector(StaleRound.selector, feed, upd, uint256(spec.heartbeat));
         }
@@ -440,23 +655,48 @@ library OracleFixing {
         }
         uint80 p = hints[w.nextHint++];
         err = _checkAdjacent(feed, p, cur);
+        w.crossedFrom = cur;
         w.cur = p;
     }
 
-    /// @dev Proves `prev` is the last round before t: either `round` (the first at/after t) follows it, or
-    /// `round == 0` and `prev` is the latest round.
+    /// @dev Proves `prev` is the last round before t of the highest reachable phase that has one: either
+    /// `round` (the first at/after t) follows it, or `round == 0` and `prev` is the latest round; and every
+    /// reachable phase above `prev`'s has no round 1 before t.
     function _checkTwapEnd(address feed, uint256 t, uint80 round, uint80 prev) private view returns (bytes memory) {
         if (round == 0) {
             (uint80 latestId, , , , ) = AggregatorV3Interface(feed).latestRoundData();
             if (latestId != prev) return abi.encodeWithSelector(NotLatestRound.selector, feed, prev, latestId);
-            return "";
+        } else {
+            (uint80 rid, int256 answer, uint256 upd, ) = _getRound(feed, round);
+            if (rid != round || upd == 0 || upd > block.timestamp) {
+                return abi.encodeWithSelector(InvalidRound.selector, feed, round, answer, upd);
+            }
+            if (upd < t) return abi.encodeWithSelector(RoundBeforeTarget.selector, feed, round, upd, t);
+            bytes memory err = _checkAdjacent(feed, prev, round);
+            if (err.length != 0) return err;
         }
-        (uint80 rid, int256 answer, uint256 upd, ) = _getRound(feed, round);
-        if (rid != round || upd == 0 || upd > block.timestamp) {
-            return abi.encodeWithSelector(InvalidRound.selector, feed, round, answer, upd);
+        return _checkNoHigherPhaseBefore(feed, t, prev >> 64);
+    }
+
+    /// @dev TWAP uniqueness across phases: `phase` (the phase of the last round before t) is reachable and no
+    /// reachable phase above it has a round before t (its round 1 is missing or at/after t; rounds of a phase
+    /// are in time order).
+    function _checkNoHigherPhaseBefore(address feed, uint256 t, uint256 phase) private view returns (bytes memory) {
+        (uint256 current, bytes memory err) = _currentPhase(feed);
+        if (err.length != 0) return err;
+        uint256 lowest = _lowestPhase(current);
+        if (phase < lowest || phase > current) {
+            return abi.encodeWithSelector(PhaseNotReachable.selector, feed, phase, lowest, current);
         }
-        if (upd < t) return abi.encodeWithSelector(RoundBeforeTarget.selector, feed, round, upd, t);
-        return _checkAdjacent(feed, prev, round);
+        for (uint256 q = phase + 1; q <= current; ++q) {
+            // Narrowing is safe: q <= current phase < 2**16, so (q << 64) | 1 < 2**80.
+            uint80 first = uint80((q << 64) | 1);
+            (, , uint256 upd, ) = _getRound(feed, first);
+            if (upd != 0 && upd < t) {
+                return abi.encodeWithSelector(LaterPhaseHasRoundBeforeTarget.selector, feed, q, first, upd, t);
+            }
+        }
+        return "";
     }
 
     function _latest(
@@ -571,16 +811,12 @@ library OracleFixing {
 
     // ================================================================== search (findHints)
 
-    /// @dev Walks back from the latest round to the first round with updatedAt >= t and its predecessor.
-    /// With `allowNone`, a latest round before t yields (true, 0, latest).
-    function _searchPair(
-        address feed,
-        uint256 t,
-        bool allowNone
-    ) private view returns (bool found, uint80 round, uint80 prev) {
+    /// @dev TWAP end: walks back from the latest round (crossing to earlier phases' last rounds) to the first
+    /// round with updatedAt >= t and its predecessor; a latest round before t yields (true, 0, latest).
+    function _searchPair(address feed, uint256 t) private view returns (bool found, uint80 round, uint80 prev) {
         (uint80 cur, , , uint256 upd, ) = AggregatorV3Interface(feed).latestRoundData();
         if (cur == 0 || upd == 0) return (false, 0, 0);
-        if (upd < t) return allowNone ? (true, 0, cur) : (false, 0, 0);
+        if (upd < t) return (true, 0, cur);
         for (uint256 i; i < MAX_SEARCH; ++i) {
             (bool has, uint80 p, uint256 pUpd) = _predecessor(feed, cur);
             if (!has) return (false, 0, 0);
@@ -607,29 +843,138 @@ library OracleFixing {
             uint256 base = q << 64;
             // Narrowing casts below are safe: q < 2**16 and every aggregator round id is < 2**64.
             if (_missing(feed, uint80(base | 1))) continue;
-            uint256 lo = 1;
-            uint256 hi = 2;
-            while (hi <= type(uint64).max && !_missing(feed, uint80(base | hi))) {
-                lo = hi;
-                hi *= 2;
-            }
-            if (hi > type(uint64).max) hi = uint256(type(uint64).max) + 1;
-            while (hi - lo > 1) {
-                uint256 mid = lo + (hi - lo) / 2;
-                if (_missing(feed, uint80(base | mid))) hi = mid;
-                else lo = mid;
-            }
-            p = uint80(base | lo);
+            p = _lastRound(feed, q);
             (, , pUpd, ) = _getRound(feed, p);
             return (true, p, pUpd);
         }
         return (false, 0, 0);
     }
 
+    /// @dev What {findHints} learned about one reachable phase.
+    struct PhaseFind {
+        /// 0: empty (no round 1); 1: its last round is before t; 2: `id` is its first round at/after t.
+        uint8 kind;
+        uint80 id;
+        uint256 upd;
+    }
+
+    /// @dev The FirstAfter hints of one feed (see {fixAt}); `found` is false when no reachable phase has a round
+    /// at/after t yet or a search bound was hit.
+    function _firstAfterHints(address feed, uint256 t) private view returns (bool found, uint80[] memory hints) {
+        (uint256 current, bytes memory err) = _currentPhase(feed);
+        if (err.length != 0) return (false, hints);
+        uint256 lowest = _lowestPhase(current);
+        PhaseFind[] memory ph = new PhaseFind[](current - lowest + 1);
+        uint256 best = type(uint256).max;
+        for (uint256 q = lowest; q <= current; ++q) {
+            PhaseFind memory f = ph[q - lowest];
+            bool ok;
+            (ok, f.kind, f.id, f.upd) = _findInPhase(feed, t, q, q == current);
+            if (!ok) return (false, hints);
+            // Ascending phases and `<=`: on equal times the higher phase wins (as {fixAt} requires).
+            if (f.kind == 2 && (best == type(uint256).max || f.upd <= ph[best].upd)) best = q - lowest;
+        }
+        if (best == type(uint256).max) return (false, hints);
+        uint80 round = ph[best].id;
+        uint256 phase = lowest + best;
+        uint80 prev;
+        uint256 lowCovered = phase;
+        if (uint64(round) > 1) {
+            // Cannot underflow: the aggregator round id is > 1.
+            unchecked {
+                prev = round - 1;
+            }
+        } else {
+            for (uint256 i = best; i > 0;) {
+                --i;
+                if (ph[i].kind == 0) continue;
+                if (ph[i].kind == 1) {
+                    prev = ph[i].id;
+                    lowCovered = lowest + i;
+                }
+                break;
+            }
+        }
+        uint80[] memory buf = new uint80[](ph.length + 2);
+        buf[0] = round;
+        buf[1] = prev;
+        uint256 len = 2;
+        for (uint256 i; i < ph.length; ++i) {
+            uint256 q = lowest + i;
+            if ((q >= lowCovered && q <= phase) || ph[i].kind == 0) continue;
+            buf[len++] = ph[i].id;
+        }
+        hints = new uint80[](len);
+        for (uint256 i; i < len; ++i) {
+            hints[i] = buf[i];
+        }
+        found = true;
+    }
+
+    /// @dev Phase `q` of `feed`: empty, last round before t, or first round at/after t. `ok` is false when a
+    /// search bound is hit.
+    function _findInPhase(
+        address feed,
+        uint256 t,
+        uint256 q,
+        bool isCurrent
+    ) private view returns (bool ok, uint8 kind, uint80 id, uint256 upd) {
+        if (isCurrent) {
+            (id, , , upd, ) = AggregatorV3Interface(feed).latestRoundData();
+            if (upd == 0) return (true, 0, 0, 0);
+        } else {
+            // Narrowing is safe: q < current phase < 2**16.
+            if (_missing(feed, uint80((q << 64) | 1))) return (true, 0, 0, 0);
+            id = _lastRound(feed, q);
+            (, , upd, ) = _getRound(feed, id);
+        }
+        if (upd < t) return (true, 1, id, upd);
+        for (uint256 i; i < MAX_SEARCH; ++i) {
+            if (uint64(id) <= 1) return (true, 2, id, upd);
+            // Cannot underflow: the aggregator round id is > 1.
+            uint80 p;
+            unchecked {
+                p = id - 1;
+            }
+            (, , uint256 pUpd, ) = _getRound(feed, p);
+            if (pUpd < t) return (true, 2, id, upd);
+            id = p;
+            upd = pUpd;
+        }
+        return (false, 0, 0, 0);
+    }
+
+    /// @dev The last round of phase `q` (which has a round 1), by exponential then binary search over the
+    /// aggregator round ids (at most 2 * 64 reads).
+    function _lastRound(address feed, uint256 q) private view returns (uint80) {
+        uint256 base = q << 64;
+        uint256 lo = 1;
+        uint256 hi = 2;
+        // Narrowing casts below are safe: q < 2**16 and every aggregator round id is < 2**64.
+        while (hi <= type(uint64).max && !_missing(feed, uint80(base | hi))) {
+            lo = hi;
+            hi *= 2;
+        }
+        if (hi > type(uint64).max) hi = uint256(type(uint64).max) + 1;
+        while (hi - lo > 1) {
+            uint256 mid = lo + (hi - lo) / 2;
+            if (_missing(feed, uint80(base | mid))) hi = mid;
+            else lo = mid;
+        }
+        return uint80(base | lo);
+    }
+
+    /// @dev `a` followed by `b`.
+    function _concat(uint80[] memory a, uint80[] memory b) private pure returns (uint80[] memory c) {
+        c = new uint80[](a.length + b.length);
+        for (uint256 i; i < a.length; ++i) c[i] = a[i];
+        for (uint256 i; i < b.length; ++i) c[a.length + i] = b[i];
+    }
+
     /// @dev Hints for a TWAP: the end pair, then the phase hints needed to walk back over the window.
     function _twapHints(FixingSpec memory spec, uint256 t) private view returns (uint80[] memory hints) {
         address feed = spec.feeds[0];
-        (bool found, uint80 round, uint80 prev) = _searchPair(feed, t, true);
+        (bool found, uint80 round, uint80 prev) = _searchPair(feed, t);
         if (!found) return hints;
         uint256 windowStart = t > spec.twapWindow ? t - spec.twapWindow : 0;
         uint80[] memory buf = new uint80[](2 + MAX_TWAP_ROUNDS);

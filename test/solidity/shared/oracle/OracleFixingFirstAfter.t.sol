@@ -381,7 +381,25 @@ contract OracleFixingFirstAfterTest is OracleFixingBase {
         vm.warp(t + 100);
         vm.expectRevert(abi.encodeWithSelector(OracleFixing.RoundsNotAdjacent.selector, address(feed), a2, b1));
         h.fixAt(_firstAfter(), t, _pair(b1, a2));
-        assertEq(h.fixAt(_firstAfter(), t, _pair(a2 + 1, a2)), 915e18);
+        // Both phases are reachable, so the fixing is the earliest round at/after t over both: b1 (t + 20), not
+        // the old phase's a2 + 1 (t + 30). Phase 1 has a round at/after t, so b1 has no predecessor (0) and
+        // phase 1 takes a phase hint (issue 12, see OracleFixingOverlappingPhases.t.sol).
+        uint80[] memory hints = new uint80[](3);
+        (hints[0], hints[1], hints[2]) = (b1, 0, a2 + 1);
+        assertEq(h.fixAt(_firstAfter(), t, hints), 920e18);
+        (hints[0], hints[1], hints[2]) = (a2 + 1, a2, b1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleFixing.EarlierRoundInOtherPhase.selector,
+                address(feed),
+                2,
+                b1,
+                t + 20,
+                a2 + 1,
+                t + 30
+            )
+        );
+        h.fixAt(_firstAfter(), t, hints);
     }
 
     function test_phaseJump_overEmptyPhases() public {

@@ -51,10 +51,11 @@ contract OracleFixingHintsValidateTest is OracleFixingBase {
         bool reverts
     ) public {
         uint256 n = bound(nRaw, 1, 24);
+        uint256 phaseAt = bound(phaseAtRaw, 1, 30);
         Layout memory l = _layout(
             seed,
             n,
-            bound(phaseAtRaw, 1, 30),
+            phaseAt,
             uint16(bound(skipRaw, 1, 1 + OracleFixing.MAX_PHASE_SKIP)),
             reverts
         );
@@ -78,9 +79,25 @@ contract OracleFixingHintsValidateTest is OracleFixingBase {
             return;
         }
         assertTrue(ok);
-        assertEq(hints.length, 2);
+        // Two non-empty phases (rounds before and after `phaseAt`): a phase the pair does not cover takes a hint.
+        if (phaseAt < n && k < phaseAt && l.u[phaseAt] == l.u[k]) {
+            // the later phase's round 1 ties the first round at/after t: the higher phase wins
+            assertEq(hints.length, 3);
+            assertEq(hints[0], l.ids[phaseAt]);
+            assertEq(hints[1], 0);
+            assertEq(hints[2], l.ids[k]);
+            assertEq(h.fixAt(s, t, hints), uint256(l.a[phaseAt]) * 1e10);
+            return;
+        }
         assertEq(hints[0], l.ids[k]);
         assertEq(hints[1], l.ids[k - 1]);
+        if (phaseAt < n && k != phaseAt) {
+            assertEq(hints.length, 3);
+            // the other phase: its first round at/after t (k in the first phase) or its last round (k in the later)
+            assertEq(hints[2], k < phaseAt ? l.ids[phaseAt] : l.ids[phaseAt - 1]);
+        } else {
+            assertEq(hints.length, 2);
+        }
         assertEq(h.fixAt(s, t, hints), uint256(l.a[k]) * 1e10);
     }
 
