@@ -858,7 +858,9 @@ describe("MarginSession", () => {
       expect(await h.session.status()).to.equal(2n);
       expect(await h.module.bondOf(m.feeTo.address)).to.equal(BOND);
       // The blocked owner cannot receive it, but pulls it to an address of its choosing.
-      await expect(h.module.connect(m.feeTo).withdrawBond(m.feeTo.address)).to.be.reverted;
+      await expect(h.module.connect(m.feeTo).withdrawBond(m.feeTo.address))
+        .to.be.revertedWithCustomError(blocked, "Blocked")
+        .withArgs(m.feeTo.address);
       await expect(h.module.connect(m.feeTo).withdrawBond(m.dave.address))
         .to.emit(h.module, "BondWithdrawn")
         .withArgs(m.feeTo.address, m.dave.address, BOND);
