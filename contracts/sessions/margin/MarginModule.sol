@@ -271,9 +271,7 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
     ///   surplus (rounding, donations) is released by the sweep after the claims ({MarginSession-_sweep}).
     function _split(uint256 id, uint256 k, uint256 num, uint256 den, uint256 n) private {
         MarginStorage.Layout storage m = _ml();
-        uint256 old = MarginStorage.basketTokens(m, k, _basket(k, n));
-        uint256 need = Math.mulDiv(old, num, den);
-        m.splitTokens[k] = need;
+        m.splitTokens[k] = _splitNeed(m, k, num, den, n);
         (uint256 n0, uint256 d0) = MarginStorage.scaleOf(m, k);
         num *= n0;
         den *= d0;
@@ -281,14 +279,27 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
         (num, den) = (num / g, den / g);
         if (num > type(uint128).max || den > type(uint128).max) revert BadAction("scale", num);
         m.scale[k] = (num << 128) | den;
+        emit ActionExecuted(id, ActionKind.Split, k, num, den, 0, 0);
+    }
+
+    /// @dev The new basket of leg k in tokens after this action's split num/den, once the pool's balance shows
+    /// the token's own split both ways (see {_split}).
+    function _splitNeed(
+        MarginStorage.Layout storage m,
+        uint256 k,
+        uint256 num,
+        uint256 den,
+        uint256 n
+    ) private view returns (uint256 need) {
+        uint256 old = MarginStorage.basketTokens(m, k, _basket(k, n));
+        need = Math.mulDiv(old, num, den);
         address token = _legToken(k);
         uint256 have = IERC20(token).balanceOf(address(this));
         if (have < need) revert BalanceShortfall(token, have, need);
         uint256 max = 2 * need + 1;
-        // Safe: old > 0 in the branch. A reverse split must have dropped the balance below the old basket.
-        if (num < den && max >= old) max = old - 1;
+        // A reverse split must have dropped the balance below the old basket (old > 0 in the branch).
+        if (num < den && max >= old && old != 0) max = old - 1;
         if (old != 0 && have > max) revert SplitNotReflected(token, have, max);
-        emit ActionExecuted(id, ActionKind.Split, k, num, den, 0, 0);
     }
 
     /// @dev Pulls exactly `amount` or reverts (fee-on-transfer tokens are rejected).
