@@ -590,9 +590,10 @@ contract MarginInvariantsTest is StdInvariant, Test {
         for (uint256 i; i < accounts.length; ++i) {
             (uint256 shares, , bool claimed, ) = session.accountOf(accounts[i]);
             if (claimed) continue;
-            owed += st == Status.Settled
-                ? Math.mulDiv(module.claimValueOf(accounts[i]), q, v)
-                : Math.mulDiv(shares, q, total);
+            owed +=
+                st == Status.Settled
+                    ? Math.mulDiv(module.claimValueOf(accounts[i]), q, v)
+                    : Math.mulDiv(shares, q, total);
         }
     }
 
