@@ -190,9 +190,16 @@ export const sessionTasks: TaskDefinition[] = [
     .addFlag(json)
     .setAction(() => import("./actions/session/dividends.js"))
     .build(),
-  task(["session", "fixing"], "Margin session: fallback fixing after the deadline (propose, dispute, finalize)")
+  task(
+    ["session", "fixing"],
+    "Margin session: fallback fixing after the deadline (propose, dispute, finalize, withdraw-bond)",
+  )
     .addOption(session)
-    .addOption({ name: "do", description: "propose (organiser), dispute (participant) or finalize", defaultValue: "" })
+    .addOption({
+      name: "do",
+      description: "propose (organiser), dispute (participant), finalize, or withdraw-bond (fee recipient)",
+      defaultValue: "",
+    })
     .addOption({
       name: "prices",
       description: "propose: one price per leg, quote per whole token in human units (e.g. 1,120,40)",

@@ -95,10 +95,17 @@ enum Status {
 /// @param shockBps Per leg, the size (bps) of the up and the down single-leg stress scenarios (<= 10,000).
 /// @param groupMask Legs of group A in the relative scenario (group A up, the rest down, and the reverse).
 /// @param groupShockBps Size (bps) of the relative scenario (<= 10,000; 0 = none).
-/// @param actionDelay Seconds between scheduling a corporate action and the earliest execution (>= 1).
+/// @param actionDelay Seconds between scheduling a corporate action and the earliest execution (at least
+/// one hour, `MarginModule.MIN_ACTION_DELAY`: the time participants, who cannot leave after t1, have to see the
+/// action and trade out of the positions it touches).
 /// @param disputeWindow Seconds for a fallback-fixing proposal to be made after the fallback deadline, and
 /// for it to be disputed once made (>= 1).
-/// @param disputeBond Cash-leg token units a disputer posts; forfeited to the fee recipient (> 0).
+/// @param disputeBond Cash-leg token units a disputer posts; forfeited to the fee recipient, who withdraws it
+/// from the pool (> 0).
+/// @param minShortEquityBps After each of its trades (and after a liquidation, for the liquidator), an account
+/// holding a negative allocation must keep a stressed equity of at least this share (bps) of the pool's value
+/// at the latest prices, on top of the initial margin: each of the 50 short slots costs that much locked
+/// capital (1 to 200; 200 x 50 = the whole pool).
 struct MarginConfig {
     uint8 cashLeg;
     uint16 initialMarginBps;
@@ -111,6 +118,7 @@ struct MarginConfig {
     uint32 actionDelay;
     uint32 disputeWindow;
     uint128 disputeBond;
+    uint16 minShortEquityBps;
 }
 
 /// @notice A corporate action of a margin session. `Split`: every token of leg `leg` becomes `num/den`

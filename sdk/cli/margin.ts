@@ -549,10 +549,10 @@ export async function claimDividends(
 
 export interface FixingResult {
   session: string;
-  step: "propose" | "dispute" | "finalize";
+  step: "propose" | "dispute" | "finalize" | "withdraw-bond";
   /** Propose: the WAD prices sent. */
   prices: bigint[];
-  /** Dispute: the bond approved and paid (cash-leg units). */
+  /** Dispute: the bond approved and paid; withdraw-bond: the forfeited bonds withdrawn (cash-leg units). */
   bond: bigint;
   status: string;
   txHash: string;
@@ -561,7 +561,8 @@ export interface FixingResult {
 
 /**
  * The fallback fixing path: `propose` (organiser; one price per leg in human units, WAD per whole token),
- * `dispute` (a participant; approves exactly the bond first), `finalize` (anyone, after the window).
+ * `dispute` (a participant; approves exactly the bond first), `finalize` (anyone, after the window), and
+ * `withdraw-bond` (the fee recipient takes the forfeited bonds the pool holds for it, to its own address).
  */
 export async function fixingStep(
   signer: Signer,
@@ -599,8 +600,15 @@ export async function fixingStep(
       () => s.finalizeFixing.staticCall(),
       () => s.finalizeFixing(),
     );
+  } else if (step === "withdraw-bond") {
+    const me = await signer.getAddress();
+    bond = await h.module.bondOf(me);
+    r = await sendChecked(
+      () => m.withdrawBond.staticCall(me),
+      () => m.withdrawBond(me),
+    );
   } else {
-    throw new CliError(`--do "${step}" must be one of: propose, dispute, finalize`);
+    throw new CliError(`--do "${step}" must be one of: propose, dispute, finalize, withdraw-bond`);
   }
   const status = ["open", "settled", "fallback released"][Number(await h.session.status())] ?? "unknown";
   return { session: h.info.address, step, prices, bond, status, ...r0(r) };

@@ -116,18 +116,23 @@ export interface MarginConfig {
   /** Legs of group A in the relative scenario (bit mask). */
   groupMask: number;
   groupShockBps: number;
-  /** Seconds from scheduling a corporate action to its earliest execution. */
+  /** Seconds from scheduling a corporate action to its earliest execution (at least 3,600). */
   actionDelay: number;
   /** Seconds to propose a fallback fixing after the deadline, and to dispute it. */
   disputeWindow: number;
-  /** Cash-leg token units a disputer forfeits. */
+  /** Cash-leg token units a disputer forfeits (held in the pool for the fee recipient to withdraw). */
   disputeBond: bigint;
+  /**
+   * Least stressed equity a short account keeps after its trades, bps of the pool's value (1 to 200): what one
+   * of the 50 short slots costs in locked capital.
+   */
+  minShortEquityBps: number;
 }
 
 /**
  * A margin config for `n` legs. Defaults: cash leg 0, initial 20%, maintenance 10%, penalty 5%, shorts up to
  * half of a leg's basket, every non-cash leg shocked +-25% alone, no group scenario, one-hour action delay,
- * one-day dispute window.
+ * one-day dispute window, a short account keeping at least 0.1% of the pool's value (10 bps).
  */
 export function marginConfig(n: number, over: Partial<MarginConfig> & { disputeBond: bigint }): MarginConfig {
   const cashLeg = over.cashLeg ?? 0;
@@ -143,5 +148,6 @@ export function marginConfig(n: number, over: Partial<MarginConfig> & { disputeB
     actionDelay: over.actionDelay ?? 3_600,
     disputeWindow: over.disputeWindow ?? 86_400,
     disputeBond: over.disputeBond,
+    minShortEquityBps: over.minShortEquityBps ?? 10,
   };
 }

@@ -83,6 +83,8 @@ export interface MarginConfigFile {
   actionDelay?: number;
   disputeWindow?: number;
   disputeBond: string;
+  /** Least stressed equity of a short account, bps of the pool's value (default 10). */
+  minShortEquityBps?: number;
 }
 
 function pick<T extends string>(value: string | undefined, names: readonly T[], what: string, fallback: T): number {
@@ -224,5 +226,6 @@ export async function buildMarginConfig(
     actionDelay: opt(raw.actionDelay, "config margin.actionDelay"),
     disputeWindow: opt(raw.disputeWindow, "config margin.disputeWindow"),
     disputeBond: parseAmount(String(raw.disputeBond), decimals, "config margin.disputeBond"),
+    minShortEquityBps: opt(raw.minShortEquityBps, "config margin.minShortEquityBps"),
   });
 }

@@ -33,7 +33,7 @@ const q36 = (v: unknown): string => formatAmount(BigInt(String(v)), 36);
 
 explainErrors({
   InvalidMarginConfig: (a) =>
-    `The margin config's "${a.field}" (value ${a.value}) is out of range: bps at most 10,000, 0 < maintenance <= initial, penalty <= maintenance, one shock per leg, a group mask within the legs, and a non-zero action delay, dispute window and bond.`,
+    `The margin config's "${a.field}" (value ${a.value}) is out of range: bps at most 10,000, 0 < maintenance <= initial, penalty <= maintenance, one shock per leg, a group mask within the legs, an action delay of at least 3,600 s, a non-zero dispute window and bond, and a minimum short equity of 1 to 200 bps.`,
   LegClosed: (a) => `Leg ${a.leg} was closed by a cash-in-lieu action and can no longer be traded or acted on.`,
   TooManyShortAccounts: (a) => `At most ${a.max} accounts may be short at once: close a short first.`,
   ConcentrationExceeded: (a) =>
@@ -48,6 +48,10 @@ explainErrors({
   ActionsClosed: (a) => `Corporate actions must take effect before t2 = ${a.t2} (got ${a.at}).`,
   BadAction: (a) =>
     `The action's "${a.field}" (${a.value}) is invalid: never the cash leg, split ratio num/den != 1, dividend amount > 0 with den 0, cash-in-lieu with num = den = 0.`,
+  BelowMinShortEquity: (a) =>
+    `${a.account} would be short with a stressed equity of ${q36(a.stressedE36)}, below the ${q36(a.floorE36)} (quote units) every short account must keep (the session's minShortEquityBps of the pool's value): hold more collateral or close the short.`,
+  SplitNotReflected: (a) =>
+    `The session holds ${a.have} of token ${a.token}, more than the ${a.max} the scheduled split allows: the token has not split at the scheduled ratio (a reverse split must lower the pool's balance to the new basket), so the split cannot be executed.`,
   BalanceShortfall: (a) =>
     `The session would hold ${a.have} of token ${a.token} but owes ${a.need}: split the token itself before executing the split.`,
   DividendExceedsCashLeg: (a) =>

@@ -527,7 +527,17 @@ describe("CLI: margin session commands", function () {
     );
     expect(r.exitCode, r.err).to.equal(0);
     expect(json(r.out)).to.deep.include({ step: "dispute", bond: "25500000", status: "fallback released" });
+    // The bond stays in the pool for the fee recipient (account 2), which pulls it with withdraw-bond.
+    const mod = (await m.ethers.getContractAt("MarginModule", c)) as unknown as MarginModule;
+    expect(await mod.bondOf(m.feeTo.address)).to.equal(25_500_000n);
+    expect(await m.usdc.balanceOf(m.feeTo.address)).to.equal(fee0);
+    const w = await capture(() =>
+      sessionFixing({ ...noFixing, session: c, do: "withdraw-bond", account: "2", json: true }, hre),
+    );
+    expect(w.exitCode, w.err).to.equal(0);
+    expect(json(w.out)).to.deep.include({ step: "withdraw-bond", bond: "25500000" });
     expect((await m.usdc.balanceOf(m.feeTo.address)) - fee0).to.equal(25_500_000n);
+    expect(await mod.bondOf(m.feeTo.address)).to.equal(0n);
     expect(await m.usdc.allowance(m.bob.address, c)).to.equal(0n);
     const again = await capture(() => sessionFixing({ ...noFixing, session: c, do: "dispute", account: BOB }, hre));
     expect(again.exitCode).to.equal(1);

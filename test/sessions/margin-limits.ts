@@ -14,6 +14,7 @@ import {
   DECIMALS,
   E36,
   START8,
+  setPrices,
   UNITS,
   createMargin,
   deployMarginLegs,
@@ -91,6 +92,93 @@ describe("MarginSession limits", () => {
       }
     }
     expect((await h.module.shortAccounts()).length).to.equal(50);
+  });
+
+  /** 49 signature-only accounts (no subscription) each sell 1 of leg 1 to Bob for `cash` USDC units. */
+  async function shortWallets(
+    m: Awaited<ReturnType<typeof env>>,
+    address: string,
+    count: number,
+    give: bigint,
+    cash: bigint,
+  ) {
+    const domain = sessionDomain(address, m.chainId);
+    const session = await m.ethers.getContractAt("MarginSession", address);
+    const wallets: HDNodeWallet[] = [];
+    for (let i = 0; i < count; i++) {
+      const w = Wallet.createRandom();
+      const order = await makeOrder(m, w.address, [0, 1], [cash, -give]);
+      await session.connect(m.bob).fill(order, await signSessionOrder(w, order, domain), WAD);
+      wallets.push(w);
+    }
+    return wallets;
+  }
+
+  it("dustShorts_cannotFillShortSet_cheaply", async () => {
+    const m = await conn.networkHelpers.loadFixture(env);
+    // Default config: a short account keeps a stressed equity of at least 10 bps of the pool's value.
+    const h = await createMargin(m);
+    await subscribeMargin(m, h, m.bob, 200n);
+    await m.networkHelpers.time.increaseTo(windows(m).t1);
+    // V = 200 shares x (100 + 100 + 50) = 50,000 quote units; the floor is 0.1% of it: 50.
+    const floor = e36("50");
+    // The attack before the fix: an account that holds nothing signs "give 1 wei of leg 1 for 1 micro-USDC";
+    // it passes the initial margin (stressed 1e-6 - 1.25e-16 >= 20% of its gross) and takes a short slot for
+    // gas alone: 49 of them filled the set for 49 micro-USDC of locked capital.
+    const dust = Wallet.createRandom();
+    const order = await makeOrder(m, dust.address, [0, 1], [1n, -1n]);
+    const sig = await signSessionOrder(dust, order, sessionDomain(h.address, m.chainId));
+    const p = START8.map((v, k) => unitValue(v, DECIMALS[k]));
+    const stressed = 1n * p[0] - 1n * p[1] - (1n * p[1] * 2_500n) / 10_000n;
+    await expect(h.session.connect(m.bob).fill(order, sig, WAD))
+      .to.be.revertedWithCustomError(h.module, "BelowMinShortEquity")
+      .withArgs(dust.address, stressed, floor);
+    // Now each slot needs 50 quote units of stressed equity: 51 USDC for a 1-wei short passes.
+    const wallets = await shortWallets(m, h.address, 49, 1n, 51n * USDC);
+    expect((await h.module.shortAccounts()).length).to.equal(49);
+    let locked = 0n;
+    for (const w of wallets) {
+      const x = await h.session.allocationOf(w.address);
+      expect(x[1]).to.equal(-1n);
+      locked += x[0];
+    }
+    // The cost of filling 49 slots: 49 x 50.9745 USDC (51 less the 5 bps maker fee) locked until settlement,
+    // at least 49 x the floor, against 49 micro-USDC before.
+    expect(locked).to.equal(49n * (51n * USDC - 25_500n));
+    expect(locked * p[0] >= 49n * floor).to.equal(true);
+  });
+
+  it("liquidation_whenShortSetFull_succeeds", async () => {
+    const m = await conn.networkHelpers.loadFixture(env);
+    const h = await createMargin(m);
+    await subscribeMargin(m, h, m.bob, 200n);
+    await subscribeMargin(m, h, m.alice, 2n);
+    await subscribeMargin(m, h, m.dave, 1n);
+    await m.networkHelpers.time.increaseTo(windows(m).t1);
+    // 49 accounts short 1 of leg 1 each (300 USDC of cash against it), then Alice short on two legs: she sells
+    // 4 of leg 1 and 4 of leg 2 (holding 2 each) for 600 USDC: [799.7, -2, -2]. The set is full: 50.
+    await shortWallets(m, h.address, 49, TOKEN1, 300n * USDC);
+    const order = await makeOrder(m, m.alice.address, [0, 1, 2], [600n * USDC, -4n * TOKEN1, -4n * 10n ** 8n]);
+    await h.session.connect(m.bob).fill(order, await sign(m, h.session, m.alice, order), WAD);
+    expect((await h.module.shortAccounts()).length).to.equal(50);
+    // Leg 1 at 250: Alice 799.7 - 500 - 100 = 199.7, stressed 199.7 - 125 = 74.7 < 10% of 1,399.7.
+    await setPrices(m, [START8[0], 250_00000000n, START8[2]]);
+    expect((await h.module.marginOf(m.alice.address)).liquidatable).to.equal(true);
+    // Dave [100, 1, 1] takes over her vector and becomes short on both legs: [769.985, -1, -1]. He joins the
+    // set while processing leg 1, before Alice leaves it after leg 2; before the fix that reverted
+    // TooManyShortAccounts(50) although the set ends no larger.
+    await expect(h.session.connect(m.dave).liquidate(m.alice.address))
+      .to.emit(h.session, "Liquidated")
+      .withArgs(m.alice.address, m.dave.address, e36("199.7"), e36("74.7"), e36("69.985"), 129_715_000n);
+    const shorts = await h.module.shortAccounts();
+    expect(shorts.length).to.equal(50);
+    expect(shorts).to.include(m.dave.address);
+    expect(shorts).to.not.include(m.alice.address);
+    expect(Array.from(await h.session.allocationOf(m.dave.address))).to.deep.equal([
+      769_985_000n,
+      -TOKEN1,
+      -(10n ** 8n),
+    ]);
   });
 
   it("reverts_dividend_DividendExceedsCashLeg_whenShortsWouldOweMoreThanTheCashBasket", async () => {

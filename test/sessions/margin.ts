@@ -183,6 +183,9 @@ describe("MarginSession", () => {
       ["groupShockAbove100pc", { groupShockBps: 10_001 }, "groupShockBps", 10_001n],
       ["groupMaskBeyondLegs", { groupMask: 0b1000 }, "groupMask", 8n],
       ["actionDelayZero", { actionDelay: 0 }, "actionDelay", 0n],
+      ["actionDelayBelowOneHour", { actionDelay: 3_599 }, "actionDelay", 3_599n],
+      ["minShortEquityZero", { minShortEquityBps: 0 }, "minShortEquityBps", 0n],
+      ["minShortEquityAbove200", { minShortEquityBps: 201 }, "minShortEquityBps", 201n],
       ["disputeWindowZero", { disputeWindow: 0 }, "disputeWindow", 0n],
       ["disputeBondZero", { disputeBond: 0n }, "disputeBond", 0n],
     ];
@@ -503,6 +506,85 @@ describe("MarginSession", () => {
         .withArgs(await m.split.getAddress(), 30n * TOKEN1, 60n * TOKEN1);
     });
 
+    it("reverseSplitThatNeverHappened_isRefused", async () => {
+      const { m, h } = await conn.networkHelpers.loadFixture(trading);
+      const a = h.module.connect(m.admin);
+      const token = await m.split.getAddress();
+      // 1:10 scheduled, the token never splits: the pool still holds the old basket of 30, far above the new
+      // basket of 3 (at most 2 * 3 + 1 unit allowed). Before the fix only have >= need was checked, which passed.
+      await a.scheduleAction(ActionKind.Split, 1, 1n, 10n);
+      // 2:3 scheduled, the token never splits: 30 is not below the old basket of 30.
+      await a.scheduleAction(ActionKind.Split, 1, 2n, 3n);
+      await m.networkHelpers.time.increase(3_600n);
+      await expect(a.executeAction(0n))
+        .to.be.revertedWithCustomError(h.module, "SplitNotReflected")
+        .withArgs(token, 30n * TOKEN1, 6n * TOKEN1 + 1n);
+      await expect(a.executeAction(1n))
+        .to.be.revertedWithCustomError(h.module, "SplitNotReflected")
+        .withArgs(token, 30n * TOKEN1, 30n * TOKEN1 - 1n);
+      expect((await h.module.legState(1)).scaleDen).to.equal(1n);
+    });
+
+    it("reverts_split_ofAnotherRatio_SplitNotReflected", async () => {
+      const { m, h } = await conn.networkHelpers.loadFixture(trading);
+      const a = h.module.connect(m.admin);
+      // 2:1 scheduled, the token splits 10:1: 300 held, the new basket is 60, at most 121 allowed.
+      await a.scheduleAction(ActionKind.Split, 1, 2n, 1n);
+      await m.networkHelpers.time.increase(3_600n);
+      await m.split.split(10n, 1n);
+      await expect(a.executeAction(0n))
+        .to.be.revertedWithCustomError(h.module, "SplitNotReflected")
+        .withArgs(await m.split.getAddress(), 300n * TOKEN1, 120n * TOKEN1 + 1n);
+    });
+
+    it("reverseSplit_thatHappened_isAccepted_andSurplusReleasedAfterClaims", async () => {
+      const { m, h } = await conn.networkHelpers.loadFixture(trading);
+      const a = h.module.connect(m.admin);
+      // Someone donated 1 token: the pool holds 31 for a basket of 30.
+      await m.split.mint(m.dave.address, TOKEN1);
+      await m.split.connect(m.dave).transfer(h.address, TOKEN1);
+      await a.scheduleAction(ActionKind.Split, 1, 1n, 10n);
+      await m.networkHelpers.time.increase(3_600n);
+      await m.split.split(1n, 10n);
+      // 31 became 3.1: at least the new basket of 3, at most 6 + 1 unit.
+      expect(await m.split.balanceOf(h.address)).to.equal(31n * 10n ** 17n);
+      await expect(a.executeAction(0n))
+        .to.emit(h.module, "ActionExecuted")
+        .withArgs(0n, ActionKind.Split, 1n, 1n, 10n, 0n, 0n);
+      expect(await h.module.basketTokens(1)).to.equal(3n * TOKEN1);
+      // The token is 10x the price per token: a session unit keeps its value of 100.
+      await m.networkHelpers.time.increaseTo(windows(m).t2);
+      await settleMargin(m, h, [START8[0], 1000_00000000n, START8[2]]);
+      for (const who of [m.alice, m.bob, m.carol]) await h.session.connect(who).claim(who.address);
+      // Every claim was paid its share of the basket of 3; the 0.1 surplus is left, owed to nobody.
+      expect(await m.split.balanceOf(h.address)).to.equal(10n ** 17n);
+      await m.networkHelpers.time.increaseTo(windows(m).claimDeadline + 1n);
+      await h.session.sweepDust();
+      // Released to the fee recipient, not stranded (before the fix the sweep stopped at the basket).
+      expect(await m.split.balanceOf(m.feeTo.address)).to.equal(10n ** 17n);
+      for (let k = 0; k < 3; k++) expect(await m.legs[k].balanceOf(h.address), `leg ${k}`).to.equal(0n);
+    });
+
+    it("cashInLieu_clearsFormerShorts", async () => {
+      const { m, h } = await conn.networkHelpers.loadFixture(trading);
+      // Alice sells 6 of leg 2 (holding 2) for 300 USDC, paying a 0.15 maker fee: [499.85, 2, -4].
+      const order = await makeOrder(m, m.alice.address, [0, 2], [300n * USDC, -6n * TOKEN2]);
+      await h.session.connect(m.bob).fill(order, await sign(m, h.session, m.alice, order), WAD);
+      expect(await h.module.shortAccounts()).to.deep.equal([m.alice.address]);
+      const a = h.module.connect(m.admin);
+      await a.scheduleAction(ActionKind.CashInLieu, 2, 0n, 0n);
+      await m.networkHelpers.time.increase(3_600n);
+      await setPrices(m, START8);
+      await m.usdc.mint(m.admin.address, 1500n * USDC);
+      await m.usdc.connect(m.admin).approve(h.address, 1500n * USDC);
+      await a.executeAction(0n);
+      // She paid the leg's value, 4 x 50, from her cash; her short of the closed leg is cleared and she has
+      // left the short set (before the fix: -4 stayed stored and she stayed listed until settlement).
+      expect(await allocations(h, m.alice.address)).to.deep.equal([499_850_000n - 200n * USDC, 2n * TOKEN1, 0n]);
+      expect(await h.module.shortAccounts()).to.deep.equal([]);
+      expect((await h.module.marginOf(m.alice.address)).liquidatable).to.equal(false);
+    });
+
     it("dividend_organiserPays_shortsDebitedAtOnce_longsClaimExact", async () => {
       const { m, h } = await conn.networkHelpers.loadFixture(shortTraded);
       const a = h.module.connect(m.admin);
@@ -720,7 +802,7 @@ describe("MarginSession", () => {
         .withArgs(1n);
     });
 
-    it("propose_thenDispute_releasesProRata_bondToFeeRecipient", async () => {
+    it("propose_thenDispute_releasesProRata_bondHeldForFeeRecipient", async () => {
       const { m, h } = await conn.networkHelpers.loadFixture(proposed);
       const p = await h.module.proposal();
       expect(Array.from(p.prices)).to.deep.equal(PROPOSED);
@@ -736,15 +818,70 @@ describe("MarginSession", () => {
         .to.emit(h.module, "FixingDisputed")
         .withArgs(m.bob.address, BOND);
       expect(await h.session.status()).to.equal(2n);
-      expect(await m.usdc.balanceOf(m.feeTo.address)).to.equal(BOND);
+      // The bond stays in the pool as the fee recipient's balance; nothing is pushed to it.
+      expect(await m.usdc.balanceOf(m.feeTo.address)).to.equal(0n);
       expect(await m.usdc.balanceOf(m.bob.address)).to.equal(0n);
-      expect(await m.usdc.balanceOf(h.address)).to.equal(sessionUsdc);
+      expect(await m.usdc.balanceOf(h.address)).to.equal(sessionUsdc + BOND);
+      expect(await h.module.bondOf(m.feeTo.address)).to.equal(BOND);
+      await expect(h.module.connect(m.feeTo).withdrawBond(m.feeTo.address))
+        .to.emit(h.module, "BondWithdrawn")
+        .withArgs(m.feeTo.address, m.feeTo.address, BOND);
+      expect(await m.usdc.balanceOf(m.feeTo.address)).to.equal(BOND);
+      expect(await h.module.bondOf(m.feeTo.address)).to.equal(0n);
       expect((await h.module.proposal()).disputer).to.equal(m.bob.address);
       // Pro rata to shares: Alice has 2 of 30, i.e. her subscription back.
       await expect(h.session.connect(m.alice).claim(m.alice.address))
         .to.emit(h.session, "Claimed")
         .withArgs(m.alice.address, m.alice.address, [2n * UNITS[0], 2n * UNITS[1], 2n * UNITS[2]]);
       await expect(h.module.connect(m.carol).disputeFixing()).to.be.revertedWithCustomError(h.module, "NoProposal");
+    });
+
+    it("blocklistedFeeRecipient_disputeStillWorks_bondPulled", async () => {
+      // The cash leg is a USDC-style token that blocklists the fee recipient. Before the fix the bond was pushed
+      // to the fee recipient inside disputeFixing, so every dispute reverted and the proposal went through.
+      const m = await deployMarginLegs(await deployBase(conn, 0));
+      const blk = (await m.ethers.deployContract("BlocklistToken", [6])) as unknown as MarginEnv["usdc"];
+      m.usdc = blk;
+      m.legs[0] = blk;
+      const h = await createMargin(m);
+      await subscribeMargin(m, h, m.alice, 2n);
+      await subscribeMargin(m, h, m.bob, 14n);
+      await m.networkHelpers.time.increaseTo(windows(m).fallbackDeadline + 1n);
+      await h.module.connect(m.admin).proposeFixing(PROPOSED);
+      const blocked = await m.ethers.getContractAt("BlocklistToken", await blk.getAddress());
+      await blocked.setBlocked(m.feeTo.address, true);
+      await blk.mint(m.bob.address, BOND);
+      await blk.connect(m.bob).approve(h.address, BOND);
+      await expect(h.module.connect(m.bob).disputeFixing())
+        .to.emit(h.module, "FixingDisputed")
+        .withArgs(m.bob.address, BOND);
+      expect(await h.session.status()).to.equal(2n);
+      expect(await h.module.bondOf(m.feeTo.address)).to.equal(BOND);
+      // The blocked owner cannot receive it, but pulls it to an address of its choosing.
+      await expect(h.module.connect(m.feeTo).withdrawBond(m.feeTo.address))
+        .to.be.revertedWithCustomError(blocked, "Blocked")
+        .withArgs(m.feeTo.address);
+      await expect(h.module.connect(m.feeTo).withdrawBond(m.dave.address))
+        .to.emit(h.module, "BondWithdrawn")
+        .withArgs(m.feeTo.address, m.dave.address, BOND);
+      expect(await blk.balanceOf(m.dave.address)).to.equal(BOND);
+      // Claims go on as usual: Alice's 2 of 16 shares.
+      await h.session.connect(m.alice).claim(m.alice.address);
+      expect(await blk.balanceOf(m.alice.address)).to.equal(2n * UNITS[0]);
+    });
+
+    it("reverts_withdrawBond_NothingToClaim_whenNoBondHeld", async () => {
+      const { m, h } = await conn.networkHelpers.loadFixture(proposed);
+      await expect(h.module.connect(m.feeTo).withdrawBond(m.feeTo.address))
+        .to.be.revertedWithCustomError(h.module, "NothingToClaim")
+        .withArgs(m.feeTo.address);
+      await m.usdc.mint(m.bob.address, BOND);
+      await m.usdc.connect(m.bob).approve(h.address, BOND);
+      await h.module.connect(m.bob).disputeFixing();
+      // Only the owner of the bond (the fee recipient) can pull it.
+      await expect(h.module.connect(m.bob).withdrawBond(m.bob.address))
+        .to.be.revertedWithCustomError(h.module, "NothingToClaim")
+        .withArgs(m.bob.address);
     });
 
     it("reverts_dispute_nonParticipant", async () => {
@@ -857,7 +994,7 @@ describe("MarginSession", () => {
         message = (e as Error).message;
       }
       expect(message).to.equal(
-        'InvalidMarginConfig: The margin config\'s "maintenanceMarginBps" (value 2001) is out of range: bps at most 10,000, 0 < maintenance <= initial, penalty <= maintenance, one shock per leg, a group mask within the legs, and a non-zero action delay, dispute window and bond.',
+        'InvalidMarginConfig: The margin config\'s "maintenanceMarginBps" (value 2001) is out of range: bps at most 10,000, 0 < maintenance <= initial, penalty <= maintenance, one shock per leg, a group mask within the legs, an action delay of at least 3,600 s, a non-zero dispute window and bond, and a minimum short equity of 1 to 200 bps.',
       );
       expect(await m.factory.sessionCount()).to.equal(count);
     });

@@ -46,9 +46,12 @@ interface IMarginSession {
     event GapSettled(uint256 deficitE36, uint256 fromInsuranceE36, uint256 socialisedE36);
     /// @notice The organiser proposed fallback fixings (WAD quote per whole token, one per leg).
     event FixingProposed(address indexed proposer, uint256[] prices, uint256 disputeEnds);
-    /// @notice `disputer` disputed the proposal and forfeited `bond` cash-leg units to the fee recipient; the
-    /// session is released pro rata to subscription shares.
+    /// @notice `disputer` disputed the proposal and forfeited `bond` cash-leg units to the fee recipient (held in
+    /// the pool until it withdraws them with {MarginModule.withdrawBond}); the session is released pro rata to
+    /// subscription shares.
     event FixingDisputed(address indexed disputer, uint256 bond);
+    /// @notice `owner` withdrew `amount` cash-leg units of forfeited dispute bonds, sent to `to`.
+    event BondWithdrawn(address indexed owner, address indexed to, uint256 amount);
 
     /// @notice A margin parameter is out of range.
     error InvalidMarginConfig(string field, uint256 value);
@@ -73,6 +76,13 @@ interface IMarginSession {
     error BadAction(string field, uint256 value);
     /// @notice After the action the pool would hold `have` of `token`, less than the `need` it owes.
     error BalanceShortfall(address token, uint256 have, uint256 need);
+    /// @notice The pool holds `have` of `token`, more than the `max` the scheduled split allows: the token did
+    /// not split as scheduled (a reverse split must have dropped the balance below the old basket, and neither
+    /// kind may leave more than the new basket again on top of it).
+    error SplitNotReflected(address token, uint256 have, uint256 max);
+    /// @notice After the trade, short `account`'s stressed equity `stressedE36` is below the minimum a short
+    /// account must keep, `floorE36` (`minShortEquityBps` of the pool's value).
+    error BelowMinShortEquity(address account, int256 stressedE36, uint256 floorE36);
     /// @notice The session's cash leg holds `basket` units, less than the `owed` dividend debits.
     error DividendExceedsCashLeg(uint256 basket, uint256 owed);
     /// @notice No fallback fixing proposal is pending.

@@ -36,7 +36,9 @@ abstract contract MarginBase is SessionCore, IMarginSession {
         return SessionMath.getHalf(_alloc[account][k >> 1], k & 1);
     }
 
-    /// @dev Adds `delta` to x_ik and keeps the account's negative-leg mask and the short set current.
+    /// @dev Adds `delta` to x_ik and keeps the account's negative-leg mask and the short set current. The cap on
+    /// the set is checked once per operation by {_requireShortCap}, after every move of the operation (a
+    /// liquidation adds the liquidator before the liquidated account leaves).
     function _addAllocation(address account, uint256 k, int256 delta) internal {
         uint256 w = _alloc[account][k >> 1];
         int256 x = SessionMath.getHalf(w, k & 1) + delta;
@@ -46,12 +48,13 @@ abstract contract MarginBase is SessionCore, IMarginSession {
         uint256 next = x < 0 ? mask | (1 << k) : mask & ~(1 << k);
         if (next == mask) return;
         m.negMask[account] = next;
-        if (mask == 0) {
-            m.shorts.add(account);
-            if (m.shorts.length() > MAX_SHORT_ACCOUNTS) revert TooManyShortAccounts(MAX_SHORT_ACCOUNTS);
-        } else if (next == 0) {
-            m.shorts.remove(account);
-        }
+        if (mask == 0) m.shorts.add(account);
+        else if (next == 0) m.shorts.remove(account);
+    }
+
+    /// @dev Reverts if more than {MAX_SHORT_ACCOUNTS} accounts are short once an operation is complete.
+    function _requireShortCap() internal view {
+        if (_ml().shorts.length() > MAX_SHORT_ACCOUNTS) revert TooManyShortAccounts(MAX_SHORT_ACCOUNTS);
     }
 
     /// @dev The basket q_k in session units: shares * u_k, plus the dividend debits on the cash leg.

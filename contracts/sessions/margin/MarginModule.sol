@@ -32,6 +32,16 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
     uint256 private constant E36 = MarginStorage.E36;
     uint256 private constant BPS = MarginStorage.BPS;
     uint256 private constant CLONE_ARGS_OFFSET = 0x2d;
+    /// @notice Shortest timelock of a corporate action: one hour. Nobody can leave a session after t1, so the
+    /// delay is the participants' time to see an announced action (the {ActionScheduled} event, the `margin
+    /// watch` CLI) and react before it executes: close or cut a short by a trade before a dividend debits it or
+    /// a cash in lieu converts the leg at the oracle price, check that the token's own split really is due, and
+    /// trade out of a leg whose conversion they do not want. An hour is some 300 L1 blocks (well past any
+    /// re-organisation) and several polls of any keeper; organisers should announce real corporate actions
+    /// days ahead (as issuers do), which the config allows.
+    uint256 public constant MIN_ACTION_DELAY = 1 hours;
+    /// @notice Largest `minShortEquityBps`: 50 short accounts at 200 bps each hold the whole pool's value.
+    uint256 public constant MAX_MIN_SHORT_EQUITY_BPS = 200;
     /// @dev The module's own address: a direct call (not a DELEGATECALL from a session) reverts.
     address private immutable _self = address(this);
 
@@ -81,7 +91,12 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
 
     /// @dev The basket q_k in session units: shares * u_k, plus the dividend debits on the cash leg.
     function _basket(uint256 k, uint256 n) private view returns (uint256) {
-        uint256 q = _session().totalShares() * _argWord(5 + n + k);
+        return _basketOf(k, n, _session().totalShares());
+    }
+
+    /// @dev {_basket} with the session's total shares already read.
+    function _basketOf(uint256 k, uint256 n, uint256 shares) private view returns (uint256) {
+        uint256 q = shares * _argWord(5 + n + k);
         if (k != _ml().cashLeg) return q;
         // Safe cast: the debits never exceed the cash basket (checked where they are made).
         return uint256(int256(q) + _ml().cashBasketDelta);
@@ -120,7 +135,10 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
         if (c.shockBps.length != n) revert InvalidMarginConfig("shockBps", c.shockBps.length);
         if (c.groupShockBps > BPS) revert InvalidMarginConfig("groupShockBps", c.groupShockBps);
         if (n < 32 && c.groupMask >> n != 0) revert InvalidMarginConfig("groupMask", c.groupMask);
-        if (c.actionDelay == 0) revert InvalidMarginConfig("actionDelay", 0);
+        if (c.actionDelay < MIN_ACTION_DELAY) revert InvalidMarginConfig("actionDelay", c.actionDelay);
+        if (c.minShortEquityBps == 0 || c.minShortEquityBps > MAX_MIN_SHORT_EQUITY_BPS) {
+            revert InvalidMarginConfig("minShortEquityBps", c.minShortEquityBps);
+        }
         if (c.disputeWindow == 0) revert InvalidMarginConfig("disputeWindow", 0);
         if (c.disputeBond == 0) revert InvalidMarginConfig("disputeBond", 0);
         MarginStorage.Layout storage m = _ml();
@@ -138,6 +156,7 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
         m.actionDelay = c.actionDelay;
         m.disputeWindow = c.disputeWindow;
         m.disputeBond = c.disputeBond;
+        m.minShortEquityBps = c.minShortEquityBps;
         emit MarginConfigured(c.cashLeg, c.initialMarginBps, c.maintenanceMarginBps);
     }
 
@@ -193,7 +212,8 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
     /// @notice Executes a scheduled action from its eta (and t1) until t2. Organiser only; the organiser pays
     /// dividends and cash-in-lieu from its own tokens (approve the cash-leg token first).
     /// - Split: the leg's tokens per session unit are multiplied by num/den (O(1): no allocation is touched);
-    ///   the token's own split must already have happened, as the pool's balance is checked against the basket.
+    ///   the token's own split must already have happened, as the pool's balance is checked against the new
+    ///   basket both ways ({_split}).
     /// - Dividend: pulls `num` cash-leg units; the leg's index rises by num / q_k; shorts pay their share now
     ///   from their cash-leg allocation, longs accrue claimable dividends.
     /// - CashInLieu: at the latest oracle prices of the leg and the cash leg, pulls the basket's value in cash
@@ -240,12 +260,18 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
     }
 
     /// @dev Multiplies leg k's tokens per session unit by num/den (reduced) and its basket in tokens by num/den
-    /// (rounded down, as the issuer rounds the pool's balance), then checks the pool holds the basket in tokens:
-    /// the token's own split must have happened first.
+    /// (rounded down, as the issuer rounds the pool's balance), then checks that the token's own split happened,
+    /// both ways, on the pool's balance `have`:
+    /// - `have >= need`, the new basket in tokens (`BalanceShortfall`): a split that did not happen leaves too
+    ///   few tokens;
+    /// - `have <= 2 * need + 1` (one unit for an issuer that rounds up) and, for a reverse split, `have < old`,
+    ///   the old basket (`SplitNotReflected`): a reverse split that did not happen leaves the balance where it
+    ///   was, and a split of another ratio leaves far more than the new basket. The slack of one new basket
+    ///   keeps a donation from blocking a real split unless the donor gives away the whole basket's worth; any
+    ///   surplus (rounding, donations) is released by the sweep after the claims ({MarginSession-_sweep}).
     function _split(uint256 id, uint256 k, uint256 num, uint256 den, uint256 n) private {
         MarginStorage.Layout storage m = _ml();
-        uint256 need = Math.mulDiv(MarginStorage.basketTokens(m, k, _basket(k, n)), num, den);
-        m.splitTokens[k] = need;
+        m.splitTokens[k] = _splitNeed(m, k, num, den, n);
         (uint256 n0, uint256 d0) = MarginStorage.scaleOf(m, k);
         num *= n0;
         den *= d0;
@@ -253,10 +279,27 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
         (num, den) = (num / g, den / g);
         if (num > type(uint128).max || den > type(uint128).max) revert BadAction("scale", num);
         m.scale[k] = (num << 128) | den;
+        emit ActionExecuted(id, ActionKind.Split, k, num, den, 0, 0);
+    }
+
+    /// @dev The new basket of leg k in tokens after this action's split num/den, once the pool's balance shows
+    /// the token's own split both ways (see {_split}).
+    function _splitNeed(
+        MarginStorage.Layout storage m,
+        uint256 k,
+        uint256 num,
+        uint256 den,
+        uint256 n
+    ) private view returns (uint256 need) {
+        uint256 old = MarginStorage.basketTokens(m, k, _basket(k, n));
+        need = Math.mulDiv(old, num, den);
         address token = _legToken(k);
         uint256 have = IERC20(token).balanceOf(address(this));
         if (have < need) revert BalanceShortfall(token, have, need);
-        emit ActionExecuted(id, ActionKind.Split, k, num, den, 0, 0);
+        uint256 max = 2 * need + 1;
+        // A reverse split must have dropped the balance below the old basket (old > 0 in the branch).
+        if (num < den && max >= old && old != 0) max = old - 1;
+        if (old != 0 && have > max) revert SplitNotReflected(token, have, max);
     }
 
     /// @dev Pulls exactly `amount` or reverts (fee-on-transfer tokens are rejected).
@@ -318,7 +361,8 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
 
     /// @notice Disputes the pending proposal within its window. The caller (a subscriber or allocation holder)
     /// pays `disputeBond` cash-leg units, forfeited to the fee recipient, and the session is released pro rata
-    /// to subscription shares. Approve the bond first.
+    /// to subscription shares. Approve the bond first. The bond stays in the pool as the fee recipient's balance
+    /// ({withdrawBond}): no transfer to the fee recipient can make a dispute revert.
     function disputeFixing() external onlySession {
         MarginStorage.Layout storage m = _ml();
         uint256 at = m.proposedAt;
@@ -331,8 +375,25 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
         address token = _legToken(m.cashLeg);
         uint256 bond = m.disputeBond;
         _pullExact(token, msg.sender, bond);
-        IERC20(token).safeTransfer(address(uint160(_argWord(0))), bond);
+        m.bonds[address(uint160(_argWord(0)))] += bond;
         emit FixingDisputed(msg.sender, bond);
+    }
+
+    /// @notice Sends the caller's forfeited dispute bonds (cash-leg units, held for the fee recipient) to `to`,
+    /// which the caller chooses (so a blocklisted fee recipient can redirect). Works at any time.
+    /// @return amount Cash-leg token units sent.
+    function withdrawBond(address to) external nonReentrant onlySession returns (uint256 amount) {
+        MarginStorage.Layout storage m = _ml();
+        amount = m.bonds[msg.sender];
+        if (amount == 0) revert NothingToClaim(msg.sender);
+        m.bonds[msg.sender] = 0;
+        IERC20(_legToken(m.cashLeg)).safeTransfer(to, amount);
+        emit BondWithdrawn(msg.sender, to, amount);
+    }
+
+    /// @notice Cash-leg units of forfeited dispute bonds `owner` can withdraw with {withdrawBond}.
+    function bondOf(address owner) external view returns (uint256) {
+        return _ml().bonds[owner];
     }
 
     function _isParticipant(address account) private view returns (bool) {
@@ -347,6 +408,64 @@ contract MarginModule is Initializable, ReentrancyGuardTransient, IMarginSession
     function proposal() external view returns (uint256[] memory prices, uint256 proposedAt, address disputer) {
         MarginStorage.Layout storage m = _ml();
         return (m.proposed, m.proposedAt, m.disputer);
+    }
+
+    // ------------------------------------------------------------------ margin checks (run for the session)
+
+    /// @notice The margin rule for short `account` at unit values `p` (1e36 quote units per session unit, one per
+    /// leg, as the session reads them): every short leg within the concentration cap (`ConcentrationExceeded`),
+    /// the stressed equity at least the initial margin (`BelowInitialMargin`) and at least `minShortEquityBps`
+    /// of the pool's value `q.p` (`BelowMinShortEquity`). A view: the session runs it by DELEGATECALL after
+    /// every trade of a short account and after a liquidation; called by anyone else it only answers.
+    function checkMargin(address account, uint256[] calldata p) external view {
+        MarginStorage.Layout storage m = _ml();
+        uint256 n = p.length;
+        int256[] memory x = _session().allocationOf(account);
+        uint256 neg = m.negMask[account];
+        uint256 value;
+        uint256 shares = _session().totalShares();
+        for (uint256 k; k < n; ++k) {
+            uint256 q = _basketOf(k, n, shares);
+            value += q * p[k];
+            if ((neg >> k) & 1 == 0) continue;
+            // Safe cast: x_k < 0 on a short leg, above int128's minimum.
+            uint256 short = uint256(-x[k]);
+            uint256 cap = (q * m.concentrationBps) / BPS;
+            if (short > cap) revert ConcentrationExceeded(account, k, short, cap);
+        }
+        (, int256 stressed, uint256 gross) = MarginStorage.risk(m, x, p);
+        uint256 required = Math.mulDiv(gross, m.initialMarginBps, BPS);
+        // Safe casts: required <= gross and floor <= value, sums of in-range products.
+        if (stressed < int256(required)) revert BelowInitialMargin(account, stressed, required);
+        uint256 floor = Math.mulDiv(value, m.minShortEquityBps, BPS); // rounded down
+        if (stressed < int256(floor)) revert BelowMinShortEquity(account, stressed, floor);
+    }
+
+    /// @notice The terms of liquidating `account` at unit values `p`: its equity, worst stressed equity, the
+    /// penalty (`liquidationPenaltyBps` of its gross exposure) and the compensation in cash-leg units
+    /// (`(equity - penalty) / p_cash`, rounded down, zero if negative), all but the last in 1e36 quote units.
+    /// Reverts `NotLiquidatable` unless the account is short and below the maintenance margin. A view, run by
+    /// the session's {MarginSession-liquidate}.
+    function liquidationTerms(
+        address account,
+        uint256[] calldata p
+    ) external view returns (int256 equity, int256 stressed, uint256 penalty, uint256 compensation) {
+        MarginStorage.Layout storage m = _ml();
+        uint256 gross;
+        (equity, stressed, gross) = MarginStorage.risk(m, _session().allocationOf(account), p);
+        uint256 maintenance = Math.mulDiv(gross, m.maintenanceMarginBps, BPS);
+        // Safe cast: maintenance <= gross, in range. A long-only account has stressed >= 0 and never qualifies.
+        if (m.negMask[account] == 0 || stressed >= int256(maintenance)) {
+            revert NotLiquidatable(account, stressed, maintenance);
+        }
+        penalty = Math.mulDiv(gross, m.liquidationPenaltyBps, BPS);
+        // Safe casts: equity > penalty in the branch; the cash leg is never closed, so p_j > 0.
+        if (equity > int256(penalty)) compensation = (uint256(equity) - penalty) / p[m.cashLeg];
+    }
+
+    /// @notice The least stressed equity a short account must keep after its trades, bps of the pool's value.
+    function minShortEquityBps() external view returns (uint256) {
+        return _ml().minShortEquityBps;
     }
 
     // ------------------------------------------------------------------ settlement

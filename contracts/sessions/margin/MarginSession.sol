@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 
@@ -8,7 +9,7 @@ import {FeeMath} from "../../shared/fees/FeeMath.sol";
 import {SessionMath} from "../SessionMath.sol";
 import {Status} from "../SessionTypes.sol";
 import {MarginBase} from "./MarginBase.sol";
-import {MarginStorage, SignedAbs} from "./MarginStorage.sol";
+import {MarginStorage} from "./MarginStorage.sol";
 
 /// @title MarginSession
 /// @notice A session on ERC-20 legs where allocations may go negative (bounded shorting), settled
@@ -116,7 +117,8 @@ contract MarginSession is MarginBase {
                 ++j; // at most 32 legs
             }
         }
-        _requireMargins(maker, taker, n);
+        _requireShortCap();
+        _requireMargins(maker, taker);
         return (makerNet, takerNet, 0, 0);
     }
 
@@ -146,30 +148,20 @@ contract MarginSession is MarginBase {
     }
 
     /// @dev The margin rule for both parties of a trade, at one read of the oracle prices.
-    function _requireMargins(address maker, address taker, uint256 n) private view {
+    function _requireMargins(address maker, address taker) private {
         MarginStorage.Layout storage m = _ml();
         bool makerShort = m.negMask[maker] != 0;
         bool takerShort = m.negMask[taker] != 0;
         if (!makerShort && !takerShort) return;
         uint256[] memory p = _liveUnitValues();
-        if (makerShort) _requireMargin(maker, p, n);
-        if (takerShort) _requireMargin(taker, p, n);
+        if (makerShort) _requireMargin(maker, p);
+        if (takerShort) _requireMargin(taker, p);
     }
 
-    /// @dev Concentration cap on every short leg, then the initial margin on the stressed equity.
-    function _requireMargin(address account, uint256[] memory p, uint256 n) private view {
-        MarginStorage.Layout storage m = _ml();
-        uint256 neg = m.negMask[account];
-        for (uint256 k; neg >> k != 0; ++k) {
-            if ((neg >> k) & 1 == 0) continue;
-            uint256 short = SignedAbs.abs(_allocation(account, k, n));
-            uint256 cap = (_basket(k, n) * m.concentrationBps) / BPS;
-            if (short > cap) revert ConcentrationExceeded(account, k, short, cap);
-        }
-        (, int256 stressed, uint256 gross) = _risk(account, p);
-        uint256 required = Math.mulDiv(gross, m.initialMarginBps, BPS);
-        // Safe cast: required <= gross, a sum of in-range products.
-        if (stressed < int256(required)) revert BelowInitialMargin(account, stressed, required);
+    /// @dev Concentration cap on every short leg, the initial margin and the minimum short equity
+    /// ({MarginModule.checkMargin}, a view run in the module).
+    function _requireMargin(address account, uint256[] memory p) private {
+        _delegateModule(abi.encodeWithSignature("checkMargin(address,uint256[])", account, p));
     }
 
     // ------------------------------------------------------------------ liquidation
@@ -191,24 +183,18 @@ contract MarginSession is MarginBase {
         _checkpointLegs(account, (1 << n) - 1, n);
         _checkpointLegs(msg.sender, (1 << n) - 1, n);
         uint256[] memory p = _liveUnitValues();
-        compensation = _compensation(account, p);
-        _takeOver(account, msg.sender, _ml().cashLeg, compensation, n);
-        if (_ml().negMask[msg.sender] != 0) _requireMargin(msg.sender, p, n);
-    }
-
-    /// @dev Checks that `account` is liquidatable and returns its equity minus the penalty in cash-leg units.
-    function _compensation(address account, uint256[] memory p) private returns (uint256 compensation) {
-        MarginStorage.Layout storage m = _ml();
-        (int256 equity, int256 stressed, uint256 gross) = _risk(account, p);
-        uint256 maintenance = Math.mulDiv(gross, m.maintenanceMarginBps, BPS);
-        // Safe cast: maintenance <= gross, in range. A long-only account has stressed >= 0 and never qualifies.
-        if (m.negMask[account] == 0 || stressed >= int256(maintenance)) {
-            revert NotLiquidatable(account, stressed, maintenance);
-        }
-        uint256 penalty = Math.mulDiv(gross, m.liquidationPenaltyBps, BPS);
-        // Safe casts: equity > penalty in the branch; the cash leg is never closed, so p_j > 0.
-        if (equity > int256(penalty)) compensation = (uint256(equity) - penalty) / p[m.cashLeg];
+        int256 equity;
+        int256 stressed;
+        uint256 penalty;
+        (equity, stressed, penalty, compensation) = abi.decode(
+            _delegateModule(abi.encodeWithSignature("liquidationTerms(address,uint256[])", account, p)),
+            (int256, int256, uint256, uint256)
+        );
         emit Liquidated(account, msg.sender, equity, stressed, penalty, compensation);
+        _takeOver(account, msg.sender, _ml().cashLeg, compensation, n);
+        // The cap once the whole vector moved: the liquidator may join the set before the account leaves it.
+        _requireShortCap();
+        if (_ml().negMask[msg.sender] != 0) _requireMargin(msg.sender, p);
     }
 
     /// @dev Moves `account`'s whole vector to `liquidator`, except `compensation` cash-leg units it keeps.
@@ -226,11 +212,18 @@ contract MarginSession is MarginBase {
     // ------------------------------------------------------------------ dividends
 
     /// @notice Brings `account`'s dividends up to date on every leg that paid one: a long's accrual becomes
-    /// claimable ({MarginModule.claimDividends}), a short's debt is paid from its cash-leg allocation. Anyone
-    /// may call; the result does not depend on when or by whom.
+    /// claimable ({MarginModule.claimDividends}), a short's debt is paid from its cash-leg allocation. A short of
+    /// a leg closed by cash in lieu, having paid the leg's value, is cleared (its allocation of that leg set to
+    /// zero, and it leaves the short set if it holds no other short). Anyone may call; the result does not
+    /// depend on when or by whom.
     function checkpoint(address account) external onlyClone {
         uint256 n = _legCount();
         _checkpointLegs(account, (1 << n) - 1, n);
+        MarginStorage.Layout storage m = _ml();
+        uint256 closedShort = m.negMask[account] & m.closedLegs;
+        for (uint256 k; closedShort >> k != 0; ++k) {
+            if ((closedShort >> k) & 1 == 1) _addAllocation(account, k, -_allocation(account, k, n));
+        }
     }
 
     // ------------------------------------------------------------------ settlement and claims
@@ -304,8 +297,10 @@ contract MarginSession is MarginBase {
         }
     }
 
-    /// @dev After the claim deadline: every leg's tokens beyond what claims paid and what the unclaimed value
-    /// (or shares) can still claim, rounded up, go to the fee recipient.
+    /// @dev After the claim deadline: every leg's token balance beyond what the unclaimed value (or shares) can
+    /// still claim, rounded up, and on the cash leg beyond the dividend reserve and the fee recipient's bonds,
+    /// goes to the fee recipient: the claims' rounding dust and any surplus the pool holds above what it owes
+    /// (a split's rounding, donations), so nothing is stranded.
     function _sweep(address to) internal override returns (uint256[] memory amounts) {
         uint256 n = _legCount();
         amounts = new uint256[](n);
@@ -314,14 +309,16 @@ contract MarginSession is MarginBase {
             ? (m.basketValueE36 - m.claimedValueE36, m.basketValueE36)
             : (totalShares - m.claimedShares, totalShares);
         for (uint256 k; k < n; ++k) {
-            uint256 q = _basketTokens(k, n);
-            uint256 reserved = den == 0 ? 0 : Math.mulDiv(left, q, den, Math.Rounding.Ceil);
-            uint256 out = paid[k] + swept[k] + reserved;
-            if (q <= out) continue;
-            uint256 avail = q - out;
+            uint256 keep = den == 0 ? 0 : Math.mulDiv(left, _basketTokens(k, n), den, Math.Rounding.Ceil);
+            if (k == m.cashLeg) keep += m.dividendReserve + m.bonds[to];
+            address token = _legToken(k);
+            uint256 have = IERC20(token).balanceOf(address(this));
+            if (have <= keep) continue;
+            // Safe: have > keep in the branch.
+            uint256 avail = have - keep;
             swept[k] += avail;
             amounts[k] = avail;
-            _push(_legToken(k), to, avail);
+            _push(token, to, avail);
         }
     }
 }

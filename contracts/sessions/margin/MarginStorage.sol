@@ -54,6 +54,11 @@ library MarginStorage {
         /// Token units the leg's basket is after its splits, floored at each split as the issuer floors the
         /// pool's balance (set at the first split).
         mapping(uint256 leg => uint256) splitTokens;
+        /// Least stressed equity of a short account after its trades, bps of the pool's value.
+        uint16 minShortEquityBps;
+        /// Cash-leg units of forfeited dispute bonds held in the pool for their owner (the fee recipient) to
+        /// withdraw: a pull, so no transfer to it can block a dispute.
+        mapping(address owner => uint256) bonds;
     }
 
     // keccak256(abi.encode(uint256(keccak256("ringfence.storage.MarginSession")) - 1)) & ~bytes32(uint256(0xff))

@@ -23,8 +23,10 @@ export default async function sessionFixing(args: FixingArgs, hre: HardhatRuntim
       r.step === "propose"
         ? `proposed fixings ${r.prices.map((p) => formatAmount(p, 18)).join(", ")}`
         : r.step === "dispute"
-          ? `disputed the proposal (bond ${r.bond} cash-leg token units paid to the fee recipient)`
-          : "finalised the proposal";
+          ? `disputed the proposal (bond ${r.bond} cash-leg token units paid, held for the fee recipient)`
+          : r.step === "withdraw-bond"
+            ? `withdrew ${r.bond} cash-leg token units of forfeited bonds`
+            : "finalised the proposal";
     return {
       json: r,
       text: `${r.session}: ${what}; session status: ${r.status}\ntx ${r.txHash} (gas ${r.gasUsed})`,

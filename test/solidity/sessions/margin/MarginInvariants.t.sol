@@ -40,6 +40,8 @@ contract MarginHandler is Test {
     uint256 public constant CASH = 0;
     uint32 public constant DELAY = 1 hours;
     uint256 public constant MAX_SPLITS = 3;
+    /// @notice The dispute bond, cash-leg units (100 USD).
+    uint128 public constant BOND = 100e6;
     uint256 internal constant BPS = 10_000;
 
     MarginSession public session;
@@ -65,6 +67,18 @@ contract MarginHandler is Test {
     /// @notice Legs closed by cash in lieu (a bit per leg).
     uint256 public closedLegs;
     uint256 public dividendClaims;
+    /// @notice The fallback path: whether a proposal was made (and its prices), disputed, or finalised.
+    bool public proposed;
+    uint256[N] public proposedPrices;
+    bool public disputed;
+    bool public finalised;
+    /// @notice Bonds forfeited by disputes and withdrawn by the fee recipient, cash-leg units.
+    uint256 public bondsForfeited;
+    uint256 public bondsWithdrawn;
+    /// @notice Successful settlement claims per account, and sweeps.
+    mapping(address account => uint256) public claimsOf;
+    uint256 public claims;
+    uint256 public sweeps;
     /// @notice Set when a scheduled action failed to execute (with the revert data): never expected.
     bool public actionFailed;
     bytes public actionError;
@@ -121,7 +135,7 @@ contract MarginHandler is Test {
         uint16[] memory shocks = new uint16[](N);
         (shocks[1], shocks[2]) = (2_500, 2_500);
         // Narrowing cast: CASH is 0.
-        m = MarginConfig(uint8(CASH), 2_000, 1_000, 500, 5_000, shocks, 1 << 1, 1_000, DELAY, 1 days, 100e6);
+        m = MarginConfig(uint8(CASH), 2_000, 1_000, 500, 5_000, shocks, 1 << 1, 1_000, DELAY, 1 days, BOND, 10);
     }
 
     function _subscribe(uint256 who, uint256 shares) internal {
@@ -356,6 +370,77 @@ contract MarginHandler is Test {
         session.checkpoint(w == ACTORS ? feeTo : actors[w]);
     }
 
+    // ------------------------------------------------------------------ the fallback path and claims
+
+    /// @notice One run in three: the feeds never deliver a fixing, time jumps past the fallback deadline and the
+    /// organiser proposes fixings (cash leg at 1, legs 1 and 2 at 1 to 1,000 quote per token; zero for a closed
+    /// leg). Trading is over from here on.
+    function propose(uint256 gate, uint256 p1, uint256 p2) external {
+        if (proposed || gate % 3 != 0 || session.status() != Status.Open) return;
+        (, , uint256 deadline, ) = session.windows();
+        if (block.timestamp <= deadline) vm.warp(deadline + 1);
+        uint256[] memory prices = new uint256[](N);
+        prices[CASH] = 1e18;
+        prices[1] = bound(p1, 1e18, 1_000e18);
+        prices[2] = (closedLegs >> 2) & 1 == 1 ? 0 : bound(p2, 1e18, 1_000e18);
+        module.proposeFixing(prices);
+        proposed = true;
+        for (uint256 k; k < N; ++k) proposedPrices[k] = prices[k];
+    }
+
+    /// @notice A trader disputes the pending proposal, paying the bond (refused after the window, or once settled).
+    function dispute(uint256 whoSeed) external {
+        if (!proposed) return;
+        address a = actors[whoSeed % ACTORS];
+        MockERC20(tokens[CASH]).mint(a, BOND);
+        vm.prank(a);
+        MockERC20(tokens[CASH]).approve(address(session), BOND);
+        vm.prank(a);
+        try module.disputeFixing() {
+            disputed = true;
+            bondsForfeited += BOND;
+        } catch {}
+    }
+
+    /// @notice After the proposal's dispute window, anyone settles the session at the proposal.
+    function finalize() external {
+        if (!proposed) return;
+        (, uint256 at, ) = module.proposal();
+        if (block.timestamp <= at + 1 days) vm.warp(at + 1 days + 1);
+        try session.finalizeFixing() {
+            finalised = true;
+        } catch {}
+    }
+
+    /// @notice A trader or the fee recipient claims its settlement (or its release share) once.
+    function claim(uint256 whoSeed) external {
+        uint256 w = whoSeed % (ACTORS + 1);
+        address a = w == ACTORS ? feeTo : actors[w];
+        vm.prank(a);
+        try session.claim(a) {
+            ++claimsOf[a];
+            ++claims;
+        } catch {}
+    }
+
+    /// @notice The fee recipient withdraws its forfeited bonds to an address it chooses.
+    function withdrawBond(uint256 toSeed) external {
+        address to = address(uint160(0xB0D0 + (toSeed % 3)));
+        vm.prank(feeTo);
+        try module.withdrawBond(to) returns (uint256 amount) {
+            bondsWithdrawn += amount;
+        } catch {}
+    }
+
+    /// @notice After the claim deadline, anyone sweeps the dust and any surplus to the fee recipient.
+    function sweep() external {
+        if (session.status() == Status.Open) return;
+        (, , , uint256 claimDeadline) = session.windows();
+        if (block.timestamp <= claimDeadline) vm.warp(claimDeadline + 1);
+        session.sweepDust();
+        ++sweeps;
+    }
+
     /// @notice Time passes (up to a day), feeds stay fresh.
     function warp(uint256 secs) external {
         (, uint256 t2, , ) = session.windows();
@@ -398,7 +483,7 @@ contract MarginInvariantsTest is StdInvariant, Test {
         // To t1: trading is open from here on.
         handler.warp(6 hours);
 
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](15);
         selectors[0] = MarginHandler.fill.selector;
         selectors[1] = MarginHandler.movePrice.selector;
         selectors[2] = MarginHandler.liquidate.selector;
@@ -408,6 +493,12 @@ contract MarginInvariantsTest is StdInvariant, Test {
         selectors[6] = MarginHandler.checkpoint.selector;
         selectors[7] = MarginHandler.warp.selector;
         selectors[8] = MarginHandler.cashInLieu.selector;
+        selectors[9] = MarginHandler.propose.selector;
+        selectors[10] = MarginHandler.dispute.selector;
+        selectors[11] = MarginHandler.finalize.selector;
+        selectors[12] = MarginHandler.claim.selector;
+        selectors[13] = MarginHandler.withdrawBond.selector;
+        selectors[14] = MarginHandler.sweep.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
         targetContract(address(handler));
     }
@@ -462,9 +553,15 @@ contract MarginInvariantsTest is StdInvariant, Test {
     /// Conservation: for every leg, the allocations of every account (the traders, who are also the liquidators,
     /// and the fee recipient) add up to the leg's basket q_k in session units. Trades, fees and liquidations only
     /// move allocation between accounts; a dividend debit leaves the cash basket with the short's allocation.
-    function _checkConservation(Snapshot memory s) internal pure {
+    /// On a leg closed by cash in lieu no allocation is negative: the former shorts paid the leg's value at
+    /// closure and were cleared (so the longs' allocations add up to more than the basket, and are worth nothing).
+    function _checkConservation(Snapshot memory s) internal view {
         for (uint256 k; k < N; ++k) {
             int256 sum;
+            if ((handler.closedLegs() >> k) & 1 == 1) {
+                for (uint256 i; i < s.x.length; ++i) assertGe(s.x[i][k], 0, "no short left on a closed leg");
+                continue;
+            }
             for (uint256 i; i < s.x.length; ++i) sum += s.x[i][k];
             // Safe cast: baskets are far below 2^255.
             assertEq(sum, int256(s.basket[k]), "sum of allocations == basket");
@@ -473,11 +570,44 @@ contract MarginInvariantsTest is StdInvariant, Test {
 
     /// Full funding: the session holds at least the tokens its baskets are worth on every leg (after splits, at
     /// the leg's scale), and on the cash leg also the dividend reserve on top.
+    /// Once final (settled or released), the pool can pay every claim still open: for every leg its balance
+    /// covers what each unclaimed account would be paid (value / V, or shares / totalShares, of the basket in
+    /// tokens), and on the cash leg also the dividend reserve and the fee recipient's forfeited bonds.
     function _checkFullFunding(Snapshot memory s) internal view {
+        Status st = session.status();
+        uint256 bonds = module.bondOf(FEE_TO);
         for (uint256 k; k < N; ++k) {
-            uint256 need = s.basketTokens[k] + (k == CASH ? s.reserve : 0);
-            assertGe(IERC20(tokens[k]).balanceOf(address(session)), need, "balance >= basket tokens (+ reserve)");
+            uint256 need = st == Status.Open ? s.basketTokens[k] : _stillClaimable(st, s.basketTokens[k]);
+            if (k == CASH) need += s.reserve + bonds;
+            assertGe(IERC20(tokens[k]).balanceOf(address(session)), need, "balance >= what is still owed");
         }
+    }
+
+    /// @dev Tokens of a leg whose basket is `q` tokens that the accounts which have not claimed yet would be paid.
+    function _stillClaimable(Status st, uint256 q) internal view returns (uint256 owed) {
+        (uint256 v, , , , ) = module.gap();
+        uint256 total = session.totalShares();
+        for (uint256 i; i < accounts.length; ++i) {
+            (uint256 shares, , bool claimed, ) = session.accountOf(accounts[i]);
+            if (claimed) continue;
+            owed +=
+                st == Status.Settled
+                    ? Math.mulDiv(module.claimValueOf(accounts[i]), q, v)
+                    : Math.mulDiv(shares, q, total);
+        }
+    }
+
+    /// The fallback path keeps its word: a disputed proposal releases the session and the bond is held for the
+    /// fee recipient until withdrawn (held + withdrawn == forfeited); a finalised one settles at exactly the
+    /// proposed prices; nobody claims twice.
+    function _checkFallbackAndClaims() internal view {
+        assertEq(module.bondOf(FEE_TO) + handler.bondsWithdrawn(), handler.bondsForfeited(), "bonds held or withdrawn");
+        if (handler.disputed()) assertEq(uint256(session.status()), uint256(Status.FallbackReleased), "released");
+        if (handler.finalised()) {
+            assertEq(uint256(session.status()), uint256(Status.Settled), "settled");
+            for (uint256 k; k < N; ++k) assertEq(session.settlementPrice(k), handler.proposedPrices(k), "at proposal");
+        }
+        for (uint256 i; i < accounts.length; ++i) assertLe(handler.claimsOf(accounts[i]), 1, "one claim each");
     }
 
     /// Dividends are funded: the reserve covers what every account could claim now, accrued or pending.
@@ -528,6 +658,7 @@ contract MarginInvariantsTest is StdInvariant, Test {
         _checkShortSetExactAndBounded(s);
         _checkFeeRecipientNeverShort(s);
         _checkScheduledActionsExecute();
+        _checkFallbackAndClaims();
     }
 
     // ------------------------------------------------------------------ scripted states
@@ -567,6 +698,65 @@ contract MarginInvariantsTest is StdInvariant, Test {
         assertTrue(closed, "closed in the session");
         assertEq(module.basketTokens(2), 0, "no tokens of leg 2 owed");
         assertFalse(handler.actionFailed(), "executed");
+        _allInvariants();
+    }
+
+    /// Cash in lieu of leg 2 after trader 1 went short 2 of it: the short pays the leg's value (2 x 100) from its
+    /// cash at closure, its allocation of the closed leg is cleared and it leaves the short set.
+    function test_cashInLieu_clearsFormerShorts() public {
+        address t1 = handler.actors(1);
+        // maker 1, taker 0, legs (0, 2), gives 4 of leg 2 (holding 2) for 400 cash at par, in full.
+        handler.fill(1, 2, 2, 400, 10_000, true, 1e18);
+        assertEq(session.allocationOf(t1)[2], -2e8, "trader 1 short 2 of leg 2");
+        assertEq(module.shortAccounts().length, 1, "one short");
+        int256 cash = session.allocationOf(t1)[0];
+        handler.cashInLieu();
+        assertEq(handler.closedLegs(), 1 << 2, "leg 2 closed");
+        assertEq(session.allocationOf(t1)[2], 0, "former short cleared");
+        assertEq(session.allocationOf(t1)[0], cash - 200e6, "paid the leg's value: 2 units at 100");
+        assertEq(module.shortAccounts().length, 0, "left the short set");
+        _allInvariants();
+    }
+
+    /// The fallback path with a dispute: the bond stays in the pool for the fee recipient, the session is
+    /// released pro rata to shares, every account claims, the fee recipient withdraws the bond to an address of
+    /// its choosing, and after the sweep the pool holds exactly the dividend reserve: nothing is stranded.
+    function test_fallback_disputed_bondHeld_claimsProRata_nothingStranded() public {
+        _openShort();
+        handler.dividend(0, 100e6);
+        handler.propose(0, 120e18, 80e18);
+        assertTrue(handler.proposed(), "proposed");
+        handler.dispute(2);
+        assertTrue(handler.disputed(), "disputed");
+        assertEq(module.bondOf(FEE_TO), 100e6, "bond held for the fee recipient");
+        _allInvariants();
+        for (uint256 i; i <= handler.ACTORS(); ++i) handler.claim(i);
+        assertEq(handler.claims(), handler.ACTORS(), "every subscriber claimed (the fee recipient has no shares)");
+        _allInvariants();
+        handler.withdrawBond(1);
+        assertEq(IERC20(tokens[CASH]).balanceOf(address(0xB0D1)), 100e6, "bond withdrawn to the chosen address");
+        handler.sweep();
+        for (uint256 k; k < N; ++k) {
+            uint256 keep = k == CASH ? _reserve() : 0;
+            assertEq(IERC20(tokens[k]).balanceOf(address(session)), keep, "only the dividend reserve is left");
+        }
+        _allInvariants();
+    }
+
+    /// The fallback path undisputed: after the window the session settles at exactly the proposed prices, the
+    /// claims pay each account's value share, and the sweep leaves only the dividend reserve.
+    function test_fallback_finalised_atProposal_claimsThenSweep_nothingStranded() public {
+        _openShort();
+        handler.propose(0, 150e18, 90e18);
+        handler.finalize();
+        assertTrue(handler.finalised(), "finalised");
+        handler.dispute(0);
+        assertFalse(handler.disputed(), "no dispute after settlement");
+        _allInvariants();
+        for (uint256 i; i <= handler.ACTORS(); ++i) handler.claim(i);
+        _allInvariants();
+        handler.sweep();
+        for (uint256 k; k < N; ++k) assertEq(IERC20(tokens[k]).balanceOf(address(session)), 0, "nothing stranded");
         _allInvariants();
     }
 
