@@ -434,8 +434,8 @@ export const dataTasks: TaskDefinition[] = [
     .addOption({ name: "fromBlock", description: "First block to read", defaultValue: "0" })
     .addOption({
       name: "confirmations",
-      description: "Blocks a log must be under before it is read",
-      defaultValue: "0",
+      description: "Blocks a log must be under before it is read (default: 0 on a local chain, 12 elsewhere)",
+      defaultValue: "",
     })
     .addOption(factory)
     .addOption(account)
@@ -500,3 +500,41 @@ export const ringfenceTasks: TaskDefinition[] = [
   ...dataTasks,
   ...localTasks,
 ];
+
+export const relayTasks: TaskDefinition[] = [
+  task("relay", "Serve session orders over HTTP and WebSocket (docs/relay.md) until Ctrl-C")
+    .addOption({ name: "host", description: "Address to listen on", defaultValue: "127.0.0.1" })
+    .addOption({ name: "port", description: "Port (0: any free one)", defaultValue: "8700" })
+    .addOption({ name: "db", description: "SQLite file of the relay's store", defaultValue: "out/relay.db" })
+    .addOption({
+      name: "pg",
+      description: "PostgreSQL URL (default: the RINGFENCE_PG_URL environment variable, if set)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "sessions",
+      description: "Sessions to serve, comma-separated (default: every session of the factory)",
+      defaultValue: "",
+    })
+    .addOption(factory)
+    .addOption({
+      name: "fromBlock",
+      description: "First block to follow on a fresh store (default: the head)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "confirmations",
+      description: "Depth of the event follower (default 0: order state is read from the contracts at the head)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "expiryMargin",
+      description: "Refuse orders expiring within this many seconds",
+      defaultValue: "30",
+    })
+    .addOption({ name: "pollMs", description: "Milliseconds between chain polls", defaultValue: "1000" })
+    .addFlag(json)
+    .setAction(() => import("./actions/relay/index.js"))
+    .build(),
+];
+ringfenceTasks.push(...relayTasks);

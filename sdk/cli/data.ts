@@ -35,7 +35,10 @@ export interface IndexResult {
   sessions: number;
 }
 
-/** Reads everything from `fromBlock` up to the newest confirmed block; resumable. */
+/**
+ * Reads everything from `fromBlock` up to the newest confirmed block; resumable and reorg-safe. Without
+ * `confirmations`, the chain's default depth (0 on a local chain, 12 elsewhere: sdk/data/reorg.ts).
+ */
 export async function indexDeployment(
   provider: Provider,
   store: Store,
@@ -47,7 +50,7 @@ export async function indexDeployment(
     store,
     kinds: DATA_KINDS,
     seeds: [{ address: factory, kind: "factory", fromBlock: opts.fromBlock ?? 0n }],
-    confirmations: opts.confirmations ?? 0,
+    confirmations: opts.confirmations,
     discover: (e) =>
       e.kind === "factory" && e.name === "SessionCreated" ? [{ address: String(e.args.session), kind: "session" }] : [],
     onProgress: opts.onProgress,

@@ -21,7 +21,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** The schema: raw decoded events (the source of truth) and the indexer's cursor. */
+/**
+ * The schema: raw decoded events (the source of truth), the indexer's cursor, the watched contracts, and
+ * the hashes of blocks a stream read (`block_hashes`, for reorg detection: sdk/data/reorg.ts). Shared by
+ * the data set and the order relay (relay/store.ts adds its own tables beside these).
+ */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   chain_id      BIGINT  NOT NULL,
@@ -51,6 +55,14 @@ CREATE TABLE IF NOT EXISTS watched (
   contract_kind TEXT   NOT NULL,
   from_block    BIGINT NOT NULL,
   PRIMARY KEY (chain_id, address)
+);
+CREATE TABLE IF NOT EXISTS block_hashes (
+  chain_id     BIGINT NOT NULL,
+  stream       TEXT   NOT NULL,
+  block_number BIGINT NOT NULL,
+  block_hash   TEXT   NOT NULL,
+  with_rows    BIGINT NOT NULL,
+  PRIMARY KEY (chain_id, stream, block_number)
 );
 `;
 

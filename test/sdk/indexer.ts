@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 
 import { indexOnce, readEvents } from "../../sdk/data/indexer.js";
+import { defaultConfirmations, PUBLIC_CONFIRMATIONS } from "../../sdk/data/reorg.js";
 import { PostgresStore, SCHEMA, SqliteStore, type Store } from "../../sdk/data/store.js";
 
 const stores: Array<[string, () => Promise<Store>]> = [
@@ -70,6 +71,82 @@ for (const [label, open] of stores) {
       await store.close();
     });
 
+    /** Every events row, in a stable order, without nothing that differs between two honest indexes. */
+    const rowsOf = async (st: Store) =>
+      st.all(
+        "SELECT chain_id, block_number, block_hash, block_time, tx_hash, log_index, address, contract_kind, name, args FROM events ORDER BY block_number, log_index",
+      );
+
+    it("fault: a reorg whose replaced blocks above the common ancestor held no events went unnoticed", async () => {
+      // Before the fix the resume check took any block without stored events as unchanged, so a replaced
+      // stretch of empty blocks stopped the walk-back at the cursor and the new chain's events in it were lost.
+      const { token, alice, bob, carol, store, opts, networkHelpers } = await setup();
+      await token.mint(alice.address, 100n);
+      const snap = await networkHelpers.takeSnapshot();
+      await networkHelpers.mine(5); // empty blocks, then indexed: the cursor sits on the last of them
+      await indexOnce(opts);
+      await snap.restore();
+      await token.connect(alice).transfer(bob.address, 3n); // first block of the new branch
+      await token.connect(alice).transfer(carol.address, 4n);
+      await networkHelpers.mine(6); // the new branch is longer than the old one
+      await indexOnce(opts);
+      expect((await readEvents(store)).map((e) => e.args.value)).to.deep.equal(["100", "3", "4"]);
+      const fresh = await open();
+      await fresh.exec(SCHEMA);
+      await indexOnce({ ...opts, store: fresh });
+      expect(await rowsOf(store)).to.deep.equal(await rowsOf(fresh));
+      await fresh.close();
+      await store.close();
+    });
+
+    it("after evm_revert and different blocks mined, the store equals a fresh index of the new chain", async () => {
+      const { token, alice, bob, carol, store, opts, networkHelpers } = await setup();
+      await token.mint(alice.address, 100n);
+      await indexOnce(opts);
+      const snap = await networkHelpers.takeSnapshot();
+      for (let i = 1n; i <= 4n; i++) await token.connect(alice).transfer(bob.address, i);
+      await indexOnce({ ...opts, chunk: 2 });
+      expect(await readEvents(store)).to.have.length(5);
+      await snap.restore();
+      await token.connect(alice).transfer(carol.address, 11n);
+      await networkHelpers.mine(1);
+      await token.mint(carol.address, 12n);
+      await indexOnce({ ...opts, chunk: 2 });
+      const fresh = await open();
+      await fresh.exec(SCHEMA);
+      await indexOnce({ ...opts, store: fresh });
+      expect(await rowsOf(store)).to.deep.equal(await rowsOf(fresh));
+      expect((await readEvents(store)).map((e) => e.args.value)).to.deep.equal(["100", "11", "12"]);
+      // the cursor and the recorded hashes follow the new chain
+      const head = BigInt(await token.runner!.provider!.getBlockNumber());
+      const cursor = await store.all<{ block_number: bigint; block_hash: string }>("SELECT * FROM cursor");
+      expect(cursor[0].block_number).to.equal(head);
+      expect(cursor[0].block_hash).to.equal((await token.runner!.provider!.getBlock(head))?.hash);
+      const stale = await store.all("SELECT * FROM block_hashes WHERE block_number > $1", [head]);
+      expect(stale).to.have.length(0);
+      await store.close();
+    });
+
+    it("calls onRewind with the common ancestor inside the rewind, and onEvent for each new event", async () => {
+      const { token, alice, bob, store, opts, networkHelpers } = await setup();
+      await token.mint(alice.address, 1n);
+      await indexOnce(opts);
+      const ancestor = BigInt(await token.runner!.provider!.getBlockNumber());
+      const snap = await networkHelpers.takeSnapshot();
+      await token.connect(alice).transfer(bob.address, 1n);
+      const seen: string[] = [];
+      await indexOnce({ ...opts, onEvent: (e) => void seen.push(`${e.name}@${e.blockNumber}`) });
+      expect(seen).to.deep.equal([`Transfer@${ancestor + 1n}`]);
+      await snap.restore();
+      await networkHelpers.mine(2);
+      const rewinds: bigint[] = [];
+      await indexOnce({ ...opts, onRewind: (a) => void rewinds.push(a) });
+      expect(rewinds).to.deep.equal([ancestor]);
+      await indexOnce({ ...opts, onRewind: (a) => void rewinds.push(a) });
+      expect(rewinds).to.have.length(1);
+      await store.close();
+    });
+
     it("reports progress and rejects unknown contract kinds", async () => {
       const { token, alice, opts, store } = await setup();
       await token.mint(alice.address, 1n);
@@ -108,5 +185,15 @@ describe("sdk/data/store openStore", () => {
     await store.close();
     expect((await stat(file)).isFile()).to.equal(true);
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe("sdk/data/reorg defaultConfirmations", () => {
+  it("is 0 on local chains and PUBLIC_CONFIRMATIONS (12) elsewhere", () => {
+    expect(defaultConfirmations(31337n)).to.equal(0);
+    expect(defaultConfirmations(1337n)).to.equal(0);
+    expect(defaultConfirmations(1n)).to.equal(PUBLIC_CONFIRMATIONS);
+    expect(PUBLIC_CONFIRMATIONS).to.equal(12);
+    expect(defaultConfirmations(11155111n)).to.equal(12);
   });
 });

@@ -43,6 +43,7 @@ const TABLES = {
   events: "chain_id, block_number, log_index",
   watched: "chain_id, address",
   cursor: "chain_id, stream",
+  block_hashes: "chain_id, stream, block_number",
 };
 
 describe("sdk/data on a real PostgreSQL server (over TCP)", function () {

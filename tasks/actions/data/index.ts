@@ -47,7 +47,9 @@ export function existingStoreUrl(db: string, pg: string): { url: string; label: 
 export default async function dataIndex(args: DataIndexArgs, hre: HardhatRuntimeEnvironment) {
   return runCommand(args.json, SESSION_ABIS, async () => {
     const fromBlock = parseInteger(args.fromBlock, "--from-block");
-    const confirmations = Number(parseInteger(args.confirmations, "--confirmations"));
+    // empty: the chain's default depth (sdk/data/reorg.ts defaultConfirmations: 0 local, 12 public)
+    const confirmations =
+      args.confirmations.trim() === "" ? undefined : Number(parseInteger(args.confirmations, "--confirmations"));
     const conn = await connect(hre);
     const factory = await deployedAddress(conn, args.factory, "Sessions#SessionFactory", "--factory");
     const { url, label } = storeUrl(args.db, args.pg);

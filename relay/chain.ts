@@ -1,0 +1,125 @@
+/**
+ * What the relay asks the chain: a served session's static facts (read once through the SDK's
+ * `loadSession`) and, per order, the contract's own views: `filled(digest)`, `minNonce(maker)`,
+ * `allocationOf(maker)`, ERC-1271 `isValidSignature` and, for cash and margin sessions, a simulated `fill`
+ * (eth_call) whose revert says whether the maker passes the margin rule.
+ */
+import { Interface, type Provider } from "ethers";
+
+import { decodeError } from "../sdk/errors.js";
+import { loadSession, SESSION_ABIS, type SessionInfo } from "../sdk/sessions/client.js";
+import type { SessionOrder } from "../sdk/sessions/orders.js";
+import { legsOf, remainingAmounts } from "../sdk/sessions/validate.js";
+import { MarginSession__factory, SessionCore__factory } from "../types/ethers-contracts/index.js";
+
+export const WAD = 10n ** 18n;
+/** `OrderSigning.CANCELLED`: what `filled(digest)` holds once an order is cancelled. */
+export const CANCELLED = (1n << 256n) - 1n;
+/** ERC-1271 magic value of `isValidSignature(bytes32,bytes)`. */
+const ERC1271_MAGIC = "0x1626ba7e";
+const ERC1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
+const CORE = new Interface(SessionCore__factory.abi);
+const FUNDING_ABIS = [...SESSION_ABIS, new Interface(MarginSession__factory.abi)];
+/**
+ * The account a funding simulation fills from: any address that is neither the maker nor the fee recipient.
+ * It holds nothing, so the contract refuses it too, but it checks the maker first (cash: `_chargeAndCheck`
+ * of the maker before the taker; margin: `_requireMargins` maker first), so an error naming the maker means
+ * the maker cannot fund the order, and any other outcome means it can.
+ */
+export const PROBE_TAKER = "0x000000000000000000000000000000000000bEEF";
+
+/** A served session: static facts plus what changes per block. */
+export interface SessionContext {
+  info: SessionInfo;
+  address: string;
+  legCount: number;
+}
+
+export async function loadContext(provider: Provider, address: string): Promise<SessionContext> {
+  const info = await loadSession(provider, address);
+  return { info, address: info.address, legCount: info.legs.length };
+}
+
+/** What changes per block and is the same for every order of a session: read once per pass. */
+export interface SessionState {
+  /** Chain time (the latest block's timestamp). */
+  now: bigint;
+  /** 0 open, 1 settled, 2 fallback released. */
+  status: number;
+  paused: boolean;
+}
+
+export async function sessionState(provider: Provider, ctx: SessionContext): Promise<SessionState> {
+  const s = SessionCore__factory.connect(ctx.address, provider);
+  const [block, status, paused] = await Promise.all([provider.getBlock("latest"), s.status(), s.paused()]);
+  return { now: BigInt(block?.timestamp ?? 0), status: Number(status), paused };
+}
+
+/** True when trading is open now: not final, not paused, t1 <= now < t2. */
+export function tradingOpen(ctx: SessionContext, st: SessionState): boolean {
+  return st.status === 0 && !st.paused && st.now >= ctx.info.t1 && st.now < ctx.info.t2;
+}
+
+/** True when no trade can happen in this session any more (final, or past t2). */
+export function sessionOver(ctx: SessionContext, st: SessionState): boolean {
+  return st.status !== 0 || st.now >= ctx.info.t2;
+}
+
+/** ERC-1271: asks the maker contract through eth_call whether `signature` is valid for `digest`. */
+export async function isErc1271Valid(provider: Provider, maker: string, digest: string, signature: string) {
+  try {
+    const out = await provider.call({
+      to: maker,
+      data: ERC1271.encodeFunctionData("isValidSignature", [digest, signature]),
+    });
+    return out.length >= 10 && out.slice(0, 10).toLowerCase() === ERC1271_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+export async function filledOf(provider: Provider, session: string, digest: string): Promise<bigint> {
+  return SessionCore__factory.connect(session, provider).filled(digest);
+}
+
+export async function nonceFloorOf(provider: Provider, session: string, maker: string): Promise<bigint> {
+  return SessionCore__factory.connect(session, provider).minNonce(maker);
+}
+
+/** Why a maker cannot fund the rest of its order now, or undefined when it can (or it cannot be known yet). */
+export async function fundingShortfall(
+  provider: Provider,
+  ctx: SessionContext,
+  st: SessionState,
+  order: SessionOrder,
+  signature: string,
+  filledWad: bigint,
+): Promise<string | undefined> {
+  if (ctx.info.kind === "physical") {
+    // Physical: the maker gives from its allocation x_k, which must cover what is left to give per leg.
+    const x = await SessionCore__factory.connect(ctx.address, provider).allocationOf(order.maker);
+    const rest = remainingAmounts(order, filledWad);
+    const legs = legsOf(order.legs);
+    for (let j = 0; j < legs.length; j++) {
+      const give = -rest[j];
+      if (give > 0n && x[legs[j]] < give)
+        return `allocation of leg ${legs[j]} is ${x[legs[j]]}, below the ${give} the order still gives`;
+    }
+    return undefined;
+  }
+  // Cash and margin: the margin rule is the contract's; a simulated fill of the rest answers it. Only while
+  // trading is open (otherwise the contract stops at TradingClosed before the rule; checked again each block).
+  if (!tradingOpen(ctx, st)) return undefined;
+  const data = CORE.encodeFunctionData("fill", [order, signature, WAD]);
+  try {
+    await provider.call({ to: ctx.address, from: PROBE_TAKER, data });
+    return undefined;
+  } catch (e) {
+    const d = decodeError(e, FUNDING_ABIS);
+    if (d === undefined) return undefined;
+    const named = Object.values(d.args).some(
+      (v) => typeof v === "string" && v.toLowerCase() === order.maker.toLowerCase(),
+    );
+    return named ? `${d.name}: ${d.message}` : undefined;
+  }
+}

@@ -1,0 +1,423 @@
+/**
+ * The relay's core, without HTTP: accepts an order after every check (relay/validate.ts), stores it, follows
+ * the served sessions' events with the data set's indexer (stream "relay": resumable from its cursor after a
+ * restart, reorg-safe through sdk/data/reorg.ts), and re-derives each affected order's status from the
+ * contracts' views at the head. Listeners hear every status change and trade (the WebSocket layer).
+ */
+import { Interface, type Provider } from "ethers";
+
+import { indexOnce, type DecodedEvent } from "../sdk/data/indexer.js";
+import type { Store } from "../sdk/data/store.js";
+import { OrderRejected, pairSide, parseSubmission, type ParsedSubmission } from "../sdk/sessions/validate.js";
+import type { SessionOrder } from "../sdk/sessions/orders.js";
+import { MarginSession__factory, SessionCore__factory } from "../types/ethers-contracts/index.js";
+import {
+  CANCELLED,
+  filledOf,
+  fundingShortfall,
+  loadContext,
+  nonceFloorOf,
+  sessionOver,
+  sessionState,
+  WAD,
+  type SessionContext,
+  type SessionState,
+} from "./chain.js";
+import { EXPIRY_CLAMP, LIVE_STATUSES, Mutex, type OrderRow, type OrderStatus } from "./store.js";
+import { checkSubmission } from "./validate.js";
+
+export const RELAY_STREAM = "relay";
+
+export interface RelayCoreOptions {
+  provider: Provider;
+  store: Store;
+  /** Sessions served (addresses). */
+  sessions: string[];
+  /** Seconds: an order expiring within this margin of chain time is refused (default 30). */
+  expiryMarginSec?: number;
+  /** Block the relay starts following from on a fresh store (default: the head at start). */
+  fromBlock?: bigint;
+  /** Confirmation depth of the event follower (default 0: state is read from views at the head; see docs/relay.md). */
+  confirmations?: number;
+  /** Live orders re-checked per pass besides those events point at (rotating; default 200). */
+  recheckPerPass?: number;
+}
+
+/** An order as the API shows it. */
+export interface OrderView {
+  digest: string;
+  chainId: string;
+  session: string;
+  status: OrderStatus;
+  reason: string;
+  filledWad: string;
+  pair: string | null;
+  side: string | null;
+  priceWad: string | null;
+  order: Record<string, unknown>;
+  signature: string;
+  createdAt: string;
+  updatedBlock: string;
+}
+
+export interface TradeView {
+  session: string;
+  digest: string;
+  maker: string;
+  taker: string;
+  filledAfterWad: string;
+  block: string;
+  tx: string;
+}
+
+export type RelayEvent =
+  { type: "order"; order: OrderView } | { type: "trade"; trade: TradeView } | { type: "reorg"; ancestor: string };
+
+const SESSION_IFACE = new Interface([...SessionCore__factory.abi, ...MarginSession__factory.abi]);
+
+export function orderView(r: OrderRow): OrderView {
+  return {
+    digest: r.digest,
+    chainId: r.chain_id.toString(),
+    session: r.session,
+    status: r.status,
+    reason: r.reason,
+    filledWad: r.filled_wad,
+    pair: r.pair === "" ? null : r.pair,
+    side: r.side === "" ? null : r.side,
+    priceWad: r.price_wad === "" ? null : r.price_wad,
+    order: JSON.parse(r.order_json) as Record<string, unknown>,
+    signature: r.signature,
+    createdAt: new Date(Number(r.created_ms)).toISOString(),
+    updatedBlock: r.updated_block.toString(),
+  };
+}
+
+export function orderFromRow(r: OrderRow): SessionOrder {
+  const o = JSON.parse(r.order_json) as Record<string, string | string[]>;
+  return {
+    maker: String(o.maker),
+    taker: String(o.taker),
+    legs: BigInt(String(o.legs)),
+    amounts: (o.amounts as string[]).map((a) => BigInt(a)),
+    maxFeeBps: BigInt(String(o.maxFeeBps)),
+    expiry: BigInt(String(o.expiry)),
+    nonce: BigInt(String(o.nonce)),
+    salt: BigInt(String(o.salt)),
+  };
+}
+
+export class RelayCore {
+  readonly provider: Provider;
+  readonly store: Store;
+  readonly lock = new Mutex();
+  readonly expiryMarginSec: number;
+  chainId = 0n;
+  /** Served sessions by lower-case address. */
+  readonly sessions = new Map<string, SessionContext>();
+  private listeners = new Set<(e: RelayEvent) => void>();
+  private readonly opts: RelayCoreOptions;
+  private fromBlock = 0n;
+  private stateCache = new Map<string, { head: string; st: SessionState }>();
+  /** Last block a pass read (the relay's own view of the head). */
+  head = -1n;
+
+  constructor(opts: RelayCoreOptions) {
+    this.opts = opts;
+    this.provider = opts.provider;
+    this.store = opts.store;
+    this.expiryMarginSec = opts.expiryMarginSec ?? 30;
+  }
+
+  async init(): Promise<void> {
+    this.chainId = (await this.provider.getNetwork()).chainId;
+    for (const s of this.opts.sessions) {
+      const ctx = await loadContext(this.provider, s);
+      this.sessions.set(ctx.address.toLowerCase(), ctx);
+    }
+    this.fromBlock = this.opts.fromBlock ?? BigInt(await this.provider.getBlockNumber());
+  }
+
+  on(fn: (e: RelayEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: RelayEvent): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(e);
+      } catch {
+        // a listener's failure is its own (a closed socket); the relay goes on
+      }
+    }
+  }
+
+  /** Session state at the current head, read once per block per session. */
+  async state(ctx: SessionContext): Promise<SessionState> {
+    // keyed by the head's hash, not its number: after a reorg the same number can be another block
+    const head = (await this.provider.getBlock("latest"))?.hash ?? "";
+    const hit = this.stateCache.get(ctx.address);
+    if (hit !== undefined && hit.head === head) return hit.st;
+    const st = await sessionState(this.provider, ctx);
+    this.stateCache.set(ctx.address, { head, st });
+    return st;
+  }
+
+  async getOrder(digest: string): Promise<OrderRow | undefined> {
+    const rows = await this.store.all<OrderRow>("SELECT * FROM orders WHERE digest = $1", [digest.toLowerCase()]);
+    return rows[0];
+  }
+
+  /**
+   * Accepts a submitted order: shape (sdk/sessions/validate.ts), then the session, chain and order checks
+   * against the chain (relay/validate.ts). A duplicate answers the stored order (`created: false`).
+   * Throws {@link OrderRejected} for anything invalid; nothing invalid is stored.
+   */
+  async submit(pathSession: string, raw: unknown): Promise<{ created: boolean; order: OrderView }> {
+    const p: ParsedSubmission = parseSubmission(raw);
+    const ctx = this.sessions.get(pathSession.toLowerCase());
+    if (p.session.toLowerCase() !== pathSession.toLowerCase())
+      throw new OrderRejected({
+        code: "wrong_session",
+        field: "session",
+        message: `the order is signed for session ${p.session} but was posted to ${pathSession}`,
+      });
+    if (ctx === undefined)
+      throw new OrderRejected(
+        { code: "unknown_session", field: "session", message: `this relay does not serve session ${pathSession}` },
+        404,
+      );
+    const existing = await this.getOrder(p.digest);
+    if (existing !== undefined) return { created: false, order: orderView(existing) };
+    const st = await this.state(ctx);
+    const checked = await checkSubmission(this, ctx, st, p);
+    const ps = pairSide(p.order);
+    const row: OrderRow = {
+      digest: p.digest,
+      chain_id: p.chainId,
+      session: ctx.address.toLowerCase(),
+      maker: p.order.maker.toLowerCase(),
+      taker: p.order.taker.toLowerCase(),
+      pair: ps?.pair ?? "",
+      side: ps?.side ?? "",
+      price_wad: ps?.priceWad.toString() ?? "",
+      order_json: JSON.stringify({
+        maker: p.order.maker,
+        taker: p.order.taker,
+        legs: p.order.legs.toString(),
+        amounts: p.order.amounts.map((a) => a.toString()),
+        maxFeeBps: p.order.maxFeeBps.toString(),
+        expiry: p.order.expiry.toString(),
+        nonce: p.order.nonce.toString(),
+        salt: p.order.salt.toString(),
+      }),
+      signature: p.signature,
+      expiry: p.order.expiry > EXPIRY_CLAMP ? EXPIRY_CLAMP : p.order.expiry,
+      status: checked.filledWad > 0n ? "partial" : "open",
+      reason: "",
+      filled_wad: checked.filledWad.toString(),
+      created_ms: BigInt(Date.now()),
+      updated_block: checked.block,
+      checked_block: checked.block,
+    };
+    const created = await this.lock.run(async () => {
+      if ((await this.getOrder(p.digest)) !== undefined) return false;
+      await this.store.run(
+        `INSERT INTO orders (digest, chain_id, session, maker, taker, pair, side, price_wad, order_json, signature, expiry,
+           status, reason, filled_wad, created_ms, updated_block, checked_block)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING`,
+        [
+          row.digest,
+          row.chain_id,
+          row.session,
+          row.maker,
+          row.taker,
+          row.pair,
+          row.side,
+          row.price_wad,
+          row.order_json,
+          row.signature,
+          row.expiry,
+          row.status,
+          row.reason,
+          row.filled_wad,
+          row.created_ms,
+          row.updated_block,
+          row.checked_block,
+        ],
+      );
+      return true;
+    });
+    const stored = (await this.getOrder(p.digest)) as OrderRow;
+    if (created) this.emit({ type: "order", order: orderView(stored) });
+    return { created, order: orderView(stored) };
+  }
+
+  /**
+   * One pass of the chain follower: reads new events (reorg check first), then re-derives the status of
+   * every order an event points at (its digest, or its maker's funding or nonce floor), of every live order
+   * past its expiry, and of a rotating slice of the other live orders. Returns the block it read up to.
+   */
+  async sync(): Promise<bigint> {
+    const digests = new Set<string>();
+    const makers = new Set<string>(); // "session|maker"
+    const sessionsTouched = new Set<string>();
+    const trades: TradeView[] = [];
+    let rewoundTo: bigint | undefined;
+    const onEvent = (e: DecodedEvent) => {
+      const a = e.args;
+      const session = e.address.toLowerCase();
+      const acct = (v: unknown) => makers.add(`${session}|${String(v).toLowerCase()}`);
+      switch (e.name) {
+        case "Traded":
+          digests.add(String(a.digest).toLowerCase());
+          acct(a.maker);
+          acct(a.taker);
+          trades.push({
+            session,
+            digest: String(a.digest).toLowerCase(),
+            maker: String(a.maker),
+            taker: String(a.taker),
+            filledAfterWad: String(a.filledAfterWad),
+            block: e.blockNumber.toString(),
+            tx: e.txHash,
+          });
+          break;
+        case "Matched":
+          digests.add(String(a.digestA).toLowerCase());
+          digests.add(String(a.digestB).toLowerCase());
+          break;
+        case "OrderCancelled":
+          digests.add(String(a.orderDigest).toLowerCase());
+          break;
+        case "NonceFloorRaised":
+        case "Subscribed":
+        case "Redeemed":
+        case "Claimed":
+        case "DividendAccrued":
+          acct(a.maker ?? a.account);
+          break;
+        default:
+          // settlement, fallback, margin actions, liquidations: every order of the session
+          sessionsTouched.add(session);
+      }
+    };
+    const head = await this.lock.run(async () =>
+      indexOnce({
+        provider: this.provider,
+        store: this.store,
+        kinds: [{ kind: "session", iface: SESSION_IFACE }],
+        seeds: [...this.sessions.values()].map((s) => ({
+          address: s.address,
+          kind: "session",
+          fromBlock: this.fromBlock,
+        })),
+        stream: RELAY_STREAM,
+        confirmations: this.opts.confirmations ?? 0,
+        onEvent,
+        onRewind: (ancestor) => {
+          rewoundTo = ancestor;
+        },
+      }),
+    );
+    this.head = head;
+    if (rewoundTo !== undefined) this.emit({ type: "reorg", ancestor: rewoundTo.toString() });
+    for (const t of trades) this.emit({ type: "trade", trade: t });
+
+    // Which orders to look at again (each query bounded).
+    const picked = new Map<string, OrderRow>();
+    const add = (rows: OrderRow[]) => rows.forEach((r) => picked.set(r.digest, r));
+    const LIMIT = 1000;
+    for (const d of digests) add(await this.store.all<OrderRow>("SELECT * FROM orders WHERE digest = $1", [d]));
+    const live = LIVE_STATUSES.map((s) => `'${s}'`).join(", ");
+    for (const m of makers) {
+      const [session, maker] = m.split("|");
+      add(
+        await this.store.all<OrderRow>(
+          `SELECT * FROM orders WHERE session = $1 AND maker = $2 AND status IN (${live}) LIMIT ${LIMIT}`,
+          [session, maker],
+        ),
+      );
+    }
+    for (const s of sessionsTouched)
+      add(
+        await this.store.all<OrderRow>(
+          `SELECT * FROM orders WHERE session = $1 AND status IN (${live}) LIMIT ${LIMIT}`,
+          [s],
+        ),
+      );
+    if (rewoundTo !== undefined) {
+      // A reorg can undo a fill or a cancel: every order changed above the ancestor is looked at again.
+      add(
+        await this.store.all<OrderRow>(
+          `SELECT * FROM orders WHERE updated_block > $1 AND status NOT IN ('expired') ORDER BY updated_block DESC LIMIT ${LIMIT * 5}`,
+          [rewoundTo],
+        ),
+      );
+    }
+    const now = BigInt((await this.provider.getBlock(head))?.timestamp ?? 0);
+    add(
+      await this.store.all<OrderRow>(`SELECT * FROM orders WHERE status IN (${live}) AND expiry <= $1 LIMIT ${LIMIT}`, [
+        now,
+      ]),
+    );
+    add(
+      await this.store.all<OrderRow>(
+        `SELECT * FROM orders WHERE status IN (${live}) AND checked_block < $1 ORDER BY checked_block LIMIT ${this.opts.recheckPerPass ?? 200}`,
+        [head],
+      ),
+    );
+    for (const r of picked.values()) await this.refresh(r, head);
+    return head;
+  }
+
+  /** Re-derives one order's status from the chain at the head; writes and announces it when it changed. */
+  async refresh(r: OrderRow, head: bigint): Promise<OrderRow> {
+    const ctx = this.sessions.get(r.session);
+    if (ctx === undefined) return r;
+    const st = await this.state(ctx);
+    const order = orderFromRow(r);
+    const filled = await filledOf(this.provider, ctx.address, r.digest);
+    let status: OrderStatus;
+    let reason = "";
+    let filledWad = filled === CANCELLED ? BigInt(r.filled_wad) : filled;
+    if (filled === CANCELLED) {
+      status = "cancelled";
+      reason = "cancelled on chain (OrderCancelled)";
+    } else if (filled >= WAD) {
+      status = "filled";
+      filledWad = WAD;
+    } else if (order.nonce < (await nonceFloorOf(this.provider, ctx.address, order.maker))) {
+      status = "cancelled";
+      reason = "below the maker's nonce floor (NonceFloorRaised)";
+    } else if (order.expiry <= st.now) {
+      status = "expired";
+      reason = `expired at ${order.expiry} (chain time ${st.now})`;
+    } else if (sessionOver(ctx, st)) {
+      status = "closed";
+      reason = st.status !== 0 ? "the session is final" : "trading ended at t2";
+    } else {
+      const short = await fundingShortfall(this.provider, ctx, st, order, r.signature, filled);
+      if (short !== undefined) {
+        status = "unfundable";
+        reason = short;
+      } else status = filled > 0n ? "partial" : "open";
+    }
+    const changed = status !== r.status || filledWad.toString() !== r.filled_wad || reason !== r.reason;
+    await this.lock.run(async () => {
+      if (changed)
+        await this.store.run(
+          "UPDATE orders SET status = $2, reason = $3, filled_wad = $4, updated_block = $5, checked_block = $5 WHERE digest = $1",
+          [r.digest, status, reason, filledWad.toString(), head],
+        );
+      else await this.store.run("UPDATE orders SET checked_block = $2 WHERE digest = $1", [r.digest, head]);
+    });
+    const next: OrderRow = { ...r, status, reason, filled_wad: filledWad.toString(), checked_block: head };
+    if (changed) {
+      next.updated_block = head;
+      this.emit({ type: "order", order: orderView(next) });
+    }
+    return next;
+  }
+}

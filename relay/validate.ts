@@ -1,0 +1,83 @@
+/**
+ * The chain-side checks of a submitted order, after its shape passed sdk/sessions/validate.ts. In order,
+ * cheapest first (a flood of invalid orders costs little): chain, legs of this session, session still
+ * trading, expiry (and the margin), fee, maker allowed, signature (EOA offline; a contract maker through
+ * ERC-1271 `isValidSignature` by eth_call), nonce floor, cancelled or filled (`filled(digest)`), funding
+ * (relay/chain.ts `fundingShortfall`). Each refusal is an {@link OrderRejected} naming its field.
+ */
+import { OrderRejected, isEoaSignature, type ParsedSubmission } from "../sdk/sessions/validate.js";
+import {
+  CANCELLED,
+  filledOf,
+  fundingShortfall,
+  isErc1271Valid,
+  nonceFloorOf,
+  sessionOver,
+  WAD,
+  type SessionContext,
+  type SessionState,
+} from "./chain.js";
+import type { RelayCore } from "./core.js";
+
+const no = (code: string, field: string | null, message: string, status = 400): never => {
+  throw new OrderRejected({ code, field, message }, status);
+};
+
+export async function checkSubmission(
+  core: RelayCore,
+  ctx: SessionContext,
+  st: SessionState,
+  p: ParsedSubmission,
+): Promise<{ filledWad: bigint; block: bigint }> {
+  const { order } = p;
+  const provider = core.provider;
+  const block = BigInt(await provider.getBlockNumber());
+  if (p.chainId !== core.chainId)
+    no("wrong_chain", "chainId", `the order is signed for chain ${p.chainId}; this relay serves chain ${core.chainId}`);
+  if (order.legs >> BigInt(ctx.legCount) !== 0n)
+    no("bad_legs", "order.legs", `order.legs names a leg this session lacks (it has legs 0 to ${ctx.legCount - 1})`);
+  if (sessionOver(ctx, st))
+    no(
+      "session_closed",
+      "session",
+      st.status !== 0 ? "the session is final: no order can trade" : `trading ended at t2 = ${ctx.info.t2}`,
+      409,
+    );
+  if (order.expiry <= st.now)
+    no("expired", "order.expiry", `the order expired at ${order.expiry}; chain time is ${st.now}`);
+  if (order.expiry <= st.now + BigInt(core.expiryMarginSec))
+    no(
+      "expiring",
+      "order.expiry",
+      `the order expires at ${order.expiry}, within this relay's margin of ${core.expiryMarginSec} s of chain time ${st.now}`,
+    );
+  if (order.maxFeeBps < ctx.info.makerFeeBps)
+    no(
+      "fee_above_signed",
+      "order.maxFeeBps",
+      `the session charges makers ${ctx.info.makerFeeBps} bps, above the ${order.maxFeeBps} bps the order accepts`,
+    );
+  if (order.maker.toLowerCase() === ctx.info.feeRecipient.toLowerCase())
+    no("maker_not_allowed", "order.maker", `the fee recipient ${order.maker} may not trade in this session`);
+  if (!isEoaSignature(p)) {
+    const code = await provider.getCode(order.maker);
+    if (code === "0x" || !(await isErc1271Valid(provider, order.maker, p.digest, p.signature)))
+      no(
+        "bad_signature",
+        "signature",
+        code === "0x"
+          ? `the signature does not recover to the maker ${order.maker} over digest ${p.digest}`
+          : `the maker contract ${order.maker} does not accept the signature (ERC-1271 isValidSignature)`,
+      );
+  }
+  const floor = await nonceFloorOf(provider, ctx.address, order.maker);
+  if (order.nonce < floor)
+    no("nonce_below_floor", "order.nonce", `the order's nonce ${order.nonce} is below the maker's floor ${floor}`);
+  const filled = await filledOf(provider, ctx.address, p.digest);
+  if (filled === CANCELLED) no("cancelled", "digest", `the order ${p.digest} was cancelled on chain`, 409);
+  if (filled >= WAD) no("filled", "digest", `the order ${p.digest} is fully filled`, 409);
+  const short = await fundingShortfall(provider, ctx, st, order, p.signature, filled);
+  if (short !== undefined)
+    no("unfundable", "order.maker", `the maker cannot fund the rest of this order now: ${short}`, 422);
+  return { filledWad: filled, block };
+}

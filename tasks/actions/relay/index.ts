@@ -1,0 +1,84 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+
+import { CliError, parseAddress, parseInteger } from "../../../sdk/cli/args.js";
+import { connect, deployedAddress, runCommand, setIo } from "../../../sdk/cli/run.js";
+import { defaultConfirmations } from "../../../sdk/data/reorg.js";
+import { listSessions, SESSION_ABIS } from "../../../sdk/sessions/client.js";
+import { startRelay, type Relay } from "../../../relay/index.js";
+import { storeUrl } from "../data/index.js";
+
+export interface RelayArgs {
+  host: string;
+  port: string;
+  db: string;
+  pg: string;
+  sessions: string;
+  factory: string;
+  fromBlock: string;
+  confirmations: string;
+  expiryMargin: string;
+  pollMs: string;
+  json: boolean;
+}
+
+/**
+ * Starts the relay and keeps it running until `stop` settles (the task: SIGINT or SIGTERM). `onStarted`
+ * hears the running relay (tests).
+ */
+export async function runRelay(
+  args: RelayArgs,
+  hre: HardhatRuntimeEnvironment,
+  stop: Promise<unknown>,
+  onStarted?: (r: Relay) => void,
+) {
+  return runCommand(args.json, SESSION_ABIS, async () => {
+    const port = Number(parseInteger(args.port, "--port"));
+    if (port > 65_535) throw new CliError(`--port ${port} is above 65535`);
+    const conn = await connect(hre);
+    const provider = conn.ethers.provider;
+    const chainId = (await provider.getNetwork()).chainId;
+    let sessions: string[];
+    if (args.sessions.trim() !== "") {
+      sessions = args.sessions.split(",").map((s) => parseAddress(s.trim(), "--sessions"));
+    } else {
+      const factory = await deployedAddress(conn, args.factory, "Sessions#SessionFactory", "--factory");
+      sessions = (await listSessions(provider, factory)).map((s) => s.address);
+    }
+    if (sessions.length === 0) throw new CliError("no session to serve: create one, or name them with --sessions");
+    const { url: dbUrl, label } = storeUrl(args.db, args.pg);
+    const confirmations =
+      args.confirmations.trim() === "" ? 0 : Number(parseInteger(args.confirmations, "--confirmations"));
+    const relay = await startRelay({
+      provider,
+      sessions,
+      storeUrl: dbUrl,
+      host: args.host,
+      port,
+      pollMs: Number(parseInteger(args.pollMs, "--poll-ms", 10n)),
+      expiryMarginSec: Number(parseInteger(args.expiryMargin, "--expiry-margin")),
+      fromBlock: args.fromBlock.trim() === "" ? undefined : parseInteger(args.fromBlock, "--from-block"),
+      confirmations,
+    });
+    onStarted?.(relay);
+    // the start line goes to the current error sink (stderr, or a test's capture): stdout stays the result
+    const io = setIo(undefined);
+    setIo(io);
+    io.err(
+      `Relay for chain ${chainId} on ${relay.url} (WebSocket ${relay.url.replace("http", "ws")}/ws): ${sessions.length} sessions, store ${label}, confirmations ${confirmations} (the data set's default here: ${defaultConfirmations(chainId)}). Ctrl-C stops it.`,
+    );
+    await stop;
+    await relay.close();
+    return {
+      json: { chainId, url: relay.url, sessions, store: label, stopped: true },
+      text: `Relay on ${relay.url} stopped`,
+    };
+  });
+}
+
+export default async function relayTask(args: RelayArgs, hre: HardhatRuntimeEnvironment) {
+  const stop = new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  return runRelay(args, hre, stop);
+}
