@@ -34,7 +34,7 @@ export function DepthChart({ book, di, dj }: { book: Book; di: number; dj: numbe
     if (pts.length === 0) return "";
     let d = `M ${x(pts[0].p)} ${y(0)}`;
     let prev = 0;
-    for (const pt of pts) d += ` L ${x(pt.p)} ${y(prev)} L ${x(pt.p)} ${y(pt.c)}`, (prev = pt.c);
+    for (const pt of pts) ((d += ` L ${x(pt.p)} ${y(prev)} L ${x(pt.p)} ${y(pt.c)}`), (prev = pt.c));
     return d + ` L ${x(edge)} ${y(prev)} L ${x(edge)} ${y(0)} Z`;
   };
   return (
@@ -59,19 +59,23 @@ export function DepthChart({ book, di, dj }: { book: Book; di: number; dj: numbe
 }
 
 export function AllocationChart({ info, me }: { info: SessionInfo; me: AccountInfo }) {
+  // value at the latest feed prices, so legs of different units compare (units when a feed cannot be read)
+  const priced = info.legs.every((l) => l.latestPrice !== undefined);
+  const worth = (v: bigint, k: number) =>
+    priced ? num(v, info.legs[k].decimals) * num(info.legs[k].latestPrice!, 18) : num(v, info.legs[k].decimals);
   const rows = info.legs.map((l, k) => ({
     symbol: l.symbol,
-    a: num(me.allocation[k], l.decimals),
-    b: num(me.baseline[k], l.decimals),
+    a: worth(me.allocation[k], k),
+    b: worth(me.baseline[k], k),
   }));
   const max = Math.max(1e-18, ...rows.flatMap((r) => [Math.abs(r.a), Math.abs(r.b)]));
   const rowH = 26;
   const h = rows.length * rowH + 24;
-  const bar = (v: number) => (Math.abs(v) / max) * (W - 90);
+  const bar = (v: number) => (Math.abs(v) / max) * (W - 120);
   return (
     <svg width={W} height={h} class="chart" data-testid="allocation-chart" role="img" aria-label="allocation">
       <text x={4} y={12} class="axis">
-        allocation (solid) vs baseline (outline)
+        {priced ? "value at latest prices" : "units"}: allocation (bar) vs baseline (dashed)
       </text>
       {rows.map((r, k) => (
         <g key={k} transform={`translate(0, ${20 + k * rowH})`}>
@@ -79,6 +83,9 @@ export function AllocationChart({ info, me }: { info: SessionInfo; me: AccountIn
             {r.symbol}
           </text>
           <rect x={60} y={3} width={bar(r.a)} height={14} fill={r.a >= r.b ? "#2563eb" : "#f59e0b"} />
+          <text x={W - 4} y={15} text-anchor="end" class="axis">
+            {r.a.toPrecision(5)}
+          </text>
           <rect x={60} y={1} width={bar(r.b)} height={18} fill="none" stroke="#334" stroke-dasharray="3 2" />
         </g>
       ))}

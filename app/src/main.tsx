@@ -24,7 +24,16 @@ import {
   type SessionSummary,
 } from "./sdk.js";
 import { amountAt } from "../../sdk/sessions/orders.js";
-import { RelayError, listOrders, postOrder, readBooks, toOrderFile, watch, type Book, type RelayOrder } from "./relay.js";
+import {
+  RelayError,
+  listOrders,
+  postOrder,
+  readBooks,
+  toOrderFile,
+  watch,
+  type Book,
+  type RelayOrder,
+} from "./relay.js";
 import { discoverWallets, switchChain, walletChainId, type WalletEntry } from "./wallet.js";
 import { DepthChart, AllocationChart } from "./charts.js";
 
@@ -181,7 +190,8 @@ function App() {
     }
   }, []);
 
-  const wrongChain = wallet !== undefined && config !== undefined && chainId !== undefined && chainId !== config.chainId;
+  const wrongChain =
+    wallet !== undefined && config !== undefined && chainId !== undefined && chainId !== config.chainId;
   const sessionAddr = /^#\/session\/(0x[0-9a-fA-F]{40})/.exec(route)?.[1];
 
   return (
@@ -377,7 +387,9 @@ function SessionPage(props: {
   if (data === undefined) return <p class="muted">Loading session {address}…</p>;
   const { info, me } = data;
   const trading = info.status === "open" && info.now >= info.t1 && info.now < info.t2;
-  const mine = data.orders.filter((o) => account !== undefined && o.order.maker.toLowerCase() === account.toLowerCase());
+  const mine = data.orders.filter(
+    (o) => account !== undefined && o.order.maker.toLowerCase() === account.toLowerCase(),
+  );
   const takeable = data.orders.filter(
     (o) =>
       LIVE.has(o.status) &&
@@ -517,7 +529,9 @@ function Legs({ data }: { data: SessionData }) {
                   </td>
                 )}
                 {me !== undefined && <td class="num">{fmt(me.baseline[k], l.decimals)}</td>}
-                {me !== undefined && <td class={`num ${d > 0n ? "up" : d < 0n ? "down" : ""}`}>{fmt(d, l.decimals)}</td>}
+                {me !== undefined && (
+                  <td class={`num ${d > 0n ? "up" : d < 0n ? "down" : ""}`}>{fmt(d, l.decimals)}</td>
+                )}
               </tr>
             );
           })}
@@ -527,15 +541,18 @@ function Legs({ data }: { data: SessionData }) {
         <div class="row">
           <AllocationChart info={info} me={me} />
           <p class="muted">
-            {me.shares.toString()} shares{info.kind === "cash" ? ` · deposit ${fmt(me.deposit, info.collateralDecimals)} ${info.collateralSymbol}` : ""}
+            {me.shares.toString()} shares
+            {info.kind === "cash"
+              ? ` · deposit ${fmt(me.deposit, info.collateralDecimals)} ${info.collateralSymbol}`
+              : ""}
             {" · "}P&amp;L at the latest feed prices:{" "}
             <b class={pnl > 0n ? "up" : pnl < 0n ? "down" : ""} data-testid="pnl">
               {fmt(pnl, 18, 2)}
             </b>{" "}
             (quote units) · nonce floor {me.nonceFloor.toString()}
             <br />
-            The pool is conserved: every trade moves allocation between accounts, so the allocations of all accounts add up to
-            shares × unit in every leg{info.kind === "physical" ? ", and the session holds those tokens" : ""}.
+            The pool is conserved: every trade moves allocation between accounts, so the allocations of all accounts add
+            up to shares × unit in every leg{info.kind === "physical" ? ", and the session holds those tokens" : ""}.
           </p>
         </div>
       )}
@@ -564,7 +581,10 @@ function BookView({ book, info }: { book: Book; info: SessionInfo }) {
   return (
     <section class="card" data-testid={`book-${book.pair}`}>
       <h3>
-        Book {li.symbol} / {lj.symbol} <span class="muted">(price in {lj.symbol} per {li.symbol}, size in {li.symbol})</span>
+        Book {li.symbol} / {lj.symbol}{" "}
+        <span class="muted">
+          (price in {lj.symbol} per {li.symbol}, size in {li.symbol})
+        </span>
       </h3>
       <div class="row">
         <table class="book">
@@ -773,6 +793,27 @@ function TakeList(props: {
   );
 }
 
+/** The feeds' rate of leg j per leg i as a decimal string (6 significant places), or "1" without prices. */
+function defaultRate(info: SessionInfo, i: number, j: number): string {
+  const pi = info.legs[i]?.latestPrice;
+  const pj = info.legs[j]?.latestPrice;
+  if (pi === undefined || pj === undefined || pj === 0n) return "1";
+  return formatAmount(((pi * WAD) / pj / 10n ** 12n) * 10n ** 12n, 18);
+}
+
+/** The relay's `unfundable` refusal restated in the legs' units from the maker's own allocation. */
+function unfundableText(info: SessionInfo, me: AccountInfo, amounts: [string, string], legs: [number, number]): string {
+  const parts: string[] = [];
+  legs.forEach((k, n) => {
+    if (!amounts[n].startsWith("-")) return;
+    const l = info.legs[k];
+    parts.push(
+      `the order gives ${amounts[n].slice(1)} ${l.symbol} but you hold ${fmt(me.allocation[k], l.decimals)} ${l.symbol} in this session`,
+    );
+  });
+  return `Refused by the relay: unfundable (field order.maker): ${parts.join("; ")}. Trade less or subscribe more.`;
+}
+
 function OrderEntry(props: {
   info: SessionInfo;
   me: AccountInfo;
@@ -786,7 +827,7 @@ function OrderEntry(props: {
   const [j, setJ] = useState(Math.min(1, info.legs.length - 1));
   const [side, setSide] = useState<"sell" | "buy">("sell");
   const [amount, setAmount] = useState("1");
-  const [rate, setRate] = useState("2");
+  const [rate, setRate] = useState(() => defaultRate(info, 0, Math.min(1, info.legs.length - 1)));
   const [expiry, setExpiry] = useState("24");
   const [taker, setTaker] = useState("");
   const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
@@ -836,6 +877,11 @@ function OrderEntry(props: {
           return await postOrder(file);
         } catch (e) {
           failure = explain(e); // shown next to the form as well as in the log
+          if (e instanceof RelayError && e.code === "unfundable") {
+            // the relay's text gives raw units; restate it in tokens from the maker's allocation
+            failure = unfundableText(info, props.me, amounts, [i, j]);
+            throw new Error(failure);
+          }
           throw e;
         }
       },
@@ -872,7 +918,15 @@ function OrderEntry(props: {
         </label>
         <label>
           of
-          <select value={i} onChange={(e) => setI(Number(e.currentTarget.value))} data-testid="leg-i">
+          <select
+            value={i}
+            onChange={(e) => {
+              const k = Number(e.currentTarget.value);
+              setI(k);
+              setRate(defaultRate(info, k, j));
+            }}
+            data-testid="leg-i"
+          >
             {legOptions}
           </select>
         </label>
@@ -882,7 +936,15 @@ function OrderEntry(props: {
         </label>
         <label>
           per unit, paid in
-          <select value={j} onChange={(e) => setJ(Number(e.currentTarget.value))} data-testid="leg-j">
+          <select
+            value={j}
+            onChange={(e) => {
+              const k = Number(e.currentTarget.value);
+              setJ(k);
+              setRate(defaultRate(info, i, k));
+            }}
+            data-testid="leg-j"
+          >
             {legOptions}
           </select>
         </label>
@@ -902,11 +964,21 @@ function OrderEntry(props: {
           <p data-testid="order-summary">
             You sign: {amounts[0].startsWith("-") ? "give" : "receive"}{" "}
             <b>
-              {amounts[0].replace("-", "")} {info.legs[i].symbol}
+              {fmt(
+                parseAmount(amounts[0].replace("-", ""), info.legs[i].decimals, "amount"),
+                info.legs[i].decimals,
+                18,
+              )}{" "}
+              {info.legs[i].symbol}
             </b>
             , {amounts[1].startsWith("-") ? "give" : "receive"}{" "}
             <b>
-              {amounts[1].replace("-", "")} {info.legs[j].symbol}
+              {fmt(
+                parseAmount(amounts[1].replace("-", ""), info.legs[j].decimals, "amount"),
+                info.legs[j].decimals,
+                18,
+              )}{" "}
+              {info.legs[j].symbol}
             </b>
             ; maker fee {info.makerFeeBps.toString()} bps, expires {expiry} h after chain time.
           </p>

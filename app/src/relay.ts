@@ -53,7 +53,12 @@ async function call<T>(path: string, init?: RequestInit): Promise<T> {
   try {
     body = JSON.parse(text);
   } catch {
-    throw new RelayError("bad_reply", `the relay answered ${res.status} with non-JSON: ${text.slice(0, 120)}`, null, res.status);
+    throw new RelayError(
+      "bad_reply",
+      `the relay answered ${res.status} with non-JSON: ${text.slice(0, 120)}`,
+      null,
+      res.status,
+    );
   }
   if (!res.ok) {
     const e = body as { code?: string; message?: string; field?: string | null };

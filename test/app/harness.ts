@@ -60,7 +60,10 @@ export async function startNode(port: number, timeoutMs = 60_000): Promise<{ pro
   });
   let log = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start in ${timeoutMs} ms:\n${log}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`hardhat node did not start in ${timeoutMs} ms:\n${log}`)),
+      timeoutMs,
+    );
     const onData = (d: Buffer) => {
       log += d.toString();
       if (/Started HTTP and WebSocket JSON-RPC server/.test(log)) {
@@ -182,7 +185,11 @@ export async function deployChain(url: string): Promise<Chain> {
 
 export async function relayFor(chain: Chain, onError: (e: unknown) => void): Promise<Relay> {
   return startRelay({
-    provider: new JsonRpcProvider(chain.url, chain.chainId, { staticNetwork: true, pollingInterval: 200, cacheTimeout: -1 }),
+    provider: new JsonRpcProvider(chain.url, chain.chainId, {
+      staticNetwork: true,
+      pollingInterval: 200,
+      cacheTimeout: -1,
+    }),
     sessions: [chain.session],
     pollMs: 250,
     fromBlock: 0n,

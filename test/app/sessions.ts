@@ -118,12 +118,18 @@ describe("app: session trading in a real browser", function () {
     await shot(B.page, "fill-preview.png");
     const sentBefore = B.log.sent.length;
     await B.page.getByTestId("fill-confirm").click();
-    await B.page.getByTestId("tx-confirmed").getByText(/filled to 50%/).waitFor();
+    await B.page
+      .getByTestId("tx-confirmed")
+      .getByText(/filled to 50%/)
+      .waitFor();
     expect(B.log.sent.length).to.equal(sentBefore + 1); // signed by the test key and sent raw
 
     // the chain agrees with what the pages will show
     const core = coreAt(chain.session, chain.provider);
-    expect(await core.allocationOf(chain.taker.address)).to.deep.equal([10n * E18 + E18 - E18 / 1000n, 2000n * E6 - 230n * E6]);
+    expect(await core.allocationOf(chain.taker.address)).to.deep.equal([
+      10n * E18 + E18 - E18 / 1000n,
+      2000n * E6 - 230n * E6,
+    ]);
     // B: its allocation moved and the ask shrank to 1 AAPL
     await B.page.getByTestId("alloc-0").getByText("10.999").waitFor();
     await asks.getByTestId("size").getByText(/^1$/).waitFor();
@@ -148,7 +154,7 @@ describe("app: session trading in a real browser", function () {
     await result.getByText(/Refused by the relay: expiring \(field order\.expiry\)/).waitFor();
     // neither reached the book
     const asks = B.page.getByTestId("book-0-1").getByTestId("asks");
-    expect((await asks.locator("tr").count())).to.equal(1);
+    expect(await asks.locator("tr").count()).to.equal(1);
   });
 
   it("a fill that would revert shows the decoded reason, not hex", async () => {
@@ -157,7 +163,10 @@ describe("app: session trading in a real browser", function () {
     await B.page.getByTestId("fill-fraction").fill("1");
     const cancelled = A.page.getByTestId("my-order").filter({ hasText: "partial" }).getByTestId("cancel");
     await cancelled.click();
-    await A.page.getByTestId("tx-confirmed").getByText(/^cancelled in/).waitFor();
+    await A.page
+      .getByTestId("tx-confirmed")
+      .getByText(/^cancelled in/)
+      .waitFor();
     await B.page.getByTestId("fill-confirm").click();
     const failed = await B.page.getByTestId("tx-failed").last().textContent({ timeout: WAIT });
     expect(failed).to.not.match(/0x[0-9a-f]{8,}/i);
@@ -171,7 +180,10 @@ describe("app: session trading in a real browser", function () {
     await A.page.getByTestId("sign-order").click();
     await A.page.getByTestId("order-result").getByText("Accepted by the relay: open").waitFor();
     await A.page.getByTestId("cancel-all").click();
-    await A.page.getByTestId("tx-confirmed").getByText(/nonce floor 0 → 1/).waitFor();
+    await A.page
+      .getByTestId("tx-confirmed")
+      .getByText(/nonce floor 0 → 1/)
+      .waitFor();
     await A.page.getByTestId("my-order-status").filter({ hasText: "open" }).waitFor({ state: "detached" });
     expect(await coreAt(chain.session, chain.provider).minNonce(chain.maker.address)).to.equal(1n);
     await B.page.getByTestId("no-takeable").waitFor();
