@@ -452,7 +452,7 @@ function SessionPage(props: {
         <section class="card">
           <h3>Book</h3>
           <p class="muted" data-testid="book-empty">
-            No open orders yet. Sign one below: it appears here for everyone as soon as the relay accepts it.
+            No open orders in the book. Sign one below: it appears here for everyone as soon as the relay accepts it.
           </p>
         </section>
       )}
