@@ -1,0 +1,362 @@
+/**
+ * The browser test harness of the web trading app (docs/app.md "Tests"): a `hardhat node` on a free port, a
+ * physical session on it, the relay, the built app served by `vite preview`, Debian's Chromium through
+ * playwright-core, and a test wallet injected into each page. The wallet is EIP-1193 + EIP-6963 in the page;
+ * its keys live in this process (ethers `Wallet`): typed data is signed with real secp256k1 signatures and
+ * transactions are signed by the key and sent raw (`eth_sendRawTransaction`); every other call is forwarded
+ * to the node. The node's unlocked accounts only deploy and fund.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+import { JsonRpcProvider, Wallet, type TypedDataField } from "ethers";
+import { network } from "hardhat";
+import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { build, preview, type PreviewServer } from "vite";
+
+import { startRelay, type Relay } from "../../relay/index.js";
+import { createSessionFromConfig } from "../../sdk/sessions/client.js";
+import { physicalLeg, SessionKind, sessionConfig } from "../../sdk/sessions/config.js";
+import { deploySessionFamily } from "../../sdk/sessions/deploy.js";
+import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
+import type { MockERC20 } from "../../types/ethers-contracts/index.js";
+
+export const CHROMIUM = "/usr/bin/chromium";
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const OUT = path.join(ROOT, "out/app");
+const E18 = 10n ** 18n;
+const E6 = 10n ** 6n;
+
+/** Fails with the fix when Debian's Chromium is missing (CI installs it: `apt-get install chromium`). */
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: the app's browser tests drive Debian's Chromium. Install it with ` +
+        "`apt-get install -y chromium` (package chromium, Debian bookworm), then run the tests again.",
+    );
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `hardhat node` on 127.0.0.1:`port`, in its own process group; resolves once it listens. */
+export async function startNode(port: number, timeoutMs = 60_000): Promise<{ proc: ChildProcess; url: string }> {
+  const cli = path.join(ROOT, "node_modules/hardhat/dist/src/cli.js");
+  const proc = spawn(process.execPath, [cli, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`hardhat node did not start in ${timeoutMs} ms:\n${log}`)),
+      timeoutMs,
+    );
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      if (/Started HTTP and WebSocket JSON-RPC server/.test(log)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    proc.stdout?.on("data", onData);
+    proc.stderr?.on("data", onData);
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hardhat node exited with ${code}:\n${log}`));
+    });
+  });
+  // keep draining its output so the pipe never fills
+  proc.stdout?.removeAllListeners("data").on("data", () => undefined);
+  proc.stderr?.removeAllListeners("data").on("data", () => undefined);
+  proc.removeAllListeners("exit");
+  return { proc, url: `http://127.0.0.1:${port}` };
+}
+
+/** Stops a process group started here (SIGTERM, then SIGKILL after 3 s). */
+export async function stopGroup(proc: ChildProcess | undefined): Promise<void> {
+  if (proc?.pid === undefined || proc.exitCode !== null) return;
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  try {
+    process.kill(-proc.pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-proc.pid!, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }, 3_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface Chain {
+  url: string;
+  provider: JsonRpcProvider;
+  chainId: bigint;
+  factory: string;
+  session: string;
+  tokens: MockERC20[];
+  maker: Wallet;
+  taker: Wallet;
+  feeds: string[];
+  /** Moves chain time (evm_increaseTime + a block). */
+  increaseTo(t: bigint): Promise<void>;
+}
+
+/**
+ * On the node at `url`: two tokens (AAPL 18 decimals, USDC 6) with feeds, the session family, one physical
+ * session (1 AAPL + 200 USDC per share; t1 in an hour, t2 in a day); the maker and taker test keys funded with
+ * ETH and subscribed for 10 shares each (with their own keys); chain time moved past t1.
+ */
+export async function deployChain(url: string): Promise<Chain> {
+  const conn = await network.create({ network: "localhost", override: { url } });
+  const { ethers, networkHelpers } = conn;
+  const [admin, guardian, feeTo] = await ethers.getSigners();
+  const provider = new JsonRpcProvider(url, undefined, { pollingInterval: 200, cacheTimeout: -1 });
+  const chainId = (await provider.getNetwork()).chainId;
+  const aapl = (await ethers.deployContract("MockERC20", ["Apple (mock)", "AAPL", 18])) as unknown as MockERC20;
+  const usdc = (await ethers.deployContract("MockERC20", ["USD Coin (mock)", "USDC", 6])) as unknown as MockERC20;
+  const aaplFeed = await ethers.deployContract("MockV3Aggregator", [8, 230_00000000n]);
+  const usdcFeed = await ethers.deployContract("MockV3Aggregator", [8, 1_00000000n]);
+  const { factory } = await deploySessionFamily(ethers);
+  const now = BigInt(await networkHelpers.time.latest());
+  const spec = async (feed: { getAddress(): Promise<string> }) =>
+    firstAfterFixing(await feed.getAddress(), { maxDelay: 3_600, minAnswer: 1n, maxAnswer: 10n ** 30n });
+  const config = sessionConfig({
+    kind: SessionKind.Physical,
+    legs: [
+      physicalLeg(await aapl.getAddress(), 1n * E18, await spec(aaplFeed)),
+      physicalLeg(await usdc.getAddress(), 200n * E6, await spec(usdcFeed)),
+    ],
+    t1: now + 3_600n,
+    t2: now + 86_400n,
+    fallbackDeadline: now + 2n * 86_400n,
+    claimDeadline: now + 30n * 86_400n,
+    takerFeeBps: 10,
+    makerFeeBps: 5,
+    feeRecipient: feeTo.address,
+    admin: admin.address,
+    guardian: guardian.address,
+  });
+  const { session } = await createSessionFromConfig(factory, config);
+
+  // fixed test keys (never the node's unlocked accounts): the wallets of the two traders
+  const maker = new Wallet("0x" + "a1".repeat(32), provider);
+  const taker = new Wallet("0x" + "b2".repeat(32), provider);
+  for (const w of [maker, taker]) {
+    await (await admin.sendTransaction({ to: w.address, value: 10n * E18 })).wait();
+    await (await aapl.mint(w.address, 100n * E18)).wait();
+    await (await usdc.mint(w.address, 10_000n * E6)).wait();
+    await (await aapl.connect(w).approve(session, 10n * E18)).wait();
+    await (await usdc.connect(w).approve(session, 2_000n * E6)).wait();
+    const s = await ethers.getContractAt("PhysicalSession", session);
+    await (await s.connect(w).subscribe(10n, [])).wait();
+  }
+  await networkHelpers.time.increaseTo(now + 3_600n + 1n);
+  return {
+    url,
+    provider,
+    chainId,
+    factory: await factory.getAddress(),
+    session,
+    tokens: [aapl, usdc],
+    maker,
+    taker,
+    feeds: [await aaplFeed.getAddress(), await usdcFeed.getAddress()],
+    increaseTo: (t) => networkHelpers.time.increaseTo(t),
+  };
+}
+
+export async function relayFor(chain: Chain, onError: (e: unknown) => void): Promise<Relay> {
+  return startRelay({
+    provider: new JsonRpcProvider(chain.url, chain.chainId, {
+      staticNetwork: true,
+      pollingInterval: 200,
+      cacheTimeout: -1,
+    }),
+    sessions: [chain.session],
+    pollMs: 250,
+    fromBlock: 0n,
+    onError,
+  });
+}
+
+/** Builds the app (app/dist) and serves it with `vite preview` on a free port, proxying /rpc and /relay. */
+export async function serveApp(chain: Chain, relay: Relay): Promise<{ server: PreviewServer; url: string }> {
+  const configFile = path.join(ROOT, "app/vite.config.ts");
+  process.env.RF_RPC_URL = chain.url;
+  process.env.RF_RELAY_URL = relay.url;
+  process.env.RF_FACTORY = chain.factory;
+  process.env.RF_CHAIN_ID = chain.chainId.toString();
+  await build({ configFile, logLevel: "warn" });
+  const port = await freePort();
+  const server = await preview({ configFile, logLevel: "warn", preview: { port, strictPort: true } });
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  requireChromium();
+  // launch() gives every run a fresh temporary user-data-dir (removed on close)
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 60_000,
+    args: [
+      "--no-sandbox",
+      "--headless",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+interface RpcReply {
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+/** The page side of the test wallet: an EIP-1193 provider announced by EIP-6963, forwarding to the test process. */
+const PAGE_WALLET = `(() => {
+  const listeners = {};
+  const provider = {
+    isRingfenceTestWallet: true,
+    async request(args) {
+      const reply = JSON.parse(await window.__rfWallet(args.method, JSON.stringify(args.params ?? [])));
+      if (reply.error) {
+        const e = new Error(reply.error.message);
+        e.code = reply.error.code;
+        e.data = reply.error.data;
+        throw e;
+      }
+      if (args.method === "wallet_switchEthereumChain") (listeners.chainChanged || []).forEach((f) => f(args.params[0].chainId));
+      return reply.result;
+    },
+    on(ev, f) { (listeners[ev] = listeners[ev] || []).push(f); },
+    removeListener(ev, f) { listeners[ev] = (listeners[ev] || []).filter((g) => g !== f); },
+  };
+  const info = Object.freeze({
+    uuid: "6f1b2c9e-0d1a-4c55-9a57-ringfence-test",
+    name: "Ringfence test wallet",
+    icon: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='8' height='8'/%3E",
+    rdns: "org.ringfence.testwallet",
+  });
+  const announce = () =>
+    window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: Object.freeze({ info, provider }) }));
+  window.addEventListener("eip6963:requestProvider", announce);
+  announce();
+})();`;
+
+export interface WalletLog {
+  signed: number;
+  sent: string[];
+  /** Methods the page called, in order. */
+  calls: string[];
+}
+
+/**
+ * A browser context whose pages carry the test wallet of `key`. The wallet starts on `startChainId` (to test
+ * the wrong-network prompt) and switches to the node's chain on `wallet_switchEthereumChain`.
+ */
+export async function walletContext(
+  browser: Browser,
+  chain: Chain,
+  key: Wallet,
+  startChainId = chain.chainId,
+): Promise<{ context: BrowserContext; log: WalletLog }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const log: WalletLog = { signed: 0, sent: [], calls: [] };
+  let current = startChainId;
+  const signer = key.connect(chain.provider);
+  const forward = async (method: string, params: unknown[]): Promise<RpcReply> => {
+    const res = await fetch(chain.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    const body = (await res.json()) as RpcReply;
+    return body.error === undefined ? { result: body.result } : { error: body.error };
+  };
+  const handle = async (method: string, params: unknown[]): Promise<RpcReply> => {
+    log.calls.push(method);
+    switch (method) {
+      case "eth_requestAccounts":
+      case "eth_accounts":
+        return { result: [key.address] };
+      case "eth_chainId":
+        return { result: "0x" + current.toString(16) };
+      case "net_version":
+        return { result: current.toString() };
+      case "wallet_switchEthereumChain": {
+        const want = BigInt(String((params[0] as { chainId: string }).chainId));
+        if (want !== chain.chainId) return { error: { code: 4902, message: `unknown chain ${want}` } };
+        current = want;
+        return { result: null };
+      }
+      case "eth_signTypedData_v4": {
+        const [account, text] = params as [string, string];
+        if (account.toLowerCase() !== key.address.toLowerCase())
+          return { error: { code: 4100, message: `account ${account} is not in this wallet` } };
+        const doc = JSON.parse(text) as {
+          domain: Record<string, unknown>;
+          types: Record<string, TypedDataField[]>;
+          message: Record<string, unknown>;
+        };
+        const { EIP712Domain: _domainType, ...types } = doc.types;
+        log.signed++;
+        return { result: await key.signTypedData(doc.domain, types, doc.message) };
+      }
+      case "eth_sendTransaction": {
+        const tx = params[0] as { from: string; to?: string; data?: string; value?: string; gas?: string };
+        if (tx.from.toLowerCase() !== key.address.toLowerCase())
+          return { error: { code: 4100, message: `account ${tx.from} is not in this wallet` } };
+        try {
+          const sent = await signer.sendTransaction({
+            to: tx.to,
+            data: tx.data,
+            value: tx.value === undefined ? 0n : BigInt(tx.value),
+            gasLimit: tx.gas === undefined ? undefined : BigInt(tx.gas),
+            chainId: chain.chainId,
+          });
+          log.sent.push(sent.hash);
+          return { result: sent.hash };
+        } catch (e) {
+          const err = e as { message?: string; info?: { error?: { code: number; message: string; data?: unknown } } };
+          return { error: err.info?.error ?? { code: -32603, message: String(err.message ?? e) } };
+        }
+      }
+      default:
+        if (current !== chain.chainId) return { error: { code: 4901, message: "the wallet is on another chain" } };
+        return forward(method, params);
+    }
+  };
+  await context.exposeFunction("__rfWallet", async (method: string, paramsJson: string) =>
+    JSON.stringify(await handle(method, JSON.parse(paramsJson) as unknown[])),
+  );
+  await context.addInitScript(PAGE_WALLET);
+  return { context, log };
+}
+
+export function outDir(): string {
+  mkdirSync(OUT, { recursive: true });
+  return OUT;
+}
