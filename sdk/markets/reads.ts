@@ -7,6 +7,7 @@ import { AbiCoder, Contract, ZeroAddress, type ContractRunner, type Provider } f
 
 import { CliError, isoTime, parseAddress, parseAmount, parseInteger } from "../input.js";
 import { marketsAt, marketsInterface } from "./abi.js";
+import { chainNow, providerOf } from "../chain.js";
 import "./errors.js";
 import { SOURCE_NAMES, STATUS_NAMES, type SourceName } from "./parse.js";
 import { TICKS } from "./typedData.js";
@@ -21,20 +22,7 @@ export const ERC20_ABI = [
   "function approve(address spender, uint256 amount) returns (bool)",
 ];
 
-/** The runner's provider, or a CliError when it has none. */
-export async function providerOf(runner: ContractRunner): Promise<Provider> {
-  const p = runner.provider ?? (runner as Provider);
-  if (p === null || typeof (p as Provider).getBlock !== "function")
-    throw new CliError("no provider to read the chain with");
-  return p as Provider;
-}
-
-/** Chain time: the latest block's timestamp. */
-export async function chainNow(runner: ContractRunner): Promise<bigint> {
-  const b = await (await providerOf(runner)).getBlock("latest");
-  if (b === null) throw new CliError("cannot read the latest block");
-  return BigInt(b.timestamp);
-}
+export { chainNow, providerOf } from "../chain.js";
 
 /** The markets singleton at `address`, checked to be one (code there that answers `rootCount()`). */
 export async function openMarkets(runner: ContractRunner, address: string): Promise<Contract> {

@@ -13,6 +13,7 @@ import {
   type SessionCore,
 } from "../../types/ethers-contracts/index.js";
 import { CliError, isoTime, parseAddress } from "../input.js";
+import { chainNow, providerOf } from "../chain.js";
 import "./errors.js";
 
 export const WAD = 10n ** 18n;
@@ -97,20 +98,7 @@ export function coreAt(address: string, runner: ContractRunner): SessionCore {
   return SessionCore__factory.connect(address, runner);
 }
 
-/** The runner's provider, or a CliError when it has none. */
-export async function providerOf(runner: ContractRunner): Promise<Provider> {
-  const p = runner.provider ?? (runner as Provider);
-  if (p === null || typeof (p as Provider).getBlock !== "function")
-    throw new CliError("no provider to read the chain with");
-  return p as Provider;
-}
-
-/** Chain time: the latest block's timestamp. */
-export async function chainNow(runner: ContractRunner): Promise<bigint> {
-  const b = await (await providerOf(runner)).getBlock("latest");
-  if (b === null) throw new CliError("cannot read the latest block");
-  return BigInt(b.timestamp);
-}
+export { chainNow, providerOf } from "../chain.js";
 
 /** Reads word `i` of a clone's immutable args (layout in SessionCore's NatSpec). */
 function argWord(code: string, i: number): bigint {
