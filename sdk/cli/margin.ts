@@ -173,6 +173,8 @@ export interface MarginSessionReport {
   liquidationPenaltyBps: number;
   /** Largest short per leg, bps of the leg's basket. */
   concentrationBps: number;
+  /** Stressed equity every short account keeps, bps of the pool's value at the latest prices. */
+  minShortEquityBps: number;
   /** Seconds from scheduling a corporate action to its earliest execution. */
   actionDelay: number;
   /** Seconds to propose a fallback fixing after the deadline, and to dispute a proposal. */
@@ -246,6 +248,7 @@ export async function marginSessionReport(
     maintenanceMarginBps: Number(cfg.maintenanceMarginBps),
     liquidationPenaltyBps: Number(cfg.liquidationPenaltyBps),
     concentrationBps: Number(cfg.concentrationBps),
+    minShortEquityBps: Number(cfg.minShortEquityBps),
     actionDelay: Number(cfg.actionDelay),
     disputeWindow: Number(cfg.disputeWindow),
     disputeBondUnits: cfg.disputeBond,

@@ -88,7 +88,8 @@ function marginSessionLines(info: SessionInfo, m: MarginSessionReport): string[]
     `  margin    initial ${bps(m.initialMarginBps)}, maintenance ${bps(m.maintenanceMarginBps)} of gross exposure; ` +
       `liquidation penalty ${bps(m.liquidationPenaltyBps)}`,
     `  shorts    ${m.shortAccounts} account${m.shortAccounts === 1 ? "" : "s"} short now; ` +
-      `concentration cap ${bps(m.concentrationBps)} of a leg's basket`,
+      `concentration cap ${bps(m.concentrationBps)} of a leg's basket; ` +
+      `each keeps ${bps(m.minShortEquityBps)} of the pool's value as stressed equity`,
     `  stress    group legs ${m.groupLegs.length === 0 ? "none" : m.groupLegs.map(legName).join(", ")}, ` +
       `group shock ${bps(m.groupShockBps)}; per-leg shocks in the table`,
     `  actions   delay ${m.actionDelay} s; dividend reserve ${m.dividendReserve} ${m.cashSymbol}`,

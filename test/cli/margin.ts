@@ -270,7 +270,9 @@ describe("CLI: margin session commands", function () {
     expect(t.out)
       .to.contain("Margin (cash leg 0 USDC)")
       .and.to.contain("initial 2000 bps, maintenance 1000 bps of gross exposure; liquidation penalty 500 bps")
-      .and.to.contain("1 account short now; concentration cap 5000 bps of a leg's basket")
+      .and.to.contain(
+        "1 account short now; concentration cap 5000 bps of a leg's basket; each keeps 10 bps of the pool's value as stressed equity",
+      )
       .and.to.contain("group legs none, group shock 0 bps")
       .and.to.contain("delay 3600 s; dividend reserve 0 USDC")
       .and.to.contain("dispute window 86400 s, bond 25 USDC")
