@@ -10,9 +10,12 @@ import { Wallet, type Contract, type Signer } from "ethers";
 import { network } from "hardhat";
 
 import { startRelay, type Relay } from "../../relay/index.js";
+import { marketsAt } from "../../sdk/markets/abi.js";
 import { signOrder } from "../../sdk/markets/client.js";
 import { marketsDomain, orderDigest, ORDER_TYPES, type MarketOrder } from "../../sdk/markets/typedData.js";
 import { deployMarkets, UNIT, type MarketsFixture } from "../markets/fixture.js";
+import { runRelay } from "../../tasks/actions/relay/index.js";
+import { capture, hre, sharedConnection } from "../cli/helpers.js";
 import { request, until, wsClient } from "./helpers.js";
 
 type Level = { tick: number; price: string; size: string; orders: number };
@@ -444,5 +447,82 @@ describe("relay: bounded markets", function () {
     const r = await request(`${url()}/orders`, "POST", file);
     expect(r.status).to.equal(409);
     expect(r.body).to.deep.include({ code: "root_closed", field: "order.rootId" });
+  });
+
+  it("relayTask_servesTheDeployedMarkets_withARelayerFromAConfigurationVariable", async () => {
+    const conn = await sharedConnection();
+    const admin = await conn.ethers.deployContract("BoundedMarketsAdmin");
+    const deployed = await conn.ethers.deployContract("BoundedMarkets", [await admin.getAddress()]);
+    const markets = await deployed.getAddress();
+    const [owner0, trader] = await conn.ethers.getSigners();
+    const core = marketsAt(markets, owner0);
+    const shared = { ...fx, core: core, coreAddress: markets };
+    const usdc = await conn.ethers.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
+    const now = BigInt((await conn.ethers.provider.getBlock("latest"))!.timestamp);
+    await (
+      await core.createRoot({
+        collateral: await usdc.getAddress(),
+        unitScale: 10_000n,
+        decimals: 0,
+        min: 0n,
+        max: 100n,
+        expiry: now + 86_400n,
+        voidDeadline: now + 10n * 86_400n,
+        source: 0,
+        reporter: "0x0000000000000000000000000000000000000000",
+        disputeWindow: 0,
+      })
+    ).wait();
+    await (await usdc.mint(trader.address, 10n * UNIT)).wait();
+    await (await (usdc.connect(trader) as unknown as Contract).approve(markets, 10n * UNIT)).wait();
+    await (await (core.connect(trader) as Contract).deposit(usdc.target, 10n * UNIT)).wait();
+    // the relayer's key lives in a configuration variable (here the environment), never on the command line
+    const key = Wallet.createRandom();
+    await conn.provider.request({ method: "hardhat_setBalance", params: [key.address, "0x8AC7230489E80000"] });
+    process.env.RINGFENCE_TEST_RELAYER_KEY = key.privateKey;
+    const args = {
+      host: "127.0.0.1",
+      port: "0",
+      db: ":memory:",
+      pg: "",
+      sessions: "",
+      factory: "",
+      fromBlock: "",
+      confirmations: "",
+      expiryMargin: "30",
+      pollMs: "100",
+      operatorAccount: "",
+      markets,
+      roots: "",
+      marketsFromBlock: "",
+      relayer: "RINGFENCE_TEST_RELAYER_KEY",
+      json: true,
+    };
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    let r2: Relay | undefined;
+    const run = capture(() => runRelay(args, hre, stopped, (r) => (r2 = r)));
+    try {
+      await until(() => r2 !== undefined, 60_000, "the relay to start");
+      const info = (await request(`${r2!.url}/markets`, "GET")).body;
+      expect(info).to.deep.include({ markets, roots: ["1"], relayer: key.address });
+      const order = { ...(await fx.order(trader, 1n, 1, 40, 2n)), expiry: now + 3_600n };
+      const file = await fileOf(shared, trader, order);
+      const r = await request(`${r2!.url}/markets/1/orders`, "POST", file);
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      expect(r.body).to.deep.include({ outcome: "resting", resting: "2", relayer: key.address });
+      expect(await core.filled(file.digest)).to.equal(2n);
+    } finally {
+      stop();
+      delete process.env.RINGFENCE_TEST_RELAYER_KEY;
+    }
+    const out = await run;
+    expect(out.exitCode).to.equal(0);
+    expect(out.err).to.match(/0 sessions, markets 0x[0-9a-fA-F]{40} roots \[1\] \(relayer 0x/);
+    const unset = await capture(() =>
+      runRelay({ ...args, relayer: "RINGFENCE_TEST_UNSET_KEY" }, hre, Promise.resolve()),
+    );
+    expect(unset.exitCode).to.equal(1);
+    expect(unset.err).to.contain("--relayer RINGFENCE_TEST_UNSET_KEY");
   });
 });
