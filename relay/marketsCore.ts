@@ -22,7 +22,7 @@ import { MARKET_ABIS } from "../sdk/markets/errors.js";
 import { RELAY_MAX_LEVELS, STATUS_NAMES, tickPrice } from "../sdk/markets/parse.js";
 import { ERC20_ABI } from "../sdk/markets/reads.js";
 import { OrderRejected } from "../sdk/sessions/validate.js";
-import type { Follower } from "./core.js";
+import { RELAY_STREAM, type Follower } from "./core.js";
 import { applyMarketEvent, MARKETS_SCHEMA, rebuildMarkets, type RestingRow, type TradeRow } from "./marketsStore.js";
 import { checkMarketSubmission, type ParsedMarketSubmission } from "./marketsValidate.js";
 import { Mutex } from "./store.js";
@@ -206,7 +206,6 @@ export class MarketsRelay implements Follower {
       this.address.toLowerCase(),
     ]);
     if (watched.length === 0) {
-      const { RELAY_STREAM } = await import("./core.js");
       // The stream went on without the markets: read again from their first block (sessions' rows are
       // idempotent; their statuses are read from the head anyway).
       await this.store.run("DELETE FROM cursor WHERE chain_id = $1 AND stream = $2 AND block_number >= $3", [

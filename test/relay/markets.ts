@@ -10,6 +10,7 @@ import { Wallet, type Contract, type Signer } from "ethers";
 import { network } from "hardhat";
 
 import { startRelay, type Relay } from "../../relay/index.js";
+import { openRelayStore } from "../../relay/store.js";
 import { marketsAt } from "../../sdk/markets/abi.js";
 import { signOrder } from "../../sdk/markets/client.js";
 import { marketsDomain, orderDigest, ORDER_TYPES, type MarketOrder } from "../../sdk/markets/typedData.js";
@@ -438,6 +439,34 @@ describe("relay: bounded markets", function () {
     ]);
     expect(after.branches).to.not.deep.equal(before);
     expect((await request(`${url()}/trades`, "GET")).body.trades).to.deep.equal(tradesBefore);
+  });
+
+  it("a store that followed only sessions reads the markets' history when markets are added", async () => {
+    const store = await openRelayStore(":memory:");
+    const provider = fx.connection.ethers.provider;
+    const plain = await startRelay({ provider, sessions: [], store, pollMs: 3_600_000, onError: () => undefined });
+    await plain.close();
+    expect(await store.all("SELECT * FROM cursor")).to.have.length(1);
+    const withMarkets = await startRelay({
+      provider,
+      sessions: [],
+      store,
+      pollMs: 3_600_000,
+      onError: () => undefined,
+      markets: { address: fx.coreAddress, fromBlock: 0n },
+    });
+    try {
+      await relay.sync();
+      expect((await request(`${withMarkets.url}/markets/${rootId}/book`, "GET")).body.branches).to.deep.equal(
+        (await request(`${url()}/book`, "GET")).body.branches,
+      );
+      expect((await request(`${withMarkets.url}/markets/${rootId}/trades`, "GET")).body.trades).to.deep.equal(
+        (await request(`${url()}/trades`, "GET")).body.trades,
+      );
+    } finally {
+      await withMarkets.close();
+      await store.close();
+    }
   });
 
   it("refuses orders on a root past its expiry (root_closed)", async () => {
