@@ -6,7 +6,7 @@
  */
 import { Interface, type Provider } from "ethers";
 
-import { indexOnce, type DecodedEvent } from "../sdk/data/indexer.js";
+import { indexOnce, type ContractKind, type DecodedEvent } from "../sdk/data/indexer.js";
 import type { Store } from "../sdk/data/store.js";
 import { OrderRejected, pairSide, parseSubmission, type ParsedSubmission } from "../sdk/sessions/validate.js";
 import type { SessionOrder } from "../sdk/sessions/orders.js";
@@ -41,6 +41,24 @@ export interface RelayCoreOptions {
   confirmations?: number;
   /** Live orders re-checked per pass besides those events point at (rotating; default 200). */
   recheckPerPass?: number;
+  /** Other contract families followed in the same pass and stream (the markets: relay/marketsCore.ts). */
+  followers?: Follower[];
+}
+
+/**
+ * Another contract family the relay follows with the same indexer pass, stream and store (so one cursor,
+ * one reorg check and one rewind cover everything): its contracts' kinds and seeds, and hooks.
+ */
+export interface Follower {
+  kinds: ContractKind[];
+  /** Contracts to watch and the block each is read from on a fresh stream. */
+  seeds(): Array<{ address: string; kind: string; fromBlock: bigint }>;
+  /** Each new event of one of its kinds, inside the indexer's transaction (must not take the core's lock). */
+  onEvent(e: DecodedEvent): Promise<void>;
+  /** After a reorg, inside the rewind's transaction (the events above `ancestor` are gone already). */
+  onRewind(ancestor: bigint): Promise<void>;
+  /** After each pass, outside the lock: push what changed (`rewoundTo` set when the pass rewound). */
+  afterPass(head: bigint, rewoundTo: bigint | undefined): Promise<void>;
 }
 
 /** An order as the API shows it. */
@@ -265,7 +283,11 @@ export class RelayCore {
     const sessionsTouched = new Set<string>();
     const trades: TradeView[] = [];
     let rewoundTo: bigint | undefined;
-    const onEvent = (e: DecodedEvent) => {
+    const followers = this.opts.followers ?? [];
+    const followerOf = new Map(followers.flatMap((f) => f.kinds.map((k) => [k.kind, f] as const)));
+    const onEvent = async (e: DecodedEvent) => {
+      const other = followerOf.get(e.kind);
+      if (other !== undefined) return other.onEvent(e);
       const a = e.args;
       const session = e.address.toLowerCase();
       const acct = (v: unknown) => makers.add(`${session}|${String(v).toLowerCase()}`);
@@ -307,21 +329,26 @@ export class RelayCore {
       indexOnce({
         provider: this.provider,
         store: this.store,
-        kinds: [{ kind: "session", iface: SESSION_IFACE }],
-        seeds: [...this.sessions.values()].map((s) => ({
-          address: s.address,
-          kind: "session",
-          fromBlock: this.fromBlock,
-        })),
+        kinds: [{ kind: "session", iface: SESSION_IFACE }, ...followers.flatMap((f) => f.kinds)],
+        seeds: [
+          ...[...this.sessions.values()].map((s) => ({
+            address: s.address,
+            kind: "session",
+            fromBlock: this.fromBlock,
+          })),
+          ...followers.flatMap((f) => f.seeds()),
+        ],
         stream: RELAY_STREAM,
         confirmations: this.opts.confirmations ?? 0,
         onEvent,
-        onRewind: (ancestor) => {
+        onRewind: async (ancestor) => {
           rewoundTo = ancestor;
+          for (const f of followers) await f.onRewind(ancestor);
         },
       }),
     );
     this.head = head;
+    for (const f of followers) await f.afterPass(head, rewoundTo);
     if (rewoundTo !== undefined) this.emit({ type: "reorg", ancestor: rewoundTo.toString() });
     for (const t of trades) this.emit({ type: "trade", trade: t });
 

@@ -9,6 +9,7 @@ import { RelayCore } from "./core.js";
 import { startServer, type RelayLimits, type RelayServer } from "./server.js";
 import { operatorPass, type MatchAttempt } from "./operator.js";
 import { openRelayStore } from "./store.js";
+import { MarketsRelay, type MarketsOptions } from "./marketsCore.js";
 
 export { RelayCore } from "./core.js";
 export { DEFAULT_LIMITS } from "./server.js";
@@ -36,12 +37,18 @@ export interface RelayOptions {
   operator?: Signer;
   /** Hears every match the operator tried (tests, logs). */
   onMatch?: (m: MatchAttempt) => void;
+  /**
+   * The bounded markets served (optional): the singleton, the roots (default every root), the first block of
+   * their history, and the relayer account that submits signed market orders (off without one).
+   */
+  markets?: MarketsOptions;
   /** Where follower errors go (default: stderr). */
   onError?: (e: unknown) => void;
 }
 
 export interface Relay {
   core: RelayCore;
+  markets?: MarketsRelay;
   server: RelayServer;
   url: string;
   store: Store;
@@ -54,6 +61,8 @@ export interface Relay {
 export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const store = opts.store ?? (await openRelayStore(opts.storeUrl ?? ":memory:"));
   if (opts.store !== undefined) await openRelayStoreOn(store);
+  const markets = opts.markets === undefined ? undefined : new MarketsRelay(opts.provider, store, opts.markets);
+  await markets?.init(opts.expiryMarginSec ?? 30);
   const core = new RelayCore({
     provider: opts.provider,
     store,
@@ -61,7 +70,9 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     expiryMarginSec: opts.expiryMarginSec,
     fromBlock: opts.fromBlock,
     confirmations: opts.confirmations,
+    followers: markets === undefined ? [] : [markets],
   });
+  if (markets !== undefined) markets.lock = core.lock;
   await core.init();
   let running: Promise<bigint> | undefined;
   const sync = async (): Promise<bigint> => {
@@ -84,7 +95,9 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     }
   };
   await sync();
-  const server = await startServer(core, { host: opts.host, port: opts.port, limits: opts.limits });
+  // trades read while catching up are history, not news for subscribers
+  await markets?.skipStoredTrades();
+  const server = await startServer(core, { host: opts.host, port: opts.port, limits: opts.limits, markets });
   const onError =
     opts.onError ?? ((e: unknown) => process.stderr.write(`relay: ${String((e as Error)?.message ?? e)}\n`));
   let stopped = false;
@@ -93,6 +106,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   }, opts.pollMs ?? 1000);
   return {
     core,
+    markets,
     server,
     url: server.url,
     store,

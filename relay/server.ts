@@ -14,6 +14,8 @@ import { OrderRejected, type OrderIssue } from "../sdk/sessions/validate.js";
 import { FairQueue, KeyBacklogFull, QueueFull } from "./fair.js";
 import { orderView, type OrderView, type RelayCore, type RelayEvent } from "./core.js";
 import { ORDER_STATUSES, type OrderRow } from "./store.js";
+import { marketsWsMessage, marketsWsPush, registerMarketRoutes } from "./markets.js";
+import type { MarketsRelay } from "./marketsCore.js";
 
 export interface RelayLimits {
   /** Largest request body in bytes (default 16 KiB; an order file is about 1 KiB). */
@@ -166,7 +168,7 @@ export interface RelayServer {
 /** Builds the HTTP + WebSocket server on `core`; listens on host:port (port 0: a free one). */
 export async function startServer(
   core: RelayCore,
-  opts: { host?: string; port?: number; limits?: Partial<RelayLimits> } = {},
+  opts: { host?: string; port?: number; limits?: Partial<RelayLimits>; markets?: MarketsRelay } = {},
 ): Promise<RelayServer> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const app = Fastify({ bodyLimit: limits.bodyLimit, logger: false });
@@ -343,8 +345,11 @@ export async function startServer(
     },
   );
 
+  // the bounded markets (relay/markets.ts), sharing the per-address counter and the fair queue
+  if (opts.markets !== undefined) await registerMarketRoutes(app, opts.markets, { limits, perAddress: perMaker, fair });
+
   await app.listen({ host: opts.host ?? "127.0.0.1", port: opts.port ?? 0 });
-  const wss = attachWebSocket(app, core, limits);
+  const wss = attachWebSocket(app, core, limits, opts.markets);
   const port = (app.server.address() as AddressInfo).port;
   return {
     app,
@@ -367,7 +372,12 @@ type Channel = "book" | "trades" | "orders";
  * `{"type":"book",...}` after every change of a subscribed session's book, `{"type":"trade",...}` per fill,
  * `{"type":"order",...}` per status change of an account's order, and `{"type":"reorg","ancestor":N}`.
  */
-function attachWebSocket(app: FastifyInstance, core: RelayCore, limits: RelayLimits): WebSocketServer {
+function attachWebSocket(
+  app: FastifyInstance,
+  core: RelayCore,
+  limits: RelayLimits,
+  markets?: MarketsRelay,
+): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxWsMessage });
   const subs = new Map<WebSocket, Set<string>>();
   app.server.on("upgrade", (req, socket, head) => {
@@ -384,7 +394,7 @@ function attachWebSocket(app: FastifyInstance, core: RelayCore, limits: RelayLim
     subs.set(ws, new Set());
     ws.on("close", () => subs.delete(ws));
     ws.on("message", (data) => {
-      let msg: { op?: unknown; channel?: unknown; session?: unknown; account?: unknown };
+      let msg: { op?: unknown; channel?: unknown; session?: unknown; account?: unknown; root?: unknown };
       try {
         msg = JSON.parse(String(data)) as typeof msg;
       } catch {
@@ -393,6 +403,8 @@ function attachWebSocket(app: FastifyInstance, core: RelayCore, limits: RelayLim
       const channel = msg.channel as Channel;
       if (msg.op !== "subscribe" && msg.op !== "unsubscribe")
         return send(ws, { type: "error", ...errorOf("bad_op", 'op is "subscribe" or "unsubscribe"', "op") });
+      if (msg.root !== undefined && markets !== undefined)
+        return marketsWsMessage(markets, msg, subs.get(ws) as Set<string>, limits.maxSubscriptions, (m) => send(ws, m));
       if (!["book", "trades", "orders"].includes(channel))
         return send(ws, {
           type: "error",
@@ -444,6 +456,10 @@ function attachWebSocket(app: FastifyInstance, core: RelayCore, limits: RelayLim
       flushing = false;
     }
   };
+  if (markets !== undefined)
+    marketsWsPush(markets, (key, msg) => {
+      for (const [ws, s] of subs) if (s.has(key)) send(ws, msg);
+    });
   core.on((e: RelayEvent) => {
     const deliver = (key: string, msg: unknown) => {
       for (const [ws, s] of subs) if (s.has(key)) send(ws, msg);

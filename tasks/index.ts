@@ -509,7 +509,7 @@ export const ringfenceTasks: TaskDefinition[] = [
 ];
 
 export const relayTasks: TaskDefinition[] = [
-  task("relay", "Serve session orders over HTTP and WebSocket (docs/relay.md) until Ctrl-C")
+  task("relay", "Serve session orders and market books over HTTP and WebSocket (docs/relay.md) until Ctrl-C")
     .addOption({ name: "host", description: "Address to listen on", defaultValue: "127.0.0.1" })
     .addOption({ name: "port", description: "Port (0: any free one)", defaultValue: "8700" })
     .addOption({ name: "db", description: "SQLite file of the relay's store", defaultValue: "out/relay.db" })
@@ -544,6 +544,27 @@ export const relayTasks: TaskDefinition[] = [
       name: "operatorAccount",
       description:
         "Matching operator: account (index or address) that proposes matchOrders for crossing orders; empty = off",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "markets",
+      description: "BoundedMarkets address (default: the chain's Ignition deployment, if any; none: no markets)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "roots",
+      description: "Market roots to serve, comma-separated (default: every root, and roots created later)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "marketsFromBlock",
+      description: "First block of the markets' history (default: the block the contract was created in)",
+      defaultValue: "",
+    })
+    .addOption({
+      name: "relayer",
+      description:
+        "Account that submits signed market orders and pays their gas: an account index, or the name of a Hardhat configuration variable holding a private key; empty = off (POST answers 501)",
       defaultValue: "",
     })
     .addFlag(json)
