@@ -2,13 +2,17 @@
  * The Ringfence web trading app (docs/app.md): wallet discovery and the network check, and a small hash router
  * over the pages. Sessions (app/src/sessions/): the session list, and a session's page with its legs, pool, my
  * allocation, the relay's book (HTTP + WebSocket), order entry signed in the wallet with `eth_signTypedData_v4`,
- * fills with a preview, cancel and cancel-all. Shared widgets live in app/src/ui/. Every chain read and write
+ * fills with a preview, cancel and cancel-all. Markets (app/src/markets/): the roots, a root's tree of markets,
+ * each market's on-chain book with depth, place and take with the collateral the order locks shown before the
+ * wallet signs, deposit and withdraw, positions with the payoff chart, redemption. Shared widgets: app/src/ui/. Every chain read and write
  * goes through the SDK; every revert is shown decoded by it.
  */
 import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { BrowserProvider, JsonRpcProvider, type ContractRunner, type Signer } from "ethers";
 
+import { RootList } from "./markets/list.js";
+import { RootPage } from "./markets/page.js";
 import { SessionList } from "./sessions/list.js";
 import { SessionPage } from "./sessions/page.js";
 import { explain } from "./ui/explain.js";
@@ -19,6 +23,24 @@ import { discoverWallets, walletChainId, type WalletEntry } from "./wallet.js";
 interface AppConfig {
   chainId: number;
   factory: string;
+  markets: string;
+}
+
+/** The page a location hash names. */
+type Route =
+  | { page: "sessions" }
+  | { page: "session"; address: string }
+  | { page: "markets" }
+  | { page: "root"; rootId: bigint; branchId: number };
+
+/** `#/`, `#/session/0x…`, `#/markets`, `#/markets/<root>` and `#/markets/<root>/<branch>`. */
+function parseRoute(hash: string): Route {
+  const session = /^#\/session\/(0x[0-9a-fA-F]{40})/.exec(hash);
+  if (session !== null) return { page: "session", address: session[1] };
+  const root = /^#\/markets\/(\d+)(?:\/(\d+))?/.exec(hash);
+  if (root !== null) return { page: "root", rootId: BigInt(root[1]), branchId: Number(root[2] ?? "1") };
+  if (hash.startsWith("#/markets")) return { page: "markets" };
+  return { page: "sessions" };
 }
 
 function App() {
@@ -37,7 +59,11 @@ function App() {
       .then((r) => r.json() as Promise<AppConfig>)
       .then((c) => {
         const q = new URLSearchParams(location.search);
-        setConfig({ chainId: Number(q.get("chainId") ?? c.chainId), factory: q.get("factory") ?? c.factory });
+        setConfig({
+          chainId: Number(q.get("chainId") ?? c.chainId),
+          factory: q.get("factory") ?? c.factory,
+          markets: q.get("markets") ?? c.markets ?? "",
+        });
       })
       .catch((e: unknown) => setError(`cannot read /config.json: ${String(e)}`));
     const stop = discoverWallets(setWallets);
@@ -95,14 +121,23 @@ function App() {
 
   const wrongChain =
     wallet !== undefined && config !== undefined && chainId !== undefined && chainId !== config.chainId;
-  const sessionAddr = /^#\/session\/(0x[0-9a-fA-F]{40})/.exec(route)?.[1];
+  const r = parseRoute(route);
+  const onMarkets = r.page === "markets" || r.page === "root";
 
   return (
     <div class="page">
       <header class="top">
-        <a href="#/" class="brand">
-          Ringfence <span class="muted">sessions</span>
-        </a>
+        <nav class="nav">
+          <a href="#/" class="brand">
+            Ringfence
+          </a>
+          <a href="#/" class={onMarkets ? "" : "here"} data-testid="sessions-link">
+            Sessions
+          </a>
+          <a href="#/markets" class={onMarkets ? "here" : ""} data-testid="markets-link">
+            Markets
+          </a>
+        </nav>
         <WalletStatus
           wallets={wallets}
           wallet={wallet}
@@ -127,15 +162,27 @@ function App() {
       )}
       {config !== undefined && runner !== undefined && (
         <main>
-          {sessionAddr === undefined ? (
-            <SessionList runner={runner} factory={config.factory} />
-          ) : (
+          {r.page === "sessions" && <SessionList runner={runner} factory={config.factory} />}
+          {r.page === "session" && (
             <SessionPage
-              key={sessionAddr}
+              key={r.address}
               runner={runner}
               signer={signer}
               account={account}
-              address={sessionAddr}
+              address={r.address}
+              track={track}
+            />
+          )}
+          {r.page === "markets" && rpc !== undefined && <RootList rpc={rpc} markets={config.markets} />}
+          {r.page === "root" && rpc !== undefined && (
+            <RootPage
+              key={`${config.markets}/${r.rootId}`}
+              rpc={rpc}
+              markets={config.markets}
+              rootId={r.rootId}
+              branchId={r.branchId}
+              signer={signer}
+              account={account}
               track={track}
             />
           )}
