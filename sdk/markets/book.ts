@@ -1,12 +1,13 @@
 /**
  * Reading a market's book and a trader's state on a root straight from the chain (no relay): the live price
  * levels from `bookBits`, each level's live orders in time priority from `level` and `restingOrder`, and the
- * trader's snapshot from the lens (`exposure`, `traderRoot`, `account`) in the shape ./orderEffect.ts takes.
+ * trader's snapshot from the lens (`exposure`, `traderRoot`, `account`) in the shape ./orderEffect.ts takes, and
+ * the tree of a root's markets from their creation events.
  * Reads are issued together, so a batching provider sends them in a few requests. Browser-safe.
  */
-import type { ContractRunner } from "ethers";
+import { AbiCoder, type ContractRunner, type Provider } from "ethers";
 
-import { marketsAt } from "./abi.js";
+import { marketsAt, marketsInterface } from "./abi.js";
 import type { BookEntry, BookLevel, TraderRootState } from "./orderEffect.js";
 import type { RootInfo } from "./reads.js";
 import { TICKS } from "./typedData.js";
@@ -117,4 +118,40 @@ export async function traderOnRoot(
     sumWorst: BigInt(acct[1]),
     active: [...acct[2]].some((r) => BigInt(r) === info.rootId),
   };
+}
+
+/**
+ * The parent of every sub-market of the root, from its `MarketCreated` events (branch 1, the root market, has
+ * none). A market whose event is out of reach (a node that prunes logs) gets the smallest earlier market that
+ * contains its bounds.
+ */
+export async function marketParents(
+  runner: ContractRunner,
+  info: Pick<RootInfo, "markets" | "rootId" | "branches">,
+): Promise<Map<number, number>> {
+  const parents = new Map<number, number>();
+  try {
+    const provider = runner.provider ?? (runner as unknown as Provider);
+    const ev = marketsInterface.getEvent("MarketCreated")!;
+    const logs = await provider.getLogs({
+      address: info.markets,
+      fromBlock: 0,
+      toBlock: "latest",
+      topics: [ev.topicHash, AbiCoder.defaultAbiCoder().encode(["uint256"], [info.rootId])],
+    });
+    for (const log of logs) {
+      const p = marketsInterface.parseLog({ topics: [...log.topics], data: log.data });
+      if (p !== null && Number(p.args.branchId) > 1) parents.set(Number(p.args.branchId), Number(p.args.parentBranch));
+    }
+  } catch {
+    // fall through to containment
+  }
+  for (const b of info.branches) {
+    if (b.branchId === 1 || parents.has(b.branchId)) continue;
+    const around = info.branches
+      .filter((a) => a.branchId < b.branchId && a.min <= b.min && a.max >= b.max)
+      .sort((x, y) => (x.max - x.min < y.max - y.min ? -1 : 1));
+    parents.set(b.branchId, around[0]?.branchId ?? 1);
+  }
+  return parents;
 }

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import type { Contract, Signer } from "ethers";
 import { network } from "hardhat";
 
-import { readBook, traderOnRoot } from "../../sdk/markets/book.js";
+import { marketParents, readBook, traderOnRoot } from "../../sdk/markets/book.js";
 import { orderEffect, payoffCurve, payoutAt, type MarketBounds } from "../../sdk/markets/orderEffect.js";
 import { deployMarkets, SCALE, UNIT, type MarketsFixture } from "../markets/fixture.js";
 import { prng } from "../shared/prng.js";
@@ -130,6 +130,21 @@ describe("SDK markets: order effect and payoff against the chain", () => {
       [60, 4n],
     ]);
     expect(book.truncated).to.equal(false);
+  });
+
+  it("marketParents_readsTheTreeFromMarketCreatedEvents", async () => {
+    const fx = await deployMarkets(connection);
+    const rootId = await fx.createRoot(0n, 100n);
+    const a = await fx.createSub(rootId, 1, 0n, 50n);
+    const b = await fx.createSub(rootId, 1, 20n, 40n); // inside [0, 50] too, but created under the root market
+    const c = await fx.createSub(rootId, a, 10n, 20n);
+    const branches = (await boundsOf(fx, rootId, [1, a, b, c])).map((m) => ({ ...m }));
+    const parents = await marketParents(fx.connection.ethers.provider, { markets: fx.coreAddress, rootId, branches });
+    expect([...parents.entries()].sort((x, y) => x[0] - y[0])).to.deep.equal([
+      [a, 1],
+      [b, 1],
+      [c, a],
+    ]);
   });
 
   it("payoffCurve_equalsWhatRedemptionPays_afterSettlement", async () => {

@@ -101,11 +101,8 @@ export function PayoffChart(props: {
       <text x={L - 4} y={py(vMin + pad) + 4} text-anchor="end" class="axis">
         {fmtV(vMin + pad)}
       </text>
-      <text x={W / 2} y={H - 1} text-anchor="middle" class="axis">
-        X (grey: no longer possible)
-      </text>
-      <text x={L + 4} y={11} class="axis">
-        {symbol}: payout at settlement (blue), minus premium paid (orange, dashed)
+      <text x={6} y={11} class="axis">
+        {symbol}: payout (blue), payout minus premium (orange); grey: X ruled out
       </text>
     </svg>
   );
