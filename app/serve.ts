@@ -3,7 +3,7 @@
  * `npx hardhat node` on 127.0.0.1:8545 with the local set-up done (the Sessions and LocalMocks Ignition modules
  * and `scripts/local-setup.ts`, as in docs/walkthrough.md). Starts the order relay for every session of the
  * deployed factory (unless RF_RELAY_URL names one already running) and Vite's dev server for `app/`, then runs
- * until Ctrl-C.
+ * until Ctrl-C. The markets pages use RF_MARKETS, or the Ignition `Markets` module's singleton when deployed.
  *
  *   npx hardhat run app/serve.ts --network localhost
  */
@@ -21,6 +21,13 @@ const rpcUrl = process.env.RF_RPC_URL ?? "http://127.0.0.1:8545";
 const conn = await network.getOrCreate();
 const chainId = (await conn.ethers.provider.getNetwork()).chainId;
 const factory = await deployedAddress(conn, process.env.RF_FACTORY ?? "", "Sessions#SessionFactory", "RF_FACTORY");
+// the markets pages need the BoundedMarkets singleton: RF_MARKETS, else the Ignition "Markets" module if deployed
+let markets = "";
+try {
+  markets = await deployedAddress(conn, process.env.RF_MARKETS ?? "", "Markets#BoundedMarkets", "RF_MARKETS");
+} catch {
+  markets = "";
+}
 const provider = new JsonRpcProvider(rpcUrl, chainId, { staticNetwork: true });
 const sessions = (await listSessions(provider, factory)).map((s) => s.address);
 
@@ -31,6 +38,7 @@ if (process.env.RF_RELAY_URL === undefined) {
 }
 process.env.RF_RPC_URL = rpcUrl;
 process.env.RF_FACTORY = factory;
+process.env.RF_MARKETS = markets;
 process.env.RF_CHAIN_ID = chainId.toString();
 
 const server = await createServer({
@@ -40,6 +48,7 @@ const server = await createServer({
 await server.listen();
 console.log(`node     ${rpcUrl} (chain ${chainId})`);
 console.log(`factory  ${factory} (${sessions.length} sessions)`);
+console.log(`markets  ${markets === "" ? "(not deployed: set RF_MARKETS)" : markets}`);
 console.log(`relay    ${process.env.RF_RELAY_URL}${relay === undefined ? " (already running)" : ""}`);
 console.log(
   `app      ${server.resolvedUrls?.local[0] ?? "http://127.0.0.1:5173/"}  (Ctrl-C stops the app and the relay)`,

@@ -2,11 +2,12 @@
  * Vite configuration of the web trading app (docs/app.md). Preact through Oxc's automatic JSX runtime (Vite 8
  * transforms TypeScript with Oxc; no JSX plugin needed). The app talks to two back ends through this server, so
  * it needs no CORS anywhere: `/rpc` is proxied to the node (read-only calls when no wallet is connected) and
- * `/relay` (HTTP and WebSocket) to the order relay. `/config.json` tells the app the chain id and the session
- * factory. Everything is read from the environment when the server starts:
+ * `/relay` (HTTP and WebSocket) to the order relay. `/config.json` tells the app the chain id, the session
+ * factory and the markets singleton. Everything is read from the environment when the server starts:
  *
  *   RF_RPC_URL (default http://127.0.0.1:8545), RF_RELAY_URL (default http://127.0.0.1:8700),
- *   RF_CHAIN_ID (default 31337), RF_FACTORY (no default: the app then asks for it).
+ *   RF_CHAIN_ID (default 31337), RF_FACTORY and RF_MARKETS (the session factory and the BoundedMarkets singleton;
+ *   no default: the app then asks for them).
  */
 import { defineConfig, type Plugin } from "vite";
 
@@ -26,6 +27,7 @@ function runtimeConfig(): Plugin {
       JSON.stringify({
         chainId: Number(env("RF_CHAIN_ID", "31337")),
         factory: env("RF_FACTORY", ""),
+        markets: env("RF_MARKETS", ""),
         rpcUrl: env("RF_PUBLIC_RPC_URL", ""),
       }),
     );

@@ -10,3 +10,5 @@ export * from "./orderFiles.js";
 export * from "./parse.js";
 export * from "./reads.js";
 export * from "./transactions.js";
+export * from "./book.js";
+export * from "./orderEffect.js";

@@ -1,6 +1,6 @@
 /**
  * The browser test harness of the web trading app (docs/app.md "Tests"): a `hardhat node` on a free port, a
- * physical session on it, the relay, the built app served by `vite preview`, Debian's Chromium through
+ * physical session on it (and, for the markets pages, a markets root with a sub-market in a mock USDC), the relay, the built app served by `vite preview`, Debian's Chromium through
  * playwright-core, and a test wallet injected into each page. The wallet is EIP-1193 + EIP-6963 in the page;
  * its keys live in this process (ethers `Wallet`): typed data is signed with real secp256k1 signatures and
  * transactions are signed by the key and sent raw (`eth_sendRawTransaction`); every other call is forwarded
@@ -17,6 +17,7 @@ import { chromium, type Browser, type BrowserContext } from "playwright-core";
 import { build, preview, type PreviewServer } from "vite";
 
 import { startRelay, type Relay } from "../../relay/index.js";
+import { createRoot, createSub, postBounds } from "../../sdk/markets/transactions.js";
 import { createSessionFromConfig } from "../../sdk/sessions/client.js";
 import { physicalLeg, SessionKind, sessionConfig } from "../../sdk/sessions/config.js";
 import { deploySessionFamily } from "../../sdk/sessions/deploy.js";
@@ -197,11 +198,68 @@ export async function relayFor(chain: Chain, onError: (e: unknown) => void): Pro
   });
 }
 
-/** Builds the app (app/dist) and serves it with `vite preview` on a free port, proxying /rpc and /relay. */
-export async function serveApp(chain: Chain, relay: Relay): Promise<{ server: PreviewServer; url: string }> {
+export interface MarketsChain {
+  /** The BoundedMarkets singleton (core; admin and lens answer at the same address). */
+  markets: string;
+  /** The collateral: a mock USDC (6 decimals) of its own. */
+  usdc: MockERC20;
+  /** Root over X in [0, 100] (decimals 0; one contract pays 1 USDC), owned by the node's first account. */
+  rootId: bigint;
+  /** Sub-market [30, 40] under the root market (branch 1). */
+  sub: number;
+  /** The root's owner posts bounds [min, max] on a market (a collapse settles the root), as the demo does. */
+  postBounds(branch: number, min: string, max: string): Promise<void>;
+}
+
+/**
+ * On the chain of `chain`: the markets family (admin module, core), a mock USDC, one owner-settled root over
+ * [0, 100] (expiry in 2 days) with a sub-market [30, 40]; the maker and taker test keys get 1,000 USDC each in
+ * their wallets (not deposited: the browser test deposits through the app).
+ */
+export async function deployMarketsChain(chain: Chain): Promise<MarketsChain> {
+  const conn = await network.create({ network: "localhost", override: { url: chain.url } });
+  const { ethers } = conn;
+  const [owner] = await ethers.getSigners();
+  const usdc = (await ethers.deployContract("MockERC20", ["USD Coin (mock)", "USDC", 6])) as unknown as MockERC20;
+  const admin = await ethers.deployContract("BoundedMarketsAdmin");
+  const core = await ethers.deployContract("BoundedMarkets", [await admin.getAddress()]);
+  const markets = await core.getAddress();
+  const created = await createRoot(owner, markets, {
+    collateral: await usdc.getAddress(),
+    decimals: 0,
+    min: "0",
+    max: "100",
+    payout: "1",
+    expiresIn: 2n * 86_400n,
+    voidAfter: 10n * 86_400n,
+    source: "owner",
+  });
+  const { branchId: sub } = await createSub(owner, markets, created.rootId.toString(), 1, "30", "40");
+  for (const w of [chain.maker, chain.taker]) await (await usdc.mint(w.address, 1_000n * E6)).wait();
+  return {
+    markets,
+    usdc,
+    rootId: created.rootId,
+    sub,
+    postBounds: async (branch, min, max) => {
+      await postBounds(owner, markets, created.rootId.toString(), branch, min, max);
+    },
+  };
+}
+
+/**
+ * Builds the app (app/dist) and serves it with `vite preview` on a free port, proxying /rpc and /relay (the
+ * markets pages need no relay: pass none, and /relay points nowhere).
+ */
+export async function serveApp(
+  chain: Chain,
+  relay: Relay | undefined,
+  markets = "",
+): Promise<{ server: PreviewServer; url: string }> {
   const configFile = path.join(ROOT, "app/vite.config.ts");
   process.env.RF_RPC_URL = chain.url;
-  process.env.RF_RELAY_URL = relay.url;
+  process.env.RF_RELAY_URL = relay?.url ?? `http://127.0.0.1:${await freePort()}`;
+  process.env.RF_MARKETS = markets;
   process.env.RF_FACTORY = chain.factory;
   process.env.RF_CHAIN_ID = chain.chainId.toString();
   await build({ configFile, logLevel: "warn" });

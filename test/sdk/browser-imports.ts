@@ -22,6 +22,10 @@ const BROWSER_ENTRIES = [
   "sdk/markets/typedData.ts",
   "sdk/markets/verifier.ts",
   "sdk/markets/worstCase.ts",
+  "sdk/markets/orderEffect.ts",
+  "sdk/markets/book.ts",
+  "sdk/markets/errors.ts",
+  "sdk/chain.ts",
   "sdk/safe.ts",
   "sdk/eip1193.ts",
   "sdk/errors.ts",
@@ -88,6 +92,8 @@ describe("browser-facing SDK modules import nothing Node-only", () => {
       "sdk/markets/transactions.ts",
       "sdk/markets/orderFiles.ts",
       "sdk/markets/errors.ts",
+      "sdk/markets/orderEffect.ts",
+      "sdk/markets/book.ts",
       "types/ethers-contracts/index.ts",
     ])
       expect(seen).to.include(m);

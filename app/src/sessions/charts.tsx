@@ -2,8 +2,8 @@
  * Small SVG charts: the depth of a book (cumulative size against price, bids left, asks right) and my
  * allocation against my baseline per leg. Plain SVG: no chart library.
  */
-import type { AccountInfo, SessionInfo } from "./sdk.js";
-import type { Book } from "./relay.js";
+import type { AccountInfo, SessionInfo } from "../sdk.js";
+import type { Book } from "../relay.js";
 
 const W = 320;
 const H = 140;
