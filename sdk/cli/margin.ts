@@ -248,7 +248,7 @@ export async function marginSessionReport(
     maintenanceMarginBps: Number(cfg.maintenanceMarginBps),
     liquidationPenaltyBps: Number(cfg.liquidationPenaltyBps),
     concentrationBps: Number(cfg.concentrationBps),
-    minShortEquityBps: Number(cfg.minShortEquityBps),
+    minShortEquityBps: Number(await h.module.minShortEquityBps()),
     actionDelay: Number(cfg.actionDelay),
     disputeWindow: Number(cfg.disputeWindow),
     disputeBondUnits: cfg.disputeBond,
