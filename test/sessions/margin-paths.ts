@@ -216,8 +216,8 @@ describe("Margin session uncovered paths", () => {
     const m = await env();
     const dflt = await createMargin(m);
     expect(await dflt.module.minShortEquityBps()).to.equal(10n);
-    const set = await createMargin(m, {}, { minShortEquityBps: 250 });
-    expect(await set.module.minShortEquityBps()).to.equal(250n);
+    const set = await createMargin(m, {}, { minShortEquityBps: 200 });
+    expect(await set.module.minShortEquityBps()).to.equal(200n);
   });
 
   it("test_disputeFixing_byFeeRecipient_countsAllocationWithoutShares", async () => {
