@@ -93,12 +93,16 @@ describe("SessionAmm uncovered paths", () => {
 
   it("test_quote_revertsUnknownLeg_whenLegInIsBeyondTheLegCount", async () => {
     const { amm } = await conn.networkHelpers.loadFixture(seeded);
-    await expect(amm.quoteExactIn(5, 0, 1n)).to.be.revertedWithCustomError(amm, "UnknownLeg").withArgs(5n);
+    await expect(amm.quoteExactIn(5, 0, 1n))
+      .to.be.revertedWithCustomError(amm, "UnknownLeg")
+      .withArgs(5n);
   });
 
   it("test_quote_revertsUnknownLeg_whenLegOutHasNoWeight", async () => {
     const { amm } = await conn.networkHelpers.loadFixture(seeded);
-    await expect(amm.quoteExactIn(0, 4, 1n)).to.be.revertedWithCustomError(amm, "UnknownLeg").withArgs(4n);
+    await expect(amm.quoteExactIn(0, 4, 1n))
+      .to.be.revertedWithCustomError(amm, "UnknownLeg")
+      .withArgs(4n);
   });
 
   it("test_spotRate_returnsTheWeightedMarginalPrice", async () => {
@@ -226,4 +230,3 @@ describe("SessionAmm uncovered paths", () => {
     expect(await amm.previewWithdraw(WAD)).to.deep.equal((await amm.reserves())[0]);
   });
 });
-

@@ -10,6 +10,7 @@ import { Participation } from "../../sdk/sessions/config.js";
 import type { MockERC20 } from "../../types/ethers-contracts/index.js";
 import {
   DAY,
+  WAD,
   cashConfig,
   createCash,
   createPhysical,
@@ -17,6 +18,7 @@ import {
   makeOrder,
   physicalConfig,
   settleWithPrices,
+  sign,
   subscribePhysical,
 } from "./fixtures.js";
 
@@ -53,6 +55,21 @@ describe("Session core uncovered paths", () => {
     await session.connect(b.admin).grantRole(await session.PARTICIPANT_ROLE(), b.alice.address);
     await subscribePhysical(b, session, b.alice, 1n);
     expect((await session.accountOf(b.alice.address)).shares).to.equal(1n);
+  });
+
+  it("test_fill_revertsNotAllowed_whenMerkleSessionAndMakerNeverAdmitted", async () => {
+    const b = await deployBase(conn, 2);
+    const session = await createPhysical(b, {
+      participation: Participation.Merkle,
+      merkleRoot: "0x" + "33".repeat(32),
+    });
+    await b.networkHelpers.time.increaseTo(b.now + DAY);
+    expect((await session.accountOf(b.alice.address)).admitted).to.equal(false);
+    // A validly signed order of a maker who never proved membership cannot trade.
+    const o = await makeOrder(b, b.alice.address, [0, 1], [-1n, 1n]);
+    await expect(session.connect(b.bob).fill(o, await sign(b, session, b.alice, o), WAD))
+      .to.be.revertedWithCustomError(session, "NotAllowed")
+      .withArgs(b.alice.address);
   });
 
   it("test_matchOrders_revertsZeroFill_whenFractionAIsZero", async () => {

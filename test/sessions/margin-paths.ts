@@ -265,4 +265,3 @@ describe("Margin session uncovered paths", () => {
     ]);
   });
 });
-
