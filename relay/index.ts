@@ -29,6 +29,8 @@ export interface RelayOptions {
   fromBlock?: bigint;
   confirmations?: number;
   limits?: Partial<RelayLimits>;
+  /** Origins whose pages may read the relay's answers (`*`: any); default none, same-origin only (relay/cors.ts). */
+  corsOrigins?: readonly string[];
   /**
    * The matching operator's account (optional; off by default): after each pass it proposes `matchOrders`
    * for crossing resting orders (relay/operator.ts).
@@ -84,7 +86,12 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     }
   };
   await sync();
-  const server = await startServer(core, { host: opts.host, port: opts.port, limits: opts.limits });
+  const server = await startServer(core, {
+    host: opts.host,
+    port: opts.port,
+    limits: opts.limits,
+    corsOrigins: opts.corsOrigins,
+  });
   const onError =
     opts.onError ?? ((e: unknown) => process.stderr.write(`relay: ${String((e as Error)?.message ?? e)}\n`));
   let stopped = false;

@@ -11,6 +11,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 
 import { OrderRejected, type OrderIssue } from "../sdk/sessions/validate.js";
+import { corsHeaders, corsPreflight } from "./cors.js";
 import { FairQueue, KeyBacklogFull, QueueFull } from "./fair.js";
 import { orderView, type OrderView, type RelayCore, type RelayEvent } from "./core.js";
 import { ORDER_STATUSES, type OrderRow } from "./store.js";
@@ -166,7 +167,13 @@ export interface RelayServer {
 /** Builds the HTTP + WebSocket server on `core`; listens on host:port (port 0: a free one). */
 export async function startServer(
   core: RelayCore,
-  opts: { host?: string; port?: number; limits?: Partial<RelayLimits> } = {},
+  opts: {
+    host?: string;
+    port?: number;
+    limits?: Partial<RelayLimits>;
+    /** Origins whose pages may read the answers (`*`: any); default none (same-origin only): relay/cors.ts. */
+    corsOrigins?: readonly string[];
+  } = {},
 ): Promise<RelayServer> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const app = Fastify({ bodyLimit: limits.bodyLimit, logger: false });
@@ -215,6 +222,7 @@ export async function startServer(
     reply.status(404).send(errorOf("not_found", `no route ${req.method} ${req.url.split("?")[0]}`)),
   );
 
+  corsHeaders(app, opts.corsOrigins ?? []);
   await app.register(rateLimit, {
     max: limits.perIpMax,
     timeWindow: limits.windowMs,
@@ -225,6 +233,8 @@ export async function startServer(
       field: null,
     }),
   });
+
+  corsPreflight(app, opts.corsOrigins ?? []);
 
   app.get("/health", async () => ({
     chainId: core.chainId.toString(),

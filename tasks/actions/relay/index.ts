@@ -4,6 +4,7 @@ import { CliError, parseAddress, parseInteger } from "../../../sdk/cli/args.js";
 import { connect, deployedAddress, runCommand, selectSigner, setIo } from "../../../sdk/cli/run.js";
 import { defaultConfirmations } from "../../../sdk/data/reorg.js";
 import { listSessions, SESSION_ABIS } from "../../../sdk/sessions/client.js";
+import { parseCorsOrigins } from "../../../relay/cors.js";
 import { startRelay, type Relay } from "../../../relay/index.js";
 import { storeUrl } from "../data/index.js";
 
@@ -18,6 +19,8 @@ export interface RelayArgs {
   confirmations: string;
   expiryMargin: string;
   pollMs: string;
+  /** Comma-separated origins, or `*` (relay/cors.ts); empty: same-origin only. */
+  corsOrigin: string;
   operatorAccount: string;
   json: boolean;
 }
@@ -46,6 +49,12 @@ export async function runRelay(
       sessions = (await listSessions(provider, factory)).map((s) => s.address);
     }
     if (sessions.length === 0) throw new CliError("no session to serve: create one, or name them with --sessions");
+    let corsOrigins: string[];
+    try {
+      corsOrigins = parseCorsOrigins(args.corsOrigin);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
     const { url: dbUrl, label } = storeUrl(args.db, args.pg);
     const confirmations =
       args.confirmations.trim() === "" ? 0 : Number(parseInteger(args.confirmations, "--confirmations"));
@@ -59,6 +68,7 @@ export async function runRelay(
       expiryMarginSec: Number(parseInteger(args.expiryMargin, "--expiry-margin")),
       fromBlock: args.fromBlock.trim() === "" ? undefined : parseInteger(args.fromBlock, "--from-block"),
       confirmations,
+      corsOrigins,
       // the matching operator: off unless an account is named
       operator: args.operatorAccount.trim() === "" ? undefined : await selectSigner(conn, args.operatorAccount),
       onMatch: (m) => {
