@@ -4,7 +4,7 @@
  * `allocationOf(maker)`, ERC-1271 `isValidSignature` and, for cash and margin sessions, a simulated `fill`
  * (eth_call) whose revert says whether the maker passes the margin rule.
  */
-import { Interface, type Provider } from "ethers";
+import { Interface, keccak256, toUtf8Bytes, type Provider } from "ethers";
 
 import { decodeError } from "../sdk/errors.js";
 import { loadSession, SESSION_ABIS, type SessionInfo } from "../sdk/sessions/client.js";
@@ -76,6 +76,35 @@ export async function isErc1271Valid(provider: Provider, maker: string, digest: 
   } catch {
     return false;
   }
+}
+
+/** `SessionCore.PARTICIPANT_ROLE`: may subscribe and trade in a role-curated session. */
+export const PARTICIPANT_ROLE = keccak256(toUtf8Bytes("PARTICIPANT_ROLE"));
+
+/**
+ * Why `account` may not trade in a curated session now, or undefined when it may (always, in an open
+ * session). The contract's own rule (`_requireCanTrade`, checked for maker and taker on every fill and
+ * match): a role session needs `hasRole(PARTICIPANT_ROLE, account)`; a Merkle session needs
+ * `accountOf(account).admitted`, which only the account itself sets, by `admit(proof)` or by subscribing
+ * with a proof. A proof carried by an order could not make it fillable (fill and matchOrders take none),
+ * so the relay reads admission from the chain only.
+ */
+export async function admissionShortfall(
+  provider: Provider,
+  ctx: SessionContext,
+  account: string,
+): Promise<string | undefined> {
+  const p = ctx.info.participation;
+  if (p === "open") return undefined;
+  const s = SessionCore__factory.connect(ctx.address, provider);
+  if (p === "role")
+    return (await s.hasRole(PARTICIPANT_ROLE, account))
+      ? undefined
+      : `${account} lacks the session's PARTICIPANT_ROLE (a role-curated session: its admin grants it)`;
+  const [, , , admitted] = await s.accountOf(account);
+  return admitted
+    ? undefined
+    : `${account} is not admitted to this Merkle-curated session: it calls admit(proof) (or subscribes with its proof) first`;
 }
 
 export async function filledOf(provider: Provider, session: string, digest: string): Promise<bigint> {

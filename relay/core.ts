@@ -12,6 +12,7 @@ import { OrderRejected, pairSide, parseSubmission, type ParsedSubmission } from 
 import type { SessionOrder } from "../sdk/sessions/orders.js";
 import { MarginSession__factory, SessionCore__factory } from "../types/ethers-contracts/index.js";
 import {
+  admissionShortfall,
   CANCELLED,
   filledOf,
   fundingShortfall,
@@ -398,7 +399,10 @@ export class RelayCore {
       status = "closed";
       reason = st.status !== 0 ? "the session is final" : "trading ended at t2";
     } else {
-      const short = await fundingShortfall(this.provider, ctx, st, order, r.signature, filled);
+      // a curated session's maker can lose its admission (RoleRevoked); the order then cannot fill
+      const short =
+        (await admissionShortfall(this.provider, ctx, order.maker)) ??
+        (await fundingShortfall(this.provider, ctx, st, order, r.signature, filled));
       if (short !== undefined) {
         status = "unfundable";
         reason = short;

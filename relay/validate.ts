@@ -2,11 +2,15 @@
  * The chain-side checks of a submitted order, after its shape passed sdk/sessions/validate.ts. In order,
  * cheapest first (a flood of invalid orders costs little): chain, legs of this session, session still
  * trading, expiry (and the margin), fee, maker allowed, signature (EOA offline; a contract maker through
- * ERC-1271 `isValidSignature` by eth_call), nonce floor, cancelled or filled (`filled(digest)`), funding
+ * ERC-1271 `isValidSignature` by eth_call), admission in a curated session (maker, and a private taker),
+ * nonce floor, cancelled or filled (`filled(digest)`), funding
  * (relay/chain.ts `fundingShortfall`). Each refusal is an {@link OrderRejected} naming its field.
  */
+import { ZeroAddress } from "ethers";
+
 import { OrderRejected, isEoaSignature, type ParsedSubmission } from "../sdk/sessions/validate.js";
 import {
+  admissionShortfall,
   CANCELLED,
   filledOf,
   fundingShortfall,
@@ -69,6 +73,13 @@ export async function checkSubmission(
           ? `the signature does not recover to the maker ${order.maker} over digest ${p.digest}`
           : `the maker contract ${order.maker} does not accept the signature (ERC-1271 isValidSignature)`,
       );
+  }
+  // Curated sessions: the contract refuses a fill unless maker and taker are admitted (docs/relay.md).
+  const notMaker = await admissionShortfall(provider, ctx, order.maker);
+  if (notMaker !== undefined) no("not_admitted", "order.maker", notMaker, 403);
+  if (order.taker !== ZeroAddress) {
+    const notTaker = await admissionShortfall(provider, ctx, order.taker);
+    if (notTaker !== undefined) no("not_admitted", "order.taker", `the order's private taker: ${notTaker}`, 403);
   }
   const floor = await nonceFloorOf(provider, ctx.address, order.maker);
   if (order.nonce < floor)
