@@ -10,7 +10,11 @@ import { indexOnce, type DecodedEvent } from "../sdk/data/indexer.js";
 import type { Store } from "../sdk/data/store.js";
 import { OrderRejected, pairSide, parseSubmission, type ParsedSubmission } from "../sdk/sessions/validate.js";
 import type { SessionOrder } from "../sdk/sessions/orders.js";
-import { MarginSession__factory, SessionCore__factory } from "../types/ethers-contracts/index.js";
+import {
+  MarginSession__factory,
+  SessionCore__factory,
+  SessionFactory__factory,
+} from "../types/ethers-contracts/index.js";
 import {
   admissionShortfall,
   CANCELLED,
@@ -42,6 +46,12 @@ export interface RelayCoreOptions {
   confirmations?: number;
   /** Live orders re-checked per pass besides those events point at (rotating; default 200). */
   recheckPerPass?: number;
+  /**
+   * The session factory to follow (optional): every session it creates from `fromBlock` on is served from
+   * the block of its `SessionCreated` event (read by the same reorg-safe follower; a reorg that drops that
+   * block drops the session again). Sessions created before are named in `sessions`.
+   */
+  factory?: string;
 }
 
 /** An order as the API shows it. */
@@ -75,6 +85,7 @@ export type RelayEvent =
   { type: "order"; order: OrderView } | { type: "trade"; trade: TradeView } | { type: "reorg"; ancestor: string };
 
 const SESSION_IFACE = new Interface([...SessionCore__factory.abi, ...MarginSession__factory.abi]);
+const FACTORY_IFACE = new Interface(SessionFactory__factory.abi);
 
 export function orderView(r: OrderRow): OrderView {
   return {
@@ -120,6 +131,8 @@ export class RelayCore {
   private readonly opts: RelayCoreOptions;
   private fromBlock = 0n;
   private stateCache = new Map<string, { head: string; st: SessionState }>();
+  /** Sessions found through the factory's `SessionCreated`, by lower-case address: the block of that event. */
+  private readonly discovered = new Map<string, bigint>();
   /** Last block a pass read (the relay's own view of the head). */
   head = -1n;
 
@@ -137,6 +150,21 @@ export class RelayCore {
       this.sessions.set(ctx.address.toLowerCase(), ctx);
     }
     this.fromBlock = this.opts.fromBlock ?? BigInt(await this.provider.getBlockNumber());
+    if (this.opts.factory !== undefined) {
+      // sessions a previous run found through the factory (the follower's watched list, in this store)
+      const found = await this.store.all<{ address: string; from_block: bigint }>(
+        "SELECT address, from_block FROM watched WHERE chain_id = $1 AND contract_kind = 'session'",
+        [this.chainId],
+      );
+      for (const w of found) if (!this.sessions.has(w.address)) await this.serve(w.address, w.from_block);
+    }
+  }
+
+  /** Starts serving a session the factory created in block `block`. */
+  private async serve(address: string, block: bigint): Promise<void> {
+    const ctx = await loadContext(this.provider, address);
+    this.sessions.set(ctx.address.toLowerCase(), ctx);
+    this.discovered.set(ctx.address.toLowerCase(), block);
   }
 
   on(fn: (e: RelayEvent) => void): () => void {
@@ -266,7 +294,9 @@ export class RelayCore {
     const sessionsTouched = new Set<string>();
     const trades: TradeView[] = [];
     let rewoundTo: bigint | undefined;
+    const created: Array<{ address: string; block: bigint }> = [];
     const onEvent = (e: DecodedEvent) => {
+      if (e.kind === "factory") return; // SessionCreated: handled by `discover`
       const a = e.args;
       const session = e.address.toLowerCase();
       const acct = (v: unknown) => makers.add(`${session}|${String(v).toLowerCase()}`);
@@ -308,20 +338,40 @@ export class RelayCore {
       indexOnce({
         provider: this.provider,
         store: this.store,
-        kinds: [{ kind: "session", iface: SESSION_IFACE }],
-        seeds: [...this.sessions.values()].map((s) => ({
-          address: s.address,
-          kind: "session",
-          fromBlock: this.fromBlock,
-        })),
+        kinds: [
+          { kind: "session", iface: SESSION_IFACE },
+          { kind: "factory", iface: FACTORY_IFACE },
+        ],
+        seeds: [
+          // the named sessions; discovered ones are in the watched list from their creation block
+          ...[...this.sessions.values()]
+            .filter((s) => !this.discovered.has(s.address.toLowerCase()))
+            .map((s) => ({ address: s.address, kind: "session", fromBlock: this.fromBlock })),
+          ...(this.opts.factory === undefined
+            ? []
+            : [{ address: this.opts.factory, kind: "factory", fromBlock: this.fromBlock }]),
+        ],
+        discover: (e) => {
+          if (e.kind !== "factory" || e.name !== "SessionCreated") return [];
+          created.push({ address: String(e.args.session).toLowerCase(), block: e.blockNumber });
+          return [{ address: String(e.args.session), kind: "session" }];
+        },
         stream: RELAY_STREAM,
         confirmations: this.opts.confirmations ?? 0,
         onEvent,
         onRewind: (ancestor) => {
           rewoundTo = ancestor;
+          // a session created in a replaced block is not served any more (found again if re-created)
+          for (const [address, block] of this.discovered)
+            if (block > ancestor) {
+              this.discovered.delete(address);
+              this.sessions.delete(address);
+            }
+          for (let i = created.length - 1; i >= 0; i--) if (created[i].block > ancestor) created.splice(i, 1);
         },
       }),
     );
+    for (const c of created) if (!this.sessions.has(c.address)) await this.serve(c.address, c.block);
     this.head = head;
     if (rewoundTo !== undefined) this.emit({ type: "reorg", ancestor: rewoundTo.toString() });
     for (const t of trades) this.emit({ type: "trade", trade: t });

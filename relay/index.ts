@@ -17,6 +17,8 @@ export interface RelayOptions {
   provider: Provider;
   /** Served sessions. */
   sessions: string[];
+  /** Follow this factory and serve every session it creates from `fromBlock` on (relay/core.ts). */
+  factory?: string;
   /** A SQLite file (default ":memory:") or a `postgres://` URL; ignored when `store` is given. */
   storeUrl?: string;
   store?: Store;
@@ -63,6 +65,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     expiryMarginSec: opts.expiryMarginSec,
     fromBlock: opts.fromBlock,
     confirmations: opts.confirmations,
+    factory: opts.factory,
   });
   await core.init();
   let running: Promise<bigint> | undefined;

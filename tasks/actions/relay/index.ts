@@ -42,13 +42,16 @@ export async function runRelay(
     const provider = conn.ethers.provider;
     const chainId = (await provider.getNetwork()).chainId;
     let sessions: string[];
+    let factory: string | undefined;
+    // Read before listing: a session the factory creates after this block is found by following it.
+    const listedAt = BigInt(await provider.getBlockNumber());
     if (args.sessions.trim() !== "") {
       sessions = args.sessions.split(",").map((s) => parseAddress(s.trim(), "--sessions"));
+      if (sessions.length === 0) throw new CliError("--sessions names no session");
     } else {
-      const factory = await deployedAddress(conn, args.factory, "Sessions#SessionFactory", "--factory");
+      factory = await deployedAddress(conn, args.factory, "Sessions#SessionFactory", "--factory");
       sessions = (await listSessions(provider, factory)).map((s) => s.address);
     }
-    if (sessions.length === 0) throw new CliError("no session to serve: create one, or name them with --sessions");
     let corsOrigins: string[];
     try {
       corsOrigins = parseCorsOrigins(args.corsOrigin);
@@ -66,7 +69,8 @@ export async function runRelay(
       port,
       pollMs: Number(parseInteger(args.pollMs, "--poll-ms", 10n)),
       expiryMarginSec: Number(parseInteger(args.expiryMargin, "--expiry-margin")),
-      fromBlock: args.fromBlock.trim() === "" ? undefined : parseInteger(args.fromBlock, "--from-block"),
+      fromBlock: args.fromBlock.trim() === "" ? listedAt : parseInteger(args.fromBlock, "--from-block"),
+      factory,
       confirmations,
       corsOrigins,
       // the matching operator: off unless an account is named
@@ -86,7 +90,7 @@ export async function runRelay(
     const io = setIo(undefined);
     setIo(io);
     io.err(
-      `Relay for chain ${chainId} on ${relay.url} (WebSocket ${relay.url.replace("http", "ws")}/ws): ${sessions.length} sessions, store ${label}, confirmations ${confirmations} (the data set's default here: ${defaultConfirmations(chainId)}). Ctrl-C stops it.`,
+      `Relay for chain ${chainId} on ${relay.url} (WebSocket ${relay.url.replace("http", "ws")}/ws): ${sessions.length} sessions${factory === undefined ? "" : ` (and every new one of factory ${factory})`}, store ${label}, confirmations ${confirmations} (the data set's default here: ${defaultConfirmations(chainId)}). Ctrl-C stops it.`,
     );
     await stop;
     await relay.close();
