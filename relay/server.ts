@@ -7,7 +7,7 @@
 import type { AddressInfo } from "node:net";
 
 import rateLimit from "@fastify/rate-limit";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 
 import { OrderRejected, type OrderIssue } from "../sdk/sessions/validate.js";
@@ -235,6 +235,18 @@ export async function startServer(
   });
 
   corsPreflight(app, opts.corsOrigins ?? []);
+  // Profiling (core.timer set: bench/relay.ts): reading + JSON.parse of the body, then the JSON schema.
+  const marks = new WeakMap<FastifyRequest, number>();
+  const mark = (req: FastifyRequest, step?: string) => {
+    if (core.timer === undefined || req.method !== "POST") return;
+    const now = performance.now();
+    const t0 = marks.get(req);
+    if (step !== undefined && t0 !== undefined) core.timer(step, now - t0);
+    marks.set(req, now);
+  };
+  app.addHook("preParsing", async (req) => mark(req));
+  app.addHook("preValidation", async (req) => mark(req, "http: body read and JSON.parse"));
+  app.addHook("preHandler", async (req) => mark(req, "http: JSON schema"));
 
   app.get("/health", async () => ({
     chainId: core.chainId.toString(),

@@ -35,7 +35,7 @@ export async function checkSubmission(
 ): Promise<{ filledWad: bigint; block: bigint }> {
   const { order } = p;
   const provider = core.provider;
-  const block = BigInt(await provider.getBlockNumber());
+  const block = await core.timed("chain: block number", async () => BigInt(await provider.getBlockNumber()));
   if (p.chainId !== core.chainId)
     no("wrong_chain", "chainId", `the order is signed for chain ${p.chainId}; this relay serves chain ${core.chainId}`);
   if (order.legs >> BigInt(ctx.legCount) !== 0n)
@@ -63,9 +63,12 @@ export async function checkSubmission(
     );
   if (order.maker.toLowerCase() === ctx.info.feeRecipient.toLowerCase())
     no("maker_not_allowed", "order.maker", `the fee recipient ${order.maker} may not trade in this session`);
-  if (!isEoaSignature(p)) {
+  if (!(await core.timed("signature recovery", () => isEoaSignature(p)))) {
     const code = await provider.getCode(order.maker);
-    if (code === "0x" || !(await isErc1271Valid(provider, order.maker, p.digest, p.signature)))
+    if (
+      code === "0x" ||
+      !(await core.timed("chain: ERC-1271", () => isErc1271Valid(provider, order.maker, p.digest, p.signature)))
+    )
       no(
         "bad_signature",
         "signature",
@@ -75,19 +78,21 @@ export async function checkSubmission(
       );
   }
   // Curated sessions: the contract refuses a fill unless maker and taker are admitted (docs/relay.md).
-  const notMaker = await admissionShortfall(provider, ctx, order.maker);
+  const notMaker = await core.timed("chain: admission", () => admissionShortfall(provider, ctx, order.maker));
   if (notMaker !== undefined) no("not_admitted", "order.maker", notMaker, 403);
   if (order.taker !== ZeroAddress) {
     const notTaker = await admissionShortfall(provider, ctx, order.taker);
     if (notTaker !== undefined) no("not_admitted", "order.taker", `the order's private taker: ${notTaker}`, 403);
   }
-  const floor = await nonceFloorOf(provider, ctx.address, order.maker);
+  const floor = await core.timed("chain: nonce floor", () => nonceFloorOf(provider, ctx.address, order.maker));
   if (order.nonce < floor)
     no("nonce_below_floor", "order.nonce", `the order's nonce ${order.nonce} is below the maker's floor ${floor}`);
-  const filled = await filledOf(provider, ctx.address, p.digest);
+  const filled = await core.timed("chain: filled", () => filledOf(provider, ctx.address, p.digest));
   if (filled === CANCELLED) no("cancelled", "digest", `the order ${p.digest} was cancelled on chain`, 409);
   if (filled >= WAD) no("filled", "digest", `the order ${p.digest} is fully filled`, 409);
-  const short = await fundingShortfall(provider, ctx, st, order, p.signature, filled);
+  const short = await core.timed(`chain: funding (${ctx.info.kind})`, () =>
+    fundingShortfall(provider, ctx, st, order, p.signature, filled),
+  );
   if (short !== undefined)
     no("unfundable", "order.maker", `the maker cannot fund the rest of this order now: ${short}`, 422);
   return { filledWad: filled, block };
