@@ -17,6 +17,7 @@ import {
 } from "../types/ethers-contracts/index.js";
 import {
   admissionShortfall,
+  BlockCache,
   CANCELLED,
   filledOf,
   fundingShortfall,
@@ -131,6 +132,8 @@ export class RelayCore {
   private readonly opts: RelayCoreOptions;
   private fromBlock = 0n;
   private stateCache = new Map<string, { head: string; st: SessionState }>();
+  /** A maker's nonce floor, allocation and admission, read once per block (relay/chain.ts). */
+  readonly blockCache = new BlockCache();
   /** Sessions found through the factory's `SessionCreated`, by lower-case address: the block of that event. */
   private readonly discovered = new Map<string, bigint>();
   /** Last block a pass read (the relay's own view of the head). */
@@ -192,6 +195,7 @@ export class RelayCore {
   async state(ctx: SessionContext): Promise<SessionState> {
     // keyed by the head's hash, not its number: after a reorg the same number can be another block
     const head = (await this.provider.getBlock("latest"))?.hash ?? "";
+    this.blockCache.at(head);
     const hit = this.stateCache.get(ctx.address);
     if (hit !== undefined && hit.head === head) return hit.st;
     const st = await sessionState(this.provider, ctx);
@@ -458,7 +462,7 @@ export class RelayCore {
     } else if (filled >= WAD) {
       status = "filled";
       filledWad = WAD;
-    } else if (order.nonce < (await nonceFloorOf(this.provider, ctx.address, order.maker))) {
+    } else if (order.nonce < (await nonceFloorOf(this.provider, ctx.address, order.maker, this.blockCache))) {
       status = "cancelled";
       reason = "below the maker's nonce floor (NonceFloorRaised)";
     } else if (order.expiry <= st.now) {
@@ -470,8 +474,8 @@ export class RelayCore {
     } else {
       // a curated session's maker can lose its admission (RoleRevoked); the order then cannot fill
       const short =
-        (await admissionShortfall(this.provider, ctx, order.maker)) ??
-        (await fundingShortfall(this.provider, ctx, st, order, r.signature, filled));
+        (await admissionShortfall(this.provider, ctx, order.maker, this.blockCache)) ??
+        (await fundingShortfall(this.provider, ctx, st, order, r.signature, filled, this.blockCache));
       if (short !== undefined) {
         status = "unfundable";
         reason = short;

@@ -115,16 +115,17 @@ interface Book {
 }
 
 /** Orders of a session that the book may show: live, fundable, public (no private taker), two-leg. */
-const BOOK_ROWS = `SELECT * FROM orders WHERE session = $1 AND status IN ('open', 'partial') AND pair <> ''
+const BOOK_WHERE = `session = $1 AND status IN ('open', 'partial') AND pair <> ''
   AND taker = '0x0000000000000000000000000000000000000000'`;
-/** Most orders one book read aggregates (per session; docs/relay.md). */
+/** Most orders one side of one pair's book aggregates per read (docs/relay.md). */
 export const BOOK_SCAN_LIMIT = 5_000;
 
-function buildBooks(rows: OrderRow[], depth: number, onlyPair?: string): Book[] {
+type Levels = Map<string, [bigint, number]>;
+
+/** Adds each row's unfilled leg-i size to its price level. */
+function addRows(levels: Levels, rows: OrderRow[]): void {
   const WAD = 10n ** 18n;
-  const books = new Map<string, { bids: Map<string, [bigint, number]>; asks: Map<string, [bigint, number]> }>();
   for (const r of rows) {
-    if (onlyPair !== undefined && r.pair !== onlyPair) continue;
     const o = JSON.parse(r.order_json) as { amounts: string[] };
     const filled = BigInt(r.filled_wad);
     // size in leg i's raw units still to trade (the leg-i amount's unfilled part)
@@ -132,28 +133,60 @@ function buildBooks(rows: OrderRow[], depth: number, onlyPair?: string): Book[] 
     const abs = ai < 0n ? -ai : ai;
     const size = abs - (abs * filled) / WAD;
     if (size <= 0n) continue;
-    let b = books.get(r.pair);
-    if (b === undefined) books.set(r.pair, (b = { bids: new Map(), asks: new Map() }));
-    const side = r.side === "bid" ? b.bids : b.asks;
-    const lvl = side.get(r.price_wad) ?? [0n, 0];
-    side.set(r.price_wad, [lvl[0] + size, lvl[1] + 1]);
+    const lvl = levels.get(r.price_wad) ?? [0n, 0];
+    levels.set(r.price_wad, [lvl[0] + size, lvl[1] + 1]);
   }
-  const levels = (m: Map<string, [bigint, number]>, desc: boolean) =>
-    [...m.entries()]
-      .sort((x, y) => {
-        const [a, b] = [BigInt(x[0]), BigInt(y[0])];
-        return (a < b ? -1 : a > b ? 1 : 0) * (desc ? -1 : 1);
-      })
-      .slice(0, depth)
-      .map(([p, [s, n]]) => ({ priceWad: p, size: s.toString(), orders: n }));
-  return [...books.entries()]
-    .sort((x, y) => (x[0] < y[0] ? -1 : 1))
-    .map(([pair, b]) => ({ pair, bids: levels(b.bids, true), asks: levels(b.asks, false) }));
+}
+
+function sorted(m: Levels, desc: boolean, depth: number) {
+  return [...m.entries()]
+    .sort((x, y) => {
+      const [a, b] = [BigInt(x[0]), BigInt(y[0])];
+      return (a < b ? -1 : a > b ? 1 : 0) * (desc ? -1 : 1);
+    })
+    .slice(0, depth)
+    .map(([p, [s, n]]) => ({ priceWad: p, size: s.toString(), orders: n }));
+}
+
+/**
+ * One side of one pair: the `depth` best price levels are chosen in SQL first (prices are decimal strings
+ * without leading zeros, so length then text orders them as numbers), then only their orders are read and
+ * summed. The best levels are right however many orders rest; only a level holding more than
+ * {@link BOOK_SCAN_LIMIT} orders is summed over its first ones.
+ */
+async function bookSide(core: RelayCore, session: string, pair: string, side: string, depth: number) {
+  const dir = side === "bid" ? "DESC" : "ASC";
+  const prices = await core.store.all<{ price_wad: string }>(
+    `SELECT price_wad FROM orders WHERE ${BOOK_WHERE} AND pair = $2 AND side = $3
+       GROUP BY price_wad ORDER BY LENGTH(price_wad) ${dir}, price_wad ${dir} LIMIT ${depth}`,
+    [session, pair, side],
+  );
+  const levels: Levels = new Map();
+  if (prices.length === 0) return [];
+  const list = prices.map((_, i) => `$${i + 4}`).join(", ");
+  const rows = await core.store.all<OrderRow>(
+    `SELECT price_wad, order_json, filled_wad FROM orders WHERE ${BOOK_WHERE} AND pair = $2 AND side = $3
+       AND price_wad IN (${list}) LIMIT ${BOOK_SCAN_LIMIT}`,
+    [session, pair, side, ...prices.map((p) => p.price_wad)],
+  );
+  addRows(levels, rows);
+  return sorted(levels, side === "bid", depth);
 }
 
 export async function readBook(core: RelayCore, session: string, depth: number, pair?: string): Promise<Book[]> {
-  const rows = await core.store.all<OrderRow>(`${BOOK_ROWS} LIMIT ${BOOK_SCAN_LIMIT}`, [session.toLowerCase()]);
-  return buildBooks(rows, depth, pair);
+  const s = session.toLowerCase();
+  const pairs =
+    pair !== undefined
+      ? [pair]
+      : (await core.store.all<{ pair: string }>(`SELECT DISTINCT pair FROM orders WHERE ${BOOK_WHERE}`, [s])).map(
+          (r) => r.pair,
+        );
+  const books: Book[] = [];
+  for (const p of pairs.sort()) {
+    const [bids, asks] = [await bookSide(core, s, p, "bid", depth), await bookSide(core, s, p, "ask", depth)];
+    if (bids.length > 0 || asks.length > 0) books.push({ pair: p, bids, asks });
+  }
+  return books;
 }
 
 export interface RelayServer {

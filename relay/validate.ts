@@ -35,7 +35,8 @@ export async function checkSubmission(
 ): Promise<{ filledWad: bigint; block: bigint }> {
   const { order } = p;
   const provider = core.provider;
-  const block = await core.timed("chain: block number", async () => BigInt(await provider.getBlockNumber()));
+  // the block of the state read just before (relay/core.ts `state`: one getBlock per head)
+  const block = st.block;
   if (p.chainId !== core.chainId)
     no("wrong_chain", "chainId", `the order is signed for chain ${p.chainId}; this relay serves chain ${core.chainId}`);
   if (order.legs >> BigInt(ctx.legCount) !== 0n)
@@ -78,20 +79,24 @@ export async function checkSubmission(
       );
   }
   // Curated sessions: the contract refuses a fill unless maker and taker are admitted (docs/relay.md).
-  const notMaker = await core.timed("chain: admission", () => admissionShortfall(provider, ctx, order.maker));
+  const notMaker = await core.timed("chain: admission", () =>
+    admissionShortfall(provider, ctx, order.maker, core.blockCache),
+  );
   if (notMaker !== undefined) no("not_admitted", "order.maker", notMaker, 403);
   if (order.taker !== ZeroAddress) {
-    const notTaker = await admissionShortfall(provider, ctx, order.taker);
+    const notTaker = await admissionShortfall(provider, ctx, order.taker, core.blockCache);
     if (notTaker !== undefined) no("not_admitted", "order.taker", `the order's private taker: ${notTaker}`, 403);
   }
-  const floor = await core.timed("chain: nonce floor", () => nonceFloorOf(provider, ctx.address, order.maker));
+  const floor = await core.timed("chain: nonce floor", () =>
+    nonceFloorOf(provider, ctx.address, order.maker, core.blockCache),
+  );
   if (order.nonce < floor)
     no("nonce_below_floor", "order.nonce", `the order's nonce ${order.nonce} is below the maker's floor ${floor}`);
   const filled = await core.timed("chain: filled", () => filledOf(provider, ctx.address, p.digest));
   if (filled === CANCELLED) no("cancelled", "digest", `the order ${p.digest} was cancelled on chain`, 409);
   if (filled >= WAD) no("filled", "digest", `the order ${p.digest} is fully filled`, 409);
   const short = await core.timed(`chain: funding (${ctx.info.kind})`, () =>
-    fundingShortfall(provider, ctx, st, order, p.signature, filled),
+    fundingShortfall(provider, ctx, st, order, p.signature, filled, core.blockCache),
   );
   if (short !== undefined)
     no("unfundable", "order.maker", `the maker cannot fund the rest of this order now: ${short}`, 422);
