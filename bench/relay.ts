@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { ZeroAddress } from "ethers";
+import * as prettier from "prettier";
 import { network } from "hardhat";
 import WebSocket from "ws";
 
@@ -376,6 +377,8 @@ const END = "<!-- bench:relay:end -->";
 let md = await readFile(mdPath, "utf8").catch(() => `# Relay benchmark\n\n${START}\n${END}\n`);
 const [head, rest] = md.split(START);
 md = `${head}${START}\n${table}\n${END}${rest?.split(END)[1] ?? "\n"}`;
-await writeFile(mdPath, md);
+// formatted as the repository's prettier would (the committed file passes `prettier --check`)
+const style = (await prettier.resolveConfig(mdPath)) ?? {};
+await writeFile(mdPath, await prettier.format(md, { ...style, filepath: mdPath }));
 console.log(table);
 console.log("\nwrote bench/relay.json and the tables of bench/relay.md");
