@@ -4,6 +4,10 @@
  * (no `--sessions`) and through `startRelay({factory})`; a reorg that drops the creating block drops the
  * session again.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import { expect } from "chai";
 import { network } from "hardhat";
 
@@ -91,6 +95,35 @@ describe("relay: sessions the factory creates after start", function () {
       expect(r.body).to.include({ code: "unknown_session" });
     } finally {
       await relay.close();
+    }
+  });
+
+  it("newSession_foundBeforeARestart_isServedAfterIt_fromTheStore", async () => {
+    const b = await deployBase(await network.create(), 3);
+    const first = await createPhysical(b);
+    const dir = mkdtempSync(path.join(tmpdir(), "ringfence-relay-"));
+    const opts = {
+      provider: b.ethers.provider,
+      sessions: [await first.getAddress()],
+      factory: await b.factory.getAddress(),
+      storeUrl: path.join(dir, "relay.db"),
+      pollMs: 3_600_000,
+      onError: () => undefined,
+    };
+    try {
+      let relay = await startRelay(opts);
+      const fresh = await createPhysical(b);
+      const F = (await fresh.getAddress()).toLowerCase();
+      await relay.sync();
+      await relay.close();
+      relay = await startRelay(opts); // same store, the factory's list is not given again
+      try {
+        expect((await request(`${relay.url}/health`, "GET")).body.sessions).to.include(F);
+      } finally {
+        await relay.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
