@@ -172,6 +172,8 @@ export async function fundingShortfall(
   signature: string,
   filledWad: bigint,
   cache?: BlockCache,
+  /** The account the cash and margin simulation fills from (default {@link PROBE_TAKER}; relay/core.ts `fundingProbe`). */
+  from: string = PROBE_TAKER,
 ): Promise<string | undefined> {
   if (ctx.info.kind === "physical") {
     // Physical: the maker gives from its allocation x_k, which must cover what is left to give per leg.
@@ -194,7 +196,7 @@ export async function fundingShortfall(
   if (!tradingOpen(ctx, st)) return undefined;
   const data = CORE.encodeFunctionData("fill", [order, signature, WAD]);
   try {
-    await provider.call({ to: ctx.address, from: PROBE_TAKER, data });
+    await provider.call({ to: ctx.address, from, data });
     return undefined;
   } catch (e) {
     const d = decodeError(e, FUNDING_ABIS);

@@ -4,7 +4,7 @@
  * restart, reorg-safe through sdk/data/reorg.ts), and re-derives each affected order's status from the
  * contracts' views at the head. Listeners hear every status change and trade (the WebSocket layer).
  */
-import { Interface, type Provider } from "ethers";
+import { Interface, ZeroAddress, type Provider } from "ethers";
 
 import { indexOnce, type DecodedEvent } from "../sdk/data/indexer.js";
 import type { Store } from "../sdk/data/store.js";
@@ -23,6 +23,7 @@ import {
   fundingShortfall,
   loadContext,
   nonceFloorOf,
+  PROBE_TAKER,
   sessionOver,
   sessionState,
   WAD,
@@ -212,6 +213,26 @@ export class RelayCore {
     } finally {
       this.timer(step, performance.now() - t0);
     }
+  }
+
+  /**
+   * The account a cash or margin funding simulation fills from: the order's private taker (the only one
+   * that may fill it); else, in a curated session, another maker of the session the contract admits now
+   * (the probe account is not admitted, and the contract checks both parties' admission before the margin
+   * rule); else {@link PROBE_TAKER}. In a curated session with no other admitted maker in the store yet, the
+   * simulation stops at the probe's admission and the margin is not checked (docs/relay.md).
+   */
+  async fundingProbe(ctx: SessionContext, order: SessionOrder): Promise<string> {
+    const maker = order.maker.toLowerCase();
+    if (order.taker !== ZeroAddress && order.taker.toLowerCase() !== maker) return order.taker;
+    if (ctx.info.kind === "physical" || ctx.info.participation === "open") return PROBE_TAKER;
+    const others = await this.store.all<{ maker: string }>(
+      "SELECT DISTINCT maker FROM orders WHERE session = $1 AND maker <> $2 AND maker <> $3 LIMIT 8",
+      [ctx.address.toLowerCase(), maker, ctx.info.feeRecipient.toLowerCase()],
+    );
+    for (const o of others)
+      if ((await admissionShortfall(this.provider, ctx, o.maker, this.blockCache)) === undefined) return o.maker;
+    return PROBE_TAKER;
   }
 
   async getOrder(digest: string): Promise<OrderRow | undefined> {
@@ -475,7 +496,16 @@ export class RelayCore {
       // a curated session's maker can lose its admission (RoleRevoked); the order then cannot fill
       const short =
         (await admissionShortfall(this.provider, ctx, order.maker, this.blockCache)) ??
-        (await fundingShortfall(this.provider, ctx, st, order, r.signature, filled, this.blockCache));
+        (await fundingShortfall(
+          this.provider,
+          ctx,
+          st,
+          order,
+          r.signature,
+          filled,
+          this.blockCache,
+          await this.fundingProbe(ctx, order),
+        ));
       if (short !== undefined) {
         status = "unfundable";
         reason = short;

@@ -95,8 +95,17 @@ export async function checkSubmission(
   const filled = await core.timed("chain: filled", () => filledOf(provider, ctx.address, p.digest));
   if (filled === CANCELLED) no("cancelled", "digest", `the order ${p.digest} was cancelled on chain`, 409);
   if (filled >= WAD) no("filled", "digest", `the order ${p.digest} is fully filled`, 409);
-  const short = await core.timed(`chain: funding (${ctx.info.kind})`, () =>
-    fundingShortfall(provider, ctx, st, order, p.signature, filled, core.blockCache),
+  const short = await core.timed(`chain: funding (${ctx.info.kind})`, async () =>
+    fundingShortfall(
+      provider,
+      ctx,
+      st,
+      order,
+      p.signature,
+      filled,
+      core.blockCache,
+      await core.fundingProbe(ctx, order),
+    ),
   );
   if (short !== undefined)
     no("unfundable", "order.maker", `the maker cannot fund the rest of this order now: ${short}`, 422);

@@ -10,7 +10,16 @@ import { AbiCoder, concat, getBytes, keccak256 } from "ethers";
 
 import { startRelay, type Relay } from "../../relay/index.js";
 import { Participation } from "../../sdk/sessions/config.js";
-import { createPhysical, deployBase, makeOrder, subscribePhysical, type Base } from "../sessions/fixtures.js";
+import {
+  createCash,
+  createPhysical,
+  DAY,
+  deployBase,
+  makeOrder,
+  subscribeCash,
+  subscribePhysical,
+  type Base,
+} from "../sessions/fixtures.js";
 import { orderBody, request } from "./helpers.js";
 import type { PhysicalSession } from "../../types/ethers-contracts/index.js";
 
@@ -100,5 +109,43 @@ describe("relay: admission in curated sessions", function () {
     expect(after.body).to.include({ code: "unfundable" });
     const rows = await relay.store.all<{ maker: string }>("SELECT maker FROM orders WHERE session = $1", [M]);
     expect(rows.map((r) => r.maker)).to.deep.equal([b.alice.address.toLowerCase()]);
+  });
+});
+
+describe("relay: funding in curated cash sessions", function () {
+  this.timeout(120_000);
+
+  it("curatedCashSession_marginCheckedFromAnAdmittedMaker_notSkippedAtTheProbesAdmission", async () => {
+    const b = await deployBase(await network.create(), 3);
+    const cash = await createCash(b, { participation: Participation.Role });
+    for (const who of [b.alice, b.bob]) {
+      await cash.connect(b.admin).grantRole(await cash.PARTICIPANT_ROLE(), who.address);
+      await subscribeCash(b, cash, who, 10n);
+    }
+    await b.networkHelpers.time.increaseTo(b.now + DAY);
+    const C = (await cash.getAddress()).toLowerCase();
+    const relay = await startRelay({
+      provider: b.ethers.provider,
+      sessions: [C],
+      pollMs: 3_600_000,
+      fromBlock: 0n,
+      onError: () => undefined,
+    });
+    try {
+      const send = async (who: typeof b.alice, amounts: bigint[]) =>
+        request(
+          `${relay.url}/sessions/${C}/orders`,
+          "POST",
+          await orderBody(b, cash, who, await makeOrder(b, who.address, [0, 1], amounts)),
+        );
+      const ok = await send(b.bob, [-1n * 10n ** 18n, 1n * 10n ** 18n]);
+      expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
+      // selling 10,000 units of leg 0 needs far more margin than 10 shares' deposit: simulated from bob
+      const big = await send(b.alice, [-10_000n * 10n ** 18n, 1n]);
+      expect(big.status, JSON.stringify(big.body)).to.equal(422);
+      expect(big.body).to.include({ code: "unfundable", field: "order.maker" });
+    } finally {
+      await relay.close();
+    }
   });
 });
