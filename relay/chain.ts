@@ -4,7 +4,7 @@
  * `allocationOf(maker)`, ERC-1271 `isValidSignature` and, for cash and margin sessions, a simulated `fill`
  * (eth_call) whose revert says whether the maker passes the margin rule.
  */
-import { Interface, type Provider } from "ethers";
+import { Interface, keccak256, toUtf8Bytes, type Provider } from "ethers";
 
 import { decodeError } from "../sdk/errors.js";
 import { loadSession, SESSION_ABIS, type SessionInfo } from "../sdk/sessions/client.js";
@@ -40,8 +40,41 @@ export async function loadContext(provider: Provider, address: string): Promise<
   return { info, address: info.address, legCount: info.legs.length };
 }
 
+/**
+ * Per-block memo of chain reads that depend only on the block and an account (a maker's nonce floor,
+ * allocation, admission): many orders of one maker checked in one block read each once. Everything is
+ * forgotten when the head's hash changes (a new block, or a reorg). The promise is kept, so concurrent
+ * checks share one read; a failed read is not kept.
+ */
+export class BlockCache {
+  private hash = "";
+  private readonly values = new Map<string, Promise<unknown>>();
+  constructor(private readonly maxEntries = 10_000) {}
+
+  /** The head is now the block `hash`: a different one empties the cache. */
+  at(hash: string): void {
+    if (hash === this.hash) return;
+    this.hash = hash;
+    this.values.clear();
+  }
+
+  get<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let v = this.values.get(key) as Promise<T> | undefined;
+    if (v === undefined) {
+      if (this.values.size >= this.maxEntries) this.values.clear();
+      v = read();
+      this.values.set(key, v);
+      v.catch(() => this.values.delete(key));
+    }
+    return v;
+  }
+}
+
 /** What changes per block and is the same for every order of a session: read once per pass. */
 export interface SessionState {
+  /** The latest block's number and hash. */
+  block: bigint;
+  hash: string;
   /** Chain time (the latest block's timestamp). */
   now: bigint;
   /** 0 open, 1 settled, 2 fallback released. */
@@ -52,7 +85,13 @@ export interface SessionState {
 export async function sessionState(provider: Provider, ctx: SessionContext): Promise<SessionState> {
   const s = SessionCore__factory.connect(ctx.address, provider);
   const [block, status, paused] = await Promise.all([provider.getBlock("latest"), s.status(), s.paused()]);
-  return { now: BigInt(block?.timestamp ?? 0), status: Number(status), paused };
+  return {
+    block: BigInt(block?.number ?? 0),
+    hash: block?.hash ?? "",
+    now: BigInt(block?.timestamp ?? 0),
+    status: Number(status),
+    paused,
+  };
 }
 
 /** True when trading is open now: not final, not paused, t1 <= now < t2. */
@@ -78,12 +117,50 @@ export async function isErc1271Valid(provider: Provider, maker: string, digest: 
   }
 }
 
+/** `SessionCore.PARTICIPANT_ROLE`: may subscribe and trade in a role-curated session. */
+export const PARTICIPANT_ROLE = keccak256(toUtf8Bytes("PARTICIPANT_ROLE"));
+
+/**
+ * Why `account` may not trade in a curated session now, or undefined when it may (always, in an open
+ * session). The contract's own rule (`_requireCanTrade`, checked for maker and taker on every fill and
+ * match): a role session needs `hasRole(PARTICIPANT_ROLE, account)`; a Merkle session needs
+ * `accountOf(account).admitted`, which only the account itself sets, by `admit(proof)` or by subscribing
+ * with a proof. A proof carried by an order could not make it fillable (fill and matchOrders take none),
+ * so the relay reads admission from the chain only.
+ */
+export async function admissionShortfall(
+  provider: Provider,
+  ctx: SessionContext,
+  account: string,
+  cache?: BlockCache,
+): Promise<string | undefined> {
+  const p = ctx.info.participation;
+  if (p === "open") return undefined;
+  const s = SessionCore__factory.connect(ctx.address, provider);
+  const memo = <T>(what: string, read: () => Promise<T>) =>
+    cache === undefined ? read() : cache.get(`${what}|${ctx.address}|${account.toLowerCase()}`, read);
+  if (p === "role")
+    return (await memo("role", () => s.hasRole(PARTICIPANT_ROLE, account)))
+      ? undefined
+      : `${account} lacks the session's PARTICIPANT_ROLE (a role-curated session: its admin grants it)`;
+  const [, , , admitted] = await memo("account", () => s.accountOf(account));
+  return admitted
+    ? undefined
+    : `${account} is not admitted to this Merkle-curated session: it calls admit(proof) (or subscribes with its proof) first`;
+}
+
 export async function filledOf(provider: Provider, session: string, digest: string): Promise<bigint> {
   return SessionCore__factory.connect(session, provider).filled(digest);
 }
 
-export async function nonceFloorOf(provider: Provider, session: string, maker: string): Promise<bigint> {
-  return SessionCore__factory.connect(session, provider).minNonce(maker);
+export async function nonceFloorOf(
+  provider: Provider,
+  session: string,
+  maker: string,
+  cache?: BlockCache,
+): Promise<bigint> {
+  const read = () => SessionCore__factory.connect(session, provider).minNonce(maker);
+  return cache === undefined ? read() : cache.get(`floor|${session.toLowerCase()}|${maker.toLowerCase()}`, read);
 }
 
 /** Why a maker cannot fund the rest of its order now, or undefined when it can (or it cannot be known yet). */
@@ -94,10 +171,17 @@ export async function fundingShortfall(
   order: SessionOrder,
   signature: string,
   filledWad: bigint,
+  cache?: BlockCache,
+  /** The account the cash and margin simulation fills from (default {@link PROBE_TAKER}; relay/core.ts `fundingProbe`). */
+  from: string = PROBE_TAKER,
 ): Promise<string | undefined> {
   if (ctx.info.kind === "physical") {
     // Physical: the maker gives from its allocation x_k, which must cover what is left to give per leg.
-    const x = await SessionCore__factory.connect(ctx.address, provider).allocationOf(order.maker);
+    const read = () => SessionCore__factory.connect(ctx.address, provider).allocationOf(order.maker);
+    const x =
+      cache === undefined
+        ? await read()
+        : await cache.get(`allocation|${ctx.address.toLowerCase()}|${order.maker.toLowerCase()}`, read);
     const rest = remainingAmounts(order, filledWad);
     const legs = legsOf(order.legs);
     for (let j = 0; j < legs.length; j++) {
@@ -112,7 +196,7 @@ export async function fundingShortfall(
   if (!tradingOpen(ctx, st)) return undefined;
   const data = CORE.encodeFunctionData("fill", [order, signature, WAD]);
   try {
-    await provider.call({ to: ctx.address, from: PROBE_TAKER, data });
+    await provider.call({ to: ctx.address, from, data });
     return undefined;
   } catch (e) {
     const d = decodeError(e, FUNDING_ABIS);

@@ -4,19 +4,26 @@
  * restart, reorg-safe through sdk/data/reorg.ts), and re-derives each affected order's status from the
  * contracts' views at the head. Listeners hear every status change and trade (the WebSocket layer).
  */
-import { Interface, type Provider } from "ethers";
+import { Interface, ZeroAddress, type Provider } from "ethers";
 
 import { indexOnce, type ContractKind, type DecodedEvent } from "../sdk/data/indexer.js";
 import type { Store } from "../sdk/data/store.js";
 import { OrderRejected, pairSide, parseSubmission, type ParsedSubmission } from "../sdk/sessions/validate.js";
 import type { SessionOrder } from "../sdk/sessions/orders.js";
-import { MarginSession__factory, SessionCore__factory } from "../types/ethers-contracts/index.js";
 import {
+  MarginSession__factory,
+  SessionCore__factory,
+  SessionFactory__factory,
+} from "../types/ethers-contracts/index.js";
+import {
+  admissionShortfall,
+  BlockCache,
   CANCELLED,
   filledOf,
   fundingShortfall,
   loadContext,
   nonceFloorOf,
+  PROBE_TAKER,
   sessionOver,
   sessionState,
   WAD,
@@ -41,6 +48,12 @@ export interface RelayCoreOptions {
   confirmations?: number;
   /** Live orders re-checked per pass besides those events point at (rotating; default 200). */
   recheckPerPass?: number;
+  /**
+   * The session factory to follow (optional): every session it creates from `fromBlock` on is served from
+   * the block of its `SessionCreated` event (read by the same reorg-safe follower; a reorg that drops that
+   * block drops the session again). Sessions created before are named in `sessions`.
+   */
+  factory?: string;
   /** Other contract families followed in the same pass and stream (the markets: relay/marketsCore.ts). */
   followers?: Follower[];
 }
@@ -92,6 +105,7 @@ export type RelayEvent =
   { type: "order"; order: OrderView } | { type: "trade"; trade: TradeView } | { type: "reorg"; ancestor: string };
 
 const SESSION_IFACE = new Interface([...SessionCore__factory.abi, ...MarginSession__factory.abi]);
+const FACTORY_IFACE = new Interface(SessionFactory__factory.abi);
 
 export function orderView(r: OrderRow): OrderView {
   return {
@@ -137,8 +151,17 @@ export class RelayCore {
   private readonly opts: RelayCoreOptions;
   private fromBlock = 0n;
   private stateCache = new Map<string, { head: string; st: SessionState }>();
+  /** A maker's nonce floor, allocation and admission, read once per block (relay/chain.ts). */
+  readonly blockCache = new BlockCache();
+  /** Sessions found through the factory's `SessionCreated`, by lower-case address: the block of that event. */
+  private readonly discovered = new Map<string, bigint>();
   /** Last block a pass read (the relay's own view of the head). */
   head = -1n;
+  /**
+   * Hears the time of each step of accepting an order (bench/relay.ts profiles with it); unset, the steps
+   * are not timed.
+   */
+  timer?: (step: string, ms: number) => void;
 
   constructor(opts: RelayCoreOptions) {
     this.opts = opts;
@@ -154,6 +177,21 @@ export class RelayCore {
       this.sessions.set(ctx.address.toLowerCase(), ctx);
     }
     this.fromBlock = this.opts.fromBlock ?? BigInt(await this.provider.getBlockNumber());
+    if (this.opts.factory !== undefined) {
+      // sessions a previous run found through the factory (the follower's watched list, in this store)
+      const found = await this.store.all<{ address: string; from_block: bigint }>(
+        "SELECT address, from_block FROM watched WHERE chain_id = $1 AND contract_kind = 'session'",
+        [this.chainId],
+      );
+      for (const w of found) if (!this.sessions.has(w.address)) await this.serve(w.address, w.from_block);
+    }
+  }
+
+  /** Starts serving a session the factory created in block `block`. */
+  private async serve(address: string, block: bigint): Promise<void> {
+    const ctx = await loadContext(this.provider, address);
+    this.sessions.set(ctx.address.toLowerCase(), ctx);
+    this.discovered.set(ctx.address.toLowerCase(), block);
   }
 
   on(fn: (e: RelayEvent) => void): () => void {
@@ -161,7 +199,8 @@ export class RelayCore {
     return () => this.listeners.delete(fn);
   }
 
-  private emit(e: RelayEvent): void {
+  /** Hands `e` to every listener (the WebSocket layer); a listener that throws is skipped. */
+  emit(e: RelayEvent): void {
     for (const fn of this.listeners) {
       try {
         fn(e);
@@ -175,11 +214,43 @@ export class RelayCore {
   async state(ctx: SessionContext): Promise<SessionState> {
     // keyed by the head's hash, not its number: after a reorg the same number can be another block
     const head = (await this.provider.getBlock("latest"))?.hash ?? "";
+    this.blockCache.at(head);
     const hit = this.stateCache.get(ctx.address);
     if (hit !== undefined && hit.head === head) return hit.st;
     const st = await sessionState(this.provider, ctx);
     this.stateCache.set(ctx.address, { head, st });
     return st;
+  }
+
+  /** Runs `fn` as the step `step` of accepting an order: timed when a {@link timer} listens. */
+  async timed<T>(step: string, fn: () => Promise<T> | T): Promise<T> {
+    if (this.timer === undefined) return fn();
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.timer(step, performance.now() - t0);
+    }
+  }
+
+  /**
+   * The account a cash or margin funding simulation fills from: the order's private taker (the only one
+   * that may fill it); else, in a curated session, another maker of the session the contract admits now
+   * (the probe account is not admitted, and the contract checks both parties' admission before the margin
+   * rule); else {@link PROBE_TAKER}. In a curated session with no other admitted maker in the store yet, the
+   * simulation stops at the probe's admission and the margin is not checked (docs/relay.md).
+   */
+  async fundingProbe(ctx: SessionContext, order: SessionOrder): Promise<string> {
+    const maker = order.maker.toLowerCase();
+    if (order.taker !== ZeroAddress && order.taker.toLowerCase() !== maker) return order.taker;
+    if (ctx.info.kind === "physical" || ctx.info.participation === "open") return PROBE_TAKER;
+    const others = await this.store.all<{ maker: string }>(
+      "SELECT DISTINCT maker FROM orders WHERE session = $1 AND maker <> $2 AND maker <> $3 LIMIT 8",
+      [ctx.address.toLowerCase(), maker, ctx.info.feeRecipient.toLowerCase()],
+    );
+    for (const o of others)
+      if ((await admissionShortfall(this.provider, ctx, o.maker, this.blockCache)) === undefined) return o.maker;
+    return PROBE_TAKER;
   }
 
   async getOrder(digest: string): Promise<OrderRow | undefined> {
@@ -193,7 +264,7 @@ export class RelayCore {
    * Throws {@link OrderRejected} for anything invalid; nothing invalid is stored.
    */
   async submit(pathSession: string, raw: unknown): Promise<{ created: boolean; order: OrderView }> {
-    const p: ParsedSubmission = parseSubmission(raw);
+    const p: ParsedSubmission = await this.timed("shape and digest", () => parseSubmission(raw));
     const ctx = this.sessions.get(pathSession.toLowerCase());
     if (p.session.toLowerCase() !== pathSession.toLowerCase())
       throw new OrderRejected({
@@ -206,9 +277,9 @@ export class RelayCore {
         { code: "unknown_session", field: "session", message: `this relay does not serve session ${pathSession}` },
         404,
       );
-    const existing = await this.getOrder(p.digest);
+    const existing = await this.timed("store: duplicate lookup", () => this.getOrder(p.digest));
     if (existing !== undefined) return { created: false, order: orderView(existing) };
-    const st = await this.state(ctx);
+    const st = await this.timed("chain: head and session state", () => this.state(ctx));
     const checked = await checkSubmission(this, ctx, st, p);
     const ps = pairSide(p.order);
     const row: OrderRow = {
@@ -239,35 +310,37 @@ export class RelayCore {
       updated_block: checked.block,
       checked_block: checked.block,
     };
-    const created = await this.lock.run(async () => {
-      if ((await this.getOrder(p.digest)) !== undefined) return false;
-      await this.store.run(
-        `INSERT INTO orders (digest, chain_id, session, maker, taker, pair, side, price_wad, order_json, signature, expiry,
+    const created = await this.timed("store: insert", () =>
+      this.lock.run(async () => {
+        if ((await this.getOrder(p.digest)) !== undefined) return false;
+        await this.store.run(
+          `INSERT INTO orders (digest, chain_id, session, maker, taker, pair, side, price_wad, order_json, signature, expiry,
            status, reason, filled_wad, created_ms, updated_block, checked_block)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING`,
-        [
-          row.digest,
-          row.chain_id,
-          row.session,
-          row.maker,
-          row.taker,
-          row.pair,
-          row.side,
-          row.price_wad,
-          row.order_json,
-          row.signature,
-          row.expiry,
-          row.status,
-          row.reason,
-          row.filled_wad,
-          row.created_ms,
-          row.updated_block,
-          row.checked_block,
-        ],
-      );
-      return true;
-    });
-    const stored = (await this.getOrder(p.digest)) as OrderRow;
+          [
+            row.digest,
+            row.chain_id,
+            row.session,
+            row.maker,
+            row.taker,
+            row.pair,
+            row.side,
+            row.price_wad,
+            row.order_json,
+            row.signature,
+            row.expiry,
+            row.status,
+            row.reason,
+            row.filled_wad,
+            row.created_ms,
+            row.updated_block,
+            row.checked_block,
+          ],
+        );
+        return true;
+      }),
+    );
+    const stored = (await this.timed("store: read back", () => this.getOrder(p.digest))) as OrderRow;
     if (created) this.emit({ type: "order", order: orderView(stored) });
     return { created, order: orderView(stored) };
   }
@@ -285,7 +358,9 @@ export class RelayCore {
     let rewoundTo: bigint | undefined;
     const followers = this.opts.followers ?? [];
     const followerOf = new Map(followers.flatMap((f) => f.kinds.map((k) => [k.kind, f] as const)));
+    const created: Array<{ address: string; block: bigint }> = [];
     const onEvent = async (e: DecodedEvent) => {
+      if (e.kind === "factory") return; // SessionCreated: handled by `discover`
       const other = followerOf.get(e.kind);
       if (other !== undefined) return other.onEvent(e);
       const a = e.args;
@@ -329,24 +404,43 @@ export class RelayCore {
       indexOnce({
         provider: this.provider,
         store: this.store,
-        kinds: [{ kind: "session", iface: SESSION_IFACE }, ...followers.flatMap((f) => f.kinds)],
+        kinds: [
+          { kind: "session", iface: SESSION_IFACE },
+          { kind: "factory", iface: FACTORY_IFACE },
+          ...followers.flatMap((f) => f.kinds),
+        ],
         seeds: [
-          ...[...this.sessions.values()].map((s) => ({
-            address: s.address,
-            kind: "session",
-            fromBlock: this.fromBlock,
-          })),
+          // the named sessions; discovered ones are in the watched list from their creation block
+          ...[...this.sessions.values()]
+            .filter((s) => !this.discovered.has(s.address.toLowerCase()))
+            .map((s) => ({ address: s.address, kind: "session", fromBlock: this.fromBlock })),
+          ...(this.opts.factory === undefined
+            ? []
+            : [{ address: this.opts.factory, kind: "factory", fromBlock: this.fromBlock }]),
           ...followers.flatMap((f) => f.seeds()),
         ],
+        discover: (e) => {
+          if (e.kind !== "factory" || e.name !== "SessionCreated") return [];
+          created.push({ address: String(e.args.session).toLowerCase(), block: e.blockNumber });
+          return [{ address: String(e.args.session), kind: "session" }];
+        },
         stream: RELAY_STREAM,
         confirmations: this.opts.confirmations ?? 0,
         onEvent,
         onRewind: async (ancestor) => {
           rewoundTo = ancestor;
           for (const f of followers) await f.onRewind(ancestor);
+          // a session created in a replaced block is not served any more (found again if re-created)
+          for (const [address, block] of this.discovered)
+            if (block > ancestor) {
+              this.discovered.delete(address);
+              this.sessions.delete(address);
+            }
+          for (let i = created.length - 1; i >= 0; i--) if (created[i].block > ancestor) created.splice(i, 1);
         },
       }),
     );
+    for (const c of created) if (!this.sessions.has(c.address)) await this.serve(c.address, c.block);
     this.head = head;
     for (const f of followers) await f.afterPass(head, rewoundTo);
     if (rewoundTo !== undefined) this.emit({ type: "reorg", ancestor: rewoundTo.toString() });
@@ -415,7 +509,7 @@ export class RelayCore {
     } else if (filled >= WAD) {
       status = "filled";
       filledWad = WAD;
-    } else if (order.nonce < (await nonceFloorOf(this.provider, ctx.address, order.maker))) {
+    } else if (order.nonce < (await nonceFloorOf(this.provider, ctx.address, order.maker, this.blockCache))) {
       status = "cancelled";
       reason = "below the maker's nonce floor (NonceFloorRaised)";
     } else if (order.expiry <= st.now) {
@@ -425,7 +519,19 @@ export class RelayCore {
       status = "closed";
       reason = st.status !== 0 ? "the session is final" : "trading ended at t2";
     } else {
-      const short = await fundingShortfall(this.provider, ctx, st, order, r.signature, filled);
+      // a curated session's maker can lose its admission (RoleRevoked); the order then cannot fill
+      const short =
+        (await admissionShortfall(this.provider, ctx, order.maker, this.blockCache)) ??
+        (await fundingShortfall(
+          this.provider,
+          ctx,
+          st,
+          order,
+          r.signature,
+          filled,
+          this.blockCache,
+          await this.fundingProbe(ctx, order),
+        ));
       if (short !== undefined) {
         status = "unfundable";
         reason = short;

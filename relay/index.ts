@@ -18,6 +18,8 @@ export interface RelayOptions {
   provider: Provider;
   /** Served sessions. */
   sessions: string[];
+  /** Follow this factory and serve every session it creates from `fromBlock` on (relay/core.ts). */
+  factory?: string;
   /** A SQLite file (default ":memory:") or a `postgres://` URL; ignored when `store` is given. */
   storeUrl?: string;
   store?: Store;
@@ -30,6 +32,8 @@ export interface RelayOptions {
   fromBlock?: bigint;
   confirmations?: number;
   limits?: Partial<RelayLimits>;
+  /** Origins whose pages may read the relay's answers (`*`: any); default none, same-origin only (relay/cors.ts). */
+  corsOrigins?: readonly string[];
   /**
    * The matching operator's account (optional; off by default): after each pass it proposes `matchOrders`
    * for crossing resting orders (relay/operator.ts).
@@ -71,6 +75,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     fromBlock: opts.fromBlock,
     confirmations: opts.confirmations,
     followers: markets === undefined ? [] : [markets],
+    factory: opts.factory,
   });
   if (markets !== undefined) markets.lock = core.lock;
   await core.init();
@@ -97,7 +102,13 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   await sync();
   // trades read while catching up are history, not news for subscribers
   await markets?.skipStoredTrades();
-  const server = await startServer(core, { host: opts.host, port: opts.port, limits: opts.limits, markets });
+  const server = await startServer(core, {
+    host: opts.host,
+    port: opts.port,
+    limits: opts.limits,
+    corsOrigins: opts.corsOrigins,
+    markets,
+  });
   const onError =
     opts.onError ?? ((e: unknown) => process.stderr.write(`relay: ${String((e as Error)?.message ?? e)}\n`));
   let stopped = false;

@@ -7,10 +7,11 @@
 import type { AddressInfo } from "node:net";
 
 import rateLimit from "@fastify/rate-limit";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 
 import { OrderRejected, type OrderIssue } from "../sdk/sessions/validate.js";
+import { corsHeaders, corsPreflight } from "./cors.js";
 import { FairQueue, KeyBacklogFull, QueueFull } from "./fair.js";
 import { orderView, type OrderView, type RelayCore, type RelayEvent } from "./core.js";
 import { ORDER_STATUSES, type OrderRow } from "./store.js";
@@ -116,16 +117,17 @@ interface Book {
 }
 
 /** Orders of a session that the book may show: live, fundable, public (no private taker), two-leg. */
-const BOOK_ROWS = `SELECT * FROM orders WHERE session = $1 AND status IN ('open', 'partial') AND pair <> ''
+const BOOK_WHERE = `session = $1 AND status IN ('open', 'partial') AND pair <> ''
   AND taker = '0x0000000000000000000000000000000000000000'`;
-/** Most orders one book read aggregates (per session; docs/relay.md). */
+/** Most orders one side of one pair's book aggregates per read (docs/relay.md). */
 export const BOOK_SCAN_LIMIT = 5_000;
 
-function buildBooks(rows: OrderRow[], depth: number, onlyPair?: string): Book[] {
+type Levels = Map<string, [bigint, number]>;
+
+/** Adds each row's unfilled leg-i size to its price level. */
+function addRows(levels: Levels, rows: OrderRow[]): void {
   const WAD = 10n ** 18n;
-  const books = new Map<string, { bids: Map<string, [bigint, number]>; asks: Map<string, [bigint, number]> }>();
   for (const r of rows) {
-    if (onlyPair !== undefined && r.pair !== onlyPair) continue;
     const o = JSON.parse(r.order_json) as { amounts: string[] };
     const filled = BigInt(r.filled_wad);
     // size in leg i's raw units still to trade (the leg-i amount's unfilled part)
@@ -133,28 +135,60 @@ function buildBooks(rows: OrderRow[], depth: number, onlyPair?: string): Book[] 
     const abs = ai < 0n ? -ai : ai;
     const size = abs - (abs * filled) / WAD;
     if (size <= 0n) continue;
-    let b = books.get(r.pair);
-    if (b === undefined) books.set(r.pair, (b = { bids: new Map(), asks: new Map() }));
-    const side = r.side === "bid" ? b.bids : b.asks;
-    const lvl = side.get(r.price_wad) ?? [0n, 0];
-    side.set(r.price_wad, [lvl[0] + size, lvl[1] + 1]);
+    const lvl = levels.get(r.price_wad) ?? [0n, 0];
+    levels.set(r.price_wad, [lvl[0] + size, lvl[1] + 1]);
   }
-  const levels = (m: Map<string, [bigint, number]>, desc: boolean) =>
-    [...m.entries()]
-      .sort((x, y) => {
-        const [a, b] = [BigInt(x[0]), BigInt(y[0])];
-        return (a < b ? -1 : a > b ? 1 : 0) * (desc ? -1 : 1);
-      })
-      .slice(0, depth)
-      .map(([p, [s, n]]) => ({ priceWad: p, size: s.toString(), orders: n }));
-  return [...books.entries()]
-    .sort((x, y) => (x[0] < y[0] ? -1 : 1))
-    .map(([pair, b]) => ({ pair, bids: levels(b.bids, true), asks: levels(b.asks, false) }));
+}
+
+function sorted(m: Levels, desc: boolean, depth: number) {
+  return [...m.entries()]
+    .sort((x, y) => {
+      const [a, b] = [BigInt(x[0]), BigInt(y[0])];
+      return (a < b ? -1 : a > b ? 1 : 0) * (desc ? -1 : 1);
+    })
+    .slice(0, depth)
+    .map(([p, [s, n]]) => ({ priceWad: p, size: s.toString(), orders: n }));
+}
+
+/**
+ * One side of one pair: the `depth` best price levels are chosen in SQL first (prices are decimal strings
+ * without leading zeros, so length then text orders them as numbers), then only their orders are read and
+ * summed. The best levels are right however many orders rest; only a level holding more than
+ * {@link BOOK_SCAN_LIMIT} orders is summed over its first ones.
+ */
+async function bookSide(core: RelayCore, session: string, pair: string, side: string, depth: number) {
+  const dir = side === "bid" ? "DESC" : "ASC";
+  const prices = await core.store.all<{ price_wad: string }>(
+    `SELECT price_wad FROM orders WHERE ${BOOK_WHERE} AND pair = $2 AND side = $3
+       GROUP BY price_wad ORDER BY LENGTH(price_wad) ${dir}, price_wad ${dir} LIMIT ${depth}`,
+    [session, pair, side],
+  );
+  const levels: Levels = new Map();
+  if (prices.length === 0) return [];
+  const list = prices.map((_, i) => `$${i + 4}`).join(", ");
+  const rows = await core.store.all<OrderRow>(
+    `SELECT price_wad, order_json, filled_wad FROM orders WHERE ${BOOK_WHERE} AND pair = $2 AND side = $3
+       AND price_wad IN (${list}) LIMIT ${BOOK_SCAN_LIMIT}`,
+    [session, pair, side, ...prices.map((p) => p.price_wad)],
+  );
+  addRows(levels, rows);
+  return sorted(levels, side === "bid", depth);
 }
 
 export async function readBook(core: RelayCore, session: string, depth: number, pair?: string): Promise<Book[]> {
-  const rows = await core.store.all<OrderRow>(`${BOOK_ROWS} LIMIT ${BOOK_SCAN_LIMIT}`, [session.toLowerCase()]);
-  return buildBooks(rows, depth, pair);
+  const s = session.toLowerCase();
+  const pairs =
+    pair !== undefined
+      ? [pair]
+      : (await core.store.all<{ pair: string }>(`SELECT DISTINCT pair FROM orders WHERE ${BOOK_WHERE}`, [s])).map(
+          (r) => r.pair,
+        );
+  const books: Book[] = [];
+  for (const p of pairs.sort()) {
+    const [bids, asks] = [await bookSide(core, s, p, "bid", depth), await bookSide(core, s, p, "ask", depth)];
+    if (bids.length > 0 || asks.length > 0) books.push({ pair: p, bids, asks });
+  }
+  return books;
 }
 
 export interface RelayServer {
@@ -168,7 +202,14 @@ export interface RelayServer {
 /** Builds the HTTP + WebSocket server on `core`; listens on host:port (port 0: a free one). */
 export async function startServer(
   core: RelayCore,
-  opts: { host?: string; port?: number; limits?: Partial<RelayLimits>; markets?: MarketsRelay } = {},
+  opts: {
+    host?: string;
+    port?: number;
+    limits?: Partial<RelayLimits>;
+    /** Origins whose pages may read the answers (`*`: any); default none (same-origin only): relay/cors.ts. */
+    corsOrigins?: readonly string[];
+    markets?: MarketsRelay;
+  } = {},
 ): Promise<RelayServer> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const app = Fastify({ bodyLimit: limits.bodyLimit, logger: false });
@@ -217,6 +258,7 @@ export async function startServer(
     reply.status(404).send(errorOf("not_found", `no route ${req.method} ${req.url.split("?")[0]}`)),
   );
 
+  corsHeaders(app, opts.corsOrigins ?? []);
   await app.register(rateLimit, {
     max: limits.perIpMax,
     timeWindow: limits.windowMs,
@@ -227,6 +269,20 @@ export async function startServer(
       field: null,
     }),
   });
+
+  corsPreflight(app, opts.corsOrigins ?? []);
+  // Profiling (core.timer set: bench/relay.ts): reading + JSON.parse of the body, then the JSON schema.
+  const marks = new WeakMap<FastifyRequest, number>();
+  const mark = (req: FastifyRequest, step?: string) => {
+    if (core.timer === undefined || req.method !== "POST") return;
+    const now = performance.now();
+    const t0 = marks.get(req);
+    if (step !== undefined && t0 !== undefined) core.timer(step, now - t0);
+    marks.set(req, now);
+  };
+  app.addHook("preParsing", async (req) => mark(req));
+  app.addHook("preValidation", async (req) => mark(req, "http: body read and JSON.parse"));
+  app.addHook("preHandler", async (req) => mark(req, "http: JSON schema"));
 
   app.get("/health", async () => ({
     chainId: core.chainId.toString(),

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE INDEX IF NOT EXISTS orders_by_session ON orders (session, status, created_ms, digest);
 CREATE INDEX IF NOT EXISTS orders_by_maker ON orders (maker, session, status);
 CREATE INDEX IF NOT EXISTS orders_by_check ON orders (status, checked_block);
+CREATE INDEX IF NOT EXISTS orders_by_book ON orders (session, pair, side, status, taker, price_wad);
 `;
 
 /** One stored order row. */

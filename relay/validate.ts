@@ -2,11 +2,15 @@
  * The chain-side checks of a submitted order, after its shape passed sdk/sessions/validate.ts. In order,
  * cheapest first (a flood of invalid orders costs little): chain, legs of this session, session still
  * trading, expiry (and the margin), fee, maker allowed, signature (EOA offline; a contract maker through
- * ERC-1271 `isValidSignature` by eth_call), nonce floor, cancelled or filled (`filled(digest)`), funding
+ * ERC-1271 `isValidSignature` by eth_call), admission in a curated session (maker, and a private taker),
+ * nonce floor, cancelled or filled (`filled(digest)`), funding
  * (relay/chain.ts `fundingShortfall`). Each refusal is an {@link OrderRejected} naming its field.
  */
+import { ZeroAddress } from "ethers";
+
 import { OrderRejected, isEoaSignature, type ParsedSubmission } from "../sdk/sessions/validate.js";
 import {
+  admissionShortfall,
   CANCELLED,
   filledOf,
   fundingShortfall,
@@ -31,7 +35,8 @@ export async function checkSubmission(
 ): Promise<{ filledWad: bigint; block: bigint }> {
   const { order } = p;
   const provider = core.provider;
-  const block = BigInt(await provider.getBlockNumber());
+  // the block of the state read just before (relay/core.ts `state`: one getBlock per head)
+  const block = st.block;
   if (p.chainId !== core.chainId)
     no("wrong_chain", "chainId", `the order is signed for chain ${p.chainId}; this relay serves chain ${core.chainId}`);
   if (order.legs >> BigInt(ctx.legCount) !== 0n)
@@ -59,9 +64,12 @@ export async function checkSubmission(
     );
   if (order.maker.toLowerCase() === ctx.info.feeRecipient.toLowerCase())
     no("maker_not_allowed", "order.maker", `the fee recipient ${order.maker} may not trade in this session`);
-  if (!isEoaSignature(p)) {
+  if (!(await core.timed("signature recovery", () => isEoaSignature(p)))) {
     const code = await provider.getCode(order.maker);
-    if (code === "0x" || !(await isErc1271Valid(provider, order.maker, p.digest, p.signature)))
+    if (
+      code === "0x" ||
+      !(await core.timed("chain: ERC-1271", () => isErc1271Valid(provider, order.maker, p.digest, p.signature)))
+    )
       no(
         "bad_signature",
         "signature",
@@ -70,13 +78,35 @@ export async function checkSubmission(
           : `the maker contract ${order.maker} does not accept the signature (ERC-1271 isValidSignature)`,
       );
   }
-  const floor = await nonceFloorOf(provider, ctx.address, order.maker);
+  // Curated sessions: the contract refuses a fill unless maker and taker are admitted (docs/relay.md).
+  const notMaker = await core.timed("chain: admission", () =>
+    admissionShortfall(provider, ctx, order.maker, core.blockCache),
+  );
+  if (notMaker !== undefined) no("not_admitted", "order.maker", notMaker, 403);
+  if (order.taker !== ZeroAddress) {
+    const notTaker = await admissionShortfall(provider, ctx, order.taker, core.blockCache);
+    if (notTaker !== undefined) no("not_admitted", "order.taker", `the order's private taker: ${notTaker}`, 403);
+  }
+  const floor = await core.timed("chain: nonce floor", () =>
+    nonceFloorOf(provider, ctx.address, order.maker, core.blockCache),
+  );
   if (order.nonce < floor)
     no("nonce_below_floor", "order.nonce", `the order's nonce ${order.nonce} is below the maker's floor ${floor}`);
-  const filled = await filledOf(provider, ctx.address, p.digest);
+  const filled = await core.timed("chain: filled", () => filledOf(provider, ctx.address, p.digest));
   if (filled === CANCELLED) no("cancelled", "digest", `the order ${p.digest} was cancelled on chain`, 409);
   if (filled >= WAD) no("filled", "digest", `the order ${p.digest} is fully filled`, 409);
-  const short = await fundingShortfall(provider, ctx, st, order, p.signature, filled);
+  const short = await core.timed(`chain: funding (${ctx.info.kind})`, async () =>
+    fundingShortfall(
+      provider,
+      ctx,
+      st,
+      order,
+      p.signature,
+      filled,
+      core.blockCache,
+      await core.fundingProbe(ctx, order),
+    ),
+  );
   if (short !== undefined)
     no("unfundable", "order.maker", `the maker cannot fund the rest of this order now: ${short}`, 422);
   return { filledWad: filled, block };

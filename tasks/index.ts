@@ -541,6 +541,12 @@ export const relayTasks: TaskDefinition[] = [
     })
     .addOption({ name: "pollMs", description: "Milliseconds between chain polls", defaultValue: "1000" })
     .addOption({
+      name: "corsOrigin",
+      description:
+        "Origins whose pages may call the relay, comma-separated, or * for any (default: none, same-origin only)",
+      defaultValue: "",
+    })
+    .addOption({
       name: "operatorAccount",
       description:
         "Matching operator: account (index or address) that proposes matchOrders for crossing orders; empty = off",

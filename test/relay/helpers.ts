@@ -89,6 +89,7 @@ export interface Reply {
   status: number;
   body: Record<string, unknown>;
   ms: number;
+  headers: http.IncomingHttpHeaders;
 }
 
 /** One HTTP request over loopback from `localAddress` (127.0.0.x: each is its own client IP). */
@@ -96,7 +97,7 @@ export function request(
   url: string,
   method: string,
   body?: string | object,
-  opts: { localAddress?: string; contentType?: string } = {},
+  opts: { localAddress?: string; contentType?: string; headers?: Record<string, string> } = {},
 ): Promise<Reply> {
   const t0 = performance.now();
   const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
@@ -107,10 +108,12 @@ export function request(
         method,
         localAddress: opts.localAddress,
         agent: false,
-        headers:
-          payload === undefined
+        headers: {
+          ...(payload === undefined
             ? {}
-            : { "content-type": opts.contentType ?? "application/json", "content-length": Buffer.byteLength(payload) },
+            : { "content-type": opts.contentType ?? "application/json", "content-length": Buffer.byteLength(payload) }),
+          ...opts.headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -123,7 +126,7 @@ export function request(
           } catch {
             parsed = { raw: text };
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed, ms: performance.now() - t0 });
+          resolve({ status: res.statusCode ?? 0, body: parsed, ms: performance.now() - t0, headers: res.headers });
         });
       },
     );

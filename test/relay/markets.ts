@@ -525,6 +525,7 @@ describe("relay: bounded markets", function () {
       roots: "",
       marketsFromBlock: "",
       relayer: "RINGFENCE_TEST_RELAYER_KEY",
+      corsOrigin: "",
       json: true,
     };
     let stop!: () => void;

@@ -35,6 +35,7 @@ describe("relay: the task and the PostgreSQL store", function () {
       confirmations: "",
       expiryMargin: "30",
       pollMs: "100",
+      corsOrigin: "",
       operatorAccount: "",
       json: true,
     };

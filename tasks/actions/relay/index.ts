@@ -17,6 +17,7 @@ import {
 import { defaultConfirmations } from "../../../sdk/data/reorg.js";
 import { MARKET_ABIS } from "../../../sdk/markets/errors.js";
 import { listSessions, SESSION_ABIS } from "../../../sdk/sessions/client.js";
+import { parseCorsOrigins } from "../../../relay/cors.js";
 import { startRelay, type Relay } from "../../../relay/index.js";
 import { storeUrl } from "../data/index.js";
 
@@ -31,6 +32,8 @@ export interface RelayArgs {
   confirmations: string;
   expiryMargin: string;
   pollMs: string;
+  /** Comma-separated origins, or `*` (relay/cors.ts); empty: same-origin only. */
+  corsOrigin: string;
   operatorAccount: string;
   /** BoundedMarkets address ("" = the deployment's, if any). */
   markets?: string;
@@ -112,24 +115,34 @@ export async function runRelay(
     const chainId = (await provider.getNetwork()).chainId;
     const markets = await marketsToServe(conn, args.markets ?? "");
     let sessions: string[] = [];
+    let factory: string | undefined;
+    // Read before listing: a session the factory creates after this block is found by following it.
+    const listedAt = BigInt(await provider.getBlockNumber());
     if (args.sessions.trim() !== "") {
       sessions = args.sessions.split(",").map((s) => parseAddress(s.trim(), "--sessions"));
+      if (sessions.length === 0) throw new CliError("--sessions names no session");
     } else {
       try {
-        const factory = await deployedAddress(conn, args.factory, "Sessions#SessionFactory", "--factory");
+        factory = await deployedAddress(conn, args.factory, "Sessions#SessionFactory", "--factory");
         sessions = (await listSessions(provider, factory)).map((s) => s.address);
       } catch (e) {
         // markets alone are enough to serve
         if (markets === undefined) throw e;
       }
     }
-    if (sessions.length === 0 && markets === undefined)
+    if (sessions.length === 0 && factory === undefined && markets === undefined)
       throw new CliError("no session to serve: create one, or name them with --sessions (or serve markets: --markets)");
     const roots =
       (args.roots ?? "").trim() === ""
         ? undefined
         : (args.roots as string).split(",").map((r) => parseInteger(r.trim(), "--roots", 1n));
     const relayer = markets === undefined ? undefined : await relayerSigner(hre, conn, args.relayer ?? "");
+    let corsOrigins: string[];
+    try {
+      corsOrigins = parseCorsOrigins(args.corsOrigin);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
     const { url: dbUrl, label } = storeUrl(args.db, args.pg);
     const confirmations =
       args.confirmations.trim() === "" ? 0 : Number(parseInteger(args.confirmations, "--confirmations"));
@@ -141,7 +154,8 @@ export async function runRelay(
       port,
       pollMs: Number(parseInteger(args.pollMs, "--poll-ms", 10n)),
       expiryMarginSec: Number(parseInteger(args.expiryMargin, "--expiry-margin")),
-      fromBlock: args.fromBlock.trim() === "" ? undefined : parseInteger(args.fromBlock, "--from-block"),
+      fromBlock: args.fromBlock.trim() === "" ? listedAt : parseInteger(args.fromBlock, "--from-block"),
+      factory,
       confirmations,
       markets:
         markets === undefined
@@ -155,6 +169,7 @@ export async function runRelay(
                   : parseInteger(args.marketsFromBlock as string, "--markets-from-block"),
               relayer,
             },
+      corsOrigins,
       // the matching operator: off unless an account is named
       operator: args.operatorAccount.trim() === "" ? undefined : await selectSigner(conn, args.operatorAccount),
       onMatch: (m) => {
@@ -172,7 +187,7 @@ export async function runRelay(
     const io = setIo(undefined);
     setIo(io);
     io.err(
-      `Relay for chain ${chainId} on ${relay.url} (WebSocket ${relay.url.replace("http", "ws")}/ws): ${sessions.length} sessions, ${
+      `Relay for chain ${chainId} on ${relay.url} (WebSocket ${relay.url.replace("http", "ws")}/ws): ${sessions.length} sessions${factory === undefined ? "" : ` (and every new one of factory ${factory})`}, ${
         relay.markets === undefined
           ? "no markets"
           : `markets ${relay.markets.address} roots [${[...relay.markets.roots.keys()].join(", ")}] (relayer ${relay.markets.relayer === undefined ? "off" : relay.markets.relayerAddress})`

@@ -1,0 +1,151 @@
+/**
+ * Curated sessions: the relay refuses (403 `not_admitted`) an order whose maker, or private taker, the
+ * contract would refuse as a party (`NotAllowed`): a role session's maker without PARTICIPANT_ROLE, a Merkle
+ * session's maker not admitted on chain (no proof at the relay could make its order fillable: fill takes
+ * none). A maker that loses its role is marked `unfundable` at the next pass.
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+import { AbiCoder, concat, getBytes, keccak256 } from "ethers";
+
+import { startRelay, type Relay } from "../../relay/index.js";
+import { Participation } from "../../sdk/sessions/config.js";
+import {
+  createCash,
+  createPhysical,
+  DAY,
+  deployBase,
+  makeOrder,
+  subscribeCash,
+  subscribePhysical,
+  type Base,
+} from "../sessions/fixtures.js";
+import { orderBody, request } from "./helpers.js";
+import type { PhysicalSession } from "../../types/ethers-contracts/index.js";
+
+const leaf = (a: string) => keccak256(keccak256(AbiCoder.defaultAbiCoder().encode(["address"], [a])));
+const hashPair = (a: string, b: string) =>
+  BigInt(a) < BigInt(b) ? keccak256(concat([getBytes(a), getBytes(b)])) : keccak256(concat([getBytes(b), getBytes(a)]));
+
+describe("relay: admission in curated sessions", function () {
+  this.timeout(120_000);
+  let b: Base;
+  let role: PhysicalSession;
+  let merkle: PhysicalSession;
+  let R: string;
+  let M: string;
+  let relay: Relay;
+
+  before(async () => {
+    b = await deployBase(await network.create(), 3);
+    role = await createPhysical(b, { participation: Participation.Role });
+    merkle = await createPhysical(b, {
+      participation: Participation.Merkle,
+      merkleRoot: hashPair(leaf(b.alice.address), leaf(b.bob.address)),
+    });
+    await role.connect(b.admin).grantRole(await role.PARTICIPANT_ROLE(), b.alice.address);
+    await subscribePhysical(b, role, b.alice, 5n);
+    // alice proves her leaf while subscribing; bob is on the list but has not proved it yet
+    for (let k = 0; k < b.tokens.length; k++) {
+      const unit = 10n ** BigInt([18, 6, 8][k % 3]);
+      await b.tokens[k].mint(b.alice.address, 5n * unit);
+      await b.tokens[k].connect(b.alice).approve(await merkle.getAddress(), 5n * unit);
+    }
+    await merkle.connect(b.alice).subscribe(5n, [leaf(b.bob.address)]);
+    R = (await role.getAddress()).toLowerCase();
+    M = (await merkle.getAddress()).toLowerCase();
+    relay = await startRelay({
+      provider: b.ethers.provider,
+      sessions: [R, M],
+      pollMs: 3_600_000,
+      fromBlock: 0n,
+      onError: () => undefined,
+    });
+  });
+  after(async () => relay.close());
+
+  const post = async (session: PhysicalSession, who: typeof b.alice, over: { taker?: string } = {}) => {
+    const o = await makeOrder(b, who.address, [0, 1], [-1n * 10n ** 18n, 1n * 10n ** 6n], over);
+    const body = await orderBody(b, session, who, o);
+    return request(`${relay.url}/sessions/${(await session.getAddress()).toLowerCase()}/orders`, "POST", body);
+  };
+
+  it("roleSession_refusesAMakerWithoutTheRole_403NotAdmitted_acceptsAParticipant", async () => {
+    const bob = await post(role, b.bob);
+    expect(bob.status, JSON.stringify(bob.body)).to.equal(403);
+    expect(bob.body).to.include({ code: "not_admitted", field: "order.maker" });
+    expect(String(bob.body.message)).to.contain("PARTICIPANT_ROLE");
+    const alice = await post(role, b.alice);
+    expect(alice.status, JSON.stringify(alice.body)).to.equal(201);
+  });
+
+  it("roleSession_refusesAPrivateTakerWithoutTheRole_onTheTakerField", async () => {
+    const r = await post(role, b.alice, { taker: b.carol.address });
+    expect(r.status).to.equal(403);
+    expect(r.body).to.include({ code: "not_admitted", field: "order.taker" });
+  });
+
+  it("roleSession_revokedMaker_marksItsOrderUnfundableAtTheNextPass", async () => {
+    const r = await post(role, b.alice);
+    expect(r.status).to.equal(201);
+    await role.connect(b.admin).revokeRole(await role.PARTICIPANT_ROLE(), b.alice.address);
+    await relay.sync();
+    const got = await request(`${relay.url}/orders/${String(r.body.digest)}`, "GET");
+    expect(got.body).to.include({ status: "unfundable" });
+    expect(String(got.body.reason)).to.contain("PARTICIPANT_ROLE");
+  });
+
+  it("merkleSession_refusesAMakerNotAdmittedOnChain_untilItCallsAdmitWithItsProof", async () => {
+    const before = await post(merkle, b.bob);
+    expect(before.status).to.equal(403);
+    expect(before.body).to.include({ code: "not_admitted", field: "order.maker" });
+    expect(String(before.body.message)).to.contain("admit(proof)");
+    const alice = await post(merkle, b.alice);
+    expect(alice.status, JSON.stringify(alice.body)).to.equal(201);
+    // bob proves his leaf on chain: admitted now, his order goes on to the next check (he holds nothing yet)
+    await merkle.connect(b.bob).admit([leaf(b.alice.address)]);
+    const after = await post(merkle, b.bob);
+    expect(after.status, JSON.stringify(after.body)).to.equal(422);
+    expect(after.body).to.include({ code: "unfundable" });
+    const rows = await relay.store.all<{ maker: string }>("SELECT maker FROM orders WHERE session = $1", [M]);
+    expect(rows.map((r) => r.maker)).to.deep.equal([b.alice.address.toLowerCase()]);
+  });
+});
+
+describe("relay: funding in curated cash sessions", function () {
+  this.timeout(120_000);
+
+  it("curatedCashSession_marginCheckedFromAnAdmittedMaker_notSkippedAtTheProbesAdmission", async () => {
+    const b = await deployBase(await network.create(), 3);
+    const cash = await createCash(b, { participation: Participation.Role });
+    for (const who of [b.alice, b.bob]) {
+      await cash.connect(b.admin).grantRole(await cash.PARTICIPANT_ROLE(), who.address);
+      await subscribeCash(b, cash, who, 10n);
+    }
+    await b.networkHelpers.time.increaseTo(b.now + DAY);
+    const C = (await cash.getAddress()).toLowerCase();
+    const relay = await startRelay({
+      provider: b.ethers.provider,
+      sessions: [C],
+      pollMs: 3_600_000,
+      fromBlock: 0n,
+      onError: () => undefined,
+    });
+    try {
+      const send = async (who: typeof b.alice, amounts: bigint[]) =>
+        request(
+          `${relay.url}/sessions/${C}/orders`,
+          "POST",
+          await orderBody(b, cash, who, await makeOrder(b, who.address, [0, 1], amounts)),
+        );
+      const ok = await send(b.bob, [-1n * 10n ** 18n, 1n * 10n ** 18n]);
+      expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
+      // selling 10,000 units of leg 0 needs far more margin than 10 shares' deposit: simulated from bob
+      const big = await send(b.alice, [-10_000n * 10n ** 18n, 1n]);
+      expect(big.status, JSON.stringify(big.body)).to.equal(422);
+      expect(big.body).to.include({ code: "unfundable", field: "order.maker" });
+    } finally {
+      await relay.close();
+    }
+  });
+});
