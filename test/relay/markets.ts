@@ -537,7 +537,9 @@ describe("relay: bounded markets", function () {
       const info = (await request(`${r2!.url}/markets`, "GET")).body;
       expect(info).to.deep.include({ markets, roots: ["1"], relayer: key.address });
       const order = { ...(await fx.order(trader, 1n, 1, 40, 2n)), expiry: now + 3_600n };
-      const file = await fileOf(shared, trader, order);
+      // signed for this deployment's domain (fx.domain names the fixture's own contract)
+      const chainId = (await conn.ethers.provider.getNetwork()).chainId;
+      const file = await fileOf(shared, trader, order, chainId);
       const r = await request(`${r2!.url}/markets/1/orders`, "POST", file);
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
       expect(r.body).to.deep.include({ outcome: "resting", resting: "2", relayer: key.address });
