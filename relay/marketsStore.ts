@@ -6,7 +6,7 @@
  * after a reorg they are rebuilt from the events the rewind kept (`rebuildMarkets`), so they never hold
  * anything from replaced blocks.
  */
-import type { DecodedEvent } from "../sdk/data/indexer.js";
+import { readEvents, type DecodedEvent } from "../sdk/data/indexer.js";
 import type { Store } from "../sdk/data/store.js";
 
 export const MARKETS_SCHEMA = `
@@ -212,28 +212,6 @@ export async function rebuildMarkets(store: Store, chainId: bigint, markets: str
   await store.run("DELETE FROM market_resting WHERE markets = $1", [m]);
   await store.run("DELETE FROM market_trades WHERE markets = $1", [m]);
   await store.run("DELETE FROM market_branches WHERE markets = $1", [m]);
-  const rows = await store.all<{
-    block_number: bigint;
-    block_hash: string;
-    block_time: bigint;
-    tx_hash: string;
-    log_index: bigint;
-    address: string;
-    contract_kind: string;
-    name: string;
-    args: string;
-  }>("SELECT * FROM events WHERE chain_id = $1 AND address = $2 ORDER BY block_number, log_index", [chainId, m]);
-  for (const r of rows)
-    await applyMarketEvent(store, {
-      chainId,
-      blockNumber: r.block_number,
-      blockHash: r.block_hash,
-      blockTime: r.block_time,
-      txHash: r.tx_hash,
-      logIndex: r.log_index,
-      address: r.address,
-      kind: r.contract_kind,
-      name: r.name,
-      args: JSON.parse(r.args) as Record<string, unknown>,
-    });
+  // the indexer's own reader: this contract's stored events in chain order
+  for (const e of await readEvents(store, { chainId, address: m })) await applyMarketEvent(store, e);
 }
