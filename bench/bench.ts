@@ -13,7 +13,11 @@ import { formatTable, recorder, type GasTable, type Suite } from "./lib.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const suitesDir = path.join(here, "suites");
-const files = (await readdir(suitesDir)).filter((f) => f.endsWith(".ts")).sort();
+/** `BENCH_ONLY=<regex>` runs only the matching suites and prints without writing bench/gas.json. */
+const only = process.env.BENCH_ONLY !== undefined ? new RegExp(process.env.BENCH_ONLY) : undefined;
+const files = (await readdir(suitesDir))
+  .filter((f) => f.endsWith(".ts") && (only === undefined || only.test(f)))
+  .sort();
 
 /** 2033-05-18T03:33:20Z. */
 const BENCH_START_TIME = 2_000_000_000;
@@ -41,6 +45,10 @@ const sorted = Object.fromEntries(
     .sort()
     .map((k) => [k, table[k]]),
 );
-await writeFile(path.join(here, "gas.json"), JSON.stringify(sorted, null, 2) + "\n");
 console.log(formatTable(table, targets));
-console.log(`\nwrote bench/gas.json (${Object.keys(table).length} keys)`);
+if (only === undefined) {
+  await writeFile(path.join(here, "gas.json"), JSON.stringify(sorted, null, 2) + "\n");
+  console.log(`\nwrote bench/gas.json (${Object.keys(table).length} keys)`);
+} else {
+  console.log(`\nBENCH_ONLY set: bench/gas.json not written`);
+}

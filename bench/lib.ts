@@ -1,7 +1,12 @@
 import type { ContractTransactionResponse } from "ethers";
 
+import { formatProfile, profileTx } from "./profile.js";
+
 /** Gas used per benchmark key: receipt `gasUsed`, base cost included. */
 export type GasTable = Record<string, number>;
+
+/** Keys whose transactions are traced and broken down (`BENCH_PROFILE=<regex>`); none by default. */
+const profiled = process.env.BENCH_PROFILE !== undefined ? new RegExp(process.env.BENCH_PROFILE) : undefined;
 
 /** Records the gas of one mined transaction under `key`. */
 export type Record_ = (
@@ -19,6 +24,10 @@ export function recorder(table: GasTable): Record_ {
     if (receipt.status !== 1) throw new Error(`bench transaction for ${key} reverted`);
     const gas = Number(receipt.gasUsed);
     table[key] = gas;
+    if (profiled?.test(key) === true) {
+      const provider = tx.provider as unknown as Parameters<typeof profileTx>[0];
+      console.log(formatProfile(key, gas, await profileTx(provider, receipt.hash, gas)));
+    }
     return gas;
   };
 }

@@ -10,7 +10,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {LibBit} from "solady/src/utils/LibBit.sol";
 
 import {FeeMath} from "../../shared/fees/FeeMath.sol";
-import {FixingSpec, OracleFixing} from "../../shared/oracle/OracleFixing.sol";
+import {FixingKind, FixingSpec, OracleFixing} from "../../shared/oracle/OracleFixing.sol";
 import {SessionCore} from "../SessionCore.sol";
 import {SessionOrder} from "../SessionOrderLib.sol";
 import {SessionKind} from "../SessionTypes.sol";
@@ -67,6 +67,12 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
     /// @notice LP shares outstanding (WAD at the first seeding). Reserves per share never fall, except by
     /// rounding in the pool's favour in the other direction (they only rise).
     uint256 public totalShares;
+    /// @dev Per leg, a copy of the session's (immutable) fixing spec for the oracle band when it is a plain
+    /// single-feed spec (FirstAfter or Twap, no answer bounds, no sequencer feed): the feed address (bits
+    /// 0-159) and heartbeat (bits 160-191); zero when the leg is not traded or its spec is anything else, in
+    /// which case the band reads the session's full specs. One warm-able word instead of decoding every
+    /// leg's spec from the session on each swap.
+    uint256[32] internal _bandFeeds;
 
     modifier onlyLp() {
         if (msg.sender != owner()) revert NotLp(msg.sender);
@@ -101,6 +107,16 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
             _legs[k] = LegState(0, weights[k], uint8(dec));
         }
         if (sum != WAD || nonZero < 2) revert BadWeights(n, sum);
+        FixingSpec[] memory specs = abi.decode(session_.fixingSpecs(), (FixingSpec[]));
+        for (uint256 k; k < n; ++k) {
+            FixingSpec memory f = specs[k];
+            bool plain = f.kind != FixingKind.Median &&
+                f.feeds.length == 1 &&
+                f.sequencerFeed == address(0) &&
+                f.minAnswer == 0 &&
+                f.maxAnswer == 0;
+            if (weights[k] != 0 && plain) _bandFeeds[k] = uint256(uint160(f.feeds[0])) | (uint256(f.heartbeat) << 160);
+        }
         if (swapFeeBps_ > FeeMath.MAX_FEE_BPS) revert BadParameter("swapFeeBps", swapFeeBps_);
         if (bandBps_ == 0 || bandBps_ > MAX_BAND_BPS) revert BadParameter("bandBps", bandBps_);
         session = session_;
@@ -201,7 +217,7 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
         uint256 newOut,
         LegState memory sOut
     ) private view {
-        (bool ok, uint256 poolRate, uint256 oracleRate) = _band(legIn, legOut, newIn, sIn, newOut, sOut);
+        (bool ok, uint256 poolRate, uint256 oracleRate) = _band(legIn, legOut, newIn, sIn, newOut, sOut, false);
         if (!ok) revert OracleBandExceeded(legIn, legOut, poolRate, oracleRate, bandBps);
     }
 
@@ -211,26 +227,50 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
     /// `newOut * w_in * Pout * 1e4 >= (1e4 - band) * newIn * w_out * Pin`, the left side rounded down (a tie
     /// at the boundary is rejected: favours the pool). Only this side is checked: a swap selling `legIn`
     /// lowers its pool price, so a swap that brings an over-priced pool back towards the oracle always passes.
-    /// The two rates are returned in WAD for the error (display only).
+    /// The two rates are returned in WAD for the error and the {bandCheck} view (display only); a passing swap
+    /// skips them (`withRates` false: both zero).
     function _band(
         uint256 legIn,
         uint256 legOut,
         uint256 newIn,
         LegState memory sIn,
         uint256 newOut,
-        LegState memory sOut
+        LegState memory sOut,
+        bool withRates
     ) private view returns (bool ok, uint256 poolRateWad, uint256 oracleRateWad) {
-        FixingSpec[] memory specs = abi.decode(session.fixingSpecs(), (FixingSpec[]));
-        (uint256 pIn, ) = OracleFixing.latestWad(specs[legIn]);
-        (uint256 pOut, ) = OracleFixing.latestWad(specs[legOut]);
+        (uint256 pIn, uint256 pOut) = _oraclePrices(legIn, legOut);
         // Value of one leg unit, 1e36 = one quote unit: price (WAD per whole token) * 10^(18 - decimals).
         pIn *= 10 ** (18 - sIn.decimals);
         pOut *= 10 ** (18 - sOut.decimals);
         uint256 lhs = Math.mulDiv(newOut * sIn.weight, pOut * BPS, pIn);
         uint256 rhs = (BPS - bandBps) * newIn * sOut.weight;
         ok = lhs >= rhs;
+        if (ok && !withRates) return (true, 0, 0);
         poolRateWad = WeightedMath.spotRateDown(newIn, sIn.weight, newOut, sOut.weight);
         oracleRateWad = Math.mulDiv(pIn, WAD, pOut);
+    }
+
+    /// @dev The latest oracle prices (WAD) of two legs, each checked by {OracleFixing.latestWad} against its
+    /// session spec: from the cached copy when the spec is plain single-feed, else from the session's specs.
+    function _oraclePrices(uint256 legIn, uint256 legOut) private view returns (uint256 pIn, uint256 pOut) {
+        uint256 cIn = _bandFeeds[legIn];
+        uint256 cOut = _bandFeeds[legOut];
+        if (cIn != 0 && cOut != 0) {
+            (pIn, ) = OracleFixing.latestWad(_plainSpec(cIn));
+            (pOut, ) = OracleFixing.latestWad(_plainSpec(cOut));
+        } else {
+            FixingSpec[] memory specs = abi.decode(session.fixingSpecs(), (FixingSpec[]));
+            (pIn, ) = OracleFixing.latestWad(specs[legIn]);
+            (pOut, ) = OracleFixing.latestWad(specs[legOut]);
+        }
+    }
+
+    /// @dev A plain single-feed spec rebuilt from its cached word (what {OracleFixing.latestWad} reads of it:
+    /// the feed and heartbeat; no bounds, no sequencer feed).
+    function _plainSpec(uint256 word) private pure returns (FixingSpec memory spec) {
+        spec.feeds = new address[](1);
+        spec.feeds[0] = address(uint160(word));
+        spec.heartbeat = uint32(word >> 160);
     }
 
     // ------------------------------------------------------------------ quotes
@@ -330,7 +370,7 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
         uint256 newOut
     ) external view returns (bool ok, uint256 poolRateWad, uint256 oracleRateWad) {
         (LegState memory sIn, LegState memory sOut) = _quoteLegs(legIn, legOut);
-        return _band(legIn, legOut, newIn, sIn, newOut, sOut);
+        return _band(legIn, legOut, newIn, sIn, newOut, sOut, true);
     }
 
     function _makerFeeBps() private view returns (uint256 makerBps) {

@@ -43,7 +43,9 @@ library WeightedMath {
     /// `balanceOut * (1 - (balanceIn / (balanceIn + amountIn))^(weightIn / weightOut))`, rounded down
     /// (favours the pool: the trader receives at most the exact curve amount).
     /// @dev The base rounds up and the exponent down (base < 1, so both make the power larger), the power is
-    /// bounded from above, and the final product rounds down. Reverts {AmountInTooLarge} beyond {MAX_RATIO}.
+    /// bounded from above, and the final product rounds down. With equal weights the power is the base itself
+    /// and the amount is `balanceOut * amountIn / (balanceIn + amountIn)` rounded down, with no approximation.
+    /// Reverts {AmountInTooLarge} beyond {MAX_RATIO}.
     function outGivenInDown(
         uint256 balanceIn,
         uint256 weightIn,
@@ -53,6 +55,8 @@ library WeightedMath {
     ) internal pure returns (uint256) {
         uint256 maxIn = FPM.mulWad(balanceIn, MAX_RATIO);
         if (amountIn > maxIn) revert AmountInTooLarge(amountIn, maxIn);
+        // Equal weights: the exponent is 1 and the curve is the constant product, computed exactly (floor).
+        if (weightIn == weightOut) return FPM.mulDiv(balanceOut, amountIn, balanceIn + amountIn);
         uint256 base = FPM.divWadUp(balanceIn, balanceIn + amountIn);
         uint256 power = powUp(base, FPM.divWad(weightIn, weightOut));
         if (power >= WAD) return 0;
@@ -63,7 +67,8 @@ library WeightedMath {
     /// `balanceIn * ((balanceOut / (balanceOut - amountOut))^(weightOut / weightIn) - 1)`, rounded up
     /// (favours the pool: the trader pays at least the exact curve amount).
     /// @dev The base (> 1) and the exponent round up, the power is bounded from above, the product rounds up.
-    /// Reverts {AmountOutTooLarge} beyond {MAX_RATIO}.
+    /// With equal weights the amount is computed exactly and rounded up. Reverts {AmountOutTooLarge} beyond
+    /// {MAX_RATIO}.
     function inGivenOutUp(
         uint256 balanceIn,
         uint256 weightIn,
@@ -73,6 +78,8 @@ library WeightedMath {
     ) internal pure returns (uint256) {
         uint256 maxOut = FPM.mulWad(balanceOut, MAX_RATIO);
         if (amountOut > maxOut) revert AmountOutTooLarge(amountOut, maxOut);
+        // Equal weights: `balanceIn * amountOut / (balanceOut - amountOut)` exactly, rounded up.
+        if (weightIn == weightOut) return FPM.mulDivUp(balanceIn, amountOut, balanceOut - amountOut);
         uint256 base = FPM.divWadUp(balanceOut, balanceOut - amountOut);
         uint256 power = powUp(base, FPM.divWadUp(weightOut, weightIn));
         return FPM.mulWadUp(balanceIn, power - WAD);
