@@ -48,10 +48,17 @@ function calleeSpent(logs: StructLog[], i: number): number {
 }
 
 /** Sums a mined transaction's trace; a CALL-family step counts only what the caller paid beyond the callee. */
-export async function profileTx(provider: Provider & { send(m: string, p: unknown[]): Promise<unknown> }, hash: string, gasUsed: number): Promise<Profile> {
+export async function profileTx(
+  provider: Provider & { send(m: string, p: unknown[]): Promise<unknown> },
+  hash: string,
+  gasUsed: number,
+): Promise<Profile> {
   const tx = await provider.getTransaction(hash);
   if (tx === null) throw new Error(`no transaction ${hash}`);
-  const trace = (await provider.send("debug_traceTransaction", [hash, { disableStorage: true, disableMemory: true, disableStack: process.env.BENCH_PROFILE_STEPS === undefined }])) as {
+  const trace = (await provider.send("debug_traceTransaction", [
+    hash,
+    { disableStorage: true, disableMemory: true, disableStack: process.env.BENCH_PROFILE_STEPS === undefined },
+  ])) as {
     structLogs: StructLog[];
   };
   const logs = trace.structLogs;
@@ -89,10 +96,25 @@ export async function profileTx(provider: Provider & { send(m: string, p: unknow
 /** The profile as a few readable lines. */
 export function formatProfile(key: string, gasUsed: number, p: Profile): string {
   const executed = Object.values(p.byClass).reduce((a, b) => a + b, 0);
-  const lines = [`${key}: ${gasUsed} gas = intrinsic ${p.intrinsic} + executed ${executed} (refunds ${p.intrinsic + executed - gasUsed})`];
-  for (const [c, g] of Object.entries(p.byClass).sort((a, b) => b[1] - a[1])) lines.push(`  ${c.padEnd(26)} ${String(g).padStart(7)}`);
-  lines.push(`  by depth: ${Object.entries(p.byDepth).map(([d, g]) => `${d}:${g}`).join("  ")}`);
-  lines.push(`  compute by depth: ${Object.entries(p.computeByDepth).map(([d, g]) => `${d}:${g}`).join("  ")}`);
-  lines.push(`  steps: ${Object.entries(p.counts).map(([o, n]) => `${o} x${n}`).join(", ")}`);
+  const lines = [
+    `${key}: ${gasUsed} gas = intrinsic ${p.intrinsic} + executed ${executed} (refunds ${p.intrinsic + executed - gasUsed})`,
+  ];
+  for (const [c, g] of Object.entries(p.byClass).sort((a, b) => b[1] - a[1]))
+    lines.push(`  ${c.padEnd(26)} ${String(g).padStart(7)}`);
+  lines.push(
+    `  by depth: ${Object.entries(p.byDepth)
+      .map(([d, g]) => `${d}:${g}`)
+      .join("  ")}`,
+  );
+  lines.push(
+    `  compute by depth: ${Object.entries(p.computeByDepth)
+      .map(([d, g]) => `${d}:${g}`)
+      .join("  ")}`,
+  );
+  lines.push(
+    `  steps: ${Object.entries(p.counts)
+      .map(([o, n]) => `${o} x${n}`)
+      .join(", ")}`,
+  );
   return lines.join("\n");
 }

@@ -6,8 +6,10 @@ import { expect } from "chai";
 import { AbiCoder, getCreateAddress, keccak256 } from "ethers";
 import { network } from "hardhat";
 
-import { lpOrder, swapOrder, type OrderTerms } from "../../sdk/sessions/amm.js";
+import { lpOrder, signExactIn, swapOrder, type OrderTerms } from "../../sdk/sessions/amm.js";
+import { createSessionFromConfig } from "../../sdk/sessions/client.js";
 import { Participation } from "../../sdk/sessions/config.js";
+import type { FixingSpec } from "../../sdk/sessions/fixing.js";
 import { legMask, sessionDomain, signSessionOrder, type SessionOrder } from "../../sdk/sessions/orders.js";
 import {
   OracleFixing__factory,
@@ -16,7 +18,16 @@ import {
   type PhysicalSession,
   type SessionAmm,
 } from "../../types/ethers-contracts/index.js";
-import { DAY, WAD, createPhysical, deployBase, physicalUnit, subscribePhysical, type Base } from "./fixtures.js";
+import {
+  DAY,
+  WAD,
+  createPhysical,
+  deployBase,
+  physicalConfig,
+  physicalUnit,
+  subscribePhysical,
+  type Base,
+} from "./fixtures.js";
 
 const conn = await network.create();
 
@@ -39,6 +50,32 @@ async function seeded() {
   const b = await deployBase(conn);
   for (let k = 0; k < 5; k++) await b.feeds[k].updateAnswer(PRICES8[k]);
   const session = await createPhysical(b);
+  const amm = await deployAmm(b, session);
+  await subscribePhysical(b, session, b.alice, 10n);
+  for (let k = 0; k < 5; k++) {
+    await b.tokens[k].mint(b.carol.address, 100n * U[k]);
+    await b.tokens[k].connect(b.carol).approve(await amm.getAddress(), 100n * U[k]);
+  }
+  await amm.connect(b.carol).subscribe(100n, []);
+  await b.networkHelpers.time.increaseTo(b.now + DAY);
+  return { b, session, amm };
+}
+
+/**
+ * As {seeded}, with each leg's fixing spec rewritten by `edit` before the session is created (the AMM copies
+ * single-feed specs for its oracle band at construction and falls back to the session's specs otherwise).
+ */
+async function seededWithSpecs(
+  edit: (k: number, spec: FixingSpec, b: Base) => FixingSpec,
+  prepare?: (b: Base) => Promise<void>,
+) {
+  const b = await deployBase(conn);
+  for (let k = 0; k < 5; k++) await b.feeds[k].updateAnswer(PRICES8[k]);
+  if (prepare !== undefined) await prepare(b);
+  const cfg = await physicalConfig(b);
+  const legs = cfg.legs.map((l, k) => ({ ...l, fixing: edit(k, l.fixing, b) }));
+  const { session: addr } = await createSessionFromConfig(b.factory, { ...cfg, legs });
+  const session = (await b.ethers.getContractAt("PhysicalSession", addr)) as unknown as PhysicalSession;
   const amm = await deployAmm(b, session);
   await subscribePhysical(b, session, b.alice, 10n);
   for (let k = 0; k < 5; k++) {
@@ -141,6 +178,62 @@ describe("SessionAmm uncovered paths", () => {
     const stale = await amm.quoteExactIn(0, 1, U[0] / 100n);
     expect(stale.withinBand).to.equal(false);
     expect(stale.amountOut).to.equal(fresh.amountOut);
+  });
+
+  it("test_swap_revertsAnswerOutOfBounds_whenTheCopiedSpecsFloorIsHit", async () => {
+    // The fixtures' specs carry answer bounds (1, 1e30): the AMM's copy must enforce them as the session would.
+    const { b, session, amm } = await conn.networkHelpers.loadFixture(seeded);
+    const s = await signExactIn(
+      amm,
+      b.alice,
+      sessionDomain(await session.getAddress(), b.chainId),
+      0,
+      1,
+      U[0] / 100n,
+      terms(b),
+    );
+    await b.feeds[0].updateAnswer(1n);
+    await expect(amm.swapExactIn(s.order, s.signature))
+      .to.be.revertedWithCustomError({ interface: OracleFixing__factory.createInterface() }, "AnswerOutOfBounds")
+      .withArgs(await b.feeds[0].getAddress(), 1n, 1n, 10n ** 30n);
+  });
+
+  it("test_swap_revertsSequencerDown_whenTheCopiedSpecNamesASequencerFeed", async () => {
+    let seq = "";
+    const { b, session, amm } = await seededWithSpecs(
+      (_k, spec) => ({ ...spec, sequencerFeed: seq, sequencerGrace: 3_600 }),
+      async (b) => {
+        const feed = await b.ethers.deployContract("MockSequencerUptimeFeed");
+        await feed.setStatus(true, b.now - 10n * DAY);
+        seq = await feed.getAddress();
+      },
+    );
+    const domain = sessionDomain(await session.getAddress(), b.chainId);
+    const ok = await signExactIn(amm, b.alice, domain, 0, 1, U[0] / 100n, terms(b));
+    await expect(amm.swapExactIn(ok.order, ok.signature)).to.emit(amm, "Swapped");
+    const later = await signExactIn(amm, b.alice, domain, 0, 1, U[0] / 100n, terms(b));
+    const feed = await b.ethers.getContractAt("MockSequencerUptimeFeed", seq);
+    await feed.setStatus(false, BigInt(await b.networkHelpers.time.latest()));
+    await expect(amm.swapExactIn(later.order, later.signature))
+      .to.be.revertedWithCustomError({ interface: OracleFixing__factory.createInterface() }, "SequencerDown")
+      .withArgs(seq);
+  });
+
+  it("test_swap_readsTheSessionsSpecs_whenALegsSpecCannotBeCopied", async () => {
+    // Leg 1's upper bound does not fit int128: the band decodes the session's own specs for that swap.
+    const big = 2n ** 200n;
+    const { b, session, amm } = await seededWithSpecs((k, spec) => (k === 1 ? { ...spec, maxAnswer: big } : spec));
+    const domain = sessionDomain(await session.getAddress(), b.chainId);
+    const ok = await signExactIn(amm, b.alice, domain, 0, 1, U[0] / 100n, terms(b));
+    await expect(amm.swapExactIn(ok.order, ok.signature)).to.emit(amm, "Swapped");
+    const [r] = await amm.reserves();
+    expect((await amm.bandCheck(0, 1, r[0] + 1n, r[1] - 1n)).ok).to.equal(true);
+    const later = await signExactIn(amm, b.alice, domain, 1, 0, U[1] / 100n, terms(b));
+    await b.feeds[1].updateRoundData(9n, PRICES8[1], b.now - 40n * DAY, b.now - 40n * DAY);
+    await expect(amm.swapExactIn(later.order, later.signature)).to.be.revertedWithCustomError(
+      { interface: OracleFixing__factory.createInterface() },
+      "StaleRound",
+    );
   });
 
   it("test_subscribe_revertsTransferShortfall_whenALegTokenTakesAFee", async () => {

@@ -39,6 +39,9 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
 
     uint256 internal constant WAD = 1e18;
     uint256 internal constant BPS = FeeMath.BPS;
+    /// @dev Flags of a copied band spec (see {_bandSpecs}).
+    uint256 private constant BAND_BOUNDS = 1 << 192;
+    uint256 private constant BAND_SEQUENCER = 1 << 193;
     /// @notice Highest oracle band: 50%.
     uint256 public constant MAX_BAND_BPS = 5_000;
 
@@ -67,12 +70,13 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
     /// @notice LP shares outstanding (WAD at the first seeding). Reserves per share never fall, except by
     /// rounding in the pool's favour in the other direction (they only rise).
     uint256 public totalShares;
-    /// @dev Per leg, a copy of the session's (immutable) fixing spec for the oracle band when it is a plain
-    /// single-feed spec (FirstAfter or Twap, no answer bounds, no sequencer feed): the feed address (bits
-    /// 0-159) and heartbeat (bits 160-191); zero when the leg is not traded or its spec is anything else, in
-    /// which case the band reads the session's full specs. One warm-able word instead of decoding every
-    /// leg's spec from the session on each swap.
-    uint256[32] internal _bandFeeds;
+    /// @dev Per leg, a copy of the session's (immutable) single-feed fixing spec, for the oracle band: word 0
+    /// holds the feed (bits 0-159), the heartbeat (160-191) and flags (bit 192: answer bounds in word 1, bit
+    /// 193: sequencer feed in word 2); word 1 the answer bounds (int128 min, int128 max); word 2 the
+    /// sequencer-uptime feed (bits 0-159) and its grace (160-191). Word 0 is zero when the leg is not traded or
+    /// its spec cannot be copied this way (a Median, or bounds beyond int128): the band then decodes the
+    /// session's specs. Each swap reads one to three words per leg instead of every leg's spec.
+    uint256[3][32] internal _bandSpecs;
 
     modifier onlyLp() {
         if (msg.sender != owner()) revert NotLp(msg.sender);
@@ -109,13 +113,7 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
         if (sum != WAD || nonZero < 2) revert BadWeights(n, sum);
         FixingSpec[] memory specs = abi.decode(session_.fixingSpecs(), (FixingSpec[]));
         for (uint256 k; k < n; ++k) {
-            FixingSpec memory f = specs[k];
-            bool plain = f.kind != FixingKind.Median &&
-                f.feeds.length == 1 &&
-                f.sequencerFeed == address(0) &&
-                f.minAnswer == 0 &&
-                f.maxAnswer == 0;
-            if (weights[k] != 0 && plain) _bandFeeds[k] = uint256(uint160(f.feeds[0])) | (uint256(f.heartbeat) << 160);
+            if (weights[k] != 0) _copyBandSpec(k, specs[k]);
         }
         if (swapFeeBps_ > FeeMath.MAX_FEE_BPS) revert BadParameter("swapFeeBps", swapFeeBps_);
         if (bandBps_ == 0 || bandBps_ > MAX_BAND_BPS) revert BadParameter("bandBps", bandBps_);
@@ -250,14 +248,32 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
         oracleRateWad = Math.mulDiv(pIn, WAD, pOut);
     }
 
+    /// @dev Copies leg `k`'s spec into {_bandSpecs} when it is single-feed with bounds that fit int128.
+    function _copyBandSpec(uint256 k, FixingSpec memory f) private {
+        if (f.kind == FixingKind.Median || f.feeds.length != 1) return;
+        int256 lo = f.minAnswer;
+        int256 hi = f.maxAnswer;
+        if (int128(lo) != lo || int128(hi) != hi) return;
+        uint256 w0 = uint256(uint160(f.feeds[0])) | (uint256(f.heartbeat) << 160);
+        if (lo != 0 || hi != 0) {
+            w0 |= BAND_BOUNDS;
+            _bandSpecs[k][1] = uint256(uint128(int128(lo))) | (uint256(uint128(int128(hi))) << 128);
+        }
+        if (f.sequencerFeed != address(0)) {
+            w0 |= BAND_SEQUENCER;
+            _bandSpecs[k][2] = uint256(uint160(f.sequencerFeed)) | (uint256(f.sequencerGrace) << 160);
+        }
+        _bandSpecs[k][0] = w0;
+    }
+
     /// @dev The latest oracle prices (WAD) of two legs, each checked by {OracleFixing.latestWad} against its
-    /// session spec: from the cached copy when the spec is plain single-feed, else from the session's specs.
+    /// session spec: rebuilt from the copy when both legs have one, else decoded from the session.
     function _oraclePrices(uint256 legIn, uint256 legOut) private view returns (uint256 pIn, uint256 pOut) {
-        uint256 cIn = _bandFeeds[legIn];
-        uint256 cOut = _bandFeeds[legOut];
+        uint256 cIn = _bandSpecs[legIn][0];
+        uint256 cOut = _bandSpecs[legOut][0];
         if (cIn != 0 && cOut != 0) {
-            (pIn, ) = OracleFixing.latestWad(_plainSpec(cIn));
-            (pOut, ) = OracleFixing.latestWad(_plainSpec(cOut));
+            (pIn, ) = OracleFixing.latestWad(_copiedSpec(legIn, cIn));
+            (pOut, ) = OracleFixing.latestWad(_copiedSpec(legOut, cOut));
         } else {
             FixingSpec[] memory specs = abi.decode(session.fixingSpecs(), (FixingSpec[]));
             (pIn, ) = OracleFixing.latestWad(specs[legIn]);
@@ -265,12 +281,22 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
         }
     }
 
-    /// @dev A plain single-feed spec rebuilt from its cached word (what {OracleFixing.latestWad} reads of it:
-    /// the feed and heartbeat; no bounds, no sequencer feed).
-    function _plainSpec(uint256 word) private pure returns (FixingSpec memory spec) {
+    /// @dev Leg `k`'s spec rebuilt from its copy (word 0 = `w0`): every field {OracleFixing.latestWad} reads
+    /// (feed, heartbeat, bounds, sequencer feed and grace); the fixing-time fields stay zero (unused here).
+    function _copiedSpec(uint256 k, uint256 w0) private view returns (FixingSpec memory spec) {
         spec.feeds = new address[](1);
-        spec.feeds[0] = address(uint160(word));
-        spec.heartbeat = uint32(word >> 160);
+        spec.feeds[0] = address(uint160(w0));
+        spec.heartbeat = uint32(w0 >> 160);
+        if (w0 & BAND_BOUNDS != 0) {
+            uint256 w1 = _bandSpecs[k][1];
+            spec.minAnswer = int128(uint128(w1));
+            spec.maxAnswer = int128(uint128(w1 >> 128));
+        }
+        if (w0 & BAND_SEQUENCER != 0) {
+            uint256 w2 = _bandSpecs[k][2];
+            spec.sequencerFeed = address(uint160(w2));
+            spec.sequencerGrace = uint32(w2 >> 160);
+        }
     }
 
     // ------------------------------------------------------------------ quotes

@@ -56,6 +56,22 @@ contract WeightedMathTest is Test {
         assertTrue(_notBelow(bIn + a, bOut - out, bIn, bOut, r, inHeavy), "invariant decreased");
     }
 
+    /// Equal weights are the constant product, computed exactly: the pool pays the most (exact-in) and asks
+    /// the least (exact-out) that keep x * y from falling; one unit more (less) would lower it.
+    function testFuzz_equalWeights_exactAndTight(uint256 w, uint256 bIn, uint256 bOut, uint256 a) public view {
+        w = bound(w, WeightedMath.MIN_WEIGHT, 99e16);
+        bIn = bound(bIn, 1e3, 1e30);
+        bOut = bound(bOut, 1e3, 1e30);
+        a = bound(a, 1, bIn / 2);
+        uint256 out = h.outGivenInDown(bIn, w, bOut, w, a);
+        assertGe((bIn + a) * (bOut - out), bIn * bOut, "exact-in lowers x*y");
+        assertLt((bIn + a) * (bOut - out - 1), bIn * bOut, "exact-in leaves a unit on the table");
+        uint256 o = bound(a, 1, bOut / 2);
+        uint256 cost = h.inGivenOutUp(bIn, w, bOut, w, o);
+        assertGe((bIn + cost) * (bOut - o), bIn * bOut, "exact-out lowers x*y");
+        assertLt((bIn + cost - 1) * (bOut - o), bIn * bOut, "exact-out asks a unit too many");
+    }
+
     /// Exact-out: paying the quoted amount in never lowers the invariant.
     function testFuzz_inGivenOut_invariantNeverDecreases(
         uint256 sel,
