@@ -123,9 +123,10 @@ export interface Chain {
 /**
  * On the node at `url`: two tokens (AAPL 18 decimals, USDC 6) with feeds, the session family, one physical
  * session (1 AAPL + 200 USDC per share; t1 in an hour, t2 in a day); the maker and taker test keys funded with
- * ETH and subscribed for 10 shares each (with their own keys); chain time moved past t1.
+ * ETH, 100 AAPL and 10,000 USDC, and (unless `subscribed` is false) subscribed for 10 shares each with their
+ * own keys and chain time moved past t1.
  */
-export async function deployChain(url: string): Promise<Chain> {
+export async function deployChain(url: string, { subscribed = true } = {}): Promise<Chain> {
   const conn = await network.create({ network: "localhost", override: { url } });
   const { ethers, networkHelpers } = conn;
   const [admin, guardian, feeTo] = await ethers.getSigners();
@@ -164,12 +165,13 @@ export async function deployChain(url: string): Promise<Chain> {
     await (await admin.sendTransaction({ to: w.address, value: 10n * E18 })).wait();
     await (await aapl.mint(w.address, 100n * E18)).wait();
     await (await usdc.mint(w.address, 10_000n * E6)).wait();
+    if (!subscribed) continue;
     await (await aapl.connect(w).approve(session, 10n * E18)).wait();
     await (await usdc.connect(w).approve(session, 2_000n * E6)).wait();
     const s = await ethers.getContractAt("PhysicalSession", session);
     await (await s.connect(w).subscribe(10n, [])).wait();
   }
-  await networkHelpers.time.increaseTo(now + 3_600n + 1n);
+  if (subscribed) await networkHelpers.time.increaseTo(now + 3_600n + 1n);
   return {
     url,
     provider,

@@ -1,6 +1,7 @@
 /**
- * One session's page: windows, status and fees, the legs with the pool and my allocation, the relay's books
- * (refreshed on every WebSocket push), the orders I can fill, order entry and my orders.
+ * One session's page: windows, status and fees, the legs with the pool and my allocation, subscribing before
+ * t1, claiming after settlement, my margin on a margin session, the relay's books (refreshed on every WebSocket
+ * push), the orders I can fill, order entry and my orders.
  */
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { Contract, ZeroAddress, type ContractRunner, type Signer } from "ethers";
@@ -13,6 +14,7 @@ import { fmt, short } from "../ui/format.js";
 import type { Track } from "../ui/txlog.js";
 import { AllocationChart } from "./charts.js";
 import { BookView } from "./book.js";
+import { ClaimPanel, MarginPanel, SubscribePanel } from "./lifecycle.js";
 import { LIVE, MyOrders } from "./myOrders.js";
 import { OrderEntry } from "./orderEntry.js";
 import { TakeList } from "./take.js";
@@ -149,7 +151,22 @@ export function SessionPage(props: {
 
       <Legs data={data} />
 
-      {data.books.length === 0 && data.relayError === "" && (
+      {signer !== undefined && me !== undefined && info.status === "open" && info.now < info.t1 && (
+        <SubscribePanel info={info} me={me} signer={signer} track={track} refresh={refresh} />
+      )}
+      {signer !== undefined && me !== undefined && info.status !== "open" && (
+        <ClaimPanel info={info} me={me} signer={signer} track={track} refresh={refresh} />
+      )}
+      {info.kind === "margin" && account !== undefined && (
+        <MarginPanel info={info} runner={runner} account={account} tick={tick} />
+      )}
+
+      {info.status !== "open" && (
+        <p class="banner" data-testid="trading-over">
+          Trading is over: the session is {info.status}. Orders can no longer be filled; claim above.
+        </p>
+      )}
+      {info.status === "open" && data.books.length === 0 && data.relayError === "" && (
         <section class="card">
           <h3>Book</h3>
           <p class="muted" data-testid="book-empty">
@@ -157,20 +174,20 @@ export function SessionPage(props: {
           </p>
         </section>
       )}
-      {data.books.map((b) => (
-        <BookView key={b.pair} book={b} info={info} />
-      ))}
+      {info.status === "open" && data.books.map((b) => <BookView key={b.pair} book={b} info={info} />)}
 
-      <TakeList
-        orders={takeable}
-        info={info}
-        signer={signer}
-        trading={trading}
-        me={me}
-        track={track}
-        refresh={refresh}
-      />
-      {signer !== undefined && me !== undefined && (
+      {info.status === "open" && (
+        <TakeList
+          orders={takeable}
+          info={info}
+          signer={signer}
+          trading={trading}
+          me={me}
+          track={track}
+          refresh={refresh}
+        />
+      )}
+      {signer !== undefined && me !== undefined && info.status === "open" && (
         <OrderEntry info={info} me={me} signer={signer} track={track} refresh={refresh} trading={trading} />
       )}
       {signer !== undefined && me !== undefined && (
