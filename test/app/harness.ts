@@ -186,7 +186,12 @@ export async function deployChain(url: string, { subscribed = true } = {}): Prom
   };
 }
 
-export async function relayFor(chain: Chain, onError: (e: unknown) => void): Promise<Relay> {
+/** The relay over the chain's session; with `followFactory`, also every session the factory creates later. */
+export async function relayFor(
+  chain: Chain,
+  onError: (e: unknown) => void,
+  { followFactory = false } = {},
+): Promise<Relay> {
   return startRelay({
     provider: new JsonRpcProvider(chain.url, chain.chainId, {
       staticNetwork: true,
@@ -194,6 +199,7 @@ export async function relayFor(chain: Chain, onError: (e: unknown) => void): Pro
       cacheTimeout: -1,
     }),
     sessions: [chain.session],
+    factory: followFactory ? chain.factory : undefined,
     pollMs: 250,
     fromBlock: 0n,
     onError,

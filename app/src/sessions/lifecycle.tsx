@@ -5,7 +5,7 @@
  * margin report with a liquidation warning.
  */
 import { useEffect, useState } from "preact/hooks";
-import { Contract, type ContractRunner, type Signer } from "ethers";
+import { Contract, parseUnits, type ContractRunner, type Signer } from "ethers";
 
 import { CliError, isoTime } from "../../../sdk/input.js";
 import { marginReport, type MarginReport } from "../../../sdk/sessions/margin.js";
@@ -290,14 +290,17 @@ export function ClaimPanel(props: {
   );
 }
 
+/** A report figure (decimal string of quote units) with thousands separators, to 4 decimals. */
+const q = (v: string): string => fmt(parseUnits(v, 36), 36, 4);
+
 /** How close a short account is to liquidation, in words; "" when it is not short or far from it. */
 export function liquidationWarning(r: MarginReport): string {
   if (r.liquidatable)
-    return `Liquidatable now: stressed equity ${r.stressed} is below the maintenance margin ${r.maintenance}. Anyone may liquidate this account; add to the long legs or close the shorts.`;
+    return `Liquidatable now: stressed equity ${q(r.stressed)} is below the maintenance margin ${q(r.maintenance)}. Anyone may liquidate this account; add to the long legs or close the shorts.`;
   const stressed = Number(r.stressed);
   const maintenance = Number(r.maintenance);
   if (maintenance > 0 && stressed < maintenance * 1.25)
-    return `Close to liquidation: stressed equity ${r.stressed} is within 25% of the maintenance margin ${r.maintenance}.`;
+    return `Close to liquidation: stressed equity ${q(r.stressed)} is within 25% of the maintenance margin ${q(r.maintenance)}.`;
   return "";
 }
 
@@ -331,26 +334,26 @@ export function MarginPanel(props: { info: SessionInfo; runner: ContractRunner; 
           <tbody>
             <tr>
               <td>Equity (allocation × prices)</td>
-              <td class="num">{r.equity}</td>
+              <td class="num">{q(r.equity)}</td>
             </tr>
             <tr>
               <td>Stressed equity (worst scenario)</td>
               <td class="num" data-testid="margin-stressed">
-                {r.stressed}
+                {q(r.stressed)}
               </td>
             </tr>
             <tr>
               <td>Gross exposure</td>
-              <td class="num">{r.gross}</td>
+              <td class="num">{q(r.gross)}</td>
             </tr>
             <tr>
               <td>Initial margin (a trade that leaves me short must keep stressed equity above it)</td>
-              <td class="num">{r.initial}</td>
+              <td class="num">{q(r.initial)}</td>
             </tr>
             <tr>
               <td>Maintenance margin (below it a short account can be liquidated)</td>
               <td class="num" data-testid="margin-maintenance">
-                {r.maintenance}
+                {q(r.maintenance)}
               </td>
             </tr>
             <tr>
@@ -358,7 +361,7 @@ export function MarginPanel(props: { info: SessionInfo; runner: ContractRunner; 
                 <b>Headroom before trades are refused</b>
               </td>
               <td class="num">
-                <b>{r.headroom}</b>
+                <b>{q(r.headroom)}</b>
               </td>
             </tr>
           </tbody>
