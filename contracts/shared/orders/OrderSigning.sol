@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 /// @title OrderSigning
@@ -68,8 +69,13 @@ abstract contract OrderSigning is EIP712 {
     }
 
     /// @notice Checks, in order: 1. maker set; 2. not expired; 3. nonce at or above the maker's floor;
-    /// 4. private taker matches `taker_`; 5. signature valid for the maker (EOA: ECDSA, low-s, 65 bytes only;
-    /// contract: ERC-1271 `isValidSignature`).
+    /// 4. private taker matches `taker_`; 5. signature valid for the maker: ECDSA first (65 bytes only, low-s,
+    /// never address(0)) and accepted when it recovers the maker; only otherwise, and only when the maker has
+    /// code, ERC-1271 `isValidSignature` decides.
+    /// @dev ECDSA first spares an EXTCODESIZE on a cold EOA maker (2,600 gas). It accepts nothing the
+    /// code-first order refused: an ECDSA signature that recovers the maker's own address can only come from
+    /// the key of that address (an EOA, or an EIP-7702 account whose key is its root of trust); every other
+    /// signature of a contract maker, an ECDSA one of some other key included, goes to ERC-1271 as before.
     /// @param signature Ignored when `maker == msg.sender` (a maker acting for itself needs no signature).
     function _verifyOrder(
         bytes32 digest,
@@ -85,8 +91,13 @@ abstract contract OrderSigning is EIP712 {
         uint256 floor = minNonce[maker];
         if (nonce < floor) revert NonceBelowFloor(maker, nonce, floor);
         if (privateTaker != address(0) && privateTaker != taker_) revert NotPrivateTaker(taker_, privateTaker);
-        if (maker != msg.sender && !SignatureChecker.isValidSignatureNowCalldata(maker, digest, signature)) {
-            revert BadSignature(maker, digest);
+        if (maker != msg.sender) {
+            (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);
+            if (
+                (err != ECDSA.RecoverError.NoError || recovered != maker) &&
+                (maker.code.length == 0 ||
+                    !SignatureChecker.isValidERC1271SignatureNowCalldata(maker, digest, signature))
+            ) revert BadSignature(maker, digest);
         }
     }
 

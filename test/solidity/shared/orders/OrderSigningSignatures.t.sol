@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {OrderSigning} from "../../../../contracts/shared/orders/OrderSigning.sol";
 import {OrderSigningHarness} from "../../../../contracts/mocks/OrderSigningHarness.sol";
 import {
@@ -232,6 +233,48 @@ contract OrderSigningSignaturesTest is OrderSigningBase {
         // With 1/64 of the gas kept back the venue still reports a bad signature rather than running dry.
         assertEq(ret, _badSig(venue, o));
         assertEq(venue.filled(d), 0);
+    }
+
+    function test_fill_reverts_whenWalletSaysNo_evenForAnotherKeysEcdsaSignature() public {
+        // ECDSA runs first, but a valid ECDSA signature counts only when it recovers the maker itself: the
+        // wallet's owner key (and any stranger's key) signing the digest does not bypass the wallet's no.
+        OrderSigningHarness.Probe memory o = _order(address(wallet), 10, 10);
+        bytes32 d = venue.digestOf(o);
+        bytes memory ownerSig = _sign(o);
+        (address signer, , ) = ECDSA.tryRecover(d, ownerSig);
+        assertEq(signer, maker, "guard: a valid ECDSA signature of the owner key");
+        vm.prank(maker);
+        wallet.revoke(d);
+        vm.expectRevert(_badSig(venue, o));
+        _fill(o, ownerSig, 4);
+        (, uint256 strangerKey) = makeAddrAndKey("stranger");
+        bytes memory strangerSig = _sign(venue, o, strangerKey);
+        bytes memory bad = _badSig(venue, o);
+        vm.expectRevert(bad);
+        _fill(o, strangerSig, 4);
+        assertEq(venue.filled(d), 0);
+    }
+
+    function test_fill_reverts_whenRevertingWalletMakerGetsOwnerEcdsaSignature() public {
+        OrderSigningHarness.Probe memory o = _order(address(reverting), 10, 10);
+        bytes memory sig = _sign(o);
+        bytes memory bad = _badSig(venue, o);
+        vm.expectRevert(bad);
+        _fill(o, sig, 4);
+    }
+
+    function test_fill_acceptsEcdsaOfTheMakersOwnKey_beforeAskingItsCode() public {
+        // An account whose key signs and which also has code (an EIP-7702 delegated EOA): the ECDSA signature
+        // of its own key is accepted without calling its code, here code whose isValidSignature reverts.
+        vm.etch(maker, address(reverting).code);
+        OrderSigningHarness.Probe memory o = _order();
+        bytes memory sig = _sign(o);
+        assertEq(_fill(o, sig, 4), 4);
+        // Any other bytes still go to its ERC-1271 code, which refuses.
+        bytes memory hi = _highS(sig);
+        bytes memory bad = _badSig(venue, o);
+        vm.expectRevert(bad);
+        _fill(o, hi, 4);
     }
 
     function test_walletOwnerCanStillFillDirectly_whenWalletIsBroken() public {
