@@ -59,14 +59,11 @@ export function minOverRange(lo: bigint, hi: bigint, legs: Leg[], opens: OpenOrd
   const candidates: bigint[] = [lo, hi];
   let longs = 0n;
   const withOrders = new Set<number>();
+  // An order's zero crossing is a concave kink of W (never a minimum), so only the ends and the bounds of the
+  // markets the trader is in are candidates (as in contracts/markets/libraries/WorstCase.sol).
   for (const o of opens) {
     if (o.qty > 0n) longs += o.qty;
     withOrders.add(o.leg);
-    const l = legs[o.leg];
-    const span = o.tick * (l.max - l.min);
-    const below = l.min + span / T;
-    candidates.push(below);
-    if (span % T !== 0n) candidates.push(below + 1n);
   }
   legs.forEach((l, i) => {
     if (l.pos > 0n) longs += l.pos;

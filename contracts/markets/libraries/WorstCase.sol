@@ -7,13 +7,19 @@ import {PayoffMath} from "./PayoffMath.sol";
 /// @notice The worst case of one trader on one root: `min over X in [lo, hi] of W(X)` with
 /// `W(X) = sum_b pos_b * payoff_b(X) + sum_j min(0, v_j(X))`, where `v_j` is what open order j adds at X if it
 /// filled in full at its own price (bid q at tick t: `q * (payoff_b(X) - t * scale)`; an offer the negative).
-/// @dev Exact for integer outcomes X: W is piecewise linear in X, so its minimum over the integers of
-/// [lo, hi] is attained at lo, hi, a market bound, or the integer just below or above an order's zero
-/// crossing. Every candidate is evaluated (no sort needed); each term is rounded toward negative infinity,
-/// so the computed value is never above the true one. Settlement rounds each long contract's payoff down
-/// by less than one unit, so the result also subtracts `longs` (open long contracts plus open bid
-/// quantity): the value returned is a lower bound for what the trader's positions on this root can be
-/// worth at settlement, for every possible outcome. Cost: O((legs + orders)^2), both capped by the core.
+/// @dev W is piecewise linear in X. A position term `pos * payoff_b` bends only at its market's bounds; an
+/// order term `min(0, v_j)` bends at its market's bounds and at its zero crossing, and at the crossing its
+/// slope always falls (from the slope of `v_j` to 0 for a bid, from 0 to the slope of `v_j` for an offer):
+/// a concave kink, where no minimum lies. Between two consecutive candidates among {lo, hi, the bounds of
+/// the markets the trader is in} W therefore has only concave kinks, so its least value over the integers
+/// there is at one of the two ends, and every candidate is an integer. The minimum over the integers of
+/// [lo, hi] is the least of W over those candidates: 2 + 2 x markets points, whatever the number of orders.
+/// Each term is rounded toward negative infinity, so the computed value is never above the true one.
+/// Settlement rounds each long contract's payoff down by less than one unit, so the result also subtracts
+/// `longs` (open long contracts plus open bid quantity): the value returned is a lower bound for what the
+/// trader's positions on this root can be worth at settlement, for every possible outcome. Cost: the terms
+/// are flattened once into memory (five words each), then each candidate costs one pass over them in
+/// assembly: (2 + 2 x markets) x (markets + orders) passes of ~60 gas, both counts capped by the core.
 library WorstCase {
     /// @notice One market the trader holds: original bounds and the signed position (contracts).
     struct Leg {
@@ -29,51 +35,8 @@ library WorstCase {
         int256 qty;
     }
 
-    /// @notice W(x), each term rounded toward negative infinity (never above the exact value).
-    /// @param scale Collateral units per tick per contract (`unitScale`).
-    function valueAt(int256 x, Leg[] memory legs, Open[] memory opens, int256 scale) internal pure returns (int256 w) {
-        // Unchecked: |pos| < 2^63, |qty| < 2^48, scale < 2^64, TICKS = 100, 0 <= c - min <= max - min < 2^120
-        // (all enforced by the core at creation and placement), so every product below is < 2^254 and a sum
-        // of at most 16 terms of magnitude < 2^135 cannot overflow.
-        unchecked {
-            int256 unitTicks = int256(PayoffMath.TICKS) * scale;
-            uint256 n = legs.length;
-            for (uint256 i; i < n; ++i) {
-                Leg memory lg = legs[i];
-                int256 pos = lg.pos;
-                if (pos == 0) continue;
-                int256 min = lg.min;
-                int256 max = lg.max;
-                int256 c = x < min ? min : (x > max ? max : x);
-                w += _floorDiv(pos * unitTicks * (c - min), max - min);
-            }
-            n = opens.length;
-            for (uint256 j; j < n; ++j) {
-                Open memory o = opens[j];
-                Leg memory lg = legs[o.leg];
-                int256 min = lg.min;
-                int256 max = lg.max;
-                int256 c = x < min ? min : (x > max ? max : x);
-                int256 v = _floorDiv(
-                    o.qty * scale * (int256(PayoffMath.TICKS) * (c - min) - o.tick * (max - min)),
-                    max - min
-                );
-                if (v < 0) w += v;
-            }
-        }
-    }
-
-    /// @notice floor(a / b) for b > 0; same as {PayoffMath.floorDiv} without the checks (b > 0 always here).
-    function _floorDiv(int256 a, int256 b) private pure returns (int256 q) {
-        assembly ("memory-safe") {
-            q := sdiv(a, b)
-            if and(slt(a, 0), iszero(iszero(smod(a, b)))) {
-                q := sub(q, 1)
-            }
-        }
-    }
-
     /// @notice The worst case over the integers of [lo, hi], minus the settlement rounding allowance.
+    /// @param scale Collateral units per tick per contract (`unitScale`).
     /// @return worst Collateral units; negative means the trader may owe that much at worst.
     function minOverRange(
         int256 lo,
@@ -82,48 +45,119 @@ library WorstCase {
         Open[] memory opens,
         int256 scale
     ) internal pure returns (int256 worst) {
-        worst = valueAt(lo, legs, opens, scale);
+        (uint256 t, int256 longs, uint256 legsWithOrders) = _flatten(legs, opens, scale);
+        worst = _eval(t, lo);
         if (hi != lo) {
-            int256 wHi = valueAt(hi, legs, opens, scale);
-            if (wHi < worst) worst = wHi;
+            int256 w = _eval(t, hi);
+            if (w < worst) worst = w;
         }
-        int256 longs;
-        uint256 legsWithOrders; // bit i set: leg i has an open order (legs are capped well below 256)
-        for (uint256 j; j < opens.length; ++j) {
-            Open memory o = opens[j];
-            if (o.qty > 0) longs += o.qty;
-            legsWithOrders |= 1 << o.leg;
-            Leg memory lg = legs[o.leg];
-            // Zero crossing x* = min + tick * (max - min) / TICKS; evaluate the integers on both sides (just
-            // x* itself when it is an integer: W is linear on each side of it).
-            int256 span = o.tick * (lg.max - lg.min);
-            int256 below = lg.min + span / int256(PayoffMath.TICKS);
-            worst = _lower(worst, below, lo, hi, legs, opens, scale);
-            if (span % int256(PayoffMath.TICKS) != 0) worst = _lower(worst, below + 1, lo, hi, legs, opens, scale);
-        }
-        for (uint256 i; i < legs.length; ++i) {
+        uint256 nL = legs.length;
+        for (uint256 i; i < nL; ++i) {
             Leg memory lg = legs[i];
-            if (lg.pos > 0) longs += lg.pos;
             // A leg's bounds are kinks of W when it holds a position or carries an order.
             if (lg.pos == 0 && (legsWithOrders >> i) & 1 == 0) continue;
-            worst = _lower(worst, lg.min, lo, hi, legs, opens, scale);
-            worst = _lower(worst, lg.max, lo, hi, legs, opens, scale);
+            int256 x = lg.min;
+            if (x > lo && x < hi) {
+                int256 w = _eval(t, x);
+                if (w < worst) worst = w;
+            }
+            x = lg.max;
+            if (x > lo && x < hi) {
+                int256 w = _eval(t, x);
+                if (w < worst) worst = w;
+            }
         }
-        worst -= longs;
+        worst -= longs; // |longs| < 16 * 2^63: no overflow against a worst case of magnitude < 2^140
     }
 
-    /// @notice `min(worst, W(x))` when x lies strictly inside (lo, hi) (the ends are evaluated first); `worst` otherwise.
-    function _lower(
-        int256 worst,
-        int256 x,
-        int256 lo,
-        int256 hi,
+    /// @notice Flattens the terms of W into scratch memory, five words each: min, max, span, a, b, the term being
+    /// floor((a * (clamp(x, min, max) - min) - b) / span); positions first (added in full), then orders (added
+    /// only when negative).
+    /// @return t The terms' memory range: start | mid << 64 | end << 128 (mid: the first order term).
+    /// @return longs Open long contracts plus open bid quantity (the settlement rounding allowance).
+    /// @return legsWithOrders Bit i set when leg i carries an open order (legs are capped well below 256).
+    function _flatten(
         Leg[] memory legs,
         Open[] memory opens,
         int256 scale
-    ) private pure returns (int256) {
-        if (x <= lo || x >= hi) return worst;
-        int256 w = valueAt(x, legs, opens, scale);
-        return w < worst ? w : worst;
+    ) private pure returns (uint256 t, int256 longs, uint256 legsWithOrders) {
+        // Unchecked: |pos| < 2^63, |qty| < 2^48, scale < 2^64, TICKS = 100, 0 <= c - min <= max - min < 2^120
+        // (all enforced by the core at creation and placement), so every product here and in {_eval} is
+        // < 2^254 and a sum of at most 16 terms of magnitude < 2^135 cannot overflow.
+        unchecked {
+            uint256 nL = legs.length;
+            uint256 nO = opens.length;
+            int256 unitTicks = int256(PayoffMath.TICKS) * scale;
+            uint256 start;
+            assembly ("memory-safe") {
+                start := mload(0x40)
+                mstore(0x40, add(start, mul(add(nL, nO), 0xa0)))
+            }
+            uint256 p = start;
+            for (uint256 i; i < nL; ++i) {
+                Leg memory lg = legs[i];
+                int256 pos = lg.pos;
+                if (pos == 0) continue;
+                if (pos > 0) longs += pos;
+                _put(p, lg.min, lg.max, pos * unitTicks, 0);
+                p += 0xa0;
+            }
+            uint256 mid = p;
+            for (uint256 j; j < nO; ++j) {
+                Open memory o = opens[j];
+                int256 q = o.qty;
+                if (q > 0) longs += q;
+                legsWithOrders |= 1 << o.leg;
+                Leg memory lg = legs[o.leg];
+                int256 qs = q * scale;
+                _put(p, lg.min, lg.max, qs * int256(PayoffMath.TICKS), qs * o.tick * (lg.max - lg.min));
+                p += 0xa0;
+            }
+            t = start | (mid << 64) | (p << 128); // memory pointers, far below 2^64
+        }
+    }
+
+    function _put(uint256 p, int256 min, int256 max, int256 a, int256 b) private pure {
+        assembly ("memory-safe") {
+            mstore(p, min)
+            mstore(add(p, 0x20), max)
+            mstore(add(p, 0x40), sub(max, min))
+            mstore(add(p, 0x60), a)
+            mstore(add(p, 0x80), b)
+        }
+    }
+
+    /// @notice W(x) over the terms `t` (see {_flatten}): those before `mid` added in full, the others only when
+    /// negative; each floor((a * (clamp(x, min, max) - min) - b) / span), rounded toward negative infinity.
+    function _eval(uint256 t, int256 x) private pure returns (int256 w) {
+        assembly ("memory-safe") {
+            let mid := and(shr(64, t), 0xffffffffffffffff)
+            let end := shr(128, t)
+            for {
+                let p := and(t, 0xffffffffffffffff)
+            } lt(p, end) {
+                p := add(p, 0xa0)
+            } {
+                let mn := mload(p)
+                let c := x
+                if slt(c, mn) {
+                    c := mn
+                }
+                let mx := mload(add(p, 0x20))
+                if sgt(c, mx) {
+                    c := mx
+                }
+                let span := mload(add(p, 0x40))
+                let num := sub(mul(mload(add(p, 0x60)), sub(c, mn)), mload(add(p, 0x80)))
+                let q := sdiv(num, span)
+                if and(slt(num, 0), iszero(iszero(smod(num, span)))) {
+                    q := sub(q, 1)
+                }
+                // Positions always count; an order only where it hurts (min(0, v)).
+                if or(lt(p, mid), slt(q, 0)) {
+                    w := add(w, q)
+                }
+            }
+        }
     }
 }
