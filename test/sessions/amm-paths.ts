@@ -46,23 +46,12 @@ async function deployAmm(b: Base, session: PhysicalSession, weights: bigint[] = 
 }
 
 /** A physical session over 5 legs, an AMM (leg 4 unweighted) seeded by the LP (carol) with 100 shares. */
-async function seeded() {
-  const b = await deployBase(conn);
-  for (let k = 0; k < 5; k++) await b.feeds[k].updateAnswer(PRICES8[k]);
-  const session = await createPhysical(b);
-  const amm = await deployAmm(b, session);
-  await subscribePhysical(b, session, b.alice, 10n);
-  for (let k = 0; k < 5; k++) {
-    await b.tokens[k].mint(b.carol.address, 100n * U[k]);
-    await b.tokens[k].connect(b.carol).approve(await amm.getAddress(), 100n * U[k]);
-  }
-  await amm.connect(b.carol).subscribe(100n, []);
-  await b.networkHelpers.time.increaseTo(b.now + DAY);
-  return { b, session, amm };
+function seeded() {
+  return seededWithSpecs((_k, spec) => spec);
 }
 
 /**
- * As {seeded}, with each leg's fixing spec rewritten by `edit` before the session is created (the AMM copies
+ * {seeded} with each leg's fixing spec rewritten by `edit` before the session is created (the AMM copies
  * single-feed specs for its oracle band at construction and falls back to the session's specs otherwise).
  */
 async function seededWithSpecs(
