@@ -3,10 +3,11 @@
  * owner of a Safe that is the trader, the JSON shape a relayer receives, and the checks made against the chain
  * before it is submitted. No file I/O here (the CLI reads and writes the JSON); browser-safe.
  */
-import { hexlify, verifyTypedData, type ContractRunner, type Signer } from "ethers";
+import { hexlify, type ContractRunner, type Signer } from "ethers";
 
 import { CliError, parseAddress } from "../input.js";
 import { safeOrderSignature } from "../safe.js";
+import { providerOracle, signatureVerdict } from "../signatures.js";
 import { marketsAt } from "./abi.js";
 import { ORDER_TYPE_NAMES, parsePrice, parseQuantity, pick, tickPrice, type OrderTypeName } from "./parse.js";
 import { loadRoot, providerOf, requireBranch, requireTrading, type RootInfo } from "./reads.js";
@@ -187,18 +188,14 @@ export async function checkOrderFile(
   }
   const domain = marketsDomain(chainId, markets);
   const digest = orderDigest(domain, order);
-  if ((await provider.getCode(order.trader)) === "0x") {
-    let signerAddr = "";
-    try {
-      signerAddr = verifyTypedData(domain, ORDER_TYPES, { ...order }, f.signature);
-    } catch {
-      signerAddr = "";
-    }
-    if (signerAddr !== order.trader) {
-      throw new CliError(
-        `BadSignature: the order's signature does not verify for trader ${order.trader} (the order was changed after signing, or signed by another key): ask the trader to sign it again`,
-      );
-    }
-  }
+  const verdict = await signatureVerdict(digest, f.signature, order.trader, providerOracle(provider));
+  if (verdict === "no-code")
+    throw new CliError(
+      `BadSignature: the order's signature does not verify for trader ${order.trader} (the order was changed after signing, or signed by another key): ask the trader to sign it again`,
+    );
+  if (verdict === "refused")
+    throw new CliError(
+      `BadSignature: the trader's wallet ${order.trader} does not accept the order's signature (ERC-1271 isValidSignature): ask its owners to sign it again`,
+    );
   return { order, signature: f.signature, digest };
 }

@@ -9,12 +9,12 @@ import {
   ZeroHash,
   getAddress,
   keccak256,
-  recoverAddress,
   type Log,
   type Provider,
   type TypedDataDomain,
 } from "ethers";
 
+import { ecdsaSignsFor, recoverLikeContract } from "../signatures.js";
 import { marketsInterface } from "./abi.js";
 import { orderDigest, type MarketOrder } from "./typedData.js";
 
@@ -335,11 +335,13 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
           problems.push(`${where}: order key ${r.orderKey} does not name the order's market and tick`);
         }
         // The contract's rule (OrderSigning._verifyOrder): a trader submitting its own order needs no signature;
-        // anyone else's submission needs one that verifies for the trader, by ECDSA for a key and by ERC-1271 for
-        // a contract, where an empty signature is valid when the wallet says so (a Safe that approved the digest
-        // on chain through SignMessageLib).
+        // anyone else's submission needs one that verifies for the trader: ECDSA first (exactly as the contract
+        // recovers, sdk/signatures.ts), else ERC-1271 when the trader has code, where an empty signature is valid
+        // when the wallet says so (a Safe that approved the digest on chain through SignMessageLib).
         if (r.submitter === r.trader) {
           // nothing to check: the contract ignores the signature of a trader acting for itself
+        } else if (ecdsaSignsFor(digest, r.signature, r.trader)) {
+          // ECDSA first, as the contract: a key's signature needs no wallet
         } else if (await ctx.isContract(r.trader, r.blockNumber)) {
           if (!(await ctx.isValidSignature1271(r.trader, digest, r.signature, r.blockNumber))) {
             problems.push(
@@ -351,13 +353,8 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
         } else if (r.signature === "0x") {
           problems.push(`${where}: unsigned order submitted by ${r.submitter}, not its trader`);
         } else {
-          let signer = "";
-          try {
-            signer = recoverAddress(digest, r.signature);
-          } catch {
-            signer = "(unrecoverable)";
-          }
-          if (signer !== r.trader) problems.push(`${where}: signature recovers ${signer}, not the trader ${r.trader}`);
+          const signer = recoverLikeContract(digest, r.signature) ?? "(unrecoverable as the contract recovers)";
+          problems.push(`${where}: signature recovers ${signer}, not the trader ${r.trader}`);
         }
         const q = o.quantity < 0n ? -o.quantity : o.quantity;
         incoming = { digest: r.digest, trader: r.trader, order: o, orderKey: r.orderKey, remaining: q, dropped: false };

@@ -3,10 +3,11 @@
  * an owner of a Safe that is the maker), the JSON shape a taker receives, and the checks made against the chain
  * before a fill. No file I/O here (the CLI reads and writes the JSON); browser-safe.
  */
-import { hexlify, verifyTypedData, ZeroAddress, type ContractRunner, type Signer } from "ethers";
+import { hexlify, ZeroAddress, type ContractRunner, type Signer } from "ethers";
 
 import { CliError, formatAmount, isoTime, parseAddress, parseAmount } from "../input.js";
 import { safeOrderSignature } from "../safe.js";
+import { providerOracle, signatureVerdict } from "../signatures.js";
 import {
   hashSessionOrder,
   legMask,
@@ -181,7 +182,7 @@ export async function signOrder(signer: Signer, input: OrderInput): Promise<Orde
 
 /**
  * Checks an order file against the chain before anything is sent: same chain, a real session, the
- * signature verifies for the maker (EOA makers; wallets are checked on chain), not expired.
+ * signature verifies for the maker as the contract checks it (ECDSA, else ERC-1271 for a wallet), not expired.
  */
 export async function checkOrder(runner: ContractRunner, raw: unknown, what = "order file", factory?: string) {
   const { file, order } = orderFromFile(raw, what);
@@ -195,19 +196,15 @@ export async function checkOrder(runner: ContractRunner, raw: unknown, what = "o
   const info = await loadSession(runner, file.session, factory);
   const domain = sessionDomain(info.address, chainId);
   const digest = hashSessionOrder(order, domain);
-  if ((await provider.getCode(order.maker)) === "0x") {
-    let signer = "";
-    try {
-      signer = verifyTypedData(domain, SESSION_ORDER_TYPES, { ...order }, file.signature);
-    } catch {
-      signer = "";
-    }
-    if (signer.toLowerCase() !== order.maker.toLowerCase()) {
-      throw new CliError(
-        `BadSignature: the ${what}'s signature does not verify for maker ${order.maker} (the order was changed after signing, or signed by another key): ask the maker to sign it again`,
-      );
-    }
-  }
+  const verdict = await signatureVerdict(digest, file.signature, order.maker, providerOracle(provider));
+  if (verdict === "no-code")
+    throw new CliError(
+      `BadSignature: the ${what}'s signature does not verify for maker ${order.maker} (the order was changed after signing, or signed by another key): ask the maker to sign it again`,
+    );
+  if (verdict === "refused")
+    throw new CliError(
+      `BadSignature: the maker's wallet ${order.maker} does not accept the ${what}'s signature (ERC-1271 isValidSignature): ask its owners to sign it again`,
+    );
   if (order.expiry <= info.now)
     throw new CliError(
       `${what} expired at ${isoTime(order.expiry)} (chain time ${isoTime(info.now)}): ask the maker for a fresh order`,

@@ -4,8 +4,9 @@
  * wallet front end can point at it. Browser-safe: ethers only, no `node:` imports, no chain access (the
  * chain-side checks, ERC-1271 signatures among them, belong to the caller: relay/validate.ts).
  */
-import { getAddress, isAddress, recoverAddress, TypedDataEncoder, ZeroAddress } from "ethers";
+import { getAddress, isAddress, TypedDataEncoder, ZeroAddress } from "ethers";
 
+import { ecdsaSignsFor } from "../signatures.js";
 import { amountAt, SESSION_ORDER_TYPES, sessionDomain, type SessionOrder } from "./orders.js";
 
 /** One refusal: a stable machine code, a sentence for a person, and the JSON path of the field at fault. */
@@ -120,15 +121,14 @@ export function parseSubmission(raw: unknown): ParsedSubmission {
   return { chainId, session, order, signature: f.signature as string, digest };
 }
 
-/** True when `signature` is the maker's EOA signature over the order (65-byte ECDSA through EIP-712). */
+/**
+ * True when ECDSA makes `signature` the maker's over the order, exactly as the contract recovers (65 bytes,
+ * v 27/28, low s: sdk/signatures.ts); the contract then asks no wallet.
+ */
 export function isEoaSignature(p: ParsedSubmission): boolean {
-  try {
-    // p.digest is the EIP-712 digest parseSubmission computed (not the submitted one): recovering from it
-    // spares hashing the typed data a second time
-    return recoverAddress(p.digest, p.signature) === p.order.maker;
-  } catch {
-    return false;
-  }
+  // p.digest is the EIP-712 digest parseSubmission computed (not the submitted one): recovering from it
+  // spares hashing the typed data a second time
+  return ecdsaSignsFor(p.digest, p.signature, p.order.maker);
 }
 
 export function popcount(x: bigint): number {
