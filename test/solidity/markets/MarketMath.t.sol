@@ -5,10 +5,11 @@ import {Test} from "forge-std/Test.sol";
 
 import {PayoffMath} from "../../../contracts/markets/libraries/PayoffMath.sol";
 import {WorstCase} from "../../../contracts/markets/libraries/WorstCase.sol";
+import {WorstCaseCases} from "./WorstCaseCases.sol";
 
 /// @notice Fuzz of the pure math: payoffs at and between bounds (negative outcomes, any decimals), and the
 /// worst-case collateral computation against a brute-force evaluation over every integer outcome.
-contract MarketMathTest is Test {
+contract MarketMathTest is Test, WorstCaseCases {
     uint256 internal constant TICKS = 100;
 
     // ---------------------------------------------------------------- payoff
@@ -66,39 +67,6 @@ contract MarketMathTest is Test {
 
     // ---------------------------------------------------------------- worst case vs brute force
 
-    struct Case {
-        WorstCase.Leg[] legs;
-        WorstCase.Open[] opens;
-        int256 lo;
-        int256 hi;
-        int256 scale;
-    }
-
-    function _build(uint256 seed) internal pure returns (Case memory c) {
-        c.scale = int256(1 + (seed % 1000));
-        seed = uint256(keccak256(abi.encode(seed)));
-        uint256 nLegs = 1 + (seed % 4);
-        uint256 nOpens = (seed >> 8) % 4;
-        c.legs = new WorstCase.Leg[](nLegs);
-        c.opens = new WorstCase.Open[](nOpens);
-        // Root market [-40, 60]; sub-markets inside it with random bounds.
-        c.legs[0] = WorstCase.Leg(-40, 60, int256((seed >> 16) % 41) - 20);
-        for (uint256 i = 1; i < nLegs; ++i) {
-            seed = uint256(keccak256(abi.encode(seed, i)));
-            int256 a = -40 + int256(seed % 100);
-            int256 w = 1 + int256((seed >> 32) % uint256(60 - a));
-            c.legs[i] = WorstCase.Leg(a, a + w, int256((seed >> 64) % 41) - 20);
-        }
-        for (uint256 j; j < nOpens; ++j) {
-            seed = uint256(keccak256(abi.encode(seed, j, "o")));
-            int256 q = int256(1 + (seed % 15));
-            c.opens[j] = WorstCase.Open(seed % nLegs, int256(1 + ((seed >> 8) % 99)), (seed >> 16) & 1 == 1 ? q : -q);
-        }
-        seed = uint256(keccak256(abi.encode(seed, "range")));
-        c.lo = -40 + int256(seed % 50);
-        c.hi = c.lo + int256((seed >> 16) % uint256(61 - c.lo));
-    }
-
     /// @notice What the trader's book is worth at outcome x if settled, each open order counted filled or not,
     /// whichever is worse (settlement rounding included).
     function _settled(Case memory c, int256 x) internal pure returns (int256 w) {
@@ -117,7 +85,7 @@ contract MarketMathTest is Test {
     }
 
     function testFuzz_worstCase_soundAndTight_vsBruteForce(uint256 seed) public pure {
-        Case memory c = _build(seed);
+        Case memory c = _build(seed, 4, 4, false);
         int256 worst = WorstCase.minOverRange(c.lo, c.hi, c.legs, c.opens, c.scale);
         int256 brute = type(int256).max;
         for (int256 x = c.lo; x <= c.hi; ++x) {
@@ -140,7 +108,7 @@ contract MarketMathTest is Test {
     }
 
     function testFuzz_worstCase_coversPartialFills(uint256 seed, uint8 fracSeed) public pure {
-        Case memory c = _build(seed);
+        Case memory c = _build(seed, 4, 4, false);
         int256 worst = WorstCase.minOverRange(c.lo, c.hi, c.legs, c.opens, c.scale);
         uint256 unit = TICKS * uint256(c.scale);
         for (int256 x = c.lo; x <= c.hi; ++x) {

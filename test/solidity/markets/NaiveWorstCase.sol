@@ -12,7 +12,12 @@ import {WorstCase} from "../../../contracts/markets/libraries/WorstCase.sol";
 library NaiveWorstCase {
     /// @notice W(x), each term rounded toward negative infinity (never above the exact value).
     /// @param scale Collateral units per tick per contract (`unitScale`).
-    function valueAt(int256 x, WorstCase.Leg[] memory legs, WorstCase.Open[] memory opens, int256 scale) internal pure returns (int256 w) {
+    function valueAt(
+        int256 x,
+        WorstCase.Leg[] memory legs,
+        WorstCase.Open[] memory opens,
+        int256 scale
+    ) internal pure returns (int256 w) {
         // Unchecked: |pos| < 2^63, |qty| < 2^48, scale < 2^64, TICKS = 100, 0 <= c - min <= max - min < 2^120
         // (all enforced by the core at creation and placement), so every product below is < 2^254 and a sum
         // of at most 16 terms of magnitude < 2^135 cannot overflow.

@@ -6,47 +6,13 @@ import {Test} from "forge-std/Test.sol";
 import {PayoffMath} from "../../../contracts/markets/libraries/PayoffMath.sol";
 import {WorstCase} from "../../../contracts/markets/libraries/WorstCase.sol";
 import {NaiveWorstCase} from "./NaiveWorstCase.sol";
+import {WorstCaseCases} from "./WorstCaseCases.sol";
 
 /// @notice The collateral check's worst case (issue 11: flattened terms, only the ends and market bounds as
 /// candidates) fuzzed against the naive version it replaced and against the exact minimum of W over every
 /// integer outcome, on books of up to MAX_MARKETS markets and MAX_OPEN_ORDERS open orders.
-contract WorstCaseSweepTest is Test {
+contract WorstCaseSweepTest is Test, WorstCaseCases {
     int256 internal constant TICKS = int256(PayoffMath.TICKS);
-
-    struct Case {
-        WorstCase.Leg[] legs;
-        WorstCase.Open[] opens;
-        int256 lo;
-        int256 hi;
-        int256 scale;
-    }
-
-    function _build(uint256 seed) internal pure returns (Case memory c) {
-        c.scale = int256(1 + (seed % 1000));
-        seed = uint256(keccak256(abi.encode(seed)));
-        uint256 nLegs = 1 + (seed % 8);
-        uint256 nOpens = (seed >> 8) % 9;
-        c.legs = new WorstCase.Leg[](nLegs);
-        c.opens = new WorstCase.Open[](nOpens);
-        // Root market [-40, 60]; sub-markets inside it with random bounds (often nested, often sharing one).
-        c.legs[0] = WorstCase.Leg(-40, 60, int256((seed >> 16) % 41) - 20);
-        for (uint256 i = 1; i < nLegs; ++i) {
-            seed = uint256(keccak256(abi.encode(seed, i)));
-            int256 a = -40 + int256(seed % 100);
-            int256 w = 1 + int256((seed >> 32) % uint256(60 - a));
-            if ((seed >> 40) % 4 == 0) w = 60 - a; // shares the root's upper bound
-            int256 pos = (seed >> 48) % 3 == 0 ? int256(0) : int256((seed >> 64) % 41) - 20;
-            c.legs[i] = WorstCase.Leg(a, a + w, pos);
-        }
-        for (uint256 j; j < nOpens; ++j) {
-            seed = uint256(keccak256(abi.encode(seed, j, "o")));
-            int256 q = int256(1 + (seed % 15));
-            c.opens[j] = WorstCase.Open(seed % nLegs, int256(1 + ((seed >> 8) % 99)), (seed >> 16) & 1 == 1 ? q : -q);
-        }
-        seed = uint256(keccak256(abi.encode(seed, "range")));
-        c.lo = -45 + int256(seed % 55);
-        c.hi = c.lo + int256((seed >> 16) % uint256(66 - c.lo));
-    }
 
     /// @notice D * W(x) exactly (no rounding), D the product of the spans.
     function _exactScaled(Case memory c, int256 x, int256 d) internal pure returns (int256 w) {
@@ -70,7 +36,7 @@ contract WorstCaseSweepTest is Test {
     }
 
     function testFuzz_worstCase_vsNaiveAndExact(uint256 seed) public pure {
-        Case memory c = _build(seed);
+        Case memory c = _build(seed, 8, 9, true);
         int256 fast = WorstCase.minOverRange(c.lo, c.hi, c.legs, c.opens, c.scale);
         int256 naive = NaiveWorstCase.minOverRange(c.lo, c.hi, c.legs, c.opens, c.scale);
         int256 d = 1;
@@ -100,7 +66,7 @@ contract WorstCaseSweepTest is Test {
     /// @notice Books whose every bound and crossing lands on an integer: no rounding anywhere, so the new and the
     /// naive version agree exactly (the dropped crossing candidates were never the minimum).
     function testFuzz_worstCase_equalsNaive_whenExact(uint256 seed) public pure {
-        Case memory c = _build(seed);
+        Case memory c = _build(seed, 8, 9, true);
         for (uint256 i; i < c.legs.length; ++i) c.legs[i].max = c.legs[i].min + 100; // span 100: every term exact
         c.hi = c.lo + int256(seed % 150);
         assertEq(
