@@ -22,6 +22,23 @@ export interface DemoPart {
 export const WAD = 10n ** 18n;
 export const DAY = 86_400n;
 
+/**
+ * The demo sessions' calendar and fees: trading opens in a day and lasts a week, the fallback two days after,
+ * claims for a month; takers pay 10 bps, makers 5, to the fee desk.
+ */
+export function demoTerms(now: bigint, feeDesk: { address: string }, organiser: { address: string }) {
+  return {
+    t1: now + DAY,
+    t2: now + 8n * DAY,
+    fallbackDeadline: now + 10n * DAY,
+    claimDeadline: now + 40n * DAY,
+    takerFeeBps: 10,
+    makerFeeBps: 5,
+    feeRecipient: feeDesk.address,
+    admin: organiser.address,
+  };
+}
+
 /** A decimal string of `v / 10^decimals` with at most `places` decimals (for tables). */
 export function units(v: bigint, decimals: number, places = 4): string {
   const neg = v < 0n;

@@ -26,7 +26,7 @@ import type {
   SessionAmm,
   SessionFactory,
 } from "../../types/ethers-contracts/index.js";
-import { check, DAY, units, WAD, type Check, type Connection, type DemoPart } from "./common.js";
+import { check, DAY, demoTerms, units, WAD, type Check, type Connection, type DemoPart } from "./common.js";
 
 const USDC = 10n ** 6n;
 const E36 = 10n ** 36n;
@@ -73,14 +73,7 @@ export async function runMarginDemo(conn: Connection, factory: SessionFactory): 
         physicalLeg(await t.getAddress(), unitsPerShare[k], fixing(await feeds[k].getAddress())),
       ),
     ),
-    t1: now + DAY,
-    t2: now + 8n * DAY,
-    fallbackDeadline: now + 10n * DAY,
-    claimDeadline: now + 40n * DAY,
-    takerFeeBps: 10,
-    makerFeeBps: 5,
-    feeRecipient: feeDesk.address,
-    admin: organiser.address,
+    ...demoTerms(now, feeDesk, organiser),
   });
   const margin = marginConfig(3, { disputeBond: 100n * USDC });
   const addr = await factory.createMarginSession.staticCall(cfg, margin);
@@ -338,14 +331,7 @@ async function ammSwap(
       physicalLeg(await weth.getAddress(), WAD, fixing(await feeds[0].getAddress())),
       physicalLeg(await usdc.getAddress(), 3_000n * USDC, fixing(await feeds[1].getAddress())),
     ],
-    t1: now + DAY,
-    t2: now + 8n * DAY,
-    fallbackDeadline: now + 10n * DAY,
-    claimDeadline: now + 40n * DAY,
-    takerFeeBps: 10,
-    makerFeeBps: 5,
-    feeRecipient: feeDesk.address,
-    admin: organiser.address,
+    ...demoTerms(now, feeDesk, organiser),
   });
   const { session: addr } = await createSessionFromConfig(factory, cfg);
   const session = (await ethers.getContractAt("PhysicalSession", addr)) as unknown as PhysicalSession;

@@ -22,7 +22,7 @@ import type {
   PhysicalSession,
   SessionFactory,
 } from "../../types/ethers-contracts/index.js";
-import { asNumber, check, DAY, units, WAD, type Check, type Connection, type DemoPart } from "./common.js";
+import { asNumber, check, DAY, demoTerms, units, WAD, type Check, type Connection, type DemoPart } from "./common.js";
 
 const FEED_DECIMALS = 8;
 const price8 = (usd: number): bigint => BigInt(Math.round(usd * 100)) * 10n ** BigInt(FEED_DECIMALS - 2);
@@ -120,14 +120,7 @@ export async function runSessionsDemo(conn: Connection): Promise<{ parts: DemoPa
       legs: await Promise.all(
         tokens.map(async (t, k) => physicalLeg(await t.getAddress(), WAD, fixing(await feeds[k].getAddress()))),
       ),
-      t1: now + DAY,
-      t2: now + 8n * DAY,
-      fallbackDeadline: now + 10n * DAY,
-      claimDeadline: now + 40n * DAY,
-      takerFeeBps: 10,
-      makerFeeBps: 5,
-      feeRecipient: feeDesk.address,
-      admin: organiser.address,
+      ...demoTerms(now, feeDesk, organiser),
     });
     const session = await create<PhysicalSession>(cfg, "PhysicalSession");
     const addr = await session.getAddress();

@@ -6,8 +6,9 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { Signature, toBeHex, Wallet, ZeroAddress, type Contract } from "ethers";
+import { Signature, toBeHex, Wallet, ZeroAddress, type SigningKey } from "ethers";
 
+import type { OrderSigningHarness } from "../../types/ethers-contracts/index.js";
 import { providerOracle, recoverLikeContract, signatureVerdict } from "../../sdk/signatures.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -20,7 +21,10 @@ describe("sdk/signatures: the contract's signature rule off chain", function () 
     const [submitter] = await ethers.getSigners();
     const key = Wallet.createRandom();
     const other = Wallet.createRandom();
-    const harness = (await ethers.deployContract("OrderSigningHarness", ["Probe", "1"])) as unknown as Contract;
+    const harness = (await ethers.deployContract("OrderSigningHarness", [
+      "Probe",
+      "1",
+    ])) as unknown as OrderSigningHarness;
     const wallet = await ethers.deployContract("MockERC1271Wallet", [key.address]);
     const approveAll = await ethers.deployContract("MockERC1271ApproveAll", [key.address]);
     const reverting = await ethers.deployContract("MockERC1271Reverting", [key.address]);
@@ -58,7 +62,7 @@ describe("sdk/signatures: the contract's signature rule off chain", function () 
       };
     };
 
-    const makers: Record<string, { address: string; signer: Wallet }> = {
+    const makers: Record<string, { address: string; signer: { signingKey: SigningKey } }> = {
       key: { address: key.address, signer: key },
       "key, signed by another key": { address: key.address, signer: other },
       "ERC-1271 wallet (owner signs)": { address: await wallet.getAddress(), signer: key },
