@@ -59,31 +59,28 @@ describe("CLI: market commands", function () {
   let addr: (i: string) => Promise<string>;
   const common = () => ({ markets, json: false });
 
+  /** `market create-root` arguments: an owner-settled root over [0, 100] paying 1 USDC, with `extra` on top. */
+  const rootArgs = (extra: Record<string, string | boolean>) => ({
+    collateral: usdc.target as string,
+    min: "0",
+    max: "100",
+    decimals: "0",
+    payout: "1",
+    expiresIn: "1d",
+    voidAfter: "7d",
+    source: "owner",
+    reporter: "",
+    disputeWindow: "0",
+    feed: "",
+    heartbeat: "3d",
+    maxDelay: "1d",
+    account: OWNER,
+    ...common(),
+    ...extra,
+  });
+
   const createRoot = async (extra: Record<string, string>) => {
-    const r = await capture(() =>
-      marketCreateRoot(
-        {
-          collateral: usdc.target as string,
-          min: "0",
-          max: "100",
-          decimals: "0",
-          payout: "1",
-          expiresIn: "1d",
-          voidAfter: "7d",
-          source: "owner",
-          reporter: "",
-          disputeWindow: "0",
-          feed: "",
-          heartbeat: "3d",
-          maxDelay: "1d",
-          account: OWNER,
-          ...common(),
-          json: true,
-          ...extra,
-        },
-        hre,
-      ),
-    );
+    const r = await capture(() => marketCreateRoot(rootArgs({ json: true, ...extra }), hre));
     expect(r.err).to.equal("");
     expect(r.exitCode).to.equal(0);
     return JSON.parse(r.out) as { rootId: string; info: { unitScale: string; source: string; branches: unknown[] } };
@@ -135,29 +132,7 @@ describe("CLI: market commands", function () {
     ];
     const nonce = await conn.ethers.provider.getTransactionCount(await addr(OWNER));
     for (const [extra, re] of cases) {
-      const r = await capture(() =>
-        marketCreateRoot(
-          {
-            collateral: usdc.target as string,
-            min: "0",
-            max: "100",
-            decimals: "0",
-            payout: "1",
-            expiresIn: "1d",
-            voidAfter: "7d",
-            source: "owner",
-            reporter: "",
-            disputeWindow: "0",
-            feed: "",
-            heartbeat: "1d",
-            maxDelay: "1h",
-            account: OWNER,
-            ...common(),
-            ...extra,
-          },
-          hre,
-        ),
-      );
+      const r = await capture(() => marketCreateRoot(rootArgs({ heartbeat: "1d", maxDelay: "1h", ...extra }), hre));
       expect(r.exitCode, JSON.stringify(extra)).to.equal(1);
       expect(r.err)
         .to.match(/^error: /)
