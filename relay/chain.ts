@@ -1,7 +1,7 @@
 /**
  * What the relay asks the chain: a served session's static facts (read once through the SDK's
  * `loadSession`) and, per order, the contract's own views: `filled(digest)`, `minNonce(maker)`,
- * `allocationOf(maker)`, ERC-1271 `isValidSignature` and, for cash and margin sessions, a simulated `fill`
+ * `allocationOf(maker)` and, for cash and margin sessions, a simulated `fill`
  * (eth_call) whose revert says whether the maker passes the margin rule.
  */
 import { Interface, keccak256, toUtf8Bytes, type Provider } from "ethers";
@@ -15,9 +15,6 @@ import { MarginSession__factory, SessionCore__factory } from "../types/ethers-co
 export const WAD = 10n ** 18n;
 /** `OrderSigning.CANCELLED`: what `filled(digest)` holds once an order is cancelled. */
 export const CANCELLED = (1n << 256n) - 1n;
-/** ERC-1271 magic value of `isValidSignature(bytes32,bytes)`. */
-const ERC1271_MAGIC = "0x1626ba7e";
-const ERC1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
 const CORE = new Interface(SessionCore__factory.abi);
 const FUNDING_ABIS = [...SESSION_ABIS, new Interface(MarginSession__factory.abi)];
 /**
@@ -102,19 +99,6 @@ export function tradingOpen(ctx: SessionContext, st: SessionState): boolean {
 /** True when no trade can happen in this session any more (final, or past t2). */
 export function sessionOver(ctx: SessionContext, st: SessionState): boolean {
   return st.status !== 0 || st.now >= ctx.info.t2;
-}
-
-/** ERC-1271: asks the maker contract through eth_call whether `signature` is valid for `digest`. */
-export async function isErc1271Valid(provider: Provider, maker: string, digest: string, signature: string) {
-  try {
-    const out = await provider.call({
-      to: maker,
-      data: ERC1271.encodeFunctionData("isValidSignature", [digest, signature]),
-    });
-    return out.length >= 10 && out.slice(0, 10).toLowerCase() === ERC1271_MAGIC;
-  } catch {
-    return false;
-  }
 }
 
 /** `SessionCore.PARTICIPANT_ROLE`: may subscribe and trade in a role-curated session. */
