@@ -288,6 +288,7 @@ export async function startServer(
     chainId: core.chainId.toString(),
     head: core.head.toString(),
     sessions: [...core.sessions.keys()],
+    following: core.following,
   }));
 
   app.post<{ Params: { address: string }; Body: unknown }>(
