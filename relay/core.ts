@@ -309,9 +309,9 @@ export class RelayCore {
   /**
    * The account a cash or margin funding simulation fills from: the order's private taker (the only one
    * that may fill it); else, in a curated session, another maker of the session the contract admits now
-   * (the probe account is not admitted, and the contract checks both parties' admission before the margin
-   * rule); else {@link PROBE_TAKER}. In a curated session with no other admitted maker in the store yet, the
-   * simulation stops at the probe's admission and the margin is not checked (docs/relay.md).
+   * (the contract checks both parties' admission before the margin rule); else {@link PROBE_TAKER}, which
+   * the simulation admits to a curated session by a state override of that call alone (relay/chain.ts
+   * `admissionOverride`), so the first maker of a curated session has its margin checked too (docs/relay.md).
    */
   async fundingProbe(ctx: SessionContext, order: SessionOrder): Promise<string> {
     const maker = order.maker.toLowerCase();

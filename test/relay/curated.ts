@@ -148,4 +148,54 @@ describe("relay: funding in curated cash sessions", function () {
       await relay.close();
     }
   });
+  it("curatedCashSessions_firstMaker_marginCheckedWithTheProbeAdmittedForTheSimulationOnly", async () => {
+    // no other maker in the store: the simulated fill runs from the probe, admitted by a state override of
+    // that eth_call alone (role: hasRole; Merkle: accountOf(probe).admitted), so the margin rule is reached
+    const b = await deployBase(await network.create(), 3);
+    const roleCash = await createCash(b, { participation: Participation.Role });
+    await roleCash.connect(b.admin).grantRole(await roleCash.PARTICIPANT_ROLE(), b.alice.address);
+    await subscribeCash(b, roleCash, b.alice, 10n);
+    const merkleCash = await createCash(b, {
+      participation: Participation.Merkle,
+      merkleRoot: hashPair(leaf(b.alice.address), leaf(b.bob.address)),
+    });
+    const dep = await merkleCash.depositFor(10n);
+    await b.collateral.mint(b.alice.address, dep);
+    await b.collateral.connect(b.alice).approve(await merkleCash.getAddress(), dep);
+    await merkleCash.connect(b.alice).subscribe(10n, [leaf(b.bob.address)]);
+    await b.networkHelpers.time.increaseTo(b.now + DAY);
+    const sessions = [roleCash, merkleCash];
+    const addrs = await Promise.all(sessions.map(async (x) => (await x.getAddress()).toLowerCase()));
+    const relay = await startRelay({
+      provider: b.ethers.provider,
+      sessions: addrs,
+      pollMs: 3_600_000,
+      fromBlock: 0n,
+      onError: () => undefined,
+    });
+    try {
+      for (const [i, session] of sessions.entries()) {
+        const send = async (amounts: bigint[]) =>
+          request(
+            `${relay.url}/sessions/${addrs[i]}/orders`,
+            "POST",
+            await orderBody(b, session, b.alice, await makeOrder(b, b.alice.address, [0, 1], amounts)),
+          );
+        // selling 10,000 units of leg 0 needs far more margin than 10 shares' deposit
+        const big = await send([-10_000n * 10n ** 18n, 1n]);
+        expect(big.status, JSON.stringify(big.body)).to.equal(422);
+        expect(big.body).to.include({ code: "unfundable", field: "order.maker" });
+        // nothing of the override stays: the probe is still not admitted on chain
+        const probe = "0x000000000000000000000000000000000000bEEF";
+        if (i === 0) expect(await roleCash.hasRole(await roleCash.PARTICIPANT_ROLE(), probe)).to.equal(false);
+        else expect((await merkleCash.accountOf(probe)).admitted).to.equal(false);
+        const ok = await send([-1n * 10n ** 18n, 1n * 10n ** 18n]);
+        expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
+      }
+      const stored = await relay.store.all<{ n: bigint }>("SELECT COUNT(*) AS n FROM orders");
+      expect(stored[0].n).to.equal(2n);
+    } finally {
+      await relay.close();
+    }
+  });
 });
