@@ -131,6 +131,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       clearInterval(timer);
       await running?.catch(() => 0n);
       await server.close();
+      if (shared !== undefined) shared.closing = true;
       if (opts.store === undefined) await store.close();
     },
   };
@@ -155,6 +156,8 @@ const MAX_PAYLOAD = 7000;
 interface SharedRelay {
   /** True while this process holds the follower lock. */
   following: boolean;
+  /** Set when the relay closes its store: the connection's end is then no loss to report. */
+  closing: boolean;
   /** Takes the follower lock when free (the follower died or none ran yet); true when this process follows. */
   follow(): Promise<boolean>;
   /** A stand-by's pass: the head the follower stored, the sessions it found. */
@@ -216,6 +219,7 @@ async function shareStore(
   });
   const shared: SharedRelay = {
     following: false,
+    closing: false,
     async follow() {
       if (!shared.following)
         shared.following = await pg.tryAdvisoryLock(FOLLOWER_LOCK, Number(core.chainId % 2n ** 31n));
@@ -239,7 +243,7 @@ async function shareStore(
   pg.onLost((e) => {
     shared.following = false;
     core.following = false;
-    onError(e);
+    if (!shared.closing) onError(e);
   });
   return shared;
 }
