@@ -20,6 +20,7 @@ import {
   subscribePhysical,
   type Base,
 } from "../sessions/fixtures.js";
+import { createMargin, deployMarginLegs, subscribeMargin, windows } from "../sessions/margin-fixtures.js";
 import { orderBody, request } from "./helpers.js";
 import type { PhysicalSession } from "../../types/ethers-contracts/index.js";
 
@@ -112,7 +113,7 @@ describe("relay: admission in curated sessions", function () {
   });
 });
 
-describe("relay: funding in curated cash sessions", function () {
+describe("relay: funding in curated cash and margin sessions", function () {
   this.timeout(120_000);
 
   it("curatedCashSession_marginCheckedFromAnAdmittedMaker_notSkippedAtTheProbesAdmission", async () => {
@@ -194,6 +195,38 @@ describe("relay: funding in curated cash sessions", function () {
       }
       const stored = await relay.store.all<{ n: bigint }>("SELECT COUNT(*) AS n FROM orders");
       expect(stored[0].n).to.equal(2n);
+    } finally {
+      await relay.close();
+    }
+  });
+  it("curatedMarginSession_firstMaker_marginCheckedWithTheProbeAdmittedForTheSimulationOnly", async () => {
+    const m = await deployMarginLegs(await deployBase(await network.create(), 3));
+    const mh = await createMargin(m, { participation: Participation.Role });
+    await mh.session.connect(m.admin).grantRole(await mh.session.PARTICIPANT_ROLE(), m.alice.address);
+    await subscribeMargin(m, mh, m.alice, 2n);
+    await m.networkHelpers.time.increaseTo(windows(m).t1);
+    const S = mh.address.toLowerCase();
+    const relay = await startRelay({
+      provider: m.ethers.provider,
+      sessions: [S],
+      pollMs: 3_600_000,
+      fromBlock: 0n,
+      onError: () => undefined,
+    });
+    try {
+      const send = async (amounts: bigint[]) =>
+        request(
+          `${relay.url}/sessions/${S}/orders`,
+          "POST",
+          await orderBody(m, mh.session, m.alice, await makeOrder(m, m.alice.address, [0, 1], amounts)),
+        );
+      // a short of 10,000 tokens of leg 1 for 1 USDC: far beyond what 2 shares margin
+      const big = await send([1n, -10_000n * 10n ** 18n]);
+      expect(big.status, JSON.stringify(big.body)).to.equal(422);
+      expect(big.body).to.include({ code: "unfundable", field: "order.maker" });
+      // 1 token of leg 1 for 100 USDC: within what she holds
+      const ok = await send([100n * 10n ** 6n, -1n * 10n ** 18n]);
+      expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
     } finally {
       await relay.close();
     }
