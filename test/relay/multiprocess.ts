@@ -2,8 +2,8 @@
  * Two relay processes (separate OS processes, loopback, free ports) on one PostgreSQL database, against the
  * in-process chain reached over a JSON-RPC bridge on 127.0.0.1: an order posted to one is in the other's
  * answers and pushed to the other's WebSocket subscribers; a fill on chain reaches both processes' answers
- * and subscribers; when the process that follows the chain dies, the other takes over following (a later
- * fill is seen). A throwaway PostgreSQL server is started for the suite (test/shared/postgres.ts); without
+ * and subscribers, and so does a reorg that replaces the fill's block; when the process that follows the
+ * chain dies, the other takes over following (a later fill is seen). A throwaway PostgreSQL server is started for the suite (test/shared/postgres.ts); without
  * server binaries on this machine the suite is skipped with the reason printed, never passed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -167,7 +167,7 @@ describe("relay: two processes on one PostgreSQL database", function () {
     await server?.stop();
   });
 
-  it("an order posted to one is served and pushed by the other; fills reach both; the stand-by takes over following", async () => {
+  it("an order posted to one is served and pushed by the other; fills and reorgs reach both; the stand-by takes over following", async () => {
     const settings = {
       RELAY_RPC_URL: (bridge as { url: string }).url,
       RELAY_PG_URL: (server as PostgresServer).url("relay_shared"),
@@ -213,6 +213,7 @@ describe("relay: two processes on one PostgreSQL database", function () {
     expect(both.map((r) => r.body.duplicate).sort()).to.deep.equal([false, true]);
 
     // a fill on chain: A follows it; both processes answer it and push it
+    const snap = await env.b.networkHelpers.takeSnapshot();
     await (await env.physical.connect(env.b.bob).fill(o, String(body.signature), WAD / 2n)).wait();
     await eventually(async () => (await statusOf(b.url, digest)) === "partial", BOUND_MS, "B to answer partial");
     expect(await statusOf(a.url, digest)).to.equal("partial");
@@ -238,6 +239,26 @@ describe("relay: two processes on one PostgreSQL database", function () {
       );
     }
     expect(tradesOf(subB.msgs, digest)[0].trade).to.include({ digest, filledAfterWad: (WAD / 2n).toString() });
+
+    // a reorg that replaces the fill's block: A rewinds; B's subscribers hear the reorg and the order open again
+    await snap.restore();
+    await env.b.tokens[2].mint(env.b.carol.address, 1n); // a different block at the same height
+    await env.b.networkHelpers.mine(2);
+    await eventually(async () => (await statusOf(b.url, digest)) === "open", BOUND_MS, "B to answer open again");
+    await eventually(() => subB.msgs.some((m) => m.type === "reorg"), BOUND_MS, "B's subscriber to hear the reorg");
+    const reorgAt = subB.msgs.findIndex((m) => m.type === "reorg");
+    await eventually(
+      () =>
+        subB.msgs.some(
+          (m, i) =>
+            i > reorgAt &&
+            m.type === "order" &&
+            (m.order as { digest: string }).digest === digest &&
+            (m.order as { status: string }).status === "open",
+        ),
+      BOUND_MS,
+      "B's subscriber to hear the order open again after the reorg",
+    );
 
     // the follower dies (no clean shutdown): its connection ends, the lock is free, B takes it
     a.child.kill("SIGKILL");
