@@ -187,7 +187,9 @@ async function shareStore(
   if (pg === undefined) return undefined;
   const channel = relayChannel(core.chainId);
   const ownPid = await pg.backendPid();
-  const send = (payload: string) => pg.notify(channel, payload).catch(onError);
+  // under the writers' lock: a NOTIFY sent on the connection while the follower's transaction is open would
+  // wait for its commit, and be lost with a rollback
+  const send = (payload: string) => core.lock.run(() => pg.notify(channel, payload)).catch(onError);
   core.publish = (e) => {
     if (e.type === "order") void send(`o|${e.order.digest}`);
     else if (e.type === "trade" && e.logIndex !== undefined) void send(`t|${e.trade.block}|${e.logIndex}`);
