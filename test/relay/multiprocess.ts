@@ -3,7 +3,8 @@
  * in-process chain reached over a JSON-RPC bridge on 127.0.0.1: an order posted to one is in the other's
  * answers and pushed to the other's WebSocket subscribers; a fill on chain reaches both processes' answers
  * and subscribers, and so does a reorg that replaces the fill's block; when the process that follows the
- * chain dies, the other takes over following (a later fill is seen). A throwaway PostgreSQL server is started for the suite (test/shared/postgres.ts); without
+ * chain dies, the other takes over following (a later fill is seen). Markets too: two relays on one database,
+ * the stand-by pushes the books and trades the follower stores. A throwaway PostgreSQL server is started for the suite (test/shared/postgres.ts); without
  * server binaries on this machine the suite is skipped with the reason printed, never passed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -13,8 +14,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { expect } from "chai";
+import type { Contract } from "ethers";
+import { network } from "hardhat";
 import WebSocket from "ws";
 
+import { startRelay } from "../../relay/index.js";
+import { deployMarkets, UNIT } from "../markets/fixture.js";
 import { findPostgres, startPostgres, type PostgresServer } from "../shared/postgres.js";
 import { aliceOrder, deployEnv, orderBody, request, WAD, type Env } from "./helpers.js";
 
@@ -273,5 +278,77 @@ describe("relay: two processes on one PostgreSQL database", function () {
     );
     expect(took).to.be.below(BOUND_MS);
     expect(b.stderr.join(""), "B reported no error").to.equal("");
+  });
+  it("markets: the stand-by pushes the trades and books the follower stores (two relays, one database)", async () => {
+    // two relays in this process, each with its own connection: to PostgreSQL, two processes
+    const pg = server as PostgresServer;
+    await pg.createDatabase("relay_markets");
+    const fx = await deployMarkets(await network.create());
+    const [, t1, t2] = fx.signers;
+    const rootId = await fx.createRoot(0n, 100n);
+    for (const t of [t1, t2]) await fx.fund(t, 100n * UNIT);
+    const start = () =>
+      startRelay({
+        provider: fx.connection.ethers.provider,
+        sessions: [],
+        storeUrl: pg.url("relay_markets"),
+        pollMs: 100,
+        fromBlock: 0n,
+        onError: (e) => errors.push(String((e as Error)?.message ?? e)),
+        markets: { address: fx.coreAddress, fromBlock: 0n },
+      });
+    const errors: string[] = [];
+    const a = await start();
+    const b = await start();
+    try {
+      expect(a.core.following).to.equal(true);
+      expect(b.core.following).to.equal(false);
+      const ws = new WebSocket(b.url.replace("http", "ws") + "/ws");
+      sockets.push(ws);
+      const msgs: Array<Record<string, unknown>> = [];
+      ws.on("message", (d) => msgs.push(JSON.parse(String(d)) as Record<string, unknown>));
+      await new Promise<void>((res, rej) => {
+        ws.once("open", () => res());
+        ws.once("error", rej);
+      });
+      ws.send(JSON.stringify({ op: "subscribe", channel: "book", root: rootId.toString() }));
+      ws.send(JSON.stringify({ op: "subscribe", channel: "trades", root: rootId.toString() }));
+      await eventually(() => msgs.filter((m) => m.type === "subscribed").length === 2, BOUND_MS, "subscriptions");
+
+      // a bid rests (book change), then an offer crosses it (a trade): both reach B's subscriber
+      const bid = await fx.order(t1, rootId, 1, 40, 2n);
+      await (await (fx.core.connect(t1) as Contract).place(bid, "0x", 99)).wait();
+      const restsAt = BigInt(await fx.connection.ethers.provider.getBlockNumber());
+      await eventually(
+        () =>
+          msgs.some(
+            (m) =>
+              m.type === "marketBook" &&
+              BigInt(String(m.block)) >= restsAt &&
+              (m.branches as Array<{ bids: unknown[] }>).some((x) => x.bids.length > 0),
+          ),
+        BOUND_MS,
+        "B's subscriber to see the bid in the book",
+      );
+      const offer = await fx.order(t2, rootId, 1, 40, -1n);
+      await (await (fx.core.connect(t2) as Contract).place(offer, "0x", 99)).wait();
+      await eventually(() => msgs.some((m) => m.type === "marketTrade"), BOUND_MS, "B's subscriber to hear the trade");
+      const trade = msgs.find((m) => m.type === "marketTrade")?.trade as Record<string, unknown>;
+      expect(trade).to.include({
+        tick: 40,
+        maker: (await t1.getAddress()).toLowerCase(),
+        taker: (await t2.getAddress()).toLowerCase(),
+      });
+      expect(msgs.filter((m) => m.type === "marketTrade")).to.have.length(1);
+      // B answers the same book as A (the shared tables)
+      const [ba, bb] = await Promise.all(
+        [a, b].map(async (r) => (await request(`${r.url}/markets/${rootId}/book`, "GET")).body),
+      );
+      expect(bb).to.deep.equal(ba);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await b.close();
+      await a.close();
+    }
   });
 });
