@@ -3,9 +3,10 @@
  * in-process chain reached over a JSON-RPC bridge on 127.0.0.1: an order posted to one is in the other's
  * answers and pushed to the other's WebSocket subscribers; a fill on chain reaches both processes' answers
  * and subscribers, and so does a reorg that replaces the fill's block; when the process that follows the
- * chain dies, the other takes over following (a later fill is seen). Markets too: two relays on one database,
- * the stand-by pushes the books and trades the follower stores. A throwaway PostgreSQL server is started for the suite (test/shared/postgres.ts); without
- * server binaries on this machine the suite is skipped with the reason printed, never passed.
+ * chain dies, the other takes over following (a later fill is seen). Markets too: two relays on one
+ * database, the stand-by pushes the books and trades the follower stores. A throwaway PostgreSQL server is
+ * started for the suite (test/shared/postgres.ts); without server binaries on this machine the suite is
+ * skipped with the reason printed, never passed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
