@@ -208,7 +208,7 @@ async function shareStore(
       core.deliver({ type: "reorg", ancestor: a });
     } else if (kind === "p") {
       const head = BigInt(a);
-      if (head > core.head) core.head = head;
+      core.head = head; // the follower's (lower after a reorg's rewind, too)
       await core.adoptWatched();
       await markets?.followed(head, b === "*" ? undefined : b === "" ? [] : b.split(","));
     }
@@ -229,14 +229,13 @@ async function shareStore(
       return shared.following;
     },
     async standby() {
-      const head = await core.storedHead();
-      if (head > core.head) core.head = head;
+      core.head = await core.storedHead();
       await core.adoptWatched();
       return core.head;
     },
     async passed(head) {
-      const roots = [...new Set(markets?.lastDirty.splice(0) ?? [])];
-      const list = roots.join(",");
+      const list = [...(markets?.lastDirty ?? [])].join(",");
+      markets?.lastDirty.clear();
       await send(`p|${head}|${list.length > MAX_PAYLOAD ? "*" : list}`);
     },
   };

@@ -276,13 +276,13 @@ export class MarketsRelay implements Follower {
   }
 
   /** Roots whose book a pass changed since relay/index.ts last told the other processes on one database (it empties it). */
-  lastDirty: string[] = [];
+  readonly lastDirty = new Set<string>();
 
   async afterPass(head: bigint): Promise<void> {
     for (const id of this.createdRoots.splice(0)) if (!this.roots.has(id.toString())) await this.addRoot(id, false);
     const dirty = [...this.dirty];
     this.dirty.clear();
-    this.lastDirty.push(...dirty);
+    for (const r of dirty) this.lastDirty.add(r);
     await this.push(head, dirty);
   }
 
