@@ -1,10 +1,10 @@
 /**
  * What the relay asks the chain: a served session's static facts (read once through the SDK's
  * `loadSession`) and, per order, the contract's own views: `filled(digest)`, `minNonce(maker)`,
- * `allocationOf(maker)`, ERC-1271 `isValidSignature` and, for cash and margin sessions, a simulated `fill`
+ * `allocationOf(maker)` and, for cash and margin sessions, a simulated `fill`
  * (eth_call) whose revert says whether the maker passes the margin rule.
  */
-import { Interface, keccak256, toUtf8Bytes, type Provider } from "ethers";
+import { AbiCoder, Interface, keccak256, toBeHex, toUtf8Bytes, zeroPadValue, type Provider } from "ethers";
 
 import { decodeError } from "../sdk/errors.js";
 import { loadSession, SESSION_ABIS, type SessionInfo } from "../sdk/sessions/client.js";
@@ -15,9 +15,6 @@ import { MarginSession__factory, SessionCore__factory } from "../types/ethers-co
 export const WAD = 10n ** 18n;
 /** `OrderSigning.CANCELLED`: what `filled(digest)` holds once an order is cancelled. */
 export const CANCELLED = (1n << 256n) - 1n;
-/** ERC-1271 magic value of `isValidSignature(bytes32,bytes)`. */
-const ERC1271_MAGIC = "0x1626ba7e";
-const ERC1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
 const CORE = new Interface(SessionCore__factory.abi);
 const FUNDING_ABIS = [...SESSION_ABIS, new Interface(MarginSession__factory.abi)];
 /**
@@ -104,19 +101,6 @@ export function sessionOver(ctx: SessionContext, st: SessionState): boolean {
   return st.status !== 0 || st.now >= ctx.info.t2;
 }
 
-/** ERC-1271: asks the maker contract through eth_call whether `signature` is valid for `digest`. */
-export async function isErc1271Valid(provider: Provider, maker: string, digest: string, signature: string) {
-  try {
-    const out = await provider.call({
-      to: maker,
-      data: ERC1271.encodeFunctionData("isValidSignature", [digest, signature]),
-    });
-    return out.length >= 10 && out.slice(0, 10).toLowerCase() === ERC1271_MAGIC;
-  } catch {
-    return false;
-  }
-}
-
 /** `SessionCore.PARTICIPANT_ROLE`: may subscribe and trade in a role-curated session. */
 export const PARTICIPANT_ROLE = keccak256(toUtf8Bytes("PARTICIPANT_ROLE"));
 
@@ -149,6 +133,79 @@ export async function admissionShortfall(
     : `${account} is not admitted to this Merkle-curated session: it calls admit(proof) (or subscribes with its proof) first`;
 }
 
+/** A JSON-RPC `eth_call` state override: per contract, storage words replaced for that call only. */
+export type StateOverride = Record<string, { stateDiff: Record<string, string> }>;
+
+/** Highest storage slot searched for the admission mappings' base (the session's layout uses far fewer). */
+const MAX_BASE_SLOT = 64;
+/** Base slot of the admission mapping per session (`_roles` of role sessions, `_accounts` of Merkle ones). */
+const admissionBase = new Map<string, number | null>();
+const abi = AbiCoder.defaultAbiCoder();
+const word = (v: bigint) => zeroPadValue(toBeHex(v), 32);
+
+/** The storage word that admits `account` if the admission mapping sits at `base`, and the value to put there. */
+function admissionWord(kind: "role" | "merkle", account: string, base: number): [string, string] {
+  if (kind === "role") {
+    // AccessControl: _roles[role].hasRole[account] (RoleData's first member), a bool
+    const roleData = keccak256(abi.encode(["bytes32", "uint256"], [PARTICIPANT_ROLE, base]));
+    return [keccak256(abi.encode(["address", "bytes32"], [account, roleData])), word(1n)];
+  }
+  // SessionCore._accounts[account]: shares uint128, deposit uint112, claimed bool, admitted bool (its top byte)
+  return [keccak256(abi.encode(["address", "uint256"], [account, base])), word(1n << 248n)];
+}
+
+interface RpcSender {
+  send(method: string, params: unknown[]): Promise<unknown>;
+}
+
+const hasSend = (p: Provider): p is Provider & RpcSender => typeof (p as unknown as RpcSender).send === "function";
+
+/**
+ * A state override under which the curated session admits `account` (which holds nothing: the probe), for an
+ * `eth_call` only; undefined in an open session, or where the provider takes no override or the slot is not
+ * found. The slot is not assumed: each candidate base slot is tried in an `eth_call` of the contract's own view
+ * (`hasRole(PARTICIPANT_ROLE, account)` / `accountOf(account)`) under the override, and only the one that makes
+ * that view say "admitted" and change nothing else of the account is used (found once per session).
+ */
+export async function admissionOverride(
+  provider: Provider,
+  ctx: SessionContext,
+  account: string,
+): Promise<StateOverride | undefined> {
+  const p = ctx.info.participation;
+  if (p === "open" || !hasSend(provider)) return undefined;
+  const kind = p === "role" ? "role" : "merkle";
+  const key = ctx.address.toLowerCase();
+  const view =
+    kind === "role"
+      ? CORE.encodeFunctionData("hasRole", [PARTICIPANT_ROLE, account])
+      : CORE.encodeFunctionData("accountOf", [account]);
+  const admits = async (base: number): Promise<StateOverride | undefined> => {
+    const [slot, value] = admissionWord(kind, account, base);
+    const o: StateOverride = { [ctx.address]: { stateDiff: { [slot]: value } } };
+    try {
+      const out = String(await provider.send("eth_call", [{ to: ctx.address, data: view }, "latest", o]));
+      if (kind === "role") return BigInt(out) === 1n ? o : undefined;
+      const [shares, deposit, claimed, admitted] = CORE.decodeFunctionResult("accountOf", out);
+      return admitted === true && shares === 0n && deposit === 0n && claimed === false ? o : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const known = admissionBase.get(key);
+  if (known === null) return undefined;
+  if (known !== undefined) return admits(known);
+  for (let base = 0; base < MAX_BASE_SLOT; base++) {
+    const o = await admits(base);
+    if (o !== undefined) {
+      admissionBase.set(key, base);
+      return o;
+    }
+  }
+  admissionBase.set(key, null);
+  return undefined;
+}
+
 export async function filledOf(provider: Provider, session: string, digest: string): Promise<bigint> {
   return SessionCore__factory.connect(session, provider).filled(digest);
 }
@@ -174,6 +231,8 @@ export async function fundingShortfall(
   cache?: BlockCache,
   /** The account the cash and margin simulation fills from (default {@link PROBE_TAKER}; relay/core.ts `fundingProbe`). */
   from: string = PROBE_TAKER,
+  /** State override of the simulation (default: the probe's admission to a curated session, {@link admissionOverride}). */
+  overrides?: StateOverride,
 ): Promise<string | undefined> {
   if (ctx.info.kind === "physical") {
     // Physical: the maker gives from its allocation x_k, which must cover what is left to give per leg.
@@ -196,7 +255,11 @@ export async function fundingShortfall(
   if (!tradingOpen(ctx, st)) return undefined;
   const data = CORE.encodeFunctionData("fill", [order, signature, WAD]);
   try {
-    await provider.call({ to: ctx.address, from, data });
+    // the probe holds nothing and, in a curated session, is admitted for this call only
+    const admit = overrides ?? (from === PROBE_TAKER ? await admissionOverride(provider, ctx, from) : undefined);
+    if (admit !== undefined && hasSend(provider))
+      await provider.send("eth_call", [{ to: ctx.address, from, data }, "latest", admit]);
+    else await provider.call({ to: ctx.address, from, data });
     return undefined;
   } catch (e) {
     const d = decodeError(e, FUNDING_ABIS);

@@ -102,7 +102,10 @@ export interface TradeView {
 }
 
 export type RelayEvent =
-  { type: "order"; order: OrderView } | { type: "trade"; trade: TradeView } | { type: "reorg"; ancestor: string };
+  | { type: "order"; order: OrderView }
+  /** `logIndex`: the `Traded` event's position in its block (names it to other processes; not sent to clients). */
+  | { type: "trade"; trade: TradeView; logIndex?: string }
+  | { type: "reorg"; ancestor: string };
 
 const SESSION_IFACE = new Interface([...SessionCore__factory.abi, ...MarginSession__factory.abi]);
 const FACTORY_IFACE = new Interface(SessionFactory__factory.abi);
@@ -122,6 +125,19 @@ export function orderView(r: OrderRow): OrderView {
     signature: r.signature,
     createdAt: new Date(Number(r.created_ms)).toISOString(),
     updatedBlock: r.updated_block.toString(),
+  };
+}
+
+/** A `Traded` event as subscribers see it. */
+export function tradeFromEvent(session: string, a: Record<string, unknown>, block: bigint, tx: string): TradeView {
+  return {
+    session,
+    digest: String(a.digest).toLowerCase(),
+    maker: String(a.maker),
+    taker: String(a.taker),
+    filledAfterWad: String(a.filledAfterWad),
+    block: block.toString(),
+    tx,
   };
 }
 
@@ -158,6 +174,11 @@ export class RelayCore {
   /** Last block a pass read (the relay's own view of the head). */
   head = -1n;
   /**
+   * True when this process follows the chain (writes events and statuses); false for a stand-by process on a
+   * PostgreSQL database another process follows (relay/index.ts).
+   */
+  following = true;
+  /**
    * Hears the time of each step of accepting an order (bench/relay.ts profiles with it); unset, the steps
    * are not timed.
    */
@@ -187,6 +208,46 @@ export class RelayCore {
     }
   }
 
+  /**
+   * A process that does not follow the chain (another one on the same PostgreSQL database does: relay/index.ts)
+   * serves the sessions the follower found through the factory: those in the watched list, and no longer
+   * those a reorg dropped from it.
+   */
+  async adoptWatched(): Promise<void> {
+    if (this.opts.factory === undefined) return;
+    const found = await this.store.all<{ address: string; from_block: bigint }>(
+      "SELECT address, from_block FROM watched WHERE chain_id = $1 AND contract_kind = 'session'",
+      [this.chainId],
+    );
+    const now = new Set(found.map((w) => w.address.toLowerCase()));
+    for (const w of found) if (!this.sessions.has(w.address.toLowerCase())) await this.serve(w.address, w.from_block);
+    for (const address of [...this.discovered.keys()])
+      if (!now.has(address)) {
+        this.discovered.delete(address);
+        this.sessions.delete(address);
+      }
+  }
+
+  /** The block the stream's cursor stands at (what the follower, in whichever process, has read to). */
+  async storedHead(): Promise<bigint> {
+    const rows = await this.store.all<{ block_number: bigint }>(
+      "SELECT block_number FROM cursor WHERE chain_id = $1 AND stream = $2",
+      [this.chainId, RELAY_STREAM],
+    );
+    return rows[0]?.block_number ?? -1n;
+  }
+
+  /** A `Traded` event stored by the follower (read back for a notification from another process). */
+  async storedTrade(block: bigint, logIndex: bigint): Promise<TradeView | undefined> {
+    const rows = await this.store.all<{ address: string; name: string; args: string; tx_hash: string }>(
+      "SELECT address, name, args, tx_hash FROM events WHERE chain_id = $1 AND block_number = $2 AND log_index = $3",
+      [this.chainId, block, logIndex],
+    );
+    const r = rows[0];
+    if (r === undefined || r.name !== "Traded") return undefined;
+    return tradeFromEvent(r.address.toLowerCase(), JSON.parse(r.args) as Record<string, unknown>, block, r.tx_hash);
+  }
+
   /** Starts serving a session the factory created in block `block`. */
   private async serve(address: string, block: bigint): Promise<void> {
     const ctx = await loadContext(this.provider, address);
@@ -199,8 +260,20 @@ export class RelayCore {
     return () => this.listeners.delete(fn);
   }
 
-  /** Hands `e` to every listener (the WebSocket layer); a listener that throws is skipped. */
+  /**
+   * Hears every event this process emits (relay/index.ts: NOTIFY to the other processes on one PostgreSQL
+   * database); events received from them are delivered with {@link deliver} and not published again.
+   */
+  publish?: (e: RelayEvent) => void;
+
+  /** Hands `e` to every listener (the WebSocket layer), then to {@link publish}. */
   emit(e: RelayEvent): void {
+    this.deliver(e);
+    this.publish?.(e);
+  }
+
+  /** Hands `e` to this process's listeners only; a listener that throws is skipped. */
+  deliver(e: RelayEvent): void {
     for (const fn of this.listeners) {
       try {
         fn(e);
@@ -236,9 +309,9 @@ export class RelayCore {
   /**
    * The account a cash or margin funding simulation fills from: the order's private taker (the only one
    * that may fill it); else, in a curated session, another maker of the session the contract admits now
-   * (the probe account is not admitted, and the contract checks both parties' admission before the margin
-   * rule); else {@link PROBE_TAKER}. In a curated session with no other admitted maker in the store yet, the
-   * simulation stops at the probe's admission and the margin is not checked (docs/relay.md).
+   * (the contract checks both parties' admission before the margin rule); else {@link PROBE_TAKER}, which
+   * the simulation admits to a curated session by a state override of that call alone (relay/chain.ts
+   * `admissionOverride`), so the first maker of a curated session has its margin checked too (docs/relay.md).
    */
   async fundingProbe(ctx: SessionContext, order: SessionOrder): Promise<string> {
     const maker = order.maker.toLowerCase();
@@ -312,11 +385,12 @@ export class RelayCore {
     };
     const created = await this.timed("store: insert", () =>
       this.lock.run(async () => {
-        if ((await this.getOrder(p.digest)) !== undefined) return false;
-        await this.store.run(
+        // several processes may accept the same order at once (one PostgreSQL database): the primary key
+        // decides, and only the one whose row landed announces it
+        const landed = await this.store.all(
           `INSERT INTO orders (digest, chain_id, session, maker, taker, pair, side, price_wad, order_json, signature, expiry,
            status, reason, filled_wad, created_ms, updated_block, checked_block)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING RETURNING digest`,
           [
             row.digest,
             row.chain_id,
@@ -337,7 +411,7 @@ export class RelayCore {
             row.checked_block,
           ],
         );
-        return true;
+        return landed.length > 0;
       }),
     );
     const stored = (await this.timed("store: read back", () => this.getOrder(p.digest))) as OrderRow;
@@ -354,7 +428,7 @@ export class RelayCore {
     const digests = new Set<string>();
     const makers = new Set<string>(); // "session|maker"
     const sessionsTouched = new Set<string>();
-    const trades: TradeView[] = [];
+    const trades: Array<{ trade: TradeView; logIndex: string }> = [];
     let rewoundTo: bigint | undefined;
     const followers = this.opts.followers ?? [];
     const followerOf = new Map(followers.flatMap((f) => f.kinds.map((k) => [k.kind, f] as const)));
@@ -371,15 +445,7 @@ export class RelayCore {
           digests.add(String(a.digest).toLowerCase());
           acct(a.maker);
           acct(a.taker);
-          trades.push({
-            session,
-            digest: String(a.digest).toLowerCase(),
-            maker: String(a.maker),
-            taker: String(a.taker),
-            filledAfterWad: String(a.filledAfterWad),
-            block: e.blockNumber.toString(),
-            tx: e.txHash,
-          });
+          trades.push({ trade: tradeFromEvent(session, a, e.blockNumber, e.txHash), logIndex: e.logIndex.toString() });
           break;
         case "Matched":
           digests.add(String(a.digestA).toLowerCase());
@@ -444,7 +510,7 @@ export class RelayCore {
     this.head = head;
     for (const f of followers) await f.afterPass(head, rewoundTo);
     if (rewoundTo !== undefined) this.emit({ type: "reorg", ancestor: rewoundTo.toString() });
-    for (const t of trades) this.emit({ type: "trade", trade: t });
+    for (const t of trades) this.emit({ type: "trade", trade: t.trade, logIndex: t.logIndex });
 
     // Which orders to look at again (each query bounded).
     const picked = new Map<string, OrderRow>();

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 
+import { errorOf } from "./errors.js";
 import type { FairQueue } from "./fair.js";
 import type { MarketsEvent, MarketsRelay } from "./marketsCore.js";
 
@@ -18,8 +19,6 @@ export interface MarketRouteContext {
   /** The fair check queue shared with session orders. */
   fair: FairQueue;
 }
-
-const errorOf = (code: string, message: string, field: string | null = null) => ({ code, message, field });
 
 /** The JSON schema of a market order file's outer shape; field checks follow in relay/marketsValidate.ts. */
 const MARKET_ORDER_BODY = {

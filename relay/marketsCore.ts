@@ -275,9 +275,35 @@ export class MarketsRelay implements Follower {
     if (this.lastTrade[0] > ancestor) this.lastTrade = [ancestor, 1n << 62n];
   }
 
+  /** Roots whose book a pass changed since relay/index.ts last told the other processes on one database (it empties it). */
+  readonly lastDirty = new Set<string>();
+
   async afterPass(head: bigint): Promise<void> {
-    this.head = head;
     for (const id of this.createdRoots.splice(0)) if (!this.roots.has(id.toString())) await this.addRoot(id, false);
+    const dirty = [...this.dirty];
+    this.dirty.clear();
+    for (const r of dirty) this.lastDirty.add(r);
+    await this.push(head, dirty);
+  }
+
+  /**
+   * In a process that does not follow the chain: another process's pass read to `head` and changed the books of
+   * `roots` (undefined: every served root). Serves roots created since (when serving every root), then pushes
+   * the stored trades not pushed yet and those books.
+   */
+  async followed(head: bigint, roots: string[] | undefined): Promise<void> {
+    if (roots !== undefined && this.serveAll)
+      for (const id of roots) if (!this.roots.has(id)) await this.addRoot(BigInt(id), false);
+    await this.push(head, roots ?? [...this.roots.keys()]);
+  }
+
+  /** A reorg seen by another process: trades above `ancestor` are pushed again as the new chain has them. */
+  rewound(ancestor: bigint): void {
+    if (this.lastTrade[0] > ancestor) this.lastTrade = [ancestor, 1n << 62n];
+  }
+
+  private async push(head: bigint, dirty: string[]): Promise<void> {
+    this.head = head;
     // Trades past the last one pushed, oldest first (read back from the table: a retried read pushes once).
     const [b, i] = this.lastTrade;
     const trades = await this.store.all<TradeRow>(
@@ -289,8 +315,6 @@ export class MarketsRelay implements Follower {
       this.lastTrade = [t.block_number, t.log_index];
       if (this.roots.has(t.root_id.toString())) this.emit({ type: "trade", trade: tradeView(t) });
     }
-    const dirty = [...this.dirty];
-    this.dirty.clear();
     for (const root of dirty) {
       if (!this.roots.has(root) || this.listeners.size === 0) continue;
       this.emit({ type: "book", root, block: head.toString(), branches: await this.book(BigInt(root), 10) });

@@ -3,18 +3,19 @@
  * (`MarketOrderFile` of sdk/markets/orderFiles.ts). Two phases, cheapest first (docs/relay.md, "Markets"):
  * `shape` (no chain access: every field, the EIP-712 digest, the markets contract, the root in the path, a
  * served root, the chain id) and `chain` (branch, trading window, expiry with the relay's margin, signature:
- * EOA offline, a contract trader through ERC-1271 by eth_call; nonce floor; accepted or cancelled already;
+ * ECDSA first as the contract recovers, else ERC-1271 by eth_call for a trader with code; nonce floor; accepted or cancelled already;
  * a simulated `place` by eth_call from the relayer, whose revert is decoded). Each refusal is an
  * {@link OrderRejected} naming its field.
  */
-import { getAddress, isAddress, TypedDataEncoder, verifyTypedData, ZeroAddress } from "ethers";
+import { getAddress, isAddress, TypedDataEncoder, ZeroAddress } from "ethers";
 
 import { decodeError } from "../sdk/errors.js";
 import { MARKET_ABIS } from "../sdk/markets/errors.js";
 import { MAX_QUANTITY, RELAY_MAX_LEVELS } from "../sdk/markets/parse.js";
 import { marketsDomain, ORDER_TYPES, TICKS, type MarketOrder } from "../sdk/markets/typedData.js";
 import { OrderRejected } from "../sdk/sessions/validate.js";
-import { CANCELLED, isErc1271Valid } from "./chain.js";
+import { providerOracle, signatureVerdict } from "../sdk/signatures.js";
+import { CANCELLED } from "./chain.js";
 import type { MarketsRelay, RootFacts } from "./marketsCore.js";
 
 export interface ParsedMarketSubmission {
@@ -145,23 +146,18 @@ export async function checkMarketSubmission(
       "order.expiry",
       `the order expires at ${order.expiry}, within this relay's margin of ${relay.expiryMarginSec} s of chain time ${now}`,
     );
-  let eoa = false;
-  try {
-    eoa = verifyTypedData(marketsDomain(p.chainId, p.markets), ORDER_TYPES, { ...order }, p.signature) === order.trader;
-  } catch {
-    eoa = false;
-  }
-  if (!eoa) {
-    const code = await provider.getCode(order.trader, blockTag);
-    if (code === "0x" || !(await isErc1271Valid(provider, order.trader, p.digest, p.signature)))
-      no(
-        "bad_signature",
-        "signature",
-        code === "0x"
-          ? `the signature does not recover to the trader ${order.trader} over digest ${p.digest}`
-          : `the trader contract ${order.trader} does not accept the signature (ERC-1271 isValidSignature)`,
-      );
-  }
+  // The contract's rule (contracts/shared/OrderSigning.sol, sdk/signatures.ts): ECDSA first, recovered as
+  // OpenZeppelin does; ERC-1271 only when that fails and the trader has code (a wallet, or an EIP-7702
+  // account signing with its own key passes by ECDSA whatever its code answers).
+  const verdict = await signatureVerdict(p.digest, p.signature, order.trader, providerOracle(provider, blockTag));
+  if (verdict === "no-code" || verdict === "refused")
+    no(
+      "bad_signature",
+      "signature",
+      verdict === "no-code"
+        ? `the signature does not recover to the trader ${order.trader} over digest ${p.digest}`
+        : `the trader contract ${order.trader} does not accept the signature (ERC-1271 isValidSignature)`,
+    );
   const floor = BigInt(await m.minNonce(order.trader, { blockTag }));
   if (order.nonce < floor)
     no("nonce_below_floor", "order.nonce", `the order's nonce ${order.nonce} is below the trader's floor ${floor}`);

@@ -10,8 +10,9 @@ import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 
-import { OrderRejected, type OrderIssue } from "../sdk/sessions/validate.js";
+import { OrderRejected } from "../sdk/sessions/validate.js";
 import { corsHeaders, corsPreflight } from "./cors.js";
+import { errorOf } from "./errors.js";
 import { FairQueue, KeyBacklogFull, QueueFull } from "./fair.js";
 import { orderView, type OrderView, type RelayCore, type RelayEvent } from "./core.js";
 import { ORDER_STATUSES, type OrderRow } from "./store.js";
@@ -55,7 +56,6 @@ export const DEFAULT_LIMITS: RelayLimits = {
 
 const ADDRESS = "^0x[0-9a-fA-F]{40}$";
 const DIGEST = "^0x[0-9a-fA-F]{64}$";
-const errorOf = (code: string, message: string, field: string | null = null): OrderIssue => ({ code, message, field });
 
 /** The JSON schema of an order submission's outer shape; field-level checks follow in sdk/sessions/validate.ts. */
 const ORDER_BODY = {
@@ -288,6 +288,7 @@ export async function startServer(
     chainId: core.chainId.toString(),
     head: core.head.toString(),
     sessions: [...core.sessions.keys()],
+    following: core.following,
   }));
 
   app.post<{ Params: { address: string }; Body: unknown }>(

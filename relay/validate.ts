@@ -1,20 +1,20 @@
 /**
  * The chain-side checks of a submitted order, after its shape passed sdk/sessions/validate.ts. In order,
  * cheapest first (a flood of invalid orders costs little): chain, legs of this session, session still
- * trading, expiry (and the margin), fee, maker allowed, signature (EOA offline; a contract maker through
- * ERC-1271 `isValidSignature` by eth_call), admission in a curated session (maker, and a private taker),
+ * trading, expiry (and the margin), fee, maker allowed, signature (ECDSA first, offline, as the contract
+ * recovers; else ERC-1271 `isValidSignature` by eth_call for a maker with code), admission in a curated session (maker, and a private taker),
  * nonce floor, cancelled or filled (`filled(digest)`), funding
  * (relay/chain.ts `fundingShortfall`). Each refusal is an {@link OrderRejected} naming its field.
  */
 import { ZeroAddress } from "ethers";
 
 import { OrderRejected, isEoaSignature, type ParsedSubmission } from "../sdk/sessions/validate.js";
+import { providerOracle, signatureVerdict } from "../sdk/signatures.js";
 import {
   admissionShortfall,
   CANCELLED,
   filledOf,
   fundingShortfall,
-  isErc1271Valid,
   nonceFloorOf,
   sessionOver,
   WAD,
@@ -64,16 +64,18 @@ export async function checkSubmission(
     );
   if (order.maker.toLowerCase() === ctx.info.feeRecipient.toLowerCase())
     no("maker_not_allowed", "order.maker", `the fee recipient ${order.maker} may not trade in this session`);
+  // The contract's rule (OrderSigning, sdk/signatures.ts): ECDSA first, recovered as OpenZeppelin does (offline);
+  // only when it fails, a maker with code is asked ERC-1271 (an EIP-7702 account signing with its own key
+  // passes by ECDSA whatever its code answers).
   if (!(await core.timed("signature recovery", () => isEoaSignature(p)))) {
-    const code = await provider.getCode(order.maker);
-    if (
-      code === "0x" ||
-      !(await core.timed("chain: ERC-1271", () => isErc1271Valid(provider, order.maker, p.digest, p.signature)))
-    )
+    const verdict = await core.timed("chain: ERC-1271", () =>
+      signatureVerdict(p.digest, p.signature, order.maker, providerOracle(provider)),
+    );
+    if (verdict === "no-code" || verdict === "refused")
       no(
         "bad_signature",
         "signature",
-        code === "0x"
+        verdict === "no-code"
           ? `the signature does not recover to the maker ${order.maker} over digest ${p.digest}`
           : `the maker contract ${order.maker} does not accept the signature (ERC-1271 isValidSignature)`,
       );

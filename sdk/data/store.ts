@@ -125,6 +125,26 @@ export interface PgLike {
   exec?(sql: string): Promise<unknown>;
   end?(): Promise<void>;
   close?(): Promise<void>;
+  /** `pg.Client` only: its `notification`, `error` and `end` events. */
+  on?(event: string, fn: (arg: never) => void): unknown;
+}
+
+/**
+ * What several processes on one PostgreSQL server share besides the tables (relay/index.ts, docs/relay.md
+ * "Storage"): notifications (`NOTIFY`/`LISTEN`, on this store's own connection) and session-level advisory
+ * locks (held by the connection: released by the server when the process or its connection dies).
+ */
+export interface SharedStore {
+  /** `pg_backend_pid()` of this store's connection: the sender id of the notifications it sends. */
+  backendPid(): Promise<number>;
+  /** Sends `payload` (at most 8000 bytes, PostgreSQL's limit) on `channel`; delivered when the sender's transaction commits. */
+  notify(channel: string, payload: string): Promise<void>;
+  /** Hears every notification on `channel` (its own included: compare `senderPid` with {@link backendPid}). */
+  listen(channel: string, fn: (payload: string, senderPid: number) => void): Promise<void>;
+  /** `pg_try_advisory_lock(key1, key2)`: true when this connection holds the lock now (kept until it closes). */
+  tryAdvisoryLock(key1: number, key2: number): Promise<boolean>;
+  /** Hears the connection's loss (an error or its end): its locks and listens are gone with it. */
+  onLost(fn: (e: Error) => void): void;
 }
 
 const pgParam = (v: unknown): unknown => (typeof v === "bigint" ? v.toString() : v);
@@ -136,7 +156,46 @@ export class PostgresStore implements Store {
   readonly dialect = "postgres" as const;
   private depth = 0;
 
+  private readonly handlers = new Map<string, Array<(payload: string, pid: number) => void>>();
+  private lostFns: Array<(e: Error) => void> = [];
+  private wired = false;
+
   constructor(private readonly client: PgLike) {}
+
+  /**
+   * The notifications and locks of a PostgreSQL server ({@link SharedStore}), or undefined on PGlite (one
+   * process: nothing to share).
+   */
+  shared(): SharedStore | undefined {
+    const c = this.client;
+    if (c.on === undefined) return undefined;
+    if (!this.wired) {
+      this.wired = true;
+      c.on("notification", ((m: { channel: string; payload?: string; processId: number }) => {
+        for (const fn of this.handlers.get(m.channel) ?? []) fn(m.payload ?? "", m.processId);
+      }) as (arg: never) => void);
+      const lost = (e: Error) => this.lostFns.forEach((fn) => fn(e));
+      c.on("error", ((e: Error) => lost(e)) as (arg: never) => void);
+      c.on("end", (() => lost(new Error("the PostgreSQL connection ended"))) as (arg: never) => void);
+    }
+    return {
+      backendPid: async () => Number((await c.query("SELECT pg_backend_pid() AS pid")).rows[0].pid),
+      notify: async (channel, payload) => {
+        await c.query("SELECT pg_notify($1, $2)", [channel, payload]);
+      },
+      listen: async (channel, fn) => {
+        const list = this.handlers.get(channel) ?? [];
+        list.push(fn);
+        this.handlers.set(channel, list);
+        // a channel name is an identifier: quoted, and only names the caller builds (letters, digits, _)
+        if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+        if (list.length === 1) await c.query(`LISTEN "${channel}"`);
+      },
+      tryAdvisoryLock: async (key1, key2) =>
+        Boolean((await c.query("SELECT pg_try_advisory_lock($1, $2) AS ok", [key1, key2])).rows[0].ok),
+      onLost: (fn) => void this.lostFns.push(fn),
+    };
+  }
 
   /** An in-process PostgreSQL (PGlite, WASM): the PostgreSQL dialect with no server, used in tests. */
   static async embedded(): Promise<PostgresStore> {

@@ -20,6 +20,7 @@ import {
   subscribePhysical,
   type Base,
 } from "../sessions/fixtures.js";
+import { createMargin, deployMarginLegs, subscribeMargin, windows } from "../sessions/margin-fixtures.js";
 import { orderBody, request } from "./helpers.js";
 import type { PhysicalSession } from "../../types/ethers-contracts/index.js";
 
@@ -112,7 +113,7 @@ describe("relay: admission in curated sessions", function () {
   });
 });
 
-describe("relay: funding in curated cash sessions", function () {
+describe("relay: funding in curated cash and margin sessions", function () {
   this.timeout(120_000);
 
   it("curatedCashSession_marginCheckedFromAnAdmittedMaker_notSkippedAtTheProbesAdmission", async () => {
@@ -144,6 +145,88 @@ describe("relay: funding in curated cash sessions", function () {
       const big = await send(b.alice, [-10_000n * 10n ** 18n, 1n]);
       expect(big.status, JSON.stringify(big.body)).to.equal(422);
       expect(big.body).to.include({ code: "unfundable", field: "order.maker" });
+    } finally {
+      await relay.close();
+    }
+  });
+  it("curatedCashSessions_firstMaker_marginCheckedWithTheProbeAdmittedForTheSimulationOnly", async () => {
+    // no other maker in the store: the simulated fill runs from the probe, admitted by a state override of
+    // that eth_call alone (role: hasRole; Merkle: accountOf(probe).admitted), so the margin rule is reached
+    const b = await deployBase(await network.create(), 3);
+    const roleCash = await createCash(b, { participation: Participation.Role });
+    await roleCash.connect(b.admin).grantRole(await roleCash.PARTICIPANT_ROLE(), b.alice.address);
+    await subscribeCash(b, roleCash, b.alice, 10n);
+    const merkleCash = await createCash(b, {
+      participation: Participation.Merkle,
+      merkleRoot: hashPair(leaf(b.alice.address), leaf(b.bob.address)),
+    });
+    const dep = await merkleCash.depositFor(10n);
+    await b.collateral.mint(b.alice.address, dep);
+    await b.collateral.connect(b.alice).approve(await merkleCash.getAddress(), dep);
+    await merkleCash.connect(b.alice).subscribe(10n, [leaf(b.bob.address)]);
+    await b.networkHelpers.time.increaseTo(b.now + DAY);
+    const sessions = [roleCash, merkleCash];
+    const addrs = await Promise.all(sessions.map(async (x) => (await x.getAddress()).toLowerCase()));
+    const relay = await startRelay({
+      provider: b.ethers.provider,
+      sessions: addrs,
+      pollMs: 3_600_000,
+      fromBlock: 0n,
+      onError: () => undefined,
+    });
+    try {
+      for (const [i, session] of sessions.entries()) {
+        const send = async (amounts: bigint[]) =>
+          request(
+            `${relay.url}/sessions/${addrs[i]}/orders`,
+            "POST",
+            await orderBody(b, session, b.alice, await makeOrder(b, b.alice.address, [0, 1], amounts)),
+          );
+        // selling 10,000 units of leg 0 needs far more margin than 10 shares' deposit
+        const big = await send([-10_000n * 10n ** 18n, 1n]);
+        expect(big.status, JSON.stringify(big.body)).to.equal(422);
+        expect(big.body).to.include({ code: "unfundable", field: "order.maker" });
+        // nothing of the override stays: the probe is still not admitted on chain
+        const probe = "0x000000000000000000000000000000000000bEEF";
+        if (i === 0) expect(await roleCash.hasRole(await roleCash.PARTICIPANT_ROLE(), probe)).to.equal(false);
+        else expect((await merkleCash.accountOf(probe)).admitted).to.equal(false);
+        const ok = await send([-1n * 10n ** 18n, 1n * 10n ** 18n]);
+        expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
+      }
+      const stored = await relay.store.all<{ n: bigint }>("SELECT COUNT(*) AS n FROM orders");
+      expect(stored[0].n).to.equal(2n);
+    } finally {
+      await relay.close();
+    }
+  });
+  it("curatedMarginSession_firstMaker_marginCheckedWithTheProbeAdmittedForTheSimulationOnly", async () => {
+    const m = await deployMarginLegs(await deployBase(await network.create(), 3));
+    const mh = await createMargin(m, { participation: Participation.Role });
+    await mh.session.connect(m.admin).grantRole(await mh.session.PARTICIPANT_ROLE(), m.alice.address);
+    await subscribeMargin(m, mh, m.alice, 2n);
+    await m.networkHelpers.time.increaseTo(windows(m).t1);
+    const S = mh.address.toLowerCase();
+    const relay = await startRelay({
+      provider: m.ethers.provider,
+      sessions: [S],
+      pollMs: 3_600_000,
+      fromBlock: 0n,
+      onError: () => undefined,
+    });
+    try {
+      const send = async (amounts: bigint[]) =>
+        request(
+          `${relay.url}/sessions/${S}/orders`,
+          "POST",
+          await orderBody(m, mh.session, m.alice, await makeOrder(m, m.alice.address, [0, 1], amounts)),
+        );
+      // a short of 10,000 tokens of leg 1 for 1 USDC: far beyond what 2 shares margin
+      const big = await send([1n, -10_000n * 10n ** 18n]);
+      expect(big.status, JSON.stringify(big.body)).to.equal(422);
+      expect(big.body).to.include({ code: "unfundable", field: "order.maker" });
+      // 1 token of leg 1 for 100 USDC: within what she holds
+      const ok = await send([100n * 10n ** 6n, -1n * 10n ** 18n]);
+      expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
     } finally {
       await relay.close();
     }

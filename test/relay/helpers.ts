@@ -24,6 +24,8 @@ import type { CashSession, PhysicalSession } from "../../types/ethers-contracts/
 export const WAD = 10n ** 18n;
 
 export interface Env {
+  /** The in-process chain's connection (its EIP-1193 `provider` serves test/relay/multiprocess.ts's JSON-RPC bridge). */
+  conn: Awaited<ReturnType<typeof network.create>>;
   b: Base;
   physical: PhysicalSession;
   cash: CashSession;
@@ -43,6 +45,7 @@ export async function deployEnv(): Promise<Env> {
   await subscribeCash(b, cash, b.bob, 10n);
   await b.networkHelpers.time.increaseTo(b.now + DAY);
   return {
+    conn,
     b,
     physical,
     cash,

@@ -317,12 +317,24 @@ describe("relay: bounded markets", function () {
     const poor = { ...(await fx.order(t5, rootId, 1, 40, 1n)), nonce: 5n };
     const mPoor = await expectIssue(await fileOf(fx, t5, poor), 422, "unfundable", "order.trader");
     expect(mPoor).to.contain("InsufficientCollateral");
-    const mPost = await expectIssue(
-      await fileOf(fx, t1, await good({ tick: 65, orderType: 2 })),
-      422,
-      "place_reverted",
-      null,
-    );
+    // an account with code (EIP-7702-like) signing with its own key: ECDSA first, as the contract does, so
+    // the checks go on past the signature to the simulated place; another key's signature asks ERC-1271 (the
+    // code reverts: refused)
+    const t1a = await t1.getAddress();
+    await provider.send("hardhat_setCode", [t1a, "0x60006000fd"]);
+    let mPost: string;
+    try {
+      mPost = await expectIssue(
+        await fileOf(fx, t1, await good({ tick: 65, orderType: 2 })),
+        422,
+        "place_reverted",
+        null,
+      );
+      const m7702 = await expectIssue(await fileOf(fx, t2, await good()), 400, "bad_signature", "signature");
+      expect(m7702).to.contain("ERC-1271");
+    } finally {
+      await provider.send("hardhat_setCode", [t1a, "0x"]);
+    }
     expect(mPost).to.contain("PostOnlyWouldCross");
     expect(await provider.getTransactionCount(await relayer.getAddress())).to.equal(nonce);
   });

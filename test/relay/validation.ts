@@ -99,6 +99,27 @@ describe("relay: validation of submitted orders", function () {
     await rejects(byOwner, 422, "unfundable", "order.maker");
   });
 
+  it("an account with code (EIP-7702-like) that signs with its own key passes by ECDSA, as on chain", async () => {
+    // code that reverts on every call: ERC-1271 would refuse everything; the contract tries ECDSA first
+    const alice = env.b.alice.address;
+    await env.b.ethers.provider.send("hardhat_setCode", [alice, "0x60006000fd"]);
+    try {
+      const own = await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env));
+      const ok = await request(url, "POST", own);
+      expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
+      // another key for the same account: ECDSA fails, the account has code, its ERC-1271 answer decides (no)
+      const r = await rejects(
+        await orderBody(env.b, env.physical, env.b.bob, await aliceOrder(env)),
+        400,
+        "bad_signature",
+        "signature",
+      );
+      expect(r.body.message).to.contain("ERC-1271");
+    } finally {
+      await env.b.ethers.provider.send("hardhat_setCode", [alice, "0x"]);
+    }
+  });
+
   it("expired, and expiring within the relay's margin", async () => {
     const now = BigInt((await env.b.ethers.provider.getBlock("latest"))!.timestamp);
     await rejects(
@@ -179,6 +200,7 @@ describe("relay: validation of submitted orders", function () {
 
   it("stored nothing invalid: only the accepted orders are in the store", async () => {
     const rows = await relay.store.all<{ n: bigint }>("SELECT COUNT(*) AS n FROM orders");
-    expect(rows[0].n).to.equal(2n); // the valid physical order and the fundable cash order
+    // the valid physical order, the fundable cash order and the order of the account with code
+    expect(rows[0].n).to.equal(3n);
   });
 });

@@ -1,0 +1,355 @@
+/**
+ * Two relay processes (separate OS processes, loopback, free ports) on one PostgreSQL database, against the
+ * in-process chain reached over a JSON-RPC bridge on 127.0.0.1: an order posted to one is in the other's
+ * answers and pushed to the other's WebSocket subscribers; a fill on chain reaches both processes' answers
+ * and subscribers, and so does a reorg that replaces the fill's block; when the process that follows the
+ * chain dies, the other takes over following (a later fill is seen). Markets too: two relays on one
+ * database, the stand-by pushes the books and trades the follower stores. A throwaway PostgreSQL server is
+ * started for the suite (test/shared/postgres.ts); without server binaries on this machine the suite is
+ * skipped with the reason printed, never passed.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { expect } from "chai";
+import type { Contract } from "ethers";
+import { network } from "hardhat";
+import WebSocket from "ws";
+
+import { startRelay } from "../../relay/index.js";
+import { deployMarkets, UNIT } from "../markets/fixture.js";
+import { findPostgres, startPostgres, type PostgresServer } from "../shared/postgres.js";
+import { aliceOrder, deployEnv, orderBody, request, WAD, type Env } from "./helpers.js";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** How long a change may take to reach the other process (a few follower polls of 200 ms). */
+const BOUND_MS = 10_000;
+
+interface Eip1193 {
+  request(a: { method: string; params?: unknown[] }): Promise<unknown>;
+}
+
+/** The in-process chain over HTTP JSON-RPC on 127.0.0.1 (a free port), so other processes can reach it. */
+async function rpcBridge(provider: Eip1193): Promise<{ url: string; close(): Promise<void> }> {
+  const one = async (m: { id?: unknown; method: string; params?: unknown[] }) => {
+    try {
+      return { jsonrpc: "2.0", id: m.id, result: await provider.request({ method: m.method, params: m.params }) };
+    } catch (e) {
+      const err = e as { code?: number; message?: string; data?: unknown };
+      return {
+        jsonrpc: "2.0",
+        id: m.id,
+        error: { code: typeof err.code === "number" ? err.code : -32603, message: String(err.message), data: err.data },
+      };
+    }
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      void (async () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as unknown;
+        const out = Array.isArray(body) ? await Promise.all(body.map(one)) : await one(body as { method: string });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(out));
+      })();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+interface RelayProc {
+  child: ChildProcess;
+  url: string;
+  stderr: string[];
+  exited: Promise<void>;
+}
+
+/** Starts test/relay/relayProcess.ts as its own Node process and waits for its URL. */
+async function spawnRelay(env: Record<string, string>): Promise<RelayProc> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(HERE, "relayProcess.ts")], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stderr: string[] = [];
+  child.stderr?.on("data", (d: Buffer) => stderr.push(String(d)));
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`no relay URL within 60 s: ${stderr.join("")}`)), 60_000);
+    child.stdout?.on("data", (d: Buffer) => {
+      out += String(d);
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line !== undefined) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url: string }).url);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the relay process exited (${code}) before listening: ${stderr.join("")}`));
+    });
+  });
+  return { child, url, stderr, exited };
+}
+
+/** Polls `pred` every 50 ms until it holds, or throws after `ms`; returns the elapsed time. */
+async function eventually(pred: () => Promise<boolean> | boolean, ms: number, what: string): Promise<number> {
+  const t0 = performance.now();
+  while (!(await pred())) {
+    if (performance.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return performance.now() - t0;
+}
+
+async function subscriber(url: string, session: string, account: string) {
+  const ws = new WebSocket(url.replace("http", "ws") + "/ws");
+  const msgs: Array<Record<string, unknown>> = [];
+  ws.on("message", (d) => msgs.push(JSON.parse(String(d)) as Record<string, unknown>));
+  await new Promise<void>((res, rej) => {
+    ws.once("open", () => res());
+    ws.once("error", rej);
+  });
+  for (const m of [
+    { op: "subscribe", channel: "book", session },
+    { op: "subscribe", channel: "trades", session },
+    { op: "subscribe", channel: "orders", account },
+  ])
+    ws.send(JSON.stringify(m));
+  await eventually(() => msgs.filter((m) => m.type === "subscribed").length === 3, BOUND_MS, "subscriptions");
+  return { ws, msgs };
+}
+
+const health = async (url: string) => (await request(`${url}/health`, "GET")).body;
+const statusOf = async (url: string, digest: string) =>
+  String((await request(`${url}/orders/${digest}`, "GET")).body.status);
+const tradesOf = (msgs: Array<Record<string, unknown>>, digest: string) =>
+  msgs.filter((m) => m.type === "trade" && (m.trade as { digest: string }).digest === digest);
+const bookHasAsk = (msgs: Array<Record<string, unknown>>) =>
+  msgs.some((m) => m.type === "book" && (m.books as Array<{ asks: unknown[] }>).some((b) => b.asks.length > 0));
+
+describe("relay: two processes on one PostgreSQL database", function () {
+  this.timeout(240_000);
+
+  let server: PostgresServer | undefined;
+  let bridge: { url: string; close(): Promise<void> } | undefined;
+  let env: Env;
+  const procs: RelayProc[] = [];
+  const sockets: WebSocket[] = [];
+
+  before(async function () {
+    const found = findPostgres();
+    if (typeof found === "string") {
+      console.log(`    skipped: ${found}`);
+      this.skip();
+    }
+    server = await startPostgres(found);
+    await server.createDatabase("relay_shared");
+    env = await deployEnv();
+    bridge = await rpcBridge(env.conn.provider as unknown as Eip1193);
+  });
+
+  after(async () => {
+    sockets.forEach((s) => s.terminate());
+    for (const p of procs)
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill("SIGTERM");
+        await Promise.race([p.exited, new Promise((r) => setTimeout(r, 5_000))]);
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+      }
+    await bridge?.close();
+    await server?.stop();
+  });
+
+  it("an order posted to one is served and pushed by the other; fills and reorgs reach both; the stand-by takes over following", async () => {
+    const settings = {
+      RELAY_RPC_URL: (bridge as { url: string }).url,
+      RELAY_PG_URL: (server as PostgresServer).url("relay_shared"),
+      RELAY_SESSIONS: [env.P, env.C].join(","),
+      RELAY_POLL_MS: "200",
+    };
+    const a = await spawnRelay(settings);
+    procs.push(a);
+    // the first process takes the follower lock on its first pass
+    expect(await health(a.url)).to.include({ following: true });
+    const b = await spawnRelay(settings);
+    procs.push(b);
+    expect(await health(b.url)).to.include({ following: false });
+    const alice = env.b.alice.address.toLowerCase();
+    const subA = await subscriber(a.url, env.P, alice);
+    const subB = await subscriber(b.url, env.P, alice);
+    sockets.push(subA.ws, subB.ws);
+
+    // accepted by A: served by B's GET at once (one database) and pushed to B's subscribers (NOTIFY)
+    const o = await aliceOrder(env);
+    const body = await orderBody(env.b, env.physical, env.b.alice, o);
+    const posted = await request(`${a.url}/sessions/${env.P}/orders`, "POST", body);
+    expect(posted.status, JSON.stringify(posted.body)).to.equal(201);
+    const digest = String(posted.body.digest);
+    const got = await request(`${b.url}/orders/${digest}`, "GET");
+    expect(got.status).to.equal(200);
+    expect(got.body).to.include({ digest, status: "open" });
+    await eventually(
+      () => subB.msgs.some((m) => m.type === "order" && (m.order as { digest: string }).digest === digest),
+      BOUND_MS,
+      "B's subscriber to hear of the order accepted by A",
+    );
+    await eventually(() => bookHasAsk(subB.msgs), BOUND_MS, "B's subscriber to see the order in the book");
+    // the same order posted to B: the stored one, not a second row
+    const again = await request(`${b.url}/sessions/${env.P}/orders`, "POST", body);
+    expect(again.status).to.equal(200);
+    expect(again.body).to.include({ digest, duplicate: true });
+
+    // one new order posted to both at once: it lands once, one process answers 201, the other 200 duplicate
+    const twice = await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env, {}, 1n, 3n));
+    const both = await Promise.all([a.url, b.url].map((u) => request(`${u}/sessions/${env.P}/orders`, "POST", twice)));
+    expect(both.map((r) => r.status).sort()).to.deep.equal([200, 201]);
+    expect(both.map((r) => r.body.duplicate).sort()).to.deep.equal([false, true]);
+
+    // a fill on chain: A follows it; both processes answer it and push it
+    const snap = await env.b.networkHelpers.takeSnapshot();
+    await (await env.physical.connect(env.b.bob).fill(o, String(body.signature), WAD / 2n)).wait();
+    await eventually(async () => (await statusOf(b.url, digest)) === "partial", BOUND_MS, "B to answer partial");
+    expect(await statusOf(a.url, digest)).to.equal("partial");
+    for (const [who, sub] of [
+      ["A", subA],
+      ["B", subB],
+    ] as const) {
+      await eventually(
+        () => tradesOf(sub.msgs, digest).length === 1,
+        BOUND_MS,
+        `${who}'s subscriber to hear the trade`,
+      );
+      await eventually(
+        () =>
+          sub.msgs.some(
+            (m) =>
+              m.type === "order" &&
+              (m.order as { digest: string; status: string }).digest === digest &&
+              (m.order as { status: string }).status === "partial",
+          ),
+        BOUND_MS,
+        `${who}'s subscriber to hear the order's new status`,
+      );
+    }
+    expect(tradesOf(subB.msgs, digest)[0].trade).to.include({ digest, filledAfterWad: (WAD / 2n).toString() });
+
+    // a reorg that replaces the fill's block: A rewinds; B's subscribers hear the reorg and the order open again
+    await snap.restore();
+    await env.b.tokens[2].mint(env.b.carol.address, 1n); // a different block at the same height
+    await env.b.networkHelpers.mine(2);
+    await eventually(async () => (await statusOf(b.url, digest)) === "open", BOUND_MS, "B to answer open again");
+    await eventually(() => subB.msgs.some((m) => m.type === "reorg"), BOUND_MS, "B's subscriber to hear the reorg");
+    const reorgAt = subB.msgs.findIndex((m) => m.type === "reorg");
+    await eventually(
+      () =>
+        subB.msgs.some(
+          (m, i) =>
+            i > reorgAt &&
+            m.type === "order" &&
+            (m.order as { digest: string }).digest === digest &&
+            (m.order as { status: string }).status === "open",
+        ),
+      BOUND_MS,
+      "B's subscriber to hear the order open again after the reorg",
+    );
+
+    // the follower dies (no clean shutdown): its connection ends, the lock is free, B takes it
+    a.child.kill("SIGKILL");
+    await a.exited;
+    const took = await eventually(async () => (await health(b.url)).following === true, BOUND_MS, "B to follow");
+    await (await env.physical.connect(env.b.bob).fill(o, String(body.signature), WAD)).wait();
+    await eventually(async () => (await statusOf(b.url, digest)) === "filled", BOUND_MS, "B to answer filled");
+    await eventually(
+      () => tradesOf(subB.msgs, digest).length === 2,
+      BOUND_MS,
+      "B's subscriber to hear the second trade",
+    );
+    expect(took).to.be.below(BOUND_MS);
+    expect(b.stderr.join(""), "B reported no error").to.equal("");
+  });
+  it("markets: the stand-by pushes the trades and books the follower stores (two relays, one database)", async () => {
+    // two relays in this process, each with its own connection: to PostgreSQL, two processes
+    const pg = server as PostgresServer;
+    await pg.createDatabase("relay_markets");
+    const fx = await deployMarkets(await network.create());
+    const [, t1, t2] = fx.signers;
+    const rootId = await fx.createRoot(0n, 100n);
+    for (const t of [t1, t2]) await fx.fund(t, 100n * UNIT);
+    const start = () =>
+      startRelay({
+        provider: fx.connection.ethers.provider,
+        sessions: [],
+        storeUrl: pg.url("relay_markets"),
+        pollMs: 100,
+        fromBlock: 0n,
+        onError: (e) => errors.push(String((e as Error)?.message ?? e)),
+        markets: { address: fx.coreAddress, fromBlock: 0n },
+      });
+    const errors: string[] = [];
+    const a = await start();
+    const b = await start();
+    try {
+      expect(a.core.following).to.equal(true);
+      expect(b.core.following).to.equal(false);
+      const ws = new WebSocket(b.url.replace("http", "ws") + "/ws");
+      sockets.push(ws);
+      const msgs: Array<Record<string, unknown>> = [];
+      ws.on("message", (d) => msgs.push(JSON.parse(String(d)) as Record<string, unknown>));
+      await new Promise<void>((res, rej) => {
+        ws.once("open", () => res());
+        ws.once("error", rej);
+      });
+      ws.send(JSON.stringify({ op: "subscribe", channel: "book", root: rootId.toString() }));
+      ws.send(JSON.stringify({ op: "subscribe", channel: "trades", root: rootId.toString() }));
+      await eventually(() => msgs.filter((m) => m.type === "subscribed").length === 2, BOUND_MS, "subscriptions");
+
+      // a bid rests (book change), then an offer crosses it (a trade): both reach B's subscriber
+      const bid = await fx.order(t1, rootId, 1, 40, 2n);
+      await (await (fx.core.connect(t1) as Contract).place(bid, "0x", 99)).wait();
+      const restsAt = BigInt(await fx.connection.ethers.provider.getBlockNumber());
+      await eventually(
+        () =>
+          msgs.some(
+            (m) =>
+              m.type === "marketBook" &&
+              BigInt(String(m.block)) >= restsAt &&
+              (m.branches as Array<{ bids: unknown[] }>).some((x) => x.bids.length > 0),
+          ),
+        BOUND_MS,
+        "B's subscriber to see the bid in the book",
+      );
+      const offer = await fx.order(t2, rootId, 1, 40, -1n);
+      await (await (fx.core.connect(t2) as Contract).place(offer, "0x", 99)).wait();
+      await eventually(() => msgs.some((m) => m.type === "marketTrade"), BOUND_MS, "B's subscriber to hear the trade");
+      const trade = msgs.find((m) => m.type === "marketTrade")?.trade as Record<string, unknown>;
+      expect(trade).to.include({
+        tick: 40,
+        maker: (await t1.getAddress()).toLowerCase(),
+        taker: (await t2.getAddress()).toLowerCase(),
+      });
+      expect(msgs.filter((m) => m.type === "marketTrade")).to.have.length(1);
+      // B answers the same book as A (the shared tables)
+      const [ba, bb] = await Promise.all(
+        [a, b].map(async (r) => (await request(`${r.url}/markets/${rootId}/book`, "GET")).body),
+      );
+      expect(bb).to.deep.equal(ba);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});
