@@ -376,8 +376,8 @@ export class RelayCore {
       }),
       signature: p.signature,
       expiry: p.order.expiry > EXPIRY_CLAMP ? EXPIRY_CLAMP : p.order.expiry,
-      status: checked.filledWad > 0n ? "partial" : "open",
-      reason: "",
+      status: waitingReason(ctx, st) !== undefined ? "waiting" : checked.filledWad > 0n ? "partial" : "open",
+      reason: waitingReason(ctx, st) ?? "",
       filled_wad: checked.filledWad.toString(),
       created_ms: BigInt(Date.now()),
       updated_block: checked.block,
@@ -543,6 +543,19 @@ export class RelayCore {
         ),
       );
     }
+    // waiting orders of a session that trades now (t1 passed, or unpaused): no event marks t1
+    for (const w of await this.store.all<{ session: string }>(
+      "SELECT DISTINCT session FROM orders WHERE status = 'waiting' LIMIT 100",
+    )) {
+      const ctx = this.sessions.get(w.session);
+      if (ctx !== undefined && waitingReason(ctx, await this.state(ctx)) === undefined)
+        add(
+          await this.store.all<OrderRow>(
+            `SELECT * FROM orders WHERE session = $1 AND status = 'waiting' LIMIT ${LIMIT}`,
+            [w.session],
+          ),
+        );
+    }
     const now = BigInt((await this.provider.getBlock(head))?.timestamp ?? 0);
     add(
       await this.store.all<OrderRow>(`SELECT * FROM orders WHERE status IN (${live}) AND expiry <= $1 LIMIT ${LIMIT}`, [
@@ -584,6 +597,9 @@ export class RelayCore {
     } else if (sessionOver(ctx, st)) {
       status = "closed";
       reason = st.status !== 0 ? "the session is final" : "trading ended at t2";
+    } else if (waitingReason(ctx, st) !== undefined) {
+      status = "waiting";
+      reason = waitingReason(ctx, st) as string;
     } else {
       // a curated session's maker can lose its admission (RoleRevoked); the order then cannot fill
       const short =
@@ -619,4 +635,15 @@ export class RelayCore {
     }
     return next;
   }
+}
+
+/**
+ * Why a live order of the session cannot fill yet although nothing about the order is wrong, or undefined when
+ * the session trades now: before t1 and while the guardian has paused the session, every fill reverts
+ * (`TradingClosed`, `EnforcedPause`), so the order stays out of the book (status `waiting`) until it can.
+ */
+export function waitingReason(ctx: SessionContext, st: SessionState): string | undefined {
+  if (st.paused) return "the session is paused by its guardian: fills revert until it is unpaused";
+  if (st.now < ctx.info.t1) return `trading opens at t1 (${ctx.info.t1}; chain time ${st.now})`;
+  return undefined;
 }

@@ -5,10 +5,23 @@
  */
 import { openStore, type Store } from "../sdk/data/store.js";
 
-/** Order lifecycle states (docs/relay.md). `open`, `partial` and `unfundable` are live; the rest are final unless a reorg undoes them. */
-export const ORDER_STATUSES = ["open", "partial", "filled", "cancelled", "expired", "unfundable", "closed"] as const;
+/**
+ * Order lifecycle states (docs/relay.md). `open`, `partial`, `unfundable` and `waiting` (trading not open yet,
+ * or the session paused: a fill would revert) are live; the rest are final unless a reorg undoes them. Only
+ * `open` and `partial` orders are in a book.
+ */
+export const ORDER_STATUSES = [
+  "open",
+  "partial",
+  "filled",
+  "cancelled",
+  "expired",
+  "unfundable",
+  "waiting",
+  "closed",
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-export const LIVE_STATUSES: readonly OrderStatus[] = ["open", "partial", "unfundable"];
+export const LIVE_STATUSES: readonly OrderStatus[] = ["open", "partial", "unfundable", "waiting"];
 
 /** Seconds since 1970 above which an expiry is stored clamped (BIGINT range; such an order never expires in practice). */
 export const EXPIRY_CLAMP = 1n << 62n;

@@ -12,7 +12,10 @@ import { expect } from "chai";
 
 import type { Relay } from "../../relay/index.js";
 import { RELAY_STREAM } from "../../relay/core.js";
-import { makeOrder } from "../sessions/fixtures.js";
+import { network } from "hardhat";
+
+import { startRelay } from "../../relay/index.js";
+import { createPhysical, DAY, deployBase, makeOrder, subscribePhysical } from "../sessions/fixtures.js";
 import { aliceOrder, deployEnv, orderBody, relayOn, request, until, WAD, wsClient, type Env } from "./helpers.js";
 
 const E18 = 10n ** 18n;
@@ -119,6 +122,45 @@ describe("relay: order lifecycle from the chain", function () {
     const book = (await request(`${relay.url}/sessions/${env.P}/book`, "GET")).body;
     const sizes = (book.books as Array<{ asks: Array<{ size: string }> }>).flatMap((b) => b.asks.map((a) => a.size));
     expect(sizes).to.not.include((5n * E18).toString());
+  });
+
+  it("a paused session's orders wait out of the book (fills would revert) and return when it is unpaused", async () => {
+    const bookSizes = async () => {
+      const book = (await request(`${relay.url}/sessions/${env.P}/book?pair=0-1`, "GET")).body;
+      return (book.books as Array<{ asks: Array<{ size: string }> }>).flatMap((b) => b.asks.map((a) => a.size));
+    };
+    const before = await aliceOrder(env, {}, 3n, 9n);
+    const bb = await orderBody(env.b, env.physical, env.b.alice, before);
+    await post(relay, env.P, bb);
+    expect(await bookSizes()).to.include((3n * E18).toString());
+
+    await env.physical.connect(env.b.guardian).pause();
+    await relay.sync();
+    const waiting = await get(relay, bb.digest);
+    expect(waiting).to.include({ status: "waiting" });
+    expect(String(waiting.reason)).to.contain("paused");
+    expect(await bookSizes()).to.not.include((3n * E18).toString());
+    // the contract agrees: a fill now reverts
+    await expect(env.physical.connect(env.b.bob).fill(before, String(bb.signature), WAD)).to.be.revertedWithCustomError(
+      env.physical,
+      "EnforcedPause",
+    );
+    // an order posted while paused is accepted, and waits too
+    const duringOrder = await aliceOrder(env, {}, 1n, 3n);
+    const during = await orderBody(env.b, env.physical, env.b.alice, duringOrder);
+    expect(await post(relay, env.P, during)).to.include({ status: "waiting" });
+    expect(await bookSizes()).to.not.include(E18.toString());
+
+    await env.physical.connect(env.b.guardian).unpause();
+    await relay.sync();
+    expect(await get(relay, bb.digest)).to.include({ status: "open", reason: "" });
+    expect(await get(relay, during.digest)).to.include({ status: "open" });
+    // both back at one price level (3 of leg 1 per leg 0): 3 + 1
+    expect(await bookSizes()).to.include((4n * E18).toString());
+    // out of the way of the next tests
+    await env.physical.connect(env.b.alice).cancel(before);
+    await env.physical.connect(env.b.alice).cancel(duringOrder);
+    await relay.sync();
   });
 
   it("pages are bounded and chained with `next`", async () => {
@@ -263,6 +305,29 @@ describe("relay: restart and reorg", function () {
       ws.close();
     } finally {
       await relay.close();
+    }
+  });
+
+  it("an order posted before t1 waits out of the book, and opens once chain time reaches t1", async () => {
+    const b = await deployBase(await network.create(), 3);
+    const physical = await createPhysical(b);
+    await subscribePhysical(b, physical, b.alice, 10n);
+    const P = (await physical.getAddress()).toLowerCase();
+    const early = await startRelay({ provider: b.ethers.provider, sessions: [P], pollMs: 3_600_000, fromBlock: 0n });
+    try {
+      const order = await makeOrder(b, b.alice.address, [0, 1], [-2n * E18, 5n * E6]);
+      const posted = await post(early, P, await orderBody(b, physical, b.alice, order));
+      expect(posted).to.include({ status: "waiting" });
+      expect(String(posted.reason)).to.contain("t1");
+      let book = (await request(`${early.url}/sessions/${P}/book`, "GET")).body;
+      expect(book.books).to.deep.equal([]);
+      await b.networkHelpers.time.increaseTo(b.now + DAY);
+      await early.sync();
+      expect(await get(early, posted.digest)).to.include({ status: "open", reason: "" });
+      book = (await request(`${early.url}/sessions/${P}/book`, "GET")).body;
+      expect((book.books as Array<{ asks: unknown[] }>)[0].asks).to.have.length(1);
+    } finally {
+      await early.close();
     }
   });
 });

@@ -9,6 +9,8 @@ import { describe } from "./take.js";
 
 /** Relay statuses of an order that can still trade. */
 export const LIVE = new Set(["open", "partial"]);
+/** Orders that may still fill later and so are worth cancelling: in the book, unfundable now, or waiting for t1 or an unpause. */
+const CANCELLABLE = new Set(["open", "partial", "unfundable", "waiting"]);
 
 export function MyOrders(props: {
   orders: RelayOrder[];
@@ -19,7 +21,7 @@ export function MyOrders(props: {
   refresh: () => void;
 }) {
   const { orders, info, me, signer, track, refresh } = props;
-  const liveCount = orders.filter((o) => LIVE.has(o.status) || o.status === "unfundable").length;
+  const liveCount = orders.filter((o) => CANCELLABLE.has(o.status)).length;
   return (
     <section class="card" data-testid="my-orders">
       <h3>
@@ -67,7 +69,7 @@ export function MyOrders(props: {
                   {fmt(BigInt(o.filledWad) * 100n, 18, 2)}%
                 </td>
                 <td>
-                  {(LIVE.has(o.status) || o.status === "unfundable") && (
+                  {CANCELLABLE.has(o.status) && (
                     <button
                       class="secondary"
                       data-testid="cancel"
