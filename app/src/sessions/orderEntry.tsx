@@ -3,11 +3,11 @@
  * "Sign for my Safe": the Safe is the maker and the connected wallet, one of its owners, signs the Safe's
  * EIP-712 SafeMessage over the order digest (the relay and the session check it through ERC-1271).
  */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { Signer } from "ethers";
 
 import { CliError, formatAmount, parseAddress, parseAmount } from "../../../sdk/input.js";
-import { signOrder, type AccountInfo, type SessionInfo } from "../sdk.js";
+import { coreAt, signOrder, type AccountInfo, type SessionInfo } from "../sdk.js";
 import { postOrder, RelayError } from "../relay.js";
 import { readSafe } from "../../../sdk/safe.js";
 import { explain } from "../ui/explain.js";
@@ -71,6 +71,20 @@ export function OrderEntry(props: {
   const [taker, setTaker] = useState("");
   const [asSafe, setAsSafe] = useState(false);
   const [safe, setSafe] = useState("");
+  // the Safe's allocation in this session (re-read whenever the page refreshes the wallet's own account)
+  const [safeHeld, setSafeHeld] = useState<bigint[] | undefined>();
+  useEffect(() => {
+    setSafeHeld(undefined);
+    if (!asSafe || !/^0x[0-9a-fA-F]{40}$/.test(safe.trim())) return;
+    let live = true;
+    coreAt(info.address, signer)
+      .allocationOf(safe.trim())
+      .then((a) => live && setSafeHeld([...a]))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [asSafe, safe, info.address, signer, props.me]);
   const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
   const [busy, setBusy] = useState(false);
 
@@ -221,6 +235,12 @@ export function OrderEntry(props: {
           </label>
         )}
       </div>
+      {asSafe && safeHeld !== undefined && (
+        <p data-testid="safe-allocation">
+          The Safe holds {info.legs.map((l, k) => `${fmt(safeHeld[k] ?? 0n, l.decimals)} ${l.symbol}`).join(", ")} in
+          this session.
+        </p>
+      )}
       {inputErr !== "" ? (
         <p class="error">{inputErr}</p>
       ) : (
