@@ -1,10 +1,15 @@
-/** New session order: side, amount, legs, rate, expiry, private taker; signed in the wallet, posted to the relay. */
-import { useState } from "preact/hooks";
+/**
+ * New session order: side, amount, legs, rate, expiry, private taker; signed in the wallet, posted to the relay.
+ * "Sign for my Safe": the Safe is the maker and the connected wallet, one of its owners, signs the Safe's
+ * EIP-712 SafeMessage over the order digest (the relay and the session check it through ERC-1271).
+ */
+import { useEffect, useState } from "preact/hooks";
 import type { Signer } from "ethers";
 
 import { CliError, formatAmount, parseAddress, parseAmount } from "../../../sdk/input.js";
-import { signOrder, type AccountInfo, type SessionInfo } from "../sdk.js";
+import { coreAt, signOrder, type AccountInfo, type SessionInfo } from "../sdk.js";
 import { postOrder, RelayError } from "../relay.js";
+import { readSafe } from "../../../sdk/safe.js";
 import { explain } from "../ui/explain.js";
 import { fmt, short, WAD } from "../ui/format.js";
 import type { Track } from "../ui/txlog.js";
@@ -15,6 +20,24 @@ function defaultRate(info: SessionInfo, i: number, j: number): string {
   const pj = info.legs[j]?.latestPrice;
   if (pi === undefined || pj === undefined || pj === 0n) return "1";
   return formatAmount(((pi * WAD) / pj / 10n ** 12n) * 10n ** 12n, 18);
+}
+
+/**
+ * Checks that the connected wallet can sign alone for the Safe at `safeArg`: a Safe on this network, `me` among
+ * its owners, a threshold of one. Throws a sentence for the page otherwise.
+ */
+async function checkSafeMaker(signer: Signer, safeArg: string): Promise<string> {
+  const safe = await readSafe(signer, safeArg, "the Safe address");
+  const me = await signer.getAddress();
+  if (!safe.owners.some((o) => o.toLowerCase() === me.toLowerCase()))
+    throw new CliError(
+      `your connected wallet ${me} is not an owner of the Safe ${safe.address} (owners: ${safe.owners.join(", ")}): connect an owner's wallet to sign for it`,
+    );
+  if (safe.threshold !== 1n)
+    throw new CliError(
+      `the Safe ${safe.address} needs ${safe.threshold} owner signatures; this page signs as one owner: approve the order digest on chain from the Safe instead`,
+    );
+  return safe.address;
 }
 
 /** The relay's `unfundable` refusal restated in the legs' units from the maker's own allocation. */
@@ -46,6 +69,22 @@ export function OrderEntry(props: {
   const [rate, setRate] = useState(() => defaultRate(info, 0, Math.min(1, info.legs.length - 1)));
   const [expiry, setExpiry] = useState("24");
   const [taker, setTaker] = useState("");
+  const [asSafe, setAsSafe] = useState(false);
+  const [safe, setSafe] = useState("");
+  // the Safe's allocation in this session (re-read whenever the page refreshes the wallet's own account)
+  const [safeHeld, setSafeHeld] = useState<bigint[] | undefined>();
+  useEffect(() => {
+    setSafeHeld(undefined);
+    if (!asSafe || !/^0x[0-9a-fA-F]{40}$/.test(safe.trim())) return;
+    let live = true;
+    coreAt(info.address, signer)
+      .allocationOf(safe.trim())
+      .then((a) => live && setSafeHeld([...a]))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [asSafe, safe, info.address, signer, props.me]);
   const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>();
   const [busy, setBusy] = useState(false);
 
@@ -69,6 +108,7 @@ export function OrderEntry(props: {
         ? [formatAmount(-ai, li.decimals), formatAmount(aj, lj.decimals)]
         : [formatAmount(ai, li.decimals), formatAmount(-aj, lj.decimals)];
     if (taker.trim() !== "") parseAddress(taker, "private taker");
+    if (asSafe) parseAddress(safe, "the Safe address");
     if (!(Number(expiry) > 0)) throw new CliError("expiry must be a number of hours above 0");
   } catch (e) {
     inputErr = explain(e);
@@ -83,17 +123,19 @@ export function OrderEntry(props: {
       "Sign and post order",
       async () => {
         try {
+          const maker = asSafe ? await checkSafeMaker(signer, safe) : undefined;
           const file = await signOrder(signer, {
             session: info.address,
             legs: [i, j],
             amounts,
             taker: taker.trim() === "" ? undefined : taker.trim(),
             expiryHours: Number(expiry),
+            safe: maker,
           });
           return await postOrder(file);
         } catch (e) {
           failure = explain(e); // shown next to the form as well as in the log
-          if (e instanceof RelayError && e.code === "unfundable") {
+          if (e instanceof RelayError && e.code === "unfundable" && !asSafe) {
             // the relay's text gives raw units; restate it in tokens from the maker's allocation
             failure = unfundableText(info, props.me, amounts, [i, j]);
             throw new Error(failure);
@@ -172,7 +214,33 @@ export function OrderEntry(props: {
           Private taker (optional)
           <input value={taker} placeholder="0x… or empty for anyone" onInput={(e) => setTaker(e.currentTarget.value)} />
         </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={asSafe}
+            onChange={(e) => setAsSafe(e.currentTarget.checked)}
+            data-testid="as-safe"
+          />{" "}
+          sign for my Safe
+        </label>
+        {asSafe && (
+          <label>
+            Safe address (maker; you sign as its owner)
+            <input
+              value={safe}
+              placeholder="0x… the Safe"
+              onInput={(e) => setSafe(e.currentTarget.value)}
+              data-testid="safe-address"
+            />
+          </label>
+        )}
       </div>
+      {asSafe && safeHeld !== undefined && (
+        <p data-testid="safe-allocation">
+          The Safe holds {info.legs.map((l, k) => `${fmt(safeHeld[k] ?? 0n, l.decimals)} ${l.symbol}`).join(", ")} in
+          this session.
+        </p>
+      )}
       {inputErr !== "" ? (
         <p class="error">{inputErr}</p>
       ) : (
@@ -196,7 +264,8 @@ export function OrderEntry(props: {
               )}{" "}
               {info.legs[j].symbol}
             </b>
-            ; maker fee {info.makerFeeBps.toString()} bps, expires {expiry} h after chain time.
+            {asSafe ? ` as the Safe ${short(safe)}` : ""}; maker fee {info.makerFeeBps.toString()} bps, expires {expiry}{" "}
+            h after chain time.
           </p>
         )
       )}
