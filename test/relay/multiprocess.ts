@@ -418,11 +418,15 @@ describe("relay: two processes on one PostgreSQL database", function () {
       await eventually(async () => (await statusOf(a.url, digest)) === "partial", BOUND_MS, "A to answer partial");
       expect((await health(b.url)).store).to.equal("unavailable");
 
-      // the database accepts connections again: B reconnects (it has been retrying, each attempt logged)
+      // B has been retrying, each attempt logged with its reason; the database accepts connections again
+      await eventually(() => /reconnection attempt 2 failed/.test(b.stderr.join("")), BOUND_MS, "B to retry");
+      expect(b.stderr.join("")).to.match(
+        /reconnection attempt 1 failed \(.*not currently accepting connections\); next in 500 ms/,
+      );
+      expect(b.stderr.join("")).to.match(/reconnection attempt 2 failed \(.+\); next in 1000 ms/);
       await gate(true);
       await eventually(async () => (await health(b.url)).store === "ok", 15_000, "B to reconnect");
       expect(b.stderr.join("")).to.match(/PostgreSQL connection is lost/);
-      expect(b.stderr.join("")).to.match(/reconnection attempt 1 failed \(.*not currently accepting connections/);
       // the subscriber's fresh snapshot after the reconnect shows the fill it missed: the order partial
       await eventually(
         () =>
@@ -436,7 +440,11 @@ describe("relay: two processes on one PostgreSQL database", function () {
         BOUND_MS,
         "B's subscriber to get the order as it is now (partial) after the reconnect",
       );
-      expect(subB.msgs.slice(seen).some((m) => m.type === "book")).to.equal(true);
+      await eventually(
+        () => subB.msgs.slice(seen).some((m) => m.type === "book"),
+        BOUND_MS,
+        "B's subscriber to get a fresh book after the reconnect",
+      );
       expect(await statusOf(b.url, digest)).to.equal("partial");
       // an order posted to A after the reconnect: in B's answers and pushed to B's subscriber (listening again)
       const o2 = await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env, {}, 1n, 7n));
