@@ -194,6 +194,8 @@ export class PostgresStore implements Store {
   /** Set from a loss until a new connection replaces the lost one. */
   private lost: Error | undefined;
   private closing = false;
+  /** The last statement sent (the next waits for it). */
+  private tail: Promise<void> = Promise.resolve();
 
   /**
    * `reconnect` (PostgreSQL servers, {@link connect}): opens a new connection after a loss; without it (PGlite)
@@ -213,8 +215,14 @@ export class PostgresStore implements Store {
   /** Runs a query; a failure of the connection itself is reported as {@link StoreUnavailable}. */
   private async query(sql: string, params?: unknown[]): Promise<{ rows: Row[] }> {
     const c = this.live();
+    // one statement at a time on the connection, in call order (as pg's own queue, which pg 9 drops)
+    const run = this.tail.then(() => c.query(sql, params));
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
     try {
-      return await c.query(sql, params);
+      return await run;
     } catch (e) {
       if (e instanceof StoreUnavailable || !connectionLost(e)) throw e;
       throw new StoreUnavailable((e as Error).message);
@@ -264,6 +272,7 @@ export class PostgresStore implements Store {
         continue;
       }
       this.client = next;
+      this.tail = Promise.resolve();
       this.wire(next);
       this.lost = undefined;
       this.depth = 0;
