@@ -256,7 +256,8 @@ async function shareStore(
     onError(new Error(`the PostgreSQL connection is lost (${e.message}); reconnecting`));
   });
   pg.onRetry((attempt, e, nextMs) => {
-    if (!shared.closing) onError(new Error(`PostgreSQL reconnection attempt ${attempt} failed (${e.message}); next in ${nextMs} ms`));
+    if (!shared.closing)
+      onError(new Error(`PostgreSQL reconnection attempt ${attempt} failed (${e.message}); next in ${nextMs} ms`));
   });
   // Back: the channel is listened to again (by the store); the follower lock went with the old connection, so
   // the next pass competes for it again (another process may have taken it). Notifications sent while away

@@ -399,7 +399,11 @@ describe("relay: two processes on one PostgreSQL database", function () {
       const seen = subB.msgs.length;
       await terminate("relay_b");
       // B: every answer is 503 store_unavailable at once (no hang, no 500); /health says why
-      await eventually(async () => (await health(b.url)).store === "unavailable", BOUND_MS, "B to report its store lost");
+      await eventually(
+        async () => (await health(b.url)).store === "unavailable",
+        BOUND_MS,
+        "B to report its store lost",
+      );
       const got = await request(`${b.url}/orders/${digest}`, "GET");
       expect(got.status).to.equal(503);
       expect(got.body).to.include({ code: "store_unavailable" });
