@@ -4,7 +4,10 @@
  * answers and pushed to the other's WebSocket subscribers; a fill on chain reaches both processes' answers
  * and subscribers, and so does a reorg that replaces the fill's block; when the process that follows the
  * chain dies, the other takes over following (a later fill is seen). Markets too: two relays on one
- * database, the stand-by pushes the books and trades the follower stores. A throwaway PostgreSQL server is
+ * database, the stand-by pushes the books and trades the follower stores. A lost connection (the backend
+ * ended with `pg_terminate_backend`): 503 `store_unavailable` while away, logged retries, a reconnect, the
+ * subscribers' fresh snapshots (a fill missed while away included); the follower's loss hands following
+ * over, exactly one follows afterwards. A throwaway PostgreSQL server is
  * started for the suite (test/shared/postgres.ts); without server binaries on this machine the suite is
  * skipped with the reason printed, never passed.
  */
