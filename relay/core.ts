@@ -105,7 +105,9 @@ export type RelayEvent =
   | { type: "order"; order: OrderView }
   /** `logIndex`: the `Traded` event's position in its block (names it to other processes; not sent to clients). */
   | { type: "trade"; trade: TradeView; logIndex?: string }
-  | { type: "reorg"; ancestor: string };
+  | { type: "reorg"; ancestor: string }
+  /** The database connection came back after a loss (relay/index.ts): subscribers get fresh snapshots. */
+  | { type: "resync" };
 
 const SESSION_IFACE = new Interface([...SessionCore__factory.abi, ...MarginSession__factory.abi]);
 const FACTORY_IFACE = new Interface(SessionFactory__factory.abi);
@@ -178,6 +180,9 @@ export class RelayCore {
    * PostgreSQL database another process follows (relay/index.ts).
    */
   following = true;
+
+  /** Set (the reason) while the database connection is lost: the HTTP front answers 503 `store_unavailable`. */
+  storeDown: string | undefined;
   /**
    * Hears the time of each step of accepting an order (bench/relay.ts profiles with it); unset, the steps
    * are not timed.

@@ -87,6 +87,8 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     // one pass at a time; a caller arriving mid-pass waits for it and then runs its own
     while (running !== undefined) await running.catch(() => 0n);
     running = (async () => {
+      // the database connection is lost: nothing to read or write until it is back (the store reconnects)
+      if (shared?.down === true) return core.head;
       // several processes on one PostgreSQL database: only the lock holder follows the chain
       if (shared !== undefined && !(await shared.follow())) return shared.standby();
       let head = await core.sync();
@@ -158,6 +160,8 @@ interface SharedRelay {
   following: boolean;
   /** Set when the relay closes its store: the connection's end is then no loss to report. */
   closing: boolean;
+  /** True while the database connection is lost (the store reconnects on its own). */
+  readonly down: boolean;
   /** Takes the follower lock when free (the follower died or none ran yet); true when this process follows. */
   follow(): Promise<boolean>;
   /** A stand-by's pass: the head the follower stored, the sessions it found. */
@@ -186,7 +190,7 @@ async function shareStore(
   const pg = store.shared();
   if (pg === undefined) return undefined;
   const channel = relayChannel(core.chainId);
-  const ownPid = await pg.backendPid();
+  let ownPid = await pg.backendPid();
   // under the writers' lock: a NOTIFY sent on the connection while the follower's transaction is open would
   // wait for its commit, and be lost with a rollback
   const send = (payload: string) => core.lock.run(() => pg.notify(channel, payload)).catch(onError);
@@ -222,6 +226,9 @@ async function shareStore(
   const shared: SharedRelay = {
     following: false,
     closing: false,
+    get down() {
+      return pg.down;
+    },
     async follow() {
       if (!shared.following)
         shared.following = await pg.tryAdvisoryLock(FOLLOWER_LOCK, Number(core.chainId % 2n ** 31n));
@@ -244,7 +251,36 @@ async function shareStore(
   pg.onLost((e) => {
     shared.following = false;
     core.following = false;
-    if (!shared.closing) onError(e);
+    if (shared.closing) return;
+    core.storeDown = e.message;
+    onError(new Error(`the PostgreSQL connection is lost (${e.message}); reconnecting`));
+  });
+  pg.onRetry((attempt, e, nextMs) => {
+    if (!shared.closing)
+      onError(new Error(`PostgreSQL reconnection attempt ${attempt} failed (${e.message}); next in ${nextMs} ms`));
+  });
+  // Back: the channel is listened to again (by the store); the follower lock went with the old connection, so
+  // the next pass competes for it again (another process may have taken it). Notifications sent while away
+  // are lost: re-read the head, the watched sessions and every served market root, and push each WebSocket
+  // subscriber a fresh snapshot of what it subscribed to.
+  pg.onRestored(() => {
+    shared.following = false;
+    core.following = false;
+    queue = queue
+      .then(async () => {
+        ownPid = await pg.backendPid();
+        core.head = await core.storedHead();
+        await core.adoptWatched();
+        await markets?.followed(core.head, undefined);
+        core.storeDown = undefined;
+        core.deliver({ type: "resync" });
+        onError(new Error(`the PostgreSQL connection is back; resynchronised at block ${core.head}`));
+      })
+      .catch((e) => {
+        // the new connection failed as well: its loss starts another round of reconnection
+        core.storeDown ??= String((e as Error)?.message ?? e);
+        onError(e);
+      });
   });
   return shared;
 }

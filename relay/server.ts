@@ -10,6 +10,7 @@ import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 
+import { StoreUnavailable } from "../sdk/data/store.js";
 import { OrderRejected } from "../sdk/sessions/validate.js";
 import { corsHeaders, corsPreflight } from "./cors.js";
 import { errorOf } from "./errors.js";
@@ -199,6 +200,13 @@ export interface RelayServer {
   close(): Promise<void>;
 }
 
+/** The answer while the database connection is lost (`reason`: why). */
+const storeUnavailable = (reason: string) =>
+  errorOf(
+    "store_unavailable",
+    `the relay lost its database connection and is reconnecting (${reason.replace(/^the database connection is lost \((.*)\); reconnecting$/, "$1")}); try again shortly`,
+  );
+
 /** Builds the HTTP + WebSocket server on `core`; listens on host:port (port 0: a free one). */
 export async function startServer(
   core: RelayCore,
@@ -219,6 +227,7 @@ export async function startServer(
   app.setErrorHandler((err: FastifyError | OrderRejected, _req, reply) => {
     if (err instanceof OrderRejected) return reply.status(err.status).send(err.issue);
     if (err instanceof QueueFull) return reply.status(503).send(errorOf("busy", err.message));
+    if (err instanceof StoreUnavailable) return reply.status(503).send(storeUnavailable(err.message));
     if (err instanceof KeyBacklogFull) return reply.status(429).send(errorOf("rate_limited", err.message));
     const e = err as FastifyError & { validationContext?: string };
     if (e.statusCode === 429) return reply.status(429).send(errorOf("rate_limited", e.message));
@@ -284,11 +293,19 @@ export async function startServer(
   app.addHook("preValidation", async (req) => mark(req, "http: body read and JSON.parse"));
   app.addHook("preHandler", async (req) => mark(req, "http: JSON schema"));
 
+  // The database connection is lost (relay/index.ts reconnects): every answer but /health is 503 at once.
+  app.addHook("onRequest", async (req, reply) => {
+    if (core.storeDown === undefined || req.url.split("?")[0] === "/health") return;
+    return reply.status(503).send(storeUnavailable(core.storeDown));
+  });
+
   app.get("/health", async () => ({
     chainId: core.chainId.toString(),
     head: core.head.toString(),
     sessions: [...core.sessions.keys()],
     following: core.following,
+    store: core.storeDown === undefined ? "ok" : "unavailable",
+    ...(core.storeDown === undefined ? {} : { storeError: core.storeDown }),
   }));
 
   app.post<{ Params: { address: string }; Body: unknown }>(
@@ -487,8 +504,10 @@ function attachWebSocket(
       mine.add(key);
       send(ws, { type: "subscribed", channel, key: target.toLowerCase() });
       if (channel === "book")
-        void readBook(core, target, 10).then((books) =>
-          send(ws, { type: "book", session: target.toLowerCase(), block: core.head.toString(), books }),
+        void readBook(core, target, 10).then(
+          (books) => send(ws, { type: "book", session: target.toLowerCase(), block: core.head.toString(), books }),
+          // the snapshot follows when the store is back (a resync pushes every subscription)
+          (e: unknown) => send(ws, { type: "error", ...storeUnavailable(String((e as Error)?.message ?? e)) }),
         );
     });
   });
@@ -509,9 +528,29 @@ function attachWebSocket(
         const books = await readBook(core, session, 10);
         for (const ws of watchers) send(ws, { type: "book", session, block: core.head.toString(), books });
       }
+    } catch {
+      // the store is lost: the resync after reconnecting pushes every book again
+      dirtyBooks.clear();
     } finally {
       flushing = false;
     }
+  };
+  /** After the database connection came back: every subscription's state as it is now. */
+  const resync = async () => {
+    for (const [ws, s] of subs)
+      for (const key of s) {
+        const [channel, target] = key.split(":");
+        if (channel === "book") dirtyBooks.add(target);
+        else if (channel === "orders") {
+          // the account's most recently changed orders (what a client shows), oldest first
+          const rows = await core.store.all<OrderRow>(
+            `SELECT * FROM orders WHERE maker = $1 ORDER BY updated_block DESC, created_ms DESC, digest LIMIT ${limits.maxPage}`,
+            [target],
+          );
+          for (const r of rows.reverse()) send(ws, { type: "order", order: orderView(r) });
+        }
+      }
+    await flushBooks();
   };
   if (markets !== undefined)
     marketsWsPush(markets, (key, msg) => {
@@ -528,6 +567,8 @@ function attachWebSocket(
       void flushBooks();
     } else if (e.type === "trade") {
       deliver(`trades:${e.trade.session}`, { type: "trade", trade: e.trade });
+    } else if (e.type === "resync") {
+      resync().catch(() => undefined);
     } else {
       for (const ws of subs.keys()) send(ws, { type: "reorg", ancestor: e.ancestor });
     }

@@ -4,7 +4,10 @@
  * answers and pushed to the other's WebSocket subscribers; a fill on chain reaches both processes' answers
  * and subscribers, and so does a reorg that replaces the fill's block; when the process that follows the
  * chain dies, the other takes over following (a later fill is seen). Markets too: two relays on one
- * database, the stand-by pushes the books and trades the follower stores. A throwaway PostgreSQL server is
+ * database, the stand-by pushes the books and trades the follower stores. A lost connection (the backend
+ * ended with `pg_terminate_backend`): 503 `store_unavailable` while away, logged retries, a reconnect, the
+ * subscribers' fresh snapshots (a fill missed while away included); the follower's loss hands following
+ * over, exactly one follows afterwards. A throwaway PostgreSQL server is
  * started for the suite (test/shared/postgres.ts); without server binaries on this machine the suite is
  * skipped with the reason printed, never passed.
  */
@@ -350,6 +353,138 @@ describe("relay: two processes on one PostgreSQL database", function () {
     } finally {
       await b.close();
       await a.close();
+    }
+  });
+
+  it("a process that loses its database connection answers 503, reconnects, resynchronises; the follower's loss hands following over", async () => {
+    const pg = server as PostgresServer;
+    await pg.createDatabase("relay_reconnect");
+    const dbUrl = pg.url("relay_reconnect");
+    // each process names its connection, so a third connection finds its backend in pg_stat_activity
+    const settings = (name: string) => ({
+      RELAY_RPC_URL: (bridge as { url: string }).url,
+      RELAY_PG_URL: `${dbUrl}${dbUrl.includes("?") ? "&" : "?"}application_name=${name}`,
+      RELAY_SESSIONS: [env.P, env.C].join(","),
+      RELAY_POLL_MS: "200",
+    });
+    const a = await spawnRelay(settings("relay_a"));
+    procs.push(a);
+    expect(await health(a.url)).to.include({ following: true, store: "ok" });
+    const b = await spawnRelay(settings("relay_b"));
+    procs.push(b);
+    expect(await health(b.url)).to.include({ following: false, store: "ok" });
+    const alice = env.b.alice.address.toLowerCase();
+    const subB = await subscriber(b.url, env.P, alice);
+    sockets.push(subB.ws);
+
+    const o = await aliceOrder(env, {}, 1n, 5n);
+    const body = await orderBody(env.b, env.physical, env.b.alice, o);
+    const posted = await request(`${a.url}/sessions/${env.P}/orders`, "POST", body);
+    expect(posted.status, JSON.stringify(posted.body)).to.equal(201);
+    const digest = String(posted.body.digest);
+    await eventually(() => bookHasAsk(subB.msgs), BOUND_MS, "B's subscriber to see the order");
+
+    // the third connection: refuses new connections to the database for a while (so the processes stay away
+    // long enough to look), then ends a process's backend as an operator or a server restart would
+    const { default: pgClient } = await import("pg");
+    const admin = new pgClient.Client({ connectionString: pg.url("postgres") });
+    await admin.connect();
+    const gate = (open: boolean) => admin.query(`ALTER DATABASE relay_reconnect ALLOW_CONNECTIONS ${open}`);
+    const terminate = async (name: string) => {
+      const r = await admin.query(
+        "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1",
+        [name],
+      );
+      expect(r.rows.map((x: { ok: boolean }) => x.ok)).to.deep.equal([true]);
+    };
+    try {
+      await gate(false);
+      const seen = subB.msgs.length;
+      await terminate("relay_b");
+      // B: every answer is 503 store_unavailable at once (no hang, no 500); /health says why
+      await eventually(
+        async () => (await health(b.url)).store === "unavailable",
+        BOUND_MS,
+        "B to report its store lost",
+      );
+      const got = await request(`${b.url}/orders/${digest}`, "GET");
+      expect(got.status).to.equal(503);
+      expect(got.body).to.include({ code: "store_unavailable" });
+      expect(String(got.body.message)).to.match(/database connection/);
+      const post = await request(
+        `${b.url}/sessions/${env.P}/orders`,
+        "POST",
+        await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env, {}, 1n, 6n)),
+      );
+      expect(post.status).to.equal(503);
+      expect(post.body).to.include({ code: "store_unavailable" });
+      expect(await health(b.url)).to.include({ following: false });
+
+      // a fill on chain while B is away: A follows it and notifies; B's connection is gone, so B misses it
+      await (await env.physical.connect(env.b.bob).fill(o, String(body.signature), WAD / 2n)).wait();
+      await eventually(async () => (await statusOf(a.url, digest)) === "partial", BOUND_MS, "A to answer partial");
+      expect((await health(b.url)).store).to.equal("unavailable");
+
+      // B has been retrying, each attempt logged with its reason; the database accepts connections again
+      await eventually(() => /reconnection attempt 2 failed/.test(b.stderr.join("")), BOUND_MS, "B to retry");
+      expect(b.stderr.join("")).to.match(
+        /reconnection attempt 1 failed \(.*not currently accepting connections\); next in 500 ms/,
+      );
+      expect(b.stderr.join("")).to.match(/reconnection attempt 2 failed \(.+\); next in 1000 ms/);
+      await gate(true);
+      await eventually(async () => (await health(b.url)).store === "ok", 15_000, "B to reconnect");
+      expect(b.stderr.join("")).to.match(/PostgreSQL connection is lost/);
+      // the subscriber's fresh snapshot after the reconnect shows the fill it missed: the order partial
+      await eventually(
+        () =>
+          subB.msgs.some(
+            (m, i) =>
+              i >= seen &&
+              m.type === "order" &&
+              (m.order as { digest: string; status: string }).digest === digest &&
+              (m.order as { status: string }).status === "partial",
+          ),
+        BOUND_MS,
+        "B's subscriber to get the order as it is now (partial) after the reconnect",
+      );
+      await eventually(
+        () => subB.msgs.slice(seen).some((m) => m.type === "book"),
+        BOUND_MS,
+        "B's subscriber to get a fresh book after the reconnect",
+      );
+      expect(await statusOf(b.url, digest)).to.equal("partial");
+      // an order posted to A after the reconnect: in B's answers and pushed to B's subscriber (listening again)
+      const o2 = await orderBody(env.b, env.physical, env.b.alice, await aliceOrder(env, {}, 1n, 7n));
+      const p2 = await request(`${a.url}/sessions/${env.P}/orders`, "POST", o2);
+      expect(p2.status, JSON.stringify(p2.body)).to.equal(201);
+      const d2 = String(p2.body.digest);
+      expect((await request(`${b.url}/orders/${d2}`, "GET")).status).to.equal(200);
+      await eventually(
+        () => subB.msgs.some((m) => m.type === "order" && (m.order as { digest: string }).digest === d2),
+        BOUND_MS,
+        "B's subscriber to hear of the order posted to A after the reconnect",
+      );
+      expect(await health(a.url)).to.include({ following: true });
+      expect(await health(b.url)).to.include({ following: false });
+
+      // the FOLLOWER's connection ends: its lock goes with it, B takes over following; A, back, stands by
+      await gate(false);
+      await terminate("relay_a");
+      await eventually(async () => (await health(b.url)).following === true, BOUND_MS, "B to take over following");
+      expect(await health(a.url)).to.include({ following: false, store: "unavailable" });
+      await gate(true);
+      await eventually(async () => (await health(a.url)).store === "ok", 15_000, "A to reconnect");
+      for (let i = 0; i < 5; i++) {
+        const [ha, hb] = [await health(a.url), await health(b.url)];
+        expect([ha.following, hb.following], "exactly one process follows").to.deep.equal([false, true]);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // and B, following now, sees a later fill; A answers it from the shared tables
+      await (await env.physical.connect(env.b.bob).fill(o, String(body.signature), WAD)).wait();
+      await eventually(async () => (await statusOf(a.url, digest)) === "filled", BOUND_MS, "A to answer filled");
+    } finally {
+      await gate(true).catch(() => undefined);
+      await admin.end();
     }
   });
 });
