@@ -6,7 +6,6 @@
  * transactions are signed by the key and sent raw (`eth_sendRawTransaction`); every other call is forwarded
  * to the node. The node's unlocked accounts only deploy and fund.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -51,60 +50,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `hardhat node` on 127.0.0.1:`port`, in its own process group; resolves once it listens. */
-export async function startNode(port: number, timeoutMs = 60_000): Promise<{ proc: ChildProcess; url: string }> {
-  const cli = path.join(ROOT, "node_modules/hardhat/dist/src/cli.js");
-  const proc = spawn(process.execPath, [cli, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`hardhat node did not start in ${timeoutMs} ms:\n${log}`)),
-      timeoutMs,
-    );
-    const onData = (d: Buffer) => {
-      log += d.toString();
-      if (/Started HTTP and WebSocket JSON-RPC server/.test(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    proc.stdout?.on("data", onData);
-    proc.stderr?.on("data", onData);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hardhat node exited with ${code}:\n${log}`));
-    });
-  });
-  // keep draining its output so the pipe never fills
-  proc.stdout?.removeAllListeners("data").on("data", () => undefined);
-  proc.stderr?.removeAllListeners("data").on("data", () => undefined);
-  proc.removeAllListeners("exit");
-  return { proc, url: `http://127.0.0.1:${port}` };
-}
-
-/** Stops a process group started here (SIGTERM, then SIGKILL after 3 s). */
-export async function stopGroup(proc: ChildProcess | undefined): Promise<void> {
-  if (proc?.pid === undefined || proc.exitCode !== null) return;
-  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  try {
-    process.kill(-proc.pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-proc.pid!, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  }, 3_000);
-  await exited;
-  clearTimeout(timer);
-}
+export { startNode, stopGroup } from "../../scripts/venue.js";
 
 export interface Chain {
   url: string;
