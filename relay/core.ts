@@ -602,13 +602,14 @@ export class RelayCore {
     } else if (sessionOver(ctx, st)) {
       status = "closed";
       reason = st.status !== 0 ? "the session is final" : "trading ended at t2";
-    } else if (waitingReason(ctx, st) !== undefined) {
-      status = "waiting";
-      reason = waitingReason(ctx, st) as string;
     } else {
-      // a curated session's maker can lose its admission (RoleRevoked); the order then cannot fill
+      // a curated session's maker can lose its admission (RoleRevoked); the order then cannot fill, and that
+      // outlasts a pause or the wait for t1, so it is said first
+      const notAdmitted = await admissionShortfall(this.provider, ctx, order.maker, this.blockCache);
+      const waiting = notAdmitted === undefined ? waitingReason(ctx, st) : undefined;
       const short =
-        (await admissionShortfall(this.provider, ctx, order.maker, this.blockCache)) ??
+        notAdmitted ??
+        waiting ??
         (await fundingShortfall(
           this.provider,
           ctx,
@@ -619,7 +620,10 @@ export class RelayCore {
           this.blockCache,
           await this.fundingProbe(ctx, order),
         ));
-      if (short !== undefined) {
+      if (waiting !== undefined) {
+        status = "waiting";
+        reason = waiting;
+      } else if (short !== undefined) {
         status = "unfundable";
         reason = short;
       } else status = filled > 0n ? "partial" : "open";

@@ -56,7 +56,8 @@ describe("relay: sessions the factory creates after start", function () {
       const { o, body } = await aliceBody(b, fresh);
       const posted = await request(`${relay.url}/sessions/${F}/orders`, "POST", body);
       expect(posted.status, JSON.stringify(posted.body)).to.equal(201);
-      expect(posted.body).to.include({ session: F, status: "open" });
+      // posted before t1: accepted, out of the book until trading opens
+      expect(posted.body).to.include({ session: F, status: "waiting" });
       await b.networkHelpers.time.increaseTo(b.now + DAY);
       await fresh.connect(b.bob).fill(o, String(body.signature), WAD / 2n);
       await relay.sync();
