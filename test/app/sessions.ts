@@ -137,6 +137,10 @@ describe("app: session trading in a real browser", function () {
     await A.page.getByTestId("my-order-status").getByText("partial").waitFor();
     expect(await A.page.getByTestId("my-order-filled").textContent()).to.equal("50%");
     await A.page.getByTestId("alloc-0").getByText(/^9$/).waitFor();
+    // allocation over time, from the chain's events: the subscription, then the one trade (both wallets); the
+    // chart is drawn only when its last point equals allocationOf, so its presence checks that too
+    for (const p of [A.page, B.page]) await p.locator('[data-testid="allocation-history"][data-points="2"]').waitFor();
+    expect(await B.page.getByTestId("allocation-history-incomplete").count()).to.equal(0);
     await shot(B.page, "session-taker-after-fill.png");
   });
 

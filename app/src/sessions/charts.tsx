@@ -4,6 +4,8 @@
  */
 import type { AccountInfo, SessionInfo } from "../sdk.js";
 import type { Book } from "../relay.js";
+import { isoTime } from "../../../sdk/input.js";
+import type { AllocationHistory } from "./history.js";
 
 const W = 320;
 const H = 140;
@@ -89,6 +91,84 @@ export function AllocationChart({ info, me }: { info: SessionInfo; me: AccountIn
           <rect x={60} y={1} width={bar(r.b)} height={18} fill="none" stroke="#334" stroke-dasharray="3 2" />
         </g>
       ))}
+    </svg>
+  );
+}
+
+/**
+ * My allocation over time: its value at the latest feed prices after every event that moved it (subscription,
+ * each trade, redemption, liquidation, dividend), one step per event, the baseline's value dashed.
+ */
+export function AllocationHistoryChart({
+  info,
+  me,
+  history,
+}: {
+  info: SessionInfo;
+  me: AccountInfo;
+  history: AllocationHistory;
+}) {
+  const { points } = history;
+  if (points.length === 0) return null;
+  if (!history.complete)
+    return (
+      <p class="muted" data-testid="allocation-history-incomplete">
+        Allocation over time: the session's events do not add up to the allocation the contract reports now, so no
+        history is drawn.
+      </p>
+    );
+  const priced = info.legs.every((l) => l.latestPrice !== undefined);
+  const value = (x: bigint[]) =>
+    x.reduce(
+      (sum, v, k) =>
+        sum +
+        (priced ? num(v, info.legs[k].decimals) * num(info.legs[k].latestPrice!, 18) : num(v, info.legs[k].decimals)),
+      0,
+    );
+  const vs = points.map((p) => value(p.x));
+  const base = value(me.baseline);
+  const lo = Math.min(base, ...vs);
+  const hi = Math.max(base, ...vs);
+  const pad = (hi - lo) * 0.15 || Math.abs(hi) * 0.05 || 1;
+  const x = (i: number) => 40 + (points.length === 1 ? 0 : (i / (points.length - 1)) * (W - 60));
+  const y = (v: number) => H - 24 - ((v - (lo - pad)) / (hi - lo + 2 * pad)) * (H - 40);
+  let d = `M ${x(0)} ${y(vs[0])}`;
+  for (let i = 1; i < vs.length; i++) d += ` L ${x(i)} ${y(vs[i - 1])} L ${x(i)} ${y(vs[i])}`;
+  const day = (t: bigint) => isoTime(t).slice(5, 16).replace("T", " ");
+  return (
+    <svg
+      width={W}
+      height={H}
+      class="chart"
+      data-testid="allocation-history"
+      data-points={points.length}
+      role="img"
+      aria-label="allocation over time"
+    >
+      <text x={4} y={12} class="axis">
+        {priced ? "my allocation's value over time" : "my allocation over time (units)"} · dashed: baseline
+      </text>
+      <line x1={40} y1={y(base)} x2={W - 20} y2={y(base)} stroke="#889" stroke-dasharray="4 3" />
+      <path d={d} fill="none" stroke="#2563eb" stroke-width={2} />
+      {points.map((p, i) => (
+        <circle cx={x(i)} cy={y(vs[i])} r={3} fill="#2563eb">
+          <title>
+            {p.event} · block {p.blockNumber.toString()} · {vs[i].toPrecision(6)}
+          </title>
+        </circle>
+      ))}
+      <text x={36} y={y(hi) + 4} text-anchor="end" class="axis">
+        {hi.toPrecision(5)}
+      </text>
+      <text x={36} y={y(lo) + 4} text-anchor="end" class="axis">
+        {lo.toPrecision(5)}
+      </text>
+      <text x={40} y={H - 6} class="axis">
+        {day(points[0].blockTime)}
+      </text>
+      <text x={W - 20} y={H - 6} text-anchor="end" class="axis">
+        {day(points[points.length - 1].blockTime)} · {points.length} events
+      </text>
     </svg>
   );
 }

@@ -4,7 +4,7 @@
  * push), the orders I can fill, order entry and my orders.
  */
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { Contract, ZeroAddress, type ContractRunner, type Signer } from "ethers";
+import { Contract, ZeroAddress, type ContractRunner, type Provider, type Signer } from "ethers";
 
 import { isoTime } from "../../../sdk/input.js";
 import { accountInfo, ERC20_ABI, loadSession, type AccountInfo, type SessionInfo } from "../sdk.js";
@@ -12,7 +12,8 @@ import { listOrders, readBooks, watch, type Book, type RelayOrder } from "../rel
 import { explain } from "../ui/explain.js";
 import { fmt, short } from "../ui/format.js";
 import type { Track } from "../ui/txlog.js";
-import { AllocationChart } from "./charts.js";
+import { AllocationChart, AllocationHistoryChart } from "./charts.js";
+import { allocationHistory, type AllocationHistory } from "./history.js";
 import { BookView } from "./book.js";
 import { ClaimPanel, MarginPanel, SubscribePanel } from "./lifecycle.js";
 import { LIVE, MyOrders } from "./myOrders.js";
@@ -22,6 +23,8 @@ import { TakeList } from "./take.js";
 interface SessionData {
   info: SessionInfo;
   me?: AccountInfo;
+  /** My allocation after each event that moved it (undefined without a wallet, or when it could not be read). */
+  history?: AllocationHistory;
   /** Tokens the session contract holds per leg (physical), for the conservation line. */
   held: bigint[];
   orders: RelayOrder[];
@@ -32,6 +35,10 @@ interface SessionData {
 async function loadData(runner: ContractRunner, address: string, account?: string): Promise<SessionData> {
   const info = await loadSession(runner, address);
   const me = account === undefined ? undefined : await accountInfo(runner, info, account);
+  const provider = ("getLogs" in runner ? runner : runner.provider) as Provider | null;
+  let history: AllocationHistory | undefined;
+  if (me !== undefined && provider !== null)
+    history = await allocationHistory(provider, info, me).catch(() => undefined); // a chart only: never blocks the page
   const held =
     info.kind === "physical"
       ? await Promise.all(
@@ -46,7 +53,7 @@ async function loadData(runner: ContractRunner, address: string, account?: strin
   } catch (e) {
     relayError = explain(e);
   }
-  return { info, me, held, orders, books, relayError };
+  return { info, me, history, held, orders, books, relayError };
 }
 
 export function SessionPage(props: {
@@ -258,6 +265,7 @@ function Legs({ data }: { data: SessionData }) {
       {me !== undefined && (
         <div class="row">
           <AllocationChart info={info} me={me} />
+          {data.history !== undefined && <AllocationHistoryChart info={info} me={me} history={data.history} />}
           <p class="muted">
             {me.shares.toString()} shares
             {info.kind === "cash"
