@@ -12,7 +12,7 @@ import path from "node:path";
 
 import { JsonRpcProvider, Wallet, type TypedDataField } from "ethers";
 import { network } from "hardhat";
-import { chromium, type Browser, type BrowserContext } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { build, preview, type PreviewServer } from "vite";
 
 import { startRelay, type Relay } from "../../relay/index.js";
@@ -283,6 +283,31 @@ export interface WalletLog {
   sent: string[];
   /** Methods the page called, in order. */
   calls: string[];
+}
+
+/** One trader in the browser: a context with the test wallet injected, and a page. */
+export interface Trader {
+  context: BrowserContext;
+  log: WalletLog;
+  page: Page;
+}
+
+/**
+ * A new browser context whose injected wallet signs with `key` (starting on `startChainId`) and one page in it;
+ * the page's uncaught errors are appended to `pageErrors`, and every wait on it lasts at most `wait` ms.
+ */
+export async function openTrader(
+  browser: Browser,
+  chain: Chain,
+  key: Wallet,
+  pageErrors: string[],
+  { startChainId = chain.chainId, wait = 20_000 }: { startChainId?: bigint; wait?: number } = {},
+): Promise<Trader> {
+  const { context, log } = await walletContext(browser, chain, key, startChainId);
+  const page = await context.newPage();
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.setDefaultTimeout(wait);
+  return { context, log, page };
 }
 
 /**

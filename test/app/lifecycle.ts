@@ -35,7 +35,7 @@ import {
   serveApp,
   startNode,
   stopGroup,
-  walletContext,
+  openTrader,
   type Chain,
   type WalletLog,
 } from "./harness.js";
@@ -65,11 +65,7 @@ describe("app: subscribe, keeper settlement and claim in a real browser", functi
     });
     app = await serveApp(chain, relay);
     browser = await launchChromium();
-    const { context, log } = await walletContext(browser, chain, chain.maker, chain.chainId);
-    const page = await context.newPage();
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    page.setDefaultTimeout(WAIT);
-    A = { context, log, page };
+    A = await openTrader(browser, chain, chain.maker, pageErrors, { wait: WAIT });
   });
 
   after(async () => {

@@ -27,7 +27,7 @@ import {
   serveApp,
   startNode,
   stopGroup,
-  walletContext,
+  openTrader,
   type Chain,
   type MarketsChain,
   type WalletLog,
@@ -60,15 +60,8 @@ describe("app: markets in a real browser", function () {
     usdc = await mk.usdc.getAddress();
     app = await serveApp(chain, undefined, mk.markets);
     browser = await launchChromium();
-    const open = async (key: Chain["maker"]) => {
-      const { context, log } = await walletContext(browser!, chain, key);
-      const page = await context.newPage();
-      page.on("pageerror", (e) => pageErrors.push(e.message));
-      page.setDefaultTimeout(WAIT);
-      return { context, log, page };
-    };
-    A = await open(chain.maker);
-    B = await open(chain.taker);
+    A = await openTrader(browser, chain, chain.maker, pageErrors, { wait: WAIT });
+    B = await openTrader(browser, chain, chain.taker, pageErrors, { wait: WAIT });
   });
 
   after(async () => {

@@ -27,7 +27,7 @@ import {
   serveApp,
   startNode,
   stopGroup,
-  walletContext,
+  openTrader,
   type Chain,
   type WalletLog,
 } from "./harness.js";
@@ -73,10 +73,7 @@ describe("app: a Safe maker posting through the relay, in a real browser", funct
     app = await serveApp(chain, relay);
     browser = await launchChromium();
     const open = async (key: Chain["maker"]) => {
-      const { context, log } = await walletContext(browser!, chain, key);
-      const page = await context.newPage();
-      page.on("pageerror", (e) => pageErrors.push(e.message));
-      page.setDefaultTimeout(WAIT);
+      const { context, log, page } = await openTrader(browser!, chain, key, pageErrors, { wait: WAIT });
       await page.goto(app!.url + "/");
       await page.getByTestId("connect").click();
       await page.getByTestId("session-link").first().click();

@@ -24,7 +24,7 @@ import {
   serveApp,
   startNode,
   stopGroup,
-  walletContext,
+  openTrader,
   type Chain,
   type WalletLog,
 } from "./harness.js";
@@ -54,15 +54,9 @@ describe("app: session trading in a real browser", function () {
     relay = await relayFor(chain, (e) => relayErrors.push(String((e as Error)?.message ?? e)));
     app = await serveApp(chain, relay);
     browser = await launchChromium();
-    const open = async (key: Chain["maker"], startChain: bigint) => {
-      const { context, log } = await walletContext(browser!, chain, key, startChain);
-      const page = await context.newPage();
-      page.on("pageerror", (e) => pageErrors.push(e.message));
-      page.setDefaultTimeout(WAIT);
-      return { context, log, page };
-    };
-    A = await open(chain.maker, 1n); // the maker's wallet starts on mainnet: the app must ask to switch
-    B = await open(chain.taker, chain.chainId);
+    // the maker's wallet starts on mainnet: the app must ask to switch
+    A = await openTrader(browser, chain, chain.maker, pageErrors, { startChainId: 1n, wait: WAIT });
+    B = await openTrader(browser, chain, chain.taker, pageErrors, { wait: WAIT });
   });
 
   after(async () => {
