@@ -137,12 +137,16 @@ export async function postOrders(relayUrl: string, orders: OrderFile[]): Promise
   return lines;
 }
 
-/** Deploys and funds the venue described at the top of this file on the (fresh) node at `url`. */
-export async function setUpVenue(url: string): Promise<Venue> {
-  const conn = await network.create({ network: "localhost", override: { url } });
+/**
+ * On `conn`'s chain: AAPL (18 decimals) and USDC (6) mock tokens with mock feeds at 230 and 1, the session family,
+ * and a physical session of 1 AAPL + 200 USDC a share, t1 in an hour, trading for `tradingDays` days, fees
+ * 10 bps taker / 5 bps maker. The npm run app venue and the browser tests' chain both start from it.
+ */
+export async function deployAaplUsdcSession(
+  conn: Awaited<ReturnType<typeof network.create>>,
+  opts: { admin: string; feeRecipient: string; guardian?: string; tradingDays: bigint },
+) {
   const { ethers, networkHelpers } = conn;
-  const [owner, alice, bob, carol, feeDesk] = await ethers.getSigners();
-  const traders = [alice, bob, carol];
   const aapl = (await ethers.deployContract("MockERC20", ["Apple (mock)", "AAPL", 18])) as unknown as MockERC20;
   const usdc = (await ethers.deployContract("MockERC20", ["USD Coin (mock)", "USDC", 6])) as unknown as MockERC20;
   const aaplFeed = await ethers.deployContract("MockV3Aggregator", [8, 230_00000000n]);
@@ -151,6 +155,7 @@ export async function setUpVenue(url: string): Promise<Venue> {
   const now = BigInt(await networkHelpers.time.latest());
   const spec = async (feed: { getAddress(): Promise<string> }) =>
     firstAfterFixing(await feed.getAddress(), { maxDelay: 3_600, minAnswer: 1n, maxAnswer: 10n ** 30n });
+  const t2 = now + 3_600n + opts.tradingDays * 86_400n;
   const config = sessionConfig({
     kind: SessionKind.Physical,
     legs: [
@@ -158,15 +163,30 @@ export async function setUpVenue(url: string): Promise<Venue> {
       physicalLeg(await usdc.getAddress(), 200n * E6, await spec(usdcFeed)),
     ],
     t1: now + 3_600n,
-    t2: now + 7n * 86_400n,
-    fallbackDeadline: now + 9n * 86_400n,
-    claimDeadline: now + 40n * 86_400n,
+    t2,
+    fallbackDeadline: t2 + 2n * 86_400n,
+    claimDeadline: t2 + 30n * 86_400n,
     takerFeeBps: 10,
     makerFeeBps: 5,
-    feeRecipient: feeDesk.address,
-    admin: owner.address,
+    feeRecipient: opts.feeRecipient,
+    admin: opts.admin,
+    ...(opts.guardian === undefined ? {} : { guardian: opts.guardian }),
   });
   const { session } = await createSessionFromConfig(factory, config);
+  return { aapl, usdc, aaplFeed, usdcFeed, factory, session, now };
+}
+
+/** Deploys and funds the venue described at the top of this file on the (fresh) node at `url`. */
+export async function setUpVenue(url: string): Promise<Venue> {
+  const conn = await network.create({ network: "localhost", override: { url } });
+  const { ethers, networkHelpers } = conn;
+  const [owner, alice, bob, carol, feeDesk] = await ethers.getSigners();
+  const traders = [alice, bob, carol];
+  const { aapl, usdc, factory, session, now } = await deployAaplUsdcSession(conn, {
+    admin: owner.address,
+    feeRecipient: feeDesk.address,
+    tradingDays: 7n,
+  });
   const physical = await ethers.getContractAt("PhysicalSession", session);
   for (const w of traders) {
     await (await aapl.mint(w.address, 100n * E18)).wait();

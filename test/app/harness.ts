@@ -51,6 +51,7 @@ export function freePort(): Promise<number> {
 }
 
 export { startNode, stopGroup } from "../../scripts/venue.js";
+import { deployAaplUsdcSession } from "../../scripts/venue.js";
 
 export interface Chain {
   url: string;
@@ -78,31 +79,12 @@ export async function deployChain(url: string, { subscribed = true } = {}): Prom
   const [admin, guardian, feeTo] = await ethers.getSigners();
   const provider = new JsonRpcProvider(url, undefined, { pollingInterval: 200, cacheTimeout: -1 });
   const chainId = (await provider.getNetwork()).chainId;
-  const aapl = (await ethers.deployContract("MockERC20", ["Apple (mock)", "AAPL", 18])) as unknown as MockERC20;
-  const usdc = (await ethers.deployContract("MockERC20", ["USD Coin (mock)", "USDC", 6])) as unknown as MockERC20;
-  const aaplFeed = await ethers.deployContract("MockV3Aggregator", [8, 230_00000000n]);
-  const usdcFeed = await ethers.deployContract("MockV3Aggregator", [8, 1_00000000n]);
-  const { factory } = await deploySessionFamily(ethers);
-  const now = BigInt(await networkHelpers.time.latest());
-  const spec = async (feed: { getAddress(): Promise<string> }) =>
-    firstAfterFixing(await feed.getAddress(), { maxDelay: 3_600, minAnswer: 1n, maxAnswer: 10n ** 30n });
-  const config = sessionConfig({
-    kind: SessionKind.Physical,
-    legs: [
-      physicalLeg(await aapl.getAddress(), 1n * E18, await spec(aaplFeed)),
-      physicalLeg(await usdc.getAddress(), 200n * E6, await spec(usdcFeed)),
-    ],
-    t1: now + 3_600n,
-    t2: now + 86_400n,
-    fallbackDeadline: now + 2n * 86_400n,
-    claimDeadline: now + 30n * 86_400n,
-    takerFeeBps: 10,
-    makerFeeBps: 5,
-    feeRecipient: feeTo.address,
+  const { aapl, usdc, aaplFeed, usdcFeed, factory, session, now } = await deployAaplUsdcSession(conn, {
     admin: admin.address,
+    feeRecipient: feeTo.address,
     guardian: guardian.address,
+    tradingDays: 1n,
   });
-  const { session } = await createSessionFromConfig(factory, config);
 
   // fixed test keys (never the node's unlocked accounts): the wallets of the two traders
   const maker = new Wallet("0x" + "a1".repeat(32), provider);
