@@ -360,6 +360,7 @@ export class RelayCore {
     const st = await this.timed("chain: head and session state", () => this.state(ctx));
     const checked = await checkSubmission(this, ctx, st, p);
     const ps = pairSide(p.order);
+    const waiting = waitingReason(ctx, st);
     const row: OrderRow = {
       digest: p.digest,
       chain_id: p.chainId,
@@ -381,8 +382,8 @@ export class RelayCore {
       }),
       signature: p.signature,
       expiry: p.order.expiry > EXPIRY_CLAMP ? EXPIRY_CLAMP : p.order.expiry,
-      status: waitingReason(ctx, st) !== undefined ? "waiting" : checked.filledWad > 0n ? "partial" : "open",
-      reason: waitingReason(ctx, st) ?? "",
+      status: waiting !== undefined ? "waiting" : checked.filledWad > 0n ? "partial" : "open",
+      reason: waiting ?? "",
       filled_wad: checked.filledWad.toString(),
       created_ms: BigInt(Date.now()),
       updated_block: checked.block,

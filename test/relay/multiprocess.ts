@@ -24,7 +24,7 @@ import WebSocket from "ws";
 
 import { startRelay } from "../../relay/index.js";
 import { deployMarkets, UNIT } from "../markets/fixture.js";
-import { findPostgres, startPostgres, type PostgresServer } from "../shared/postgres.js";
+import { startPostgresOrSkip, type PostgresServer } from "../shared/postgres.js";
 import { aliceOrder, deployEnv, orderBody, request, WAD, type Env } from "./helpers.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -153,12 +153,7 @@ describe("relay: two processes on one PostgreSQL database", function () {
   const sockets: WebSocket[] = [];
 
   before(async function () {
-    const found = findPostgres();
-    if (typeof found === "string") {
-      console.log(`    skipped: ${found}`);
-      this.skip();
-    }
-    server = await startPostgres(found);
+    server = await startPostgresOrSkip(this);
     await server.createDatabase("relay_shared");
     env = await deployEnv();
     bridge = await rpcBridge(env.conn.provider as unknown as Eip1193);

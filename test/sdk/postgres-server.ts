@@ -35,7 +35,7 @@ import {
   windows,
   type MarginEnv,
 } from "../sessions/margin-fixtures.js";
-import { findPostgres, startPostgres, type PostgresServer } from "../shared/postgres.js";
+import { startPostgresOrSkip, type PostgresServer } from "../shared/postgres.js";
 
 const USDC = 10n ** 6n;
 const RELEASE_KEY = "a-release-key-of-32-characters!!";
@@ -59,12 +59,7 @@ describe("sdk/data on a real PostgreSQL server (over TCP)", function () {
   let dataUrl: string;
 
   before(async function () {
-    const found = findPostgres();
-    if (typeof found === "string") {
-      console.log(`    skipped: ${found}`);
-      this.skip();
-    }
-    server = await startPostgres(found);
+    server = await startPostgresOrSkip(this);
     await server.createDatabase("ringfence_data");
     await server.createDatabase("ringfence_task");
     dataUrl = server.url("ringfence_data");

@@ -262,3 +262,16 @@ export async function startPostgres(b: PostgresBinaries, opts: { timeoutMs?: num
     stop,
   };
 }
+
+/**
+ * In a mocha `before`: starts a throwaway server, or skips the suite with the reason printed when this machine
+ * cannot run one (see {@link findPostgres}).
+ */
+export async function startPostgresOrSkip(suite: Mocha.Context): Promise<PostgresServer> {
+  const found = findPostgres();
+  if (typeof found === "string") {
+    console.log(`    skipped: ${found}`);
+    suite.skip();
+  }
+  return startPostgres(found as PostgresBinaries);
+}
