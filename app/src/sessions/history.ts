@@ -1,15 +1,33 @@
 /**
  * My allocation over time, from the session's own events: every `Subscribed`, `Redeemed`, `Traded`,
- * `Liquidated` and `DividendAccrued` of the session read from the chain (one `eth_getLogs` over the session's
- * address) and folded by the data set's projection (sdk/data/positions.ts `rebuildPositions`, the same code
- * that rebuilds the published data set). The last point must equal the allocation the contract reports now;
+ * `Liquidated` and `DividendAccrued` of the session read from the chain (`eth_getLogs` over the session's
+ * address: all of them once, then only the newest blocks on each refresh) and folded by the data set's
+ * projection (sdk/data/positions.ts `rebuildPositions`, the same code that rebuilds the published data set). The last point must equal the allocation the contract reports now;
  * when it does not (an event kind the projection does not fold), the history is marked incomplete, not drawn.
  */
-import { Contract, type Interface, type Provider } from "ethers";
+import { Contract, type Interface, type Log, type Provider } from "ethers";
 
 import { rebuildPositions, type PositionPoint, type StoredEvent } from "../../../sdk/data/positions.js";
 import { MARGIN_ABIS } from "../../../sdk/sessions/margin.js";
 import type { AccountInfo, SessionInfo } from "../sdk.js";
+
+/** Blocks read again on every call (a reorg at most this deep replaces what was read before). */
+const REREAD_BLOCKS = 12;
+
+/** The session's logs read so far, per session address, up to block `upTo`: each call reads only what is new. */
+const logCache = new Map<string, { upTo: number; logs: Log[] }>();
+
+/** Every log of `address` up to the head, from the cache plus one `eth_getLogs` over the newest blocks. */
+async function sessionLogs(provider: Provider, address: string): Promise<Log[]> {
+  const head = await provider.getBlockNumber();
+  const hit = logCache.get(address);
+  // a chain shorter than what was read (a restarted local node) is read again whole
+  const from = hit === undefined || head < hit.upTo ? 0 : Math.max(0, hit.upTo - REREAD_BLOCKS);
+  const fresh = await provider.getLogs({ address, fromBlock: from, toBlock: head });
+  const logs = [...(from === 0 ? [] : (hit?.logs.filter((l) => l.blockNumber < from) ?? [])), ...fresh];
+  logCache.set(address, { upTo: head, logs });
+  return logs;
+}
 
 /** Block times already read, by block hash (a block's time never changes; a replaced block has another hash). */
 const blockTimes = new Map<string, bigint>();
@@ -34,7 +52,7 @@ export async function allocationHistory(
     info.kind === "margin"
       ? Number((await new Contract(info.address, MARGIN_ABIS[1], provider).marginConfig()).cashLeg)
       : undefined;
-  const logs = await provider.getLogs({ address: info.address, fromBlock: 0, toBlock: "latest" });
+  const logs = await sessionLogs(provider, info.address.toLowerCase());
   const events: StoredEvent[] = [];
   for (const log of logs) {
     let parsed: ReturnType<Interface["parseLog"]> = null;
