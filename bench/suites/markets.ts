@@ -118,7 +118,10 @@ export const suite: Suite = {
       await place(makers[0], rootId, branch, 60, -1n);
       await place(c, rootId, branch, 60, 1n);
       if (branch === 1 || branch === 4) {
-        kGas[branch] = await record(`market.place@k${branch}`, as(c).place(await order(c, rootId, branch, 30, 1n), "0x", 4));
+        kGas[branch] = await record(
+          `market.place@k${branch}`,
+          as(c).place(await order(c, rootId, branch, 30, 1n), "0x", 4),
+        );
       }
     }
     await record("market.place@k8", as(c).place(await order(c, rootId, 8, 30, 1n), "0x", 4));
