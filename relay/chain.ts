@@ -1,6 +1,6 @@
 /**
  * What the relay asks the chain: a served session's static facts (read once through the SDK's
- * `loadSession`) and, per order, the contract's own views: `filled(digest)`, `minNonce(maker)`,
+ * `loadSession`) and, per order, the contract's own views: `filledOf(maker, salt)`, `minNonce(maker)`,
  * `allocationOf(maker)` and, for cash and margin sessions, a simulated `fill`
  * (eth_call) whose revert says whether the maker passes the margin rule.
  */
@@ -13,7 +13,7 @@ import { legsOf, remainingAmounts } from "../sdk/sessions/validate.js";
 import { MarginSession__factory, SessionCore__factory } from "../types/ethers-contracts/index.js";
 
 export const WAD = 10n ** 18n;
-/** `OrderSigning.CANCELLED`: what `filled(digest)` holds once an order is cancelled. */
+/** `OrderSigning.CANCELLED`: what `filledOf(maker, salt)` answers once an order is cancelled. */
 export const CANCELLED = (1n << 256n) - 1n;
 const CORE = new Interface(SessionCore__factory.abi);
 const FUNDING_ABIS = [...SESSION_ABIS, new Interface(MarginSession__factory.abi)];
@@ -206,8 +206,9 @@ export async function admissionOverride(
   return undefined;
 }
 
-export async function filledOf(provider: Provider, session: string, digest: string): Promise<bigint> {
-  return SessionCore__factory.connect(session, provider).filled(digest);
+/** The fill record of the maker's order with `salt` (orders of one maker with one salt share it). */
+export async function filledOf(provider: Provider, session: string, order: SessionOrder): Promise<bigint> {
+  return SessionCore__factory.connect(session, provider).filledOf(order.maker, order.salt);
 }
 
 export async function nonceFloorOf(

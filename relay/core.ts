@@ -336,6 +336,16 @@ export class RelayCore {
     return rows[0];
   }
 
+  /** The digest of a live order of `order.maker` in `session` with the same salt, if any. */
+  private async liveOrderWithSalt(session: string, order: SessionOrder): Promise<string | undefined> {
+    const rows = await this.store.all<Pick<OrderRow, "digest" | "order_json">>(
+      `SELECT digest, order_json FROM orders WHERE maker = $1 AND session = $2 AND status IN (${LIVE_STATUSES.map((_, i) => `$${i + 3}`).join(", ")})`,
+      [order.maker.toLowerCase(), session.toLowerCase(), ...LIVE_STATUSES],
+    );
+    const salt = order.salt.toString();
+    return rows.find((r) => (JSON.parse(r.order_json) as { salt: string }).salt === salt)?.digest;
+  }
+
   /**
    * Accepts a submitted order: shape (sdk/sessions/validate.ts), then the session, chain and order checks
    * against the chain (relay/validate.ts). A duplicate answers the stored order (`created: false`).
@@ -357,6 +367,16 @@ export class RelayCore {
       );
     const existing = await this.timed("store: duplicate lookup", () => this.getOrder(p.digest));
     if (existing !== undefined) return { created: false, order: orderView(existing) };
+    const clash = await this.timed("store: salt lookup", () => this.liveOrderWithSalt(ctx.address, p.order));
+    if (clash !== undefined)
+      throw new OrderRejected(
+        {
+          code: "salt_in_use",
+          field: "order.salt",
+          message: `the maker's live order ${clash} already uses salt ${p.order.salt}: orders of one maker with one salt share a single fill record on chain (together they fill at most one order), so this relay keeps one of them; sign again with another salt`,
+        },
+        409,
+      );
     const st = await this.timed("chain: head and session state", () => this.state(ctx));
     const checked = await checkSubmission(this, ctx, st, p);
     const ps = pairSide(p.order);
@@ -584,7 +604,7 @@ export class RelayCore {
     if (ctx === undefined) return r;
     const st = await this.state(ctx);
     const order = orderFromRow(r);
-    const filled = await filledOf(this.provider, ctx.address, r.digest);
+    const filled = await filledOf(this.provider, ctx.address, order);
     let status: OrderStatus;
     let reason = "";
     let filledWad = filled === CANCELLED ? BigInt(r.filled_wad) : filled;

@@ -161,13 +161,20 @@ export async function checkMarketSubmission(
   const floor = BigInt(await m.minNonce(order.trader, { blockTag }));
   if (order.nonce < floor)
     no("nonce_below_floor", "order.nonce", `the order's nonce ${order.nonce} is below the trader's floor ${floor}`);
-  const filled = BigInt(await m.filled(p.digest, { blockTag }));
-  if (filled === CANCELLED) no("cancelled", "digest", `the order ${p.digest} was cancelled on chain`, 409);
+  // the chain keeps one record per trader and salt: this order's, or that of another order with the same salt
+  const filled = BigInt(await m.filledOf(order.trader, order.salt, { blockTag }));
+  if (filled === CANCELLED)
+    no(
+      "cancelled",
+      "digest",
+      `the order ${p.digest} was cancelled on chain (or another order of the trader with salt ${order.salt} was)`,
+      409,
+    );
   if (filled > 0n)
     no(
       "already_accepted",
       "digest",
-      `the order ${p.digest} was already submitted on chain (each order enters the book once)`,
+      `the order ${p.digest} was already submitted on chain, or another order of the trader with salt ${order.salt} was (each salt enters the book once: sign again with a new salt)`,
       409,
     );
   // The contract decides the rest (collateral, post-only crossing, per-root limits): simulate the very call

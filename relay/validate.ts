@@ -94,7 +94,7 @@ export async function checkSubmission(
   );
   if (order.nonce < floor)
     no("nonce_below_floor", "order.nonce", `the order's nonce ${order.nonce} is below the maker's floor ${floor}`);
-  const filled = await core.timed("chain: filled", () => filledOf(provider, ctx.address, p.digest));
+  const filled = await core.timed("chain: filled", () => filledOf(provider, ctx.address, order));
   if (filled === CANCELLED) no("cancelled", "digest", `the order ${p.digest} was cancelled on chain`, 409);
   if (filled >= WAD) no("filled", "digest", `the order ${p.digest} is fully filled`, 409);
   const short = await core.timed(`chain: funding (${ctx.info.kind})`, async () =>

@@ -18,7 +18,7 @@ import { marketsAt } from "../../sdk/markets/abi.js";
 import { marketsDomain, orderDigest, type MarketOrder } from "../../sdk/markets/typedData.js";
 import { signDigestAsSafe } from "../../sdk/safe.js";
 import { createSafe, deploySafeInfra, safeApprove, safeExec } from "../../test/shared/safe.js";
-import type { BenchContext, Suite } from "../lib.js";
+import { saltCounter, type BenchContext, type Suite } from "../lib.js";
 
 export const suite: Suite = {
   name: "markets",
@@ -43,7 +43,7 @@ export const suite: Suite = {
     const tokenAddress = await token.getAddress();
     const as = (s: Signer) => core.connect(s) as Contract;
     const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-    let salt = 0n;
+    const saltOf = saltCounter();
     const order = async (
       trader: Signer,
       rootId: bigint,
@@ -58,7 +58,7 @@ export const suite: Suite = {
       orderType: 0,
       expiry: (await now()) + 86_400n,
       nonce: 0n,
-      salt: ++salt,
+      salt: saltOf(coreAddress, await trader.getAddress()),
       trader: await trader.getAddress(),
     });
     const place = async (s: Signer, rootId: bigint, branch: number, tick: number, q: bigint) =>
@@ -195,7 +195,7 @@ export const suite: Suite = {
         orderType: 0,
         expiry: (await now()) + 86_400n,
         nonce: 0n,
-        salt: ++salt,
+        salt: saltOf(coreAddress, safe),
         trader: safe,
       };
       return [

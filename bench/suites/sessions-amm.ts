@@ -3,7 +3,7 @@
  * order filled by the AMM through the session's own `fill`), after warm-up swaps so that every account already
  * holds both legs. Every number is a receipt's gasUsed (base cost included).
  */
-import type { BenchContext, Suite } from "../lib.js";
+import { saltCounter, type BenchContext, type Suite } from "../lib.js";
 import { signExactIn } from "../../sdk/sessions/amm.js";
 import { sessionDomain } from "../../sdk/sessions/orders.js";
 import type {
@@ -74,7 +74,7 @@ async function run({ connection, record }: BenchContext): Promise<void> {
 
   const domain = sessionDomain(addr, chainId);
   const expiry = BigInt(await networkHelpers.time.latest()) + DAY;
-  let salt = 1n;
+  const saltOf = saltCounter();
   // Warm-up: Alice and Bob each swap both ways so every allocation slot involved is already non-zero.
   for (const [who, i, j] of [
     [alice, 0, 1],
@@ -82,10 +82,15 @@ async function run({ connection, record }: BenchContext): Promise<void> {
     [bob, 1, 0],
     [bob, 0, 1],
   ] as const) {
-    const s = await signExactIn(amm, who, domain, i, j, WAD / 10n, { maxFeeBps: 50n, expiry, nonce: 0n, salt: salt++ });
+    const s = await signExactIn(amm, who, domain, i, j, WAD / 10n, { maxFeeBps: 50n, expiry, nonce: 0n, salt: saltOf(addr, who.address) });
     await (await amm.swapExactIn(s.order, s.signature)).wait();
   }
-  const s = await signExactIn(amm, alice, domain, 0, 1, WAD / 10n, { maxFeeBps: 50n, expiry, nonce: 0n, salt: salt++ });
+  const s = await signExactIn(amm, alice, domain, 0, 1, WAD / 10n, {
+    maxFeeBps: 50n,
+    expiry,
+    nonce: 0n,
+    salt: saltOf(addr, alice.address),
+  });
   await record("session.swap", amm.connect(alice).swapExactIn(s.order, s.signature));
 }
 

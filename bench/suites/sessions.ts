@@ -5,7 +5,7 @@
  */
 import { AbiCoder, Wallet, ZeroAddress, type Signer } from "ethers";
 
-import type { BenchContext, Suite } from "../lib.js";
+import { saltCounter, type BenchContext, type Suite } from "../lib.js";
 import { signDigestAsSafe } from "../../sdk/safe.js";
 import {
   hashSessionOrder,
@@ -76,7 +76,7 @@ async function run({ connection, record }: BenchContext): Promise<void> {
     else await (await tx).wait();
   }
 
-  let salt = 1n;
+  const saltOf = saltCounter();
   async function order(
     s: PhysicalSession,
     maker: Signer,
@@ -91,7 +91,7 @@ async function run({ connection, record }: BenchContext): Promise<void> {
       maxFeeBps: 50n,
       expiry: BigInt(await networkHelpers.time.latest()) + 30n * DAY,
       nonce: 0n,
-      salt: salt++,
+      salt: saltOf(await s.getAddress(), await maker.getAddress()),
     };
     return [o, await signSessionOrder(maker, o, sessionDomain(await s.getAddress(), chainId))];
   }
@@ -110,9 +110,18 @@ async function run({ connection, record }: BenchContext): Promise<void> {
   await networkHelpers.time.increase(DAY);
   await warmFill(s5, alice, bob);
   await warmFill(s5, carol, alice);
+  await warmFill(s5, bob, carol);
 
+  // Steady state: the maker's order shares a fill-record word with its earlier one (salts 0 and 1).
   const [fo, fsig] = await order(s5, alice, [-2n * WAD, 3n * WAD]);
   await record("session.fill", s5.connect(bob).fill(fo, fsig, WAD / 2n));
+  // The first order of a new word (salt 4 after 0-3): the fill record is a fresh slot.
+  const [pad, psig] = await order(s5, alice, [-1n * WAD, 1n * WAD]);
+  const [pad2, psig2] = await order(s5, alice, [-1n * WAD, 1n * WAD]);
+  await (await s5.connect(bob).fill(pad, psig, WAD)).wait();
+  await (await s5.connect(bob).fill(pad2, psig2, WAD)).wait();
+  const [nw, nwsig] = await order(s5, alice, [-2n * WAD, 3n * WAD]);
+  await record("session.fill@newword", s5.connect(bob).fill(nw, nwsig, WAD / 2n));
 
   const [ma, msa] = await order(s5, alice, [-2n * WAD, 3n * WAD]);
   const [mb, msb] = await order(s5, bob, [2n * WAD, -4n * WAD]);
@@ -176,7 +185,7 @@ async function run({ connection, record }: BenchContext): Promise<void> {
       maxFeeBps: 50n,
       expiry: BigInt(await networkHelpers.time.latest()) + 30n * DAY,
       nonce: 0n,
-      salt: salt++,
+      salt: saltOf(await ss.getAddress(), safe),
     };
     const digest = hashSessionOrder(o, sessionDomain(await ss.getAddress(), chainId));
     return [o, await signDigestAsSafe([carol], chainId, safe, digest)];

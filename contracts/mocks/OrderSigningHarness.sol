@@ -89,7 +89,7 @@ contract OrderSigningHarness is OrderSigning {
     ) external returns (uint256 sizeFilled, uint256 quoteOwed) {
         bytes32 digest = digestOf(order);
         _verifyOrder(digest, order.maker, order.expiry, order.nonce, order.taker, msg.sender, signature);
-        (uint256 before, uint256 after_) = _consumeFill(digest, want, order.size);
+        (uint256 before, uint256 after_) = _consumeFill(digest, order.maker, order.salt, want, order.size);
         sizeFilled = after_ - before; // _consumeFill never lowers the cumulative fill
         quoteOwed = quoteAt(after_, order.size, order.quote) - quoteAt(before, order.size, order.quote);
         emit ProbeFilled(digest, order.maker, msg.sender, sizeFilled, quoteOwed, before, after_);
@@ -97,6 +97,6 @@ contract OrderSigningHarness is OrderSigning {
 
     /// @notice Cancels `order`. Only its maker may call.
     function cancel(Probe calldata order) external {
-        _cancel(digestOf(order), order.maker);
+        _cancel(digestOf(order), order.maker, order.salt);
     }
 }

@@ -359,7 +359,7 @@ abstract contract SessionCore is
         FeeMath.checkSigned(_makerBps(h0), order.maxFeeBps);
         _requireParties(order.maker, msg.sender, h0);
         uint256 before;
-        (before, filledAfterWad) = _consumeFill(digest, fractionWad, WAD);
+        (before, filledAfterWad) = _consumeFill(digest, order.maker, order.salt, fractionWad, WAD);
         int256[] memory gross = _grossDeltas(order, before, filledAfterWad, _nLegs(h0));
         _trade(digest, order.maker, msg.sender, order.legs, gross, filledAfterWad, h0);
     }
@@ -430,7 +430,7 @@ abstract contract SessionCore is
         uint256 n
     ) private returns (int256[] memory gross, uint256 filledAfterA, uint256 filledAfterB) {
         uint256 before;
-        (before, filledAfterA) = _consumeFill(digestA, fractionA, WAD);
+        (before, filledAfterA) = _consumeFill(digestA, a.maker, a.salt, fractionA, WAD);
         gross = _grossDeltas(a, before, filledAfterA, n);
         // Index of the leg a gives (P); the other (Q) a receives.
         uint256 p = a.amounts[0] < 0 ? 0 : 1;
@@ -441,14 +441,24 @@ abstract contract SessionCore is
         uint256 bSignedGives = _absChecked(b.amounts[1 - p], 1 - p);
         // b pays aGets of Q and receives aGives of P: at or better than its limit bSignedGives / bSignedGets.
         if (aGets * bSignedGets > aGives * bSignedGives) revert OrdersDoNotCross(digestA, digestB);
-        uint256 wantB = (aGets * WAD + bSignedGives - 1) / bSignedGives; // rounded up: b never gives beyond its order
-        (before, filledAfterB) = _consumeFill(digestB, wantB, WAD);
-        if (filledAfterB - before < wantB) revert MatchExceedsOrder(digestB, WAD - before, wantB);
+        // Rounded up: b never gives beyond its order.
+        filledAfterB = _consumeWhole(b, digestB, (aGets * WAD + bSignedGives - 1) / bSignedGives);
+    }
+
+    /// @dev Consumes exactly `want` of order `o`, or reverts when less than that is left.
+    function _consumeWhole(
+        SessionOrder calldata o,
+        bytes32 digest,
+        uint256 want
+    ) private returns (uint256 filledAfter) {
+        uint256 before;
+        (before, filledAfter) = _consumeFill(digest, o.maker, o.salt, want, WAD);
+        if (filledAfter - before < want) revert MatchExceedsOrder(digest, WAD - before, want);
     }
 
     /// @notice Cancels one order; only its maker may. Works while paused.
     function cancel(SessionOrder calldata order) external onlyClone {
-        _cancel(_orderDigest(SessionOrderLib.hash(order)), order.maker);
+        _cancel(_orderDigest(SessionOrderLib.hash(order)), order.maker, order.salt);
     }
 
     function _absChecked(int256 v, uint256 index) private pure returns (uint256) {

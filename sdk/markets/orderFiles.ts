@@ -3,10 +3,11 @@
  * owner of a Safe that is the trader, the JSON shape a relayer receives, and the checks made against the chain
  * before it is submitted. No file I/O here (the CLI reads and writes the JSON); browser-safe.
  */
-import { hexlify, type ContractRunner, type Signer } from "ethers";
+import { type ContractRunner, type Signer } from "ethers";
 
 import { CliError, parseAddress } from "../input.js";
 import { safeOrderSignature } from "../safe.js";
+import { nextSalt, processSalts, type SaltStore } from "../salts.js";
 import { providerOracle, signatureVerdict } from "../signatures.js";
 import { marketsAt } from "./abi.js";
 import { ORDER_TYPE_NAMES, parsePrice, parseQuantity, pick, tickPrice, type OrderTypeName } from "./parse.js";
@@ -23,7 +24,10 @@ export interface OrderInput {
   type: string;
   expiryHours: number;
   nonce?: bigint;
+  /** Default: the trader's next salt from `saltStore` (see ../salts.ts: consecutive salts share a fill word). */
   salt?: bigint;
+  /** Where the trader's next salt is kept; default this process's memory. */
+  saltStore?: SaltStore;
   /**
    * `market order` only: a Safe (threshold 1, CompatibilityFallbackHandler) that is the trader instead of the
    * signer; the signer is one of its owners and signs the Safe message of the order digest (see ../safe.ts).
@@ -71,6 +75,7 @@ export async function buildOrder(
   requireTrading(info);
   const trader =
     input.safe === undefined || input.safe === "" ? await signer.getAddress() : parseAddress(input.safe, "--safe");
+  const chainId = (await (await providerOf(signer)).getNetwork()).chainId;
   const order: MarketOrder = {
     rootId: info.rootId,
     branchId: input.branch,
@@ -79,7 +84,7 @@ export async function buildOrder(
     orderType,
     expiry: info.now + BigInt(Math.round(input.expiryHours * 3600)),
     nonce: input.nonce ?? BigInt(String(await marketsAt(info.markets, signer).minNonce(trader))),
-    salt: input.salt ?? BigInt(hexlify(crypto.getRandomValues(new Uint8Array(16)))),
+    salt: input.salt ?? nextSalt(input.saltStore ?? processSalts, chainId, info.markets, trader),
     trader,
   };
   return { info, order };

@@ -3,10 +3,11 @@
  * an owner of a Safe that is the maker), the JSON shape a taker receives, and the checks made against the chain
  * before a fill. No file I/O here (the CLI reads and writes the JSON); browser-safe.
  */
-import { hexlify, ZeroAddress, type ContractRunner, type Signer } from "ethers";
+import { ZeroAddress, type ContractRunner, type Signer } from "ethers";
 
 import { CliError, formatAmount, isoTime, parseAddress, parseAmount } from "../input.js";
 import { safeOrderSignature } from "../safe.js";
+import { nextSalt, processSalts, type SaltStore } from "../salts.js";
 import { providerOracle, signatureVerdict } from "../signatures.js";
 import {
   hashSessionOrder,
@@ -108,7 +109,10 @@ export interface OrderInput {
   expiryHours: number;
   nonce?: bigint;
   maxFeeBps?: bigint;
+  /** Default: the maker's next salt from `saltStore` (see ../salts.ts: consecutive salts share a fill word). */
   salt?: bigint;
+  /** Where the maker's next salt is kept; default this process's memory. */
+  saltStore?: SaltStore;
   factory?: string;
   /**
    * A Safe (threshold 1, CompatibilityFallbackHandler) that is the maker instead of the signer; the signer is
@@ -158,7 +162,7 @@ export async function signOrder(signer: Signer, input: OrderInput): Promise<Orde
     maxFeeBps: input.maxFeeBps ?? (info.makerFeeBps > info.takerFeeBps ? info.makerFeeBps : info.takerFeeBps),
     expiry: info.now + BigInt(Math.round(input.expiryHours * 3600)),
     nonce: input.nonce ?? (await coreAt(info.address, signer).minNonce(maker)),
-    salt: input.salt ?? BigInt(hexlify(crypto.getRandomValues(new Uint8Array(16)))),
+    salt: input.salt ?? nextSalt(input.saltStore ?? processSalts, chainId, info.address, maker),
   };
   const domain = sessionDomain(info.address, chainId);
   const digest = hashSessionOrder(order, domain);

@@ -60,7 +60,7 @@ describe("markets relay (issue 12, fault 6)", () => {
     expect(d?.args.submitter).to.equal(await relayer.getAddress());
     expect(d?.message).to.contain(`maxLevels ${RELAY_MAX_LEVELS}`);
     const digest = await fx.core.orderDigest(o);
-    expect(await fx.core.filled(digest)).to.equal(0n);
+    expect(await fx.core.filledOf(o.trader, o.salt)).to.equal(0n);
     // The trader's own submission keeps its own bound: one level, the remainder dropped (reason 3).
     const own = fx.core.connect(t1) as Contract;
     const [, traded] = (await own.place.staticCall(o, "0x", 1)) as [bigint, bigint];

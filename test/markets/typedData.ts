@@ -62,7 +62,7 @@ describe("markets typed data", () => {
     const o = await fx.order(trader, rootId, 1, 40, 5n);
     const sig = await trader.signTypedData(fx.domain, ORDER_TYPES, o);
     await (await (fx.core.connect(relayer) as Contract).place(o, sig, 4)).wait();
-    expect(await fx.core.filled(orderDigest(fx.domain, o))).to.equal(5n);
+    expect(await fx.core.filledOf(o.trader, o.salt)).to.equal(5n);
     // A signature over another order (tampered price) is rejected.
     const forged = { ...o, tick: 41, salt: o.salt + 1n };
     await expect((fx.core.connect(relayer) as Contract).place(forged, sig, 4)).to.be.revertedWithCustomError(

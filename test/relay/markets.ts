@@ -220,7 +220,7 @@ describe("relay: bounded markets", function () {
     });
     expect(r.body.fills).to.deep.equal([{ maker: await t3.getAddress(), tick: 30, price: "0.30", quantity: "2" }]);
     // on chain: the order was accepted once, submitted by the relayer, and t4 holds the short
-    expect(await fx.core.filled(file.digest)).to.equal(3n);
+    expect(await fx.core.filledOf(file.order.trader, file.order.salt)).to.equal(3n);
     expect(await fx.core.positionOf(trader, rootId, sub)).to.equal(-2n);
     const acc = await fx.core.queryFilter(fx.core.filters.OrderAccepted(rootId, file.digest), 0);
     expect(acc).to.have.length(1);
@@ -555,7 +555,7 @@ describe("relay: bounded markets", function () {
       const r = await request(`${r2!.url}/markets/1/orders`, "POST", file);
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
       expect(r.body).to.deep.include({ outcome: "resting", resting: "2", relayer: key.address });
-      expect(await core.filled(file.digest)).to.equal(2n);
+      expect(await core.filledOf(file.order.trader, file.order.salt)).to.equal(2n);
     } finally {
       stop();
       delete process.env.RINGFENCE_TEST_RELAYER_KEY;

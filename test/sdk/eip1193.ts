@@ -135,7 +135,7 @@ describe("EIP-1193 signing (eth_signTypedData_v4)", () => {
     const digest = hashSessionOrder(order, domain);
     expect(await session.hashOrder(order)).to.equal(digest);
     await expect(session.connect(b.bob).fill(order, viaWallet, WAD / 2n)).to.emit(session, "Traded");
-    expect(await session.filled(digest)).to.equal(WAD / 2n);
+    expect(await session.filledOf(order.maker, order.salt)).to.equal(WAD / 2n);
   });
 
   it("sessionOrder_signedByAnotherAccountThroughProvider_isRejectedOnChain", async () => {
@@ -162,8 +162,8 @@ describe("EIP-1193 signing (eth_signTypedData_v4)", () => {
     }
     // The bid rests in full; a direct offer from another trader crosses it.
     await (await (fx.core.connect(other) as Contract).place(await fx.order(other, rootId, 1, 40, -2n), "0x", 4)).wait();
-    expect(await fx.core.filled(orderDigest(fx.domain, bid))).to.equal(5n);
-    expect(await fx.core.filled(orderDigest(fx.domain, offer))).to.equal(3n);
+    expect(await fx.core.filledOf(bid.trader, bid.salt)).to.equal(5n);
+    expect(await fx.core.filledOf(offer.trader, offer.salt)).to.equal(3n);
     // The off-chain verifier re-checks both signatures from the event log and agrees with the contract.
     const replay = await verifyRoot(conn.ethers.provider, fx.coreAddress, rootId);
     expect(replay.problems).to.deep.equal([]);

@@ -135,7 +135,7 @@ describe("PhysicalSession", () => {
       expect(xf[0]).to.equal(takerFee);
       expect(xf[1]).to.equal(makerFee);
       for (const k of [0, 1]) expect(await sumAllocations(b, session, k)).to.equal(20n * physicalUnit(k));
-      expect(await session.filled(await session.hashOrder(order))).to.equal(WAD);
+      expect(await session.filledOf(order.maker, order.salt)).to.equal(WAD);
     });
 
     it("fill_partialFillsSumToExactlyOneFullFill", async () => {
@@ -328,7 +328,7 @@ describe("PhysicalSession", () => {
       expect(xb[1]).to.equal(7n * ONE1);
       expect(xb[0]).to.equal(12n * ONE0 - (2n * ONE0 * 10n) / 10_000n);
       // B paid 3 of its 8: fraction 3/8 consumed
-      expect(await session.filled(await session.hashOrder(bo))).to.equal((3n * WAD) / 8n);
+      expect(await session.filledOf(bo.maker, bo.salt)).to.equal((3n * WAD) / 8n);
       for (const k of [0, 1]) expect(await sumAllocations(b, session, k)).to.equal(20n * physicalUnit(k));
     });
 

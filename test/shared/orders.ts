@@ -164,7 +164,7 @@ describe("shared/orders: TypeScript typed data and the Solidity type hash agree 
           0n,
           want,
         );
-      expect(await venue.filled(digest)).to.equal(want);
+      expect(await venue.filledOf(order.maker, order.salt)).to.equal(want);
       // The same signature is worthless on another venue.
       await expect(other.connect(taker).fill(order, sig, 1n))
         .to.be.revertedWithCustomError(other, "BadSignature")

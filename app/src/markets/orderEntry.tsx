@@ -24,6 +24,7 @@ import type { Track } from "../ui/txlog.js";
 import type { TakeRequest } from "./book.js";
 import type { RootData } from "./page.js";
 import { inTokens, money, outcome, price } from "./units.js";
+import { pageSalts } from "../salts.js";
 
 /** A Take button's request for one market; `nonce` makes the form start again from it. */
 export interface Prefill extends TakeRequest {
@@ -105,6 +106,7 @@ export function OrderEntry(props: {
               side: side === "buy" ? "bid" : "offer",
               type,
               expiryHours: Number(expiry),
+              saltStore: pageSalts,
             },
           },
           RELAY_MAX_LEVELS,

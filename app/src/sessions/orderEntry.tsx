@@ -13,6 +13,7 @@ import { readSafe } from "../../../sdk/safe.js";
 import { explain } from "../ui/explain.js";
 import { fmt, short, WAD } from "../ui/format.js";
 import type { Track } from "../ui/txlog.js";
+import { pageSalts } from "../salts.js";
 
 /** The feeds' rate of leg j per leg i as a decimal string (6 significant places), or "1" without prices. */
 function defaultRate(info: SessionInfo, i: number, j: number): string {
@@ -131,6 +132,7 @@ export function OrderEntry(props: {
             taker: taker.trim() === "" ? undefined : taker.trim(),
             expiryHours: Number(expiry),
             safe: maker,
+            saltStore: pageSalts,
           });
           return await postOrder(file);
         } catch (e) {

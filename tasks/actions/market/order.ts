@@ -2,6 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { CliError, isoTime, parseInteger, writeJsonFile } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
+import { cliSaltStore } from "../../../sdk/cli/salts.js";
 import { signOrder } from "../../../sdk/markets/client.js";
 import { MARKET_ABIS, marketsAddress, parseBranch, parseHours } from "./common.js";
 
@@ -35,6 +36,7 @@ export default async function marketOrder(args: OrderArgs, hre: HardhatRuntimeEn
       expiryHours: parseHours(args.expiryHours, "--expiry-hours"),
       nonce: args.nonce === "" ? undefined : parseInteger(args.nonce, "--nonce"),
       safe: args.safe ?? "",
+      saltStore: cliSaltStore(hre.config.paths.cache),
     };
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);

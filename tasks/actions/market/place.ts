@@ -3,6 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { parseInteger, readJsonFile } from "../../../sdk/cli/args.js";
 import { placeText } from "../../../sdk/cli/market-format.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
+import { cliSaltStore } from "../../../sdk/cli/salts.js";
 import { placeOrder } from "../../../sdk/markets/client.js";
 import { MARKET_ABIS, marketsAddress, parseBranch, parseHours } from "./common.js";
 
@@ -36,6 +37,7 @@ export default async function marketPlace(args: PlaceArgs, hre: HardhatRuntimeEn
               side: args.side,
               type: args.type,
               expiryHours: parseHours(args.expiryHours, "--expiry-hours"),
+              saltStore: cliSaltStore(hre.config.paths.cache),
             },
           };
     const conn = await connect(hre);

@@ -2,6 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { CliError, isoTime, parseInteger, parseList, writeJsonFile } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
+import { cliSaltStore } from "../../../sdk/cli/salts.js";
 import { textTable } from "../../../sdk/report/html.js";
 import { SESSION_ABIS, signOrder } from "../../../sdk/sessions/client.js";
 
@@ -41,6 +42,7 @@ export default async function sessionOrder(args: OrderArgs, hre: HardhatRuntimeE
       maxFeeBps: args.maxFeeBps === "" ? undefined : parseInteger(args.maxFeeBps, "--max-fee-bps"),
       factory: args.factory,
       safe: args.safe ?? "",
+      saltStore: cliSaltStore(hre.config.paths.cache),
     });
     writeJsonFile(args.out, file);
     return {

@@ -42,13 +42,13 @@ contract BookFaultsTest is MarketsBase {
         vm.prank(relayer);
         vm.expectRevert(abi.encodeWithSelector(E.RelayedSweepBound.selector, digest, relayer, 0));
         core.place(o, sig, 0);
-        assertEq(core.filled(digest), 0, "nothing consumed");
+        assertEq(core.filledOf(o.trader, o.salt), 0, "nothing consumed");
         vm.prank(relayer);
         (uint256 key, uint256 traded) = core.place(o, sig, 99);
         assertEq(traded, 4);
         (, uint256 rem, ) = adm.restingOrder(key);
         assertEq(rem, 6, "the remainder rests, as the trader signed");
-        assertEq(core.filled(digest), 10);
+        assertEq(core.filledOf(o.trader, o.salt), 10);
     }
 
     /// A relayer's maxLevels below the crossing levels reverts for GTC and IOC alike; a bound that is never

@@ -45,7 +45,7 @@ abstract contract OrderSigningBase is Test {
     }
 
     function _order() internal view returns (OrderSigningHarness.Probe memory) {
-        return _order(maker, 100e18, 250e6);
+        return _order(maker, 10e18, 250e6);
     }
 
     /// @dev Signs `o` for venue `v` with `key`; returns the 65-byte r || s || v form.

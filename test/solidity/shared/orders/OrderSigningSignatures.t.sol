@@ -47,7 +47,7 @@ contract OrderSigningSignaturesTest is OrderSigningBase {
         bytes memory sig = _sign(o);
         vm.expectRevert(_badSig(venue, o));
         _fill(o, _highS(sig), 1e18);
-        assertEq(venue.filled(venue.digestOf(o)), 0);
+        assertEq(venue.filledOf(o.maker, o.salt), 0);
     }
 
     function test_fill_reverts_whenSignatureCompactEip2098() public {
@@ -99,7 +99,7 @@ contract OrderSigningSignaturesTest is OrderSigningBase {
             vm.expectRevert(full);
             _fill(o, forms[i], 1);
         }
-        assertEq(venue.filled(d), 10);
+        assertEq(venue.filledOf(o.maker, o.salt), 10);
     }
 
     // ---------------------------------------------------------------- 14. ecrecover to address(0), zero maker
@@ -148,7 +148,7 @@ contract OrderSigningSignaturesTest is OrderSigningBase {
         vm.prank(address(0));
         vm.expectRevert(OrderSigning.ZeroMaker.selector);
         venue.fill(o, "", 1);
-        assertEq(venue.filled(d), 0);
+        assertEq(venue.filledOf(o.maker, o.salt), 0);
     }
 
     // ---------------------------------------------------------------- 15. ERC-1271 wallets
@@ -156,7 +156,7 @@ contract OrderSigningSignaturesTest is OrderSigningBase {
     function test_fill_succeeds_withHonestWalletSignature() public {
         OrderSigningHarness.Probe memory o = _order(address(wallet), 10, 10);
         assertEq(_fill(o, _sign(o), 4), 4);
-        assertEq(venue.filled(venue.digestOf(o)), 4);
+        assertEq(venue.filledOf(o.maker, o.salt), 4);
     }
 
     function test_fill_reverts_whenWalletSignatureFromWrongOwnerKey() public {
@@ -176,7 +176,7 @@ contract OrderSigningSignaturesTest is OrderSigningBase {
         wallet.revoke(d);
         vm.expectRevert(_badSig(venue, o));
         _fill(o, sig, 4);
-        assertEq(venue.filled(venue.digestOf(o)), 4, "revoked order changed state");
+        assertEq(venue.filledOf(o.maker, o.salt), 4, "revoked order changed state");
     }
 
     function test_fill_succeeds_whenApproveAllWalletFillsItsOwnOrder() public {
@@ -218,7 +218,7 @@ contract OrderSigningSignaturesTest is OrderSigningBase {
         bytes memory sig = _sign(o);
         vm.expectRevert(_badSig(venue, o));
         _fill(o, sig, 3);
-        assertEq(venue.filled(venue.digestOf(o)), 0);
+        assertEq(venue.filledOf(o.maker, o.salt), 0);
     }
 
     function test_fill_revertsWithoutStateChange_whenWalletBurnsGas() public {
@@ -232,7 +232,7 @@ contract OrderSigningSignaturesTest is OrderSigningBase {
         assertFalse(ok, "fill through a gas-burning wallet succeeded");
         // With 1/64 of the gas kept back the venue still reports a bad signature rather than running dry.
         assertEq(ret, _badSig(venue, o));
-        assertEq(venue.filled(d), 0);
+        assertEq(venue.filledOf(o.maker, o.salt), 0);
     }
 
     function test_fill_reverts_whenWalletSaysNo_evenForAnotherKeysEcdsaSignature() public {
@@ -252,7 +252,7 @@ contract OrderSigningSignaturesTest is OrderSigningBase {
         bytes memory bad = _badSig(venue, o);
         vm.expectRevert(bad);
         _fill(o, strangerSig, 4);
-        assertEq(venue.filled(d), 0);
+        assertEq(venue.filledOf(o.maker, o.salt), 0);
     }
 
     function test_fill_reverts_whenRevertingWalletMakerGetsOwnerEcdsaSignature() public {
@@ -283,6 +283,6 @@ contract OrderSigningSignaturesTest is OrderSigningBase {
         OrderSigningHarness.Probe memory o = _order(address(reverting), 10, 10);
         vm.prank(maker);
         reverting.execute(address(venue), abi.encodeCall(OrderSigningHarness.fill, (o, bytes(""), 10)));
-        assertEq(venue.filled(venue.digestOf(o)), 10);
+        assertEq(venue.filledOf(o.maker, o.salt), 10);
     }
 }
