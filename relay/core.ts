@@ -336,11 +336,14 @@ export class RelayCore {
     return rows[0];
   }
 
-  /** The digest of a live order of `order.maker` in `session` with the same salt, if any. */
-  private async liveOrderWithSalt(session: string, order: SessionOrder): Promise<string | undefined> {
+  /**
+   * The digest of another live order of `order.maker` in `session` with the same salt, if any. The order itself
+   * (`digest`) does not count: another process may have stored it a moment ago, and that is a duplicate.
+   */
+  private async liveOrderWithSalt(session: string, order: SessionOrder, digest: string): Promise<string | undefined> {
     const rows = await this.store.all<Pick<OrderRow, "digest" | "order_json">>(
-      `SELECT digest, order_json FROM orders WHERE maker = $1 AND session = $2 AND status IN (${LIVE_STATUSES.map((_, i) => `$${i + 3}`).join(", ")})`,
-      [order.maker.toLowerCase(), session.toLowerCase(), ...LIVE_STATUSES],
+      `SELECT digest, order_json FROM orders WHERE maker = $1 AND session = $2 AND digest <> $3 AND status IN (${LIVE_STATUSES.map((_, i) => `$${i + 4}`).join(", ")})`,
+      [order.maker.toLowerCase(), session.toLowerCase(), digest.toLowerCase(), ...LIVE_STATUSES],
     );
     const salt = order.salt.toString();
     return rows.find((r) => (JSON.parse(r.order_json) as { salt: string }).salt === salt)?.digest;
@@ -367,7 +370,10 @@ export class RelayCore {
       );
     const existing = await this.timed("store: duplicate lookup", () => this.getOrder(p.digest));
     if (existing !== undefined) return { created: false, order: orderView(existing) };
-    const clash = await this.timed("store: salt lookup", () => this.liveOrderWithSalt(ctx.address, p.order));
+    const st = await this.timed("chain: head and session state", () => this.state(ctx));
+    const checked = await checkSubmission(this, ctx, st, p);
+    // after the signature check: only the maker can sign a clash, and a forgery is told it is one
+    const clash = await this.timed("store: salt lookup", () => this.liveOrderWithSalt(ctx.address, p.order, p.digest));
     if (clash !== undefined)
       throw new OrderRejected(
         {
@@ -377,8 +383,6 @@ export class RelayCore {
         },
         409,
       );
-    const st = await this.timed("chain: head and session state", () => this.state(ctx));
-    const checked = await checkSubmission(this, ctx, st, p);
     const ps = pairSide(p.order);
     const waiting = waitingReason(ctx, st);
     const row: OrderRow = {

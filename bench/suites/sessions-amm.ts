@@ -82,7 +82,12 @@ async function run({ connection, record }: BenchContext): Promise<void> {
     [bob, 1, 0],
     [bob, 0, 1],
   ] as const) {
-    const s = await signExactIn(amm, who, domain, i, j, WAD / 10n, { maxFeeBps: 50n, expiry, nonce: 0n, salt: saltOf(addr, who.address) });
+    const s = await signExactIn(amm, who, domain, i, j, WAD / 10n, {
+      maxFeeBps: 50n,
+      expiry,
+      nonce: 0n,
+      salt: saltOf(addr, who.address),
+    });
     await (await amm.swapExactIn(s.order, s.signature)).wait();
   }
   const s = await signExactIn(amm, alice, domain, 0, 1, WAD / 10n, {

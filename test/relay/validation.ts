@@ -166,6 +166,29 @@ describe("relay: validation of submitted orders", function () {
     await rejects(body, 409, "filled", "digest");
   });
 
+  it("a salt in use by a live order of the maker: 409 salt_in_use; the salt is free again once that order is not live", async () => {
+    const live = await aliceOrder(env, {}, 1n, 3n);
+    const liveBody = await orderBody(env.b, env.physical, env.b.alice, live);
+    expect((await request(url, "POST", liveBody)).status).to.equal(201);
+    // another order (another price) with the same salt: on chain the two would share one fill record
+    const twin = await aliceOrder(env, { salt: live.salt }, 1n, 4n);
+    const r = await rejects(await orderBody(env.b, env.physical, env.b.alice, twin), 409, "salt_in_use", "order.salt");
+    expect(r.body.message).to.contain(String(liveBody.digest)).and.contain(live.salt.toString());
+    // the same salt of another maker is another record
+    const bobs = await makeOrder(env.b, env.b.bob.address, [0, 1], [-1n * 10n ** 18n, 3n * 10n ** 6n], {
+      salt: live.salt,
+    });
+    const bobBody = await orderBody(env.b, env.physical, env.b.bob, bobs);
+    expect((await request(url, "POST", bobBody)).status).to.equal(201);
+    // cancelled on chain, the first order stops being live (and its record is the cancel mark, which the twin
+    // shares: the relay then says so as `cancelled`)
+    await (await env.physical.connect(env.b.alice).cancel(live)).wait();
+    await relay.sync();
+    await rejects(await orderBody(env.b, env.physical, env.b.alice, twin), 409, "cancelled", "digest");
+    await (await env.physical.connect(env.b.bob).cancel(bobs)).wait();
+    await relay.sync();
+  });
+
   it("unfundable: physical beyond the allocation, cash beyond the margin rule (simulated fill)", async () => {
     const big = await aliceOrder(env, {}, 11n, 1n); // gives 11 tokens of leg 0; alice holds at most 10
     await rejects(await orderBody(env.b, env.physical, env.b.alice, big), 422, "unfundable", "order.maker");
@@ -200,7 +223,8 @@ describe("relay: validation of submitted orders", function () {
 
   it("stored nothing invalid: only the accepted orders are in the store", async () => {
     const rows = await relay.store.all<{ n: bigint }>("SELECT COUNT(*) AS n FROM orders");
-    // the valid physical order, the fundable cash order and the order of the account with code
-    expect(rows[0].n).to.equal(3n);
+    // the valid physical order, the two of the salt test, the fundable cash order and the order of the account
+    // with code
+    expect(rows[0].n).to.equal(5n);
   });
 });

@@ -8,7 +8,11 @@ import {OrderSigningBase} from "./OrderSigningBase.sol";
 /// @notice Packed fill records: four 64-bit lanes a word per maker, keyed by salt. A lane never bleeds into its
 /// neighbours, a reused salt shares one record (never more fill than one order), and makers never share words.
 contract OrderSigningFillWordsTest is OrderSigningBase {
-    function _at(address maker_, uint256 size, uint256 salt) internal view returns (OrderSigningHarness.Probe memory o) {
+    function _at(
+        address maker_,
+        uint256 size,
+        uint256 salt
+    ) internal view returns (OrderSigningHarness.Probe memory o) {
         o = _order(maker_, size, size);
         o.salt = salt;
     }
@@ -69,9 +73,15 @@ contract OrderSigningFillWordsTest is OrderSigningBase {
 
     /// @dev Two orders in one word (salts s and s ^ k, k in 1..3) of random sizes, random fills and an optional
     /// cancel of the first: each lane reads back exactly its own history, at any salt (the top word included).
-    function testFuzz_lanesNeverBleed(uint256 salt, uint8 k, uint64 sizeA, uint64 sizeB, uint64 wantA, uint64 wantB, bool cancelA)
-        public
-    {
+    function testFuzz_lanesNeverBleed(
+        uint256 salt,
+        uint8 k,
+        uint64 sizeA,
+        uint64 sizeB,
+        uint64 wantA,
+        uint64 wantB,
+        bool cancelA
+    ) public {
         uint256 saltB = salt ^ bound(k, 1, 3);
         sizeA = uint64(bound(sizeA, 1, type(uint64).max - 1));
         sizeB = uint64(bound(sizeB, 1, type(uint64).max - 1));
