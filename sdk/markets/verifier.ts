@@ -274,6 +274,8 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
   const positions = new Map<string, Map<number, bigint>>();
   const resting = new Map<bigint, RestingOrder>();
   const redeemed = new Set<string>();
+  /** Record index of each accepted (trader, salt): the contract keeps one fill record per pair, so one entry. */
+  const acceptedSalts = new Map<string, number>();
   let head = ZeroHash;
   let count = 0;
   let final = false;
@@ -330,6 +332,11 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
           problems.push(`${where}: event trader ${r.trader} differs from the order's ${o.trader}`);
         const digest = orderDigest(ctx.domain, o);
         if (digest !== r.digest) problems.push(`${where}: digest ${r.digest} but the order hashes to ${digest}`);
+        const saltKey = `${getAddress(o.trader)}:${o.salt}`;
+        const firstAt = acceptedSalts.get(saltKey);
+        if (firstAt !== undefined)
+          problems.push(`${where}: salt ${o.salt} of trader ${o.trader} was already accepted in record ${firstAt}`);
+        else acceptedSalts.set(saltKey, i);
         const k = splitOrderKey(r.orderKey);
         if (k.rootId !== o.rootId || k.branchId !== o.branchId || k.tick !== o.tick) {
           problems.push(`${where}: order key ${r.orderKey} does not name the order's market and tick`);

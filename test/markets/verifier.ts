@@ -90,6 +90,22 @@ describe("markets verifier", () => {
     expect(replay.problems.some((p) => p.includes("hashes to"))).to.equal(true);
   });
 
+  it("detects a trader's salt accepted twice (the contract keeps one fill record per trader and salt)", async () => {
+    const accepts = records.flatMap((r, j) => (r.kind === "accept" ? [{ r, j }] : []));
+    const first = accepts[0];
+    const again = accepts.find((a) => a.j > first.j && a.r.trader === first.r.trader)!;
+    expect(again, "the scenario has two orders of one trader").to.not.equal(undefined);
+    const tampered = records.map((r, j) =>
+      j === again.j && r.kind === "accept" && first.r.kind === "accept"
+        ? { ...r, order: { ...r.order, salt: first.r.order.salt } }
+        : r,
+    );
+    const replay = await verifyRecords(connection.ethers.provider, fx.coreAddress, rootId, tampered);
+    const said = replay.problems.filter((p) => p.includes("was already accepted in record"));
+    expect(said, replay.problems.join("\n")).to.have.length(1);
+    expect(said[0]).to.contain(`record ${again.j} `).and.contain(`record ${first.j}`);
+  });
+
   it("detects a dropped record", async () => {
     const i = records.findIndex((r) => r.kind === "reduce");
     const tampered = records.filter((_, j) => j !== i);
