@@ -35,8 +35,20 @@ const catalogue = new Map<string, Explain>([
   ],
   ["NotPrivateTaker", (a) => `This order is private to ${a.taker}; ${a.caller} cannot take it.`],
   ["NotMaker", (a) => `Only the maker ${a.maker} may do this; the caller was ${a.caller}.`],
-  ["OrderIsCancelled", () => "The order was cancelled by its maker."],
-  ["OrderFullyFilled", (a) => `Nothing is left to fill: ${a.filledBefore} of ${a.size} already filled.`],
+  [
+    "OrderIsCancelled",
+    () =>
+      "The order was cancelled by its maker (or another order of the maker with the same salt was: the two share one fill record).",
+  ],
+  [
+    "OrderFullyFilled",
+    (a) =>
+      `Nothing is left to fill: ${a.filledBefore} of ${a.size} already filled (orders of one maker with one salt share one fill record).`,
+  ],
+  [
+    "OrderSizeTooLarge",
+    (a) => `The order's size ${a.size} does not fit a fill record (at most ${a.max}): sign a smaller order.`,
+  ],
   ["NonceFloorNotRaised", (a) => `A nonce floor only rises: it is ${a.current}, and ${a.proposed} is not above it.`],
   ["FeeTooHigh", (a) => `A fee of ${a.bps} bps is above the cap of ${a.maxBps} bps.`],
   [

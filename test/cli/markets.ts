@@ -495,7 +495,9 @@ describe("CLI: market commands", function () {
       ),
     );
     expect(p.exitCode).to.equal(1);
-    expect(p.err).to.equal("error: OrderIsCancelled: The order was cancelled by its maker.");
+    expect(p.err).to.equal(
+      "error: OrderIsCancelled: The order was cancelled by its maker (or another order of the maker with the same salt was: the two share one fill record).",
+    );
   });
 
   it("postBounds_ownerNarrows_othersAreRefusedInPlainWords", async function () {

@@ -315,7 +315,9 @@ describe("CLI: session commands", function () {
         (await import("../../sdk/sessions/client.js")).SESSION_ABIS,
       );
     }
-    expect(refused).to.equal("OrderIsCancelled: The order was cancelled by its maker.");
+    expect(refused).to.equal(
+      "OrderIsCancelled: The order was cancelled by its maker (or another order of the maker with the same salt was: the two share one fill record).",
+    );
   });
 
   it("cancelAll_raisesTheFloor_andKillsOlderOrders", async function () {

@@ -32,6 +32,26 @@ describe("sdk/errors", () => {
     expect(decodeError({ data }, [token])?.message).to.equal(`cannot send to ${ethers.ZeroAddress}`);
   });
 
+  it("explains an order too large for its fill record, with the bound", async () => {
+    const { ethers } = await network.create();
+    const venue = await ethers.deployContract("OrderSigningHarness", ["Ringfence Probe", "1"]);
+    const [maker] = await ethers.getSigners();
+    const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+    const order = { maker: maker.address, taker: ethers.ZeroAddress, size: 2n ** 64n, quote: 1n };
+    const probe = { ...order, expiry: now + 3600n, nonce: 0n, salt: 0n };
+    let caught: unknown;
+    try {
+      await venue.connect(maker).fill(probe, "0x", 1n); // the maker for itself: no signature needed
+    } catch (e) {
+      caught = e;
+    }
+    const d = decodeError(caught, [venue]);
+    expect(d?.name).to.equal("OrderSizeTooLarge");
+    expect(d?.message).to.equal(
+      `The order's size ${2n ** 64n} does not fit a fill record (at most ${2n ** 64n - 2n}): sign a smaller order.`,
+    );
+  });
+
   it("finds revert data nested in provider errors and reports none for network failures", () => {
     const data = "0x4e487b710000000000000000000000000000000000000000000000000000000000000011";
     expect(revertData({ info: { error: { data } } })).to.equal(data);
