@@ -146,7 +146,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         t.digest = _orderDigest(MarketOrders.structHash(o));
         _verifyOrder(t.digest, o.trader, o.expiry, o.nonce, address(0), msg.sender, signature);
         t.remaining = uint256(q > 0 ? q : -q); // |q| <= MAX_QUANTITY, checked above
-        _consumeFill(t.digest, o.trader, o.salt, t.remaining, t.remaining);
+        _consumeOnce(t.digest, o.trader, o.salt, t.remaining);
         t.levelKey = (t.marketId << 8) | o.tick;
         t.orderKey = (t.levelKey << 32) | _levels[t.levelKey].tail;
         bytes32 head = _append(r, keccak256(abi.encode(r.head, REC_ACCEPT, t.digest, t.orderKey)));

@@ -141,6 +141,13 @@ abstract contract OrderSigning is EIP712 {
         words[key] = word ^ ((before ^ after_) << shift);
     }
 
+    /// @notice Records a one-shot order (accepted once, in full): the lane of its maker and salt must be unused,
+    /// so neither this order nor another of the maker with the same salt was accepted before.
+    function _consumeOnce(bytes32 digest, address maker, uint256 salt, uint256 size) internal {
+        (uint256 before, ) = _consumeFill(digest, maker, salt, size, size);
+        if (before != 0) revert OrderFullyFilled(digest, before, size);
+    }
+
     /// @notice Marks the order `digest` of `maker` with `salt` cancelled. Only its maker may do so; works while
     /// the venue is paused.
     function _cancel(bytes32 digest, address maker, uint256 salt) internal {

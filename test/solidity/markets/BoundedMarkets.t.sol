@@ -204,6 +204,44 @@ contract BoundedMarketsTest is MarketsBase {
         core.place(o, sig, 16);
     }
 
+    /// One fill record per trader and salt: another order of the trader with an accepted salt never enters the
+    /// book, whatever its quantity; the same salt of another trader is another record; a cancelled salt is dead.
+    function test_reverts_otherOrderWithAnAcceptedSalt() public {
+        Order memory o = _order(t1, rootId, 1, 50, 2);
+        core.place(o, _sign(PK1, o), 16);
+        int64[2] memory qtys = [int64(5), int64(1)];
+        for (uint256 i = 0; i < 2; ++i) {
+            Order memory twin = _order(t1, rootId, 1, 40, qtys[i]);
+            twin.salt = o.salt;
+            bytes memory sig = _sign(PK1, twin);
+            bytes memory err = abi.encodeWithSelector(
+                OrderSigning.OrderFullyFilled.selector,
+                core.orderDigest(twin),
+                2,
+                uint64(qtys[i])
+            );
+            vm.expectRevert(err);
+            core.place(twin, sig, 16);
+        }
+        Order memory theirs = _order(t2, rootId, 1, 40, 1);
+        theirs.salt = o.salt;
+        core.place(theirs, _sign(PK2, theirs), 16);
+        assertEq(core.filledOf(t2, o.salt), 1);
+
+        Order memory unsent = _order(t1, rootId, 1, 45, 1);
+        vm.prank(t1);
+        core.cancelSigned(unsent);
+        Order memory sameSalt = _order(t1, rootId, 1, 45, 3);
+        sameSalt.salt = unsent.salt;
+        bytes memory sig2 = _sign(PK1, sameSalt);
+        bytes memory cancelled = abi.encodeWithSelector(
+            OrderSigning.OrderIsCancelled.selector,
+            core.orderDigest(sameSalt)
+        );
+        vm.expectRevert(cancelled);
+        core.place(sameSalt, sig2, 16);
+    }
+
     function test_reverts_replayOfPlacedOrder() public {
         Order memory o = _order(t1, rootId, 1, 50, 2);
         bytes memory sig = _sign(PK1, o);
