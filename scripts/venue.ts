@@ -176,6 +176,35 @@ export async function deployAaplUsdcSession(
   return { aapl, usdc, aaplFeed, usdcFeed, factory, session, now };
 }
 
+/**
+ * The markets family (admin module, core) and one root over [0, 100] settled by its owner (account 0), paid in
+ * `collateral` one unit a contract, with a sub-market [30, 40]; the root expires in `expiryDays` and may be
+ * voided `voidDays` after that.
+ */
+export async function deployMarketsRoot(
+  conn: Awaited<ReturnType<typeof network.create>>,
+  collateral: string,
+  expiryDays: bigint,
+  voidDays: bigint,
+): Promise<{ markets: string; rootId: bigint; sub: number }> {
+  const [owner] = await conn.ethers.getSigners();
+  const admin = await conn.ethers.deployContract("BoundedMarketsAdmin");
+  const core = await conn.ethers.deployContract("BoundedMarkets", [await admin.getAddress()]);
+  const markets = await core.getAddress();
+  const { rootId } = await createRoot(owner, markets, {
+    collateral,
+    decimals: 0,
+    min: "0",
+    max: "100",
+    payout: "1",
+    expiresIn: expiryDays * 86_400n,
+    voidAfter: voidDays * 86_400n,
+    source: "owner",
+  });
+  const { branchId: sub } = await createSub(owner, markets, rootId.toString(), 1, "30", "40");
+  return { markets, rootId, sub };
+}
+
 /** Deploys and funds the venue described at the top of this file on the (fresh) node at `url`. */
 export async function setUpVenue(url: string): Promise<Venue> {
   const conn = await network.create({ network: "localhost", override: { url } });
@@ -197,20 +226,7 @@ export async function setUpVenue(url: string): Promise<Venue> {
   }
   await networkHelpers.time.increaseTo(now + 3_600n + 1n); // trading opens at t1
 
-  const admin = await ethers.deployContract("BoundedMarketsAdmin");
-  const core = await ethers.deployContract("BoundedMarkets", [await admin.getAddress()]);
-  const markets = await core.getAddress();
-  const root = await createRoot(owner, markets, {
-    collateral: await usdc.getAddress(),
-    decimals: 0,
-    min: "0",
-    max: "100",
-    payout: "1",
-    expiresIn: 7n * 86_400n,
-    voidAfter: 30n * 86_400n,
-    source: "owner",
-  });
-  await createSub(owner, markets, root.rootId.toString(), 1, "30", "40");
+  const { markets, rootId } = await deployMarketsRoot(conn, await usdc.getAddress(), 7n, 30n);
   const collateral = await tokenInfo(owner, await usdc.getAddress());
   for (const w of traders) await deposit(w, markets, collateral, "1000");
   // a book to look at: resting good-till-cancel orders of accounts 1 and 2 on both markets
@@ -218,7 +234,7 @@ export async function setUpVenue(url: string): Promise<Venue> {
     placeOrder(
       w,
       markets,
-      { input: { root: root.rootId.toString(), branch, price, quantity, side, type: "gtc", expiryHours: 24 * 6 } },
+      { input: { root: rootId.toString(), branch, price, quantity, side, type: "gtc", expiryHours: 24 * 6 } },
       99n,
     );
   await rest(alice, 1, "bid", "0.40", "20");
@@ -235,7 +251,7 @@ export async function setUpVenue(url: string): Promise<Venue> {
     factory: await factory.getAddress(),
     session,
     markets,
-    rootId: root.rootId,
+    rootId,
     traders: traders.map((w) => w.address),
     tokens: { AAPL: await aapl.getAddress(), USDC: await usdc.getAddress() },
     sessionOrders,

@@ -16,7 +16,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { build, preview, type PreviewServer } from "vite";
 
 import { startRelay, type Relay } from "../../relay/index.js";
-import { createRoot, createSub, postBounds } from "../../sdk/markets/transactions.js";
+import { postBounds } from "../../sdk/markets/transactions.js";
 import { createSessionFromConfig } from "../../sdk/sessions/client.js";
 import { physicalLeg, SessionKind, sessionConfig } from "../../sdk/sessions/config.js";
 import { deploySessionFamily } from "../../sdk/sessions/deploy.js";
@@ -51,7 +51,7 @@ export function freePort(): Promise<number> {
 }
 
 export { startNode, stopGroup } from "../../scripts/venue.js";
-import { deployAaplUsdcSession } from "../../scripts/venue.js";
+import { deployAaplUsdcSession, deployMarketsRoot } from "../../scripts/venue.js";
 
 export interface Chain {
   url: string;
@@ -157,28 +157,15 @@ export async function deployMarketsChain(chain: Chain): Promise<MarketsChain> {
   const { ethers } = conn;
   const [owner] = await ethers.getSigners();
   const usdc = (await ethers.deployContract("MockERC20", ["USD Coin (mock)", "USDC", 6])) as unknown as MockERC20;
-  const admin = await ethers.deployContract("BoundedMarketsAdmin");
-  const core = await ethers.deployContract("BoundedMarkets", [await admin.getAddress()]);
-  const markets = await core.getAddress();
-  const created = await createRoot(owner, markets, {
-    collateral: await usdc.getAddress(),
-    decimals: 0,
-    min: "0",
-    max: "100",
-    payout: "1",
-    expiresIn: 2n * 86_400n,
-    voidAfter: 10n * 86_400n,
-    source: "owner",
-  });
-  const { branchId: sub } = await createSub(owner, markets, created.rootId.toString(), 1, "30", "40");
+  const { markets, rootId, sub } = await deployMarketsRoot(conn, await usdc.getAddress(), 2n, 10n);
   for (const w of [chain.maker, chain.taker]) await (await usdc.mint(w.address, 1_000n * E6)).wait();
   return {
     markets,
     usdc,
-    rootId: created.rootId,
+    rootId,
     sub,
     postBounds: async (branch, min, max) => {
-      await postBounds(owner, markets, created.rootId.toString(), branch, min, max);
+      await postBounds(owner, markets, rootId.toString(), branch, min, max);
     },
   };
 }
