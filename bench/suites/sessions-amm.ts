@@ -1,7 +1,9 @@
 /**
- * Session AMM gas: a 2-leg exact-in swap against a weighted AMM in a 5-leg physical session (the trader's
- * order filled by the AMM through the session's own `fill`), after warm-up swaps so that every account already
- * holds both legs. Every number is a receipt's gasUsed (base cost included).
+ * Session AMM gas: a 2-leg exact-in swap against a weighted AMM in a 5-leg physical session, after warm-up
+ * swaps so that every account already holds both legs. `session.swap` is the trader's own call to the session
+ * (`swapWithPool`: no order, no signature); `session.swap@signed` is a signed swap order submitted to the AMM,
+ * which fills it through the session's `fill` (the relayed path). Every number is a receipt's gasUsed (base
+ * cost included).
  */
 import { saltCounter, type BenchContext, type Suite } from "../lib.js";
 import { signExactIn } from "../../sdk/sessions/amm.js";
@@ -96,7 +98,8 @@ async function run({ connection, record }: BenchContext): Promise<void> {
     nonce: 0n,
     salt: saltOf(addr, alice.address),
   });
-  await record("session.swap", amm.connect(alice).swapExactIn(s.order, s.signature));
+  await record("session.swap@signed", amm.connect(alice).swapExactIn(s.order, s.signature));
+  await record("session.swap", session.connect(alice).swapWithPool(await amm.getAddress(), 0, 1, WAD / 10n, 0n, false));
 }
 
 export const suite: Suite = {

@@ -84,6 +84,13 @@ interface ISessionErrors {
     error OrdersDoNotCross(bytes32 digestA, bytes32 digestB);
     /// @notice The second order of a match has `remaining` (WAD) left, less than the `wanted` fraction.
     error MatchExceedsOrder(bytes32 digestB, uint256 remaining, uint256 wanted);
+    /// @notice A pool swap's pool has no code (it cannot price a swap).
+    error NotAPool(address pool);
+    /// @notice A pool swap needs two different legs of the session.
+    error BadSwapLegs(uint256 legIn, uint256 legOut, uint256 legCount);
+    /// @notice The pool's answer is zero, beyond the allocation range, not the amount asked, or beyond the
+    /// caller's limit.
+    error PoolOutsideLimit(address pool, uint256 amountIn, uint256 amountOut, uint256 limit);
     /// @notice A physical trade would leave `account` with `have - need < 0` of leg `leg`.
     error InsufficientAllocation(address account, uint256 leg, int256 have, int256 need);
     /// @notice A cash trade or fee would leave `account` below zero at the worst corner of the price box;

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {FeeMath} from "../shared/fees/FeeMath.sol";
+import {ISessionPool} from "./ISessionPool.sol";
 import {SessionCore} from "./SessionCore.sol";
 import {SessionMath} from "./SessionMath.sol";
 import {SettlementMode, Status} from "./SessionTypes.sol";
@@ -15,6 +16,45 @@ import {SettlementMode, Status} from "./SessionTypes.sol";
 contract PhysicalSession is SessionCore {
     /// @notice q.S at settlement in 1e36 quote units (value-weighted mode only): the claim denominator.
     uint256 public basketValueE36;
+
+    /// @notice Swaps the caller's allocation with a pool's ({ISessionPool}, e.g. a {SessionAmm}): the caller
+    /// gives leg `legIn` and receives leg `legOut`, at the amounts the pool answers. Exact-in (`exactOut`
+    /// false): gives `amount`, receives at least `limit`. Exact-out: receives `amount` (gross), gives at most
+    /// `limit`. Fees as in a fill of the caller's order by the pool: the caller pays the maker fee on what it
+    /// receives, the pool the taker fee on what it receives. Emits {Traded} with a zero digest (no order).
+    /// @dev The caller moves only its own allocation; the pool's moves only by its answer, and the session
+    /// still checks both allocations, the window, the pause and participation. The pool is called before any
+    /// state change, with the re-entry guard held.
+    function swapWithPool(
+        ISessionPool pool,
+        uint256 legIn,
+        uint256 legOut,
+        uint256 amount,
+        uint256 limit,
+        bool exactOut
+    ) external nonReentrant onlyClone returns (uint256 amountIn, uint256 amountOut) {
+        _requireTrading();
+        if (address(pool) == msg.sender) revert SelfFill(msg.sender);
+        if (address(pool).code.length == 0) revert NotAPool(address(pool));
+        if (amount == 0) revert ZeroFill();
+        uint256 h0 = _argWord(0);
+        uint256 n = _nLegs(h0);
+        if (legIn == legOut || legIn >= n || legOut >= n) revert BadSwapLegs(legIn, legOut, n);
+        _requireParties(msg.sender, address(pool), h0);
+        (amountIn, amountOut) = pool.onSessionSwap(msg.sender, legIn, legOut, amount, exactOut);
+        if (
+            amountIn == 0 ||
+            amountOut == 0 ||
+            amountIn > SessionMath.MAX_AMOUNT ||
+            amountOut > SessionMath.MAX_AMOUNT ||
+            (exactOut ? (amountOut != amount || amountIn > limit) : (amountIn != amount || amountOut < limit))
+        ) revert PoolOutsideLimit(address(pool), amountIn, amountOut, limit);
+        // Safe casts: both amounts are at most MAX_AMOUNT (< 2^127), checked just above.
+        int256[] memory gross = new int256[](2);
+        (gross[0], gross[1]) =
+            legIn < legOut ? (-int256(amountIn), int256(amountOut)) : (int256(amountOut), -int256(amountIn));
+        _trade(bytes32(0), msg.sender, address(pool), (1 << legIn) | (1 << legOut), gross, WAD, h0);
+    }
 
     function _valueScale(uint256 k, uint256 priceWad) internal view returns (int256) {
         // Safe cast: decimals <= 18 (checked at creation), price from a feed normalised to WAD.

@@ -469,7 +469,7 @@ abstract contract SessionCore is
         return v > 0 ? uint256(v) : uint256(-v);
     }
 
-    function _requireParties(address maker, address taker, uint256 h0) private view {
+    function _requireParties(address maker, address taker, uint256 h0) internal view {
         address feeTo = _feeRecipient(h0);
         if (maker == feeTo || taker == feeTo) revert FeeRecipientCannotTrade(feeTo);
         _requireCanTrade(maker, h0);
@@ -503,7 +503,7 @@ abstract contract SessionCore is
         int256[] memory gross,
         uint256 filledAfter,
         uint256 h0
-    ) private {
+    ) internal {
         (int256[] memory makerNet, int256[] memory takerNet, uint256 makerFee, uint256 takerFee) = _applyTrade(
             maker,
             taker,

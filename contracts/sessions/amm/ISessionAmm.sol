@@ -61,6 +61,8 @@ interface ISessionAmmErrors {
     );
     /// @notice Caller is not the LP.
     error NotLp(address caller);
+    /// @notice Only the AMM's session may ask it to price a swap ({SessionAmm.onSessionSwap}).
+    error NotSession(address caller);
     /// @notice Add or withdrawal orders must be made by the LP and only give (add) or only receive (withdraw).
     error BadLpOrder(uint256 index);
     /// @notice A withdrawal asks `asked` units of leg `leg`, more than the pro-rata share `allowed`.

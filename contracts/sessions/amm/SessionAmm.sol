@@ -11,6 +11,7 @@ import {LibBit} from "solady/src/utils/LibBit.sol";
 
 import {FeeMath} from "../../shared/fees/FeeMath.sol";
 import {FixingKind, FixingSpec, OracleFixing} from "../../shared/oracle/OracleFixing.sol";
+import {ISessionPool} from "../ISessionPool.sol";
 import {SessionCore} from "../SessionCore.sol";
 import {SessionOrder} from "../SessionOrderLib.sol";
 import {SessionKind} from "../SessionTypes.sol";
@@ -33,7 +34,7 @@ import {WeightedMath} from "./WeightedMath.sol";
 /// ERC-1271 `isValidSignature`), and an order naming it as private taker can only be filled by it. The cached
 /// reserves therefore track the allocation exactly, fees included (the session charges the AMM its taker fee
 /// on what it receives: `feeDown(amount, takerBps)`).
-contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents, ISessionAmmErrors {
+contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISessionAmmEvents, ISessionAmmErrors {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -173,13 +174,61 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionAmmEvents
             uint256 quoted = WeightedMath.outGivenInDown(sIn.reserve, sIn.weight, sOut.reserve, sOut.weight, effIn);
             if (amountOut > quoted) revert OutExceedsQuote(legOut, quoted, amountOut);
         }
+        _commit(legIn, legOut, sIn, sOut, netIn, amountOut);
+    }
+
+    /// @dev Checks the oracle band on the reserves after a priced swap and books them.
+    function _commit(
+        uint256 legIn,
+        uint256 legOut,
+        LegState memory sIn,
+        LegState memory sOut,
+        uint256 netIn,
+        uint256 amountOut
+    ) private {
         uint256 newIn = sIn.reserve + netIn;
-        // Cannot underflow: amountOut <= quoted < reserve (exact-in), or amountOut <= reserve/2 (exact-out).
+        // Cannot underflow: amountOut <= the curve's quote < reserve (exact-in), or <= reserve/2 (exact-out).
         uint256 newOut = sOut.reserve - amountOut;
         _requireBand(legIn, legOut, newIn, sIn, newOut, sOut);
         _legs[legIn].reserve = newIn.toUint128();
         // Narrowing cast: newOut < the previous uint128 reserve.
         _legs[legOut].reserve = uint128(newOut);
+    }
+
+    /// @notice Prices and books a trader's swap for {PhysicalSession.swapWithPool} (the trader's own call to
+    /// the session, no signature): exact-in pays the curve's full quote for `amount` (after the session's
+    /// taker fee and the swap fee, rounded down); exact-out asks the fewest units of `legIn` that pay `amount`
+    /// (rounded up). The oracle band applies as to a signed swap. Only the session may call; it then moves
+    /// both allocations (or reverts, and this booking with it) and checks the trader's limit.
+    function onSessionSwap(
+        address trader,
+        uint256 legIn,
+        uint256 legOut,
+        uint256 amount,
+        bool exactOut
+    ) external nonReentrant returns (uint256 amountIn, uint256 amountOut) {
+        if (msg.sender != address(session)) revert NotSession(msg.sender);
+        (LegState memory sIn, LegState memory sOut) = _quoteLegs(legIn, legOut);
+        uint256 netIn;
+        if (exactOut) {
+            amountOut = amount;
+            uint256 needed = WeightedMath.inGivenOutUp(sIn.reserve, sIn.weight, sOut.reserve, sOut.weight, amount);
+            amountIn = _grossUpForFees(needed);
+            netIn = amountIn - FeeMath.feeDown(amountIn, sessionTakerFeeBps);
+        } else {
+            amountIn = amount;
+            netIn = amount - FeeMath.feeDown(amount, sessionTakerFeeBps);
+            amountOut = WeightedMath.outGivenInDown(
+                sIn.reserve,
+                sIn.weight,
+                sOut.reserve,
+                sOut.weight,
+                _afterSwapFeeDown(netIn)
+            );
+            if (amountOut == 0) revert ZeroAmount();
+        }
+        _commit(legIn, legOut, sIn, sOut, netIn, amountOut);
+        emit Swapped(trader, legIn, legOut, amountIn, amountOut, netIn, exactOut);
     }
 
     /// @dev The two legs of a swap order and its amounts: (leg the trader gives, leg it receives, magnitudes).

@@ -11,6 +11,7 @@ import {FixingKind, FixingSpec} from "../../../../contracts/shared/oracle/Oracle
 import {CashSession} from "../../../../contracts/sessions/CashSession.sol";
 import {MarginModule} from "../../../../contracts/sessions/margin/MarginModule.sol";
 import {MarginSession} from "../../../../contracts/sessions/margin/MarginSession.sol";
+import {ISessionPool} from "../../../../contracts/sessions/ISessionPool.sol";
 import {PhysicalSession} from "../../../../contracts/sessions/PhysicalSession.sol";
 import {SessionCore} from "../../../../contracts/sessions/SessionCore.sol";
 import {SessionFactory} from "../../../../contracts/sessions/SessionFactory.sol";
@@ -25,8 +26,9 @@ import {
 } from "../../../../contracts/sessions/SessionTypes.sol";
 import {SessionAmm} from "../../../../contracts/sessions/amm/SessionAmm.sol";
 
-/// @notice Random swaps (exact-in and exact-out, at the quote or with slack, and greedy ones asking one unit more
-/// than the quote), LP adds and withdrawals, and oracle moves against one AMM in a 3-leg physical session.
+/// @notice Random swaps (signed orders exact-in and exact-out, at the quote or with slack, and greedy ones asking one
+/// unit more than the quote; the traders' own pool swaps through the session, at the quote's limit or one unit
+/// beyond it), LP adds and withdrawals, and oracle moves against one AMM in a 3-leg physical session.
 contract AmmHandler is Test {
     uint256 internal constant N = 3;
     uint256 internal constant WAD = 1e18;
@@ -42,7 +44,10 @@ contract AmmHandler is Test {
     int256 public lastLnPerShare;
     bool public perShareFell;
     bool public greedySucceeded;
+    /// @notice A pool swap that moved the trader's allocation by other than the quote (net of the maker fee).
+    bool public poolSwapOffQuote;
     uint256 public swaps;
+    uint256 public poolSwaps;
     uint256 public adds;
     uint256 public withdrawals;
 
@@ -149,6 +154,66 @@ contract AmmHandler is Test {
             if (_try(who, _swapOrder(trader(who), i, j, amountIn, out + 1), false)) greedySucceeded = true;
         }
         _checkPerShare();
+    }
+
+    /// @dev One pool swap: legs, the amount named, the quote's two sides and the trader's limit.
+    struct PoolSwap {
+        address trader;
+        uint256 i;
+        uint256 j;
+        uint256 amount;
+        uint256 quoteIn;
+        uint256 quoteOut;
+        uint256 limit;
+        bool exactOut;
+    }
+
+    /// @dev The trader's own swap through the session ({PhysicalSession.swapWithPool}), its limit at the quote
+    /// (`greedy`: one unit beyond it, which must fail). A success must move the trader by exactly the quote.
+    function poolSwap(uint256 who, uint256 a, uint256 b, uint256 size, bool exactOut, bool greedy) external {
+        PoolSwap memory p;
+        p.trader = trader(who);
+        p.exactOut = exactOut;
+        (p.i, p.j) = _legs(a, b);
+        if (exactOut) {
+            p.amount = bound(size, 1, _reserve(p.j) / 10 + 1);
+            (p.quoteIn, p.quoteOut) = (_quoteOut(p.i, p.j, p.amount), p.amount);
+            if (p.quoteIn == 0) return;
+            p.limit = greedy ? p.quoteIn - 1 : p.quoteIn;
+        } else {
+            p.amount = bound(size, 1, _reserve(p.i) / 10 + 1);
+            (p.quoteIn, p.quoteOut) = (p.amount, _quoteIn(p.i, p.j, p.amount));
+            p.limit = greedy ? p.quoteOut + 1 : p.quoteOut;
+        }
+        if (_tryPoolSwap(p)) {
+            if (greedy) greedySucceeded = true;
+            ++poolSwaps;
+        }
+        _checkPerShare();
+    }
+
+    function _tryPoolSwap(PoolSwap memory p) internal returns (bool ok) {
+        int256[] memory before = session.allocationOf(p.trader);
+        vm.prank(p.trader);
+        try
+            PhysicalSession(address(session)).swapWithPool(
+                ISessionPool(address(amm)),
+                p.i,
+                p.j,
+                p.amount,
+                p.limit,
+                p.exactOut
+            )
+        {
+            ok = true;
+        } catch {}
+        if (!ok) return false;
+        int256[] memory x = session.allocationOf(p.trader);
+        (, , , , , uint256 makerBps, , ) = session.config();
+        uint256 received = p.quoteOut - (p.quoteOut * makerBps) / 10_000;
+        if (before[p.i] - x[p.i] != int256(p.quoteIn) || x[p.j] - before[p.j] != int256(received)) {
+            poolSwapOffQuote = true;
+        }
     }
 
     function add(uint256 fracBps) external {
@@ -337,9 +402,11 @@ contract SessionAmmInvariantsTest is StdInvariant, Test {
         assertFalse(handler.perShareFell(), "invariant per share fell");
     }
 
-    /// No order asking more than the quote (or paying less) ever executes.
+    /// No order asking more than the quote (or paying less) ever executes, and a trader's own pool swap moves
+    /// its allocation by exactly the quote (what it receives net of the session's maker fee).
     function invariant_noTradeBeatsTheQuote() public view {
         assertFalse(handler.greedySucceeded(), "a greedy swap executed");
+        assertFalse(handler.poolSwapOffQuote(), "a pool swap moved the trader off the quote");
     }
 
     /// Non-vacuity: the handler's swap path executes (a direct call at the start state).
@@ -348,6 +415,12 @@ contract SessionAmmInvariantsTest is StdInvariant, Test {
         handler.swapExactOut(1, 1, 0, 1e5);
         handler.add(500);
         handler.withdraw(1_000);
+        handler.poolSwap(0, 0, 0, 1e17, false, false);
+        handler.poolSwap(1, 2, 0, 1e5, true, false);
+        handler.poolSwap(0, 1, 1, 1e16, false, true);
+        assertEq(handler.poolSwaps(), 2);
+        assertFalse(handler.greedySucceeded());
+        assertFalse(handler.poolSwapOffQuote());
         assertEq(handler.swaps(), 2);
         assertEq(handler.adds(), 1);
         assertEq(handler.withdrawals(), 1);
