@@ -157,3 +157,57 @@ export async function signExactOut(
   const amountIn = (q.amountIn * (10_000n + slippageBps) + 9_999n) / 10_000n;
   return signSwap(amm, signer, domain, { legIn, legOut, amountIn, amountOut }, terms, q.withinBand);
 }
+
+/**
+ * A trader's own swap with a pool, ready for `PhysicalSession.swapWithPool` (no order, no signature: the
+ * trader sends the call). The pool pays its full quote at execution; `limit` is the least the trader accepts
+ * out (exact-in) or the most it gives in (exact-out).
+ */
+export interface PoolSwap {
+  pool: string;
+  legIn: number;
+  legOut: number;
+  /** What the trader gives (exact-in) or receives gross of the maker fee (exact-out). */
+  amount: bigint;
+  limit: bigint;
+  exactOut: boolean;
+  /** The quote the limit was set from. */
+  amountIn: bigint;
+  amountOut: bigint;
+  traderReceives: bigint;
+  withinBand: boolean;
+}
+
+/**
+ * Quotes a pool swap and sets its limit `slippageBps` away from the quote: exact-in accepts down to
+ * `amountOut * (1 - slippage)` (rounded down), exact-out gives up to `amountIn * (1 + slippage)` (rounded up).
+ */
+export async function quotePoolSwap(
+  amm: AmmQuoter,
+  legIn: number,
+  legOut: number,
+  amount: bigint,
+  options: { exactOut?: boolean; slippageBps?: bigint } = {},
+): Promise<PoolSwap> {
+  const exactOut = options.exactOut ?? false;
+  const slippageBps = options.slippageBps ?? 0n;
+  if (slippageBps < 0n || slippageBps > 10_000n) throw new Error(`slippage ${slippageBps} bps is outside 0-10000`);
+  const pool = await amm.getAddress();
+  if (exactOut) {
+    const q = await amm.quoteExactOut(legIn, legOut, amount);
+    const limit = (q.amountIn * (10_000n + slippageBps) + 9_999n) / 10_000n;
+    return { pool, legIn, legOut, amount, limit, exactOut, ...quoteOf(q.amountIn, amount, q) };
+  }
+  const q = await amm.quoteExactIn(legIn, legOut, amount);
+  const limit = (q.amountOut * (10_000n - slippageBps)) / 10_000n;
+  return { pool, legIn, legOut, amount, limit, exactOut, ...quoteOf(amount, q.amountOut, q) };
+}
+
+function quoteOf(amountIn: bigint, amountOut: bigint, q: { traderReceives: bigint; withinBand: boolean }) {
+  return { amountIn, amountOut, traderReceives: q.traderReceives, withinBand: q.withinBand };
+}
+
+/** The arguments of `swapWithPool(pool, legIn, legOut, amount, limit, exactOut)`, in order. */
+export function poolSwapArgs(s: PoolSwap): [string, number, number, bigint, bigint, boolean] {
+  return [s.pool, s.legIn, s.legOut, s.amount, s.limit, s.exactOut];
+}

@@ -10,18 +10,25 @@ import {
   PhysicalSession__factory,
   SessionCore__factory,
   SessionFactory__factory,
+  SessionAmm__factory,
   SessionOracle__factory,
+  WeightedMath__factory,
 } from "../../types/ethers-contracts/index.js";
 import { explainErrors } from "../errors.js";
 import { formatAmount, isoTime } from "../input.js";
 
-/** Every ABI whose custom errors a session command can meet (session, factory, oracle library). */
+/**
+ * Every ABI whose custom errors a session command can meet (session, factory, oracle library, and the AMM and
+ * its curve, whose errors a pool swap passes on).
+ */
 export const SESSION_ABIS = [
   new Interface(SessionCore__factory.abi),
   new Interface(CashSession__factory.abi),
   new Interface(PhysicalSession__factory.abi),
   new Interface(SessionFactory__factory.abi),
   new Interface(SessionOracle__factory.abi),
+  new Interface(SessionAmm__factory.abi),
+  new Interface(WeightedMath__factory.abi),
 ];
 
 const when = (t: unknown): string => `${String(t)} (${isoTime(BigInt(String(t)))})`;
@@ -50,6 +57,24 @@ explainErrors({
     "The orders do not cross: the second order would pay worse than its signed limit at the first order's rate.",
   MatchExceedsOrder: (a) =>
     `The second order has only ${formatAmount(BigInt(String(a.remaining)), 18)} left to fill, less than the ${formatAmount(BigInt(String(a.wanted)), 18)} this match needs: lower --fraction.`,
+  NotAPool: (a) => `${a.pool} has no code: a pool swap needs a pool contract (a SessionAmm of this session).`,
+  BadSwapLegs: (a) =>
+    `A swap gives one leg and receives another: legs ${a.legIn} and ${a.legOut} must differ and be below ${a.legCount}.`,
+  PoolOutsideLimit: (a) =>
+    `The pool answered ${a.amountIn} in for ${a.amountOut} out, outside your limit ${a.limit} (or not the amount asked): the price moved; quote again or widen the slippage.`,
+  UnknownLeg: (a) => `The AMM does not trade leg ${a.leg}: it has no weight there.`,
+  SameLeg: (a) => `A swap needs two different legs (both were ${a.leg}).`,
+  OutExceedsQuote: (a) =>
+    `The order asks ${a.asked} units of leg ${a.legOut}, more than the pool pays now (${a.quoted}): quote again.`,
+  InBelowQuote: (a) =>
+    `The order pays ${a.effective} units after fees, less than the ${a.needed} of leg ${a.legIn} the pool needs now: quote again.`,
+  OracleBandExceeded: (a) =>
+    `The swap would move the pool's price of leg ${a.legIn} (${formatAmount(BigInt(String(a.poolRateWad)), 18)} of leg ${a.legOut}) more than ${Number(a.bandBps) / 100}% below the oracle's (${formatAmount(BigInt(String(a.oracleRateWad)), 18)}): swap less.`,
+  EmptyReserve: (a) => `The AMM holds nothing of leg ${a.leg} yet: its LP must seed it first.`,
+  NotSession: (a) =>
+    `Only the AMM's session may ask it to price a swap, not ${a.caller}: call swapWithPool on the session.`,
+  AmountOutTooLarge: (a) =>
+    `${a.amountOut} out is beyond what the curve pays in one swap (at most ${a.maxOut}): swap less.`,
   InsufficientAllocation: (a) =>
     `${a.account} holds ${a.have} units of leg ${a.leg} but the trade needs it to give ${a.need}: insufficient collateral in that leg.`,
   InsufficientMargin: (a) =>

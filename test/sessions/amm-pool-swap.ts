@@ -8,8 +8,9 @@ import { expect } from "chai";
 import { ZeroHash } from "ethers";
 import { network } from "hardhat";
 
+import { rebuildPositions, type StoredEvent } from "../../sdk/data/positions.js";
 import { Participation } from "../../sdk/sessions/config.js";
-import { signExactIn } from "../../sdk/sessions/amm.js";
+import { poolSwapArgs, quotePoolSwap, signExactIn } from "../../sdk/sessions/amm.js";
 import { sessionDomain } from "../../sdk/sessions/orders.js";
 import type { MockSessionPool, PhysicalSession, SessionAmm } from "../../types/ethers-contracts/index.js";
 import { DAY, createPhysical, deployBase, physicalUnit, subscribePhysical, type Base } from "./fixtures.js";
@@ -179,6 +180,59 @@ describe("PhysicalSession.swapWithPool", () => {
       await expect(
         session.connect(b.alice).swapWithPool(await amm.getAddress(), 4, 0, U[4] / 10n, 0n, false),
       ).to.be.revertedWithCustomError(amm, "UnknownLeg");
+    });
+
+    it("sdkQuotePoolSwap_setsTheLimitFromTheQuote_andTheSwapPaysIt", async () => {
+      const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
+      const inQ = await quotePoolSwap(amm, 0, 1, U[0] / 10n, { slippageBps: 50n });
+      expect(inQ.limit).to.equal((inQ.amountOut * 9_950n) / 10_000n);
+      const before = await session.allocationOf(b.alice.address);
+      await session.connect(b.alice).swapWithPool(...poolSwapArgs(inQ));
+      // The pool pays its full quote, not the limit.
+      expect((await session.allocationOf(b.alice.address))[1] - before[1]).to.equal(inQ.traderReceives);
+      const outQ = await quotePoolSwap(amm, 1, 0, U[0] / 20n, { exactOut: true, slippageBps: 50n });
+      expect(outQ.limit).to.equal((outQ.amountIn * 10_050n + 9_999n) / 10_000n);
+      expect(outQ.amount).to.equal(U[0] / 20n);
+      const mid = await session.allocationOf(b.alice.address);
+      await session.connect(b.alice).swapWithPool(...poolSwapArgs(outQ));
+      const x = await session.allocationOf(b.alice.address);
+      expect(mid[1] - x[1]).to.equal(outQ.amountIn);
+      expect(x[0] - mid[0]).to.equal(outQ.traderReceives);
+      await expect(quotePoolSwap(amm, 0, 1, 1n, { slippageBps: 10_001n })).to.be.rejectedWith("slippage");
+    });
+
+    it("dataSet_rebuildsEveryAllocation_fromTheTradedEventsOfPoolSwaps", async () => {
+      const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
+      const ammAddr = await amm.getAddress();
+      await session.connect(b.alice).swapWithPool(ammAddr, 0, 1, U[0] / 10n, 0n, false);
+      await session.connect(b.alice).swapWithPool(ammAddr, 3, 1, U[1] / 50n, 2n ** 128n, true);
+      const logs = await session.queryFilter("*" as never, 0);
+      const events: StoredEvent[] = [];
+      for (const l of logs) {
+        const parsed = session.interface.parseLog(l);
+        if (parsed === null) continue;
+        const args: Record<string, unknown> = {};
+        parsed.fragment.inputs.forEach((input, i) => {
+          const v = parsed.args[i] as unknown;
+          args[input.name] = Array.isArray(v) ? v.map(String) : String(v);
+        });
+        events.push({
+          blockNumber: BigInt(l.blockNumber),
+          blockTime: 0n,
+          txHash: l.transactionHash,
+          logIndex: BigInt(l.index),
+          address: l.address.toLowerCase(),
+          name: parsed.name,
+          args,
+        });
+      }
+      const { final } = rebuildPositions(events, [
+        { address: await session.getAddress(), kind: "physical", units: U, feeRecipient: b.feeTo.address },
+      ]);
+      const book = final.get((await session.getAddress()).toLowerCase());
+      for (const who of [b.alice.address, ammAddr, b.feeTo.address]) {
+        expect(book?.get(who.toLowerCase())).to.deep.equal([...(await session.allocationOf(who))]);
+      }
     });
 
     it("andTheSignedPath_stillWork_sideBySide", async () => {
