@@ -199,7 +199,7 @@ describe("SessionAmm uncovered paths", () => {
     );
     const domain = sessionDomain(await session.getAddress(), b.chainId);
     const ok = await signExactIn(amm, b.alice, domain, 0, 1, U[0] / 100n, terms(b));
-    await expect(amm.swapExactIn(ok.order, ok.signature)).to.emit(amm, "Swapped");
+    await expect(amm.swapExactIn(ok.order, ok.signature)).to.emit(session, "Traded");
     const later = await signExactIn(amm, b.alice, domain, 0, 1, U[0] / 100n, terms(b));
     const feed = await b.ethers.getContractAt("MockSequencerUptimeFeed", seq);
     await feed.setStatus(false, BigInt(await b.networkHelpers.time.latest()));
@@ -214,7 +214,7 @@ describe("SessionAmm uncovered paths", () => {
     const { b, session, amm } = await seededWithSpecs((k, spec) => (k === 1 ? { ...spec, maxAnswer: big } : spec));
     const domain = sessionDomain(await session.getAddress(), b.chainId);
     const ok = await signExactIn(amm, b.alice, domain, 0, 1, U[0] / 100n, terms(b));
-    await expect(amm.swapExactIn(ok.order, ok.signature)).to.emit(amm, "Swapped");
+    await expect(amm.swapExactIn(ok.order, ok.signature)).to.emit(session, "Traded");
     const [r] = await amm.reserves();
     expect((await amm.bandCheck(0, 1, r[0] + 1n, r[1] - 1n)).ok).to.equal(true);
     const later = await signExactIn(amm, b.alice, domain, 1, 0, U[1] / 100n, terms(b));

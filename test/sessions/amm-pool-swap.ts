@@ -89,9 +89,8 @@ describe("PhysicalSession.swapWithPool", () => {
       const q = await amm.quoteExactIn(0, 1, amountIn);
       const before = await session.allocationOf(b.alice.address);
       await expect(session.connect(b.alice).swapWithPool(ammAddr, 0, 1, amountIn, q.amountOut, false))
-        .to.emit(amm, "Swapped")
-        .withArgs(b.alice.address, 0n, 1n, amountIn, q.amountOut, q.netIn, false)
-        .and.to.emit(session, "Traded");
+        .to.emit(session, "Traded")
+        .withArgs(ZeroHash, b.alice.address, ammAddr, 10n ** 18n, 3n, [-amountIn, q.traderReceives], [q.netIn, -q.amountOut], 0n, 0n);
       const x = await session.allocationOf(b.alice.address);
       expect(before[0] - x[0]).to.equal(amountIn);
       expect(x[1] - before[1]).to.equal(q.traderReceives);
@@ -107,8 +106,8 @@ describe("PhysicalSession.swapWithPool", () => {
       const q = await amm.quoteExactOut(2, 0, amountOut);
       const before = await session.allocationOf(b.alice.address);
       await expect(session.connect(b.alice).swapWithPool(ammAddr, 2, 0, amountOut, q.amountIn, true))
-        .to.emit(amm, "Swapped")
-        .withArgs(b.alice.address, 2n, 0n, q.amountIn, amountOut, q.netIn, true);
+        .to.emit(session, "Traded")
+        .withArgs(ZeroHash, b.alice.address, ammAddr, 10n ** 18n, 5n, [q.traderReceives, -q.amountIn], [-amountOut, q.netIn], 0n, 0n);
       const x = await session.allocationOf(b.alice.address);
       expect(before[2] - x[2]).to.equal(q.amountIn);
       expect(x[0] - before[0]).to.equal(q.traderReceives);
@@ -201,11 +200,19 @@ describe("PhysicalSession.swapWithPool", () => {
       await expect(quotePoolSwap(amm, 0, 1, 1n, { slippageBps: 10_001n })).to.be.rejectedWith("slippage");
     });
 
-    it("dataSet_rebuildsEveryAllocation_fromTheTradedEventsOfPoolSwaps", async () => {
+    it("dataSet_rebuildsEveryAllocation_andTheAmmReserves_fromTheSessionsTradedEventsAlone", async () => {
       const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
       const ammAddr = await amm.getAddress();
       await session.connect(b.alice).swapWithPool(ammAddr, 0, 1, U[0] / 10n, 0n, false);
       await session.connect(b.alice).swapWithPool(ammAddr, 3, 1, U[1] / 50n, 2n ** 128n, true);
+      const domain = sessionDomain(await session.getAddress(), b.chainId);
+      const signed = await signExactIn(amm, b.alice, domain, 2, 0, U[2] / 20n, {
+        maxFeeBps: 50n,
+        expiry: b.now + 30n * DAY,
+        nonce: 0n,
+        salt: 7n,
+      });
+      await amm.swapExactIn(signed.order, signed.signature);
       const logs = await session.queryFilter("*" as never, 0);
       const events: StoredEvent[] = [];
       for (const l of logs) {
@@ -233,6 +240,9 @@ describe("PhysicalSession.swapWithPool", () => {
       for (const who of [b.alice.address, ammAddr, b.feeTo.address]) {
         expect(book?.get(who.toLowerCase())).to.deep.equal([...(await session.allocationOf(who))]);
       }
+      // The AMM emits no swap event: its reserves are its allocation as the session's logs rebuild it.
+      const [reserves] = await amm.reserves();
+      expect(book?.get(ammAddr.toLowerCase())?.slice(0, reserves.length)).to.deep.equal([...reserves]);
     });
 
     it("andTheSignedPath_stillWork_sideBySide", async () => {
@@ -245,8 +255,8 @@ describe("PhysicalSession.swapWithPool", () => {
         nonce: 0n,
         salt: 1n,
       });
-      await expect(amm.swapExactIn(s.order, s.signature)).to.emit(amm, "Swapped");
-      await expect(session.connect(b.alice).swapWithPool(ammAddr, 1, 0, U[1] / 10n, 0n, false)).to.emit(amm, "Swapped");
+      await expect(amm.swapExactIn(s.order, s.signature)).to.emit(session, "Traded");
+      await expect(session.connect(b.alice).swapWithPool(ammAddr, 1, 0, U[1] / 10n, 0n, false)).to.emit(session, "Traded");
       await expectReservesMatchAllocation(session, amm);
       await expectConservation(b, session, [b.alice.address, b.carol.address, ammAddr]);
     });
@@ -273,7 +283,7 @@ describe("PhysicalSession.swapWithPool", () => {
         session.connect(b.alice).swapWithPool(ammAddr, 0, 1, U[0] / 10n, 0n, false),
       ).to.be.revertedWithCustomError(session, "EnforcedPause");
       await session.connect(b.guardian).unpause();
-      await expect(session.connect(b.alice).swapWithPool(ammAddr, 0, 1, U[0] / 10n, 0n, false)).to.emit(amm, "Swapped");
+      await expect(session.connect(b.alice).swapWithPool(ammAddr, 0, 1, U[0] / 10n, 0n, false)).to.emit(session, "Traded");
     });
 
     it("reverts_SelfFill_NotAPool_ZeroFill_andBadSwapLegs", async () => {

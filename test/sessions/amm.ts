@@ -183,9 +183,20 @@ describe("SessionAmm", () => {
       const domain = sessionDomain(await session.getAddress(), b.chainId);
       const s = await signExactIn(amm, b.alice, domain, 0, 1, amountIn, terms(b));
       const before = await session.allocationOf(b.alice.address);
+      // No event of the AMM's own: the session's Traded carries the AMM's reserve changes as taker deltas.
       await expect(amm.connect(b.bob).swapExactIn(s.order, s.signature))
-        .to.emit(amm, "Swapped")
-        .withArgs(b.alice.address, 0n, 1n, amountIn, q.amountOut, q.netIn, false);
+        .to.emit(session, "Traded")
+        .withArgs(
+          await session.hashOrder(s.order),
+          b.alice.address,
+          await amm.getAddress(),
+          10n ** 18n,
+          3n,
+          [-amountIn, q.traderReceives],
+          [q.netIn, -q.amountOut],
+          0n,
+          0n,
+        );
       const after = await session.allocationOf(b.alice.address);
       expect(after[0]).to.equal(before[0] - amountIn);
       expect(after[1]).to.equal(before[1] + q.traderReceives);
@@ -204,8 +215,18 @@ describe("SessionAmm", () => {
       const s = await signExactOut(amm, b.alice, domain, 1, 2, amountOut, terms(b));
       expect(s.amountIn).to.equal(q.amountIn);
       await expect(amm.swapExactOut(s.order, s.signature))
-        .to.emit(amm, "Swapped")
-        .withArgs(b.alice.address, 1n, 2n, q.amountIn, amountOut, q.netIn, true);
+        .to.emit(session, "Traded")
+        .withArgs(
+          await session.hashOrder(s.order),
+          b.alice.address,
+          await amm.getAddress(),
+          10n ** 18n,
+          6n,
+          [-q.amountIn, q.traderReceives],
+          [q.netIn, -amountOut],
+          0n,
+          0n,
+        );
       await expectReservesMatchAllocation(session, amm);
       await expectConservation(b, session, amm);
     });
@@ -284,7 +305,7 @@ describe("SessionAmm", () => {
       expect(ok).to.equal(true);
       const domain = sessionDomain(await session.getAddress(), b.chainId);
       const s = await signExactIn(amm, b.alice, domain, 1, 0, U[1], terms(b));
-      await expect(amm.swapExactIn(s.order, s.signature)).to.emit(amm, "Swapped");
+      await expect(amm.swapExactIn(s.order, s.signature)).to.emit(session, "Traded");
       // ...while buying leg 1 (selling leg 0) now fails the band even for a tiny amount.
       const q = await amm.quoteExactIn(0, 1, U[0] / 1000n);
       expect(q.withinBand).to.equal(false);
@@ -408,7 +429,7 @@ describe("SessionAmm", () => {
       await session.connect(b.guardian).pause();
       await expect(amm.swapExactIn(s.order, s.signature)).to.be.revertedWithCustomError(session, "EnforcedPause");
       await session.connect(b.guardian).unpause();
-      await expect(amm.swapExactIn(s.order, s.signature)).to.emit(amm, "Swapped");
+      await expect(amm.swapExactIn(s.order, s.signature)).to.emit(session, "Traded");
     });
 
     it("swap_reverts_whenReplayed", async () => {

@@ -2,21 +2,10 @@
 pragma solidity 0.8.30;
 
 /// @title ISessionAmmEvents
-/// @notice Every change of a {SessionAmm}'s allocation, in leg units, so its reserves can be rebuilt from logs.
+/// @notice The LP's changes of a {SessionAmm}'s shares and reserves. Swaps have no event of their own: each is the
+/// session's `Traded` event with the AMM as taker, whose taker deltas are the AMM's reserve changes, so the
+/// reserves are rebuilt from the session's logs alone.
 interface ISessionAmmEvents {
-    /// @notice `trader` swapped: it gave `amountIn` units of leg `legIn` and was given `amountOut` units of leg
-    /// `legOut` (gross, before the session's maker fee on what it receives). The AMM's reserve of `legIn` rose
-    /// by `netIn` (= amountIn minus the session's taker fee, the AMM's swap fee included and kept by the pool).
-    /// `exactOut` tells which entry point checked the amounts.
-    event Swapped(
-        address indexed trader,
-        uint256 indexed legIn,
-        uint256 indexed legOut,
-        uint256 amountIn,
-        uint256 amountOut,
-        uint256 netIn,
-        bool exactOut
-    );
     /// @notice The LP added allocation: `amounts[k]` units of leg k reached the reserves (net of the session's
     /// taker fee); `shares` LP shares were minted (total now `totalShares`).
     event Added(address indexed lp, uint256[] amounts, uint256 shares, uint256 totalShares);

@@ -25,15 +25,18 @@ import {WeightedMath} from "./WeightedMath.sol";
 /// most what it gave the AMM. A swap fee (bps of the amount in) stays in the reserves, and an oracle guard
 /// rejects a swap that would push the pool's marginal price of the leg sold more than `bandBps` below the
 /// oracle ratio of the two legs.
-/// @dev Mechanism: every change of the AMM's allocation is a fill of a signed {SessionOrder} in which the AMM
-/// is the private taker and calls `session.fill(order, sig, 1e18)` itself. Swaps: the trader signs
-/// (give `amountIn` of one leg, receive `amountOut` of another, taker = this AMM); the AMM checks the amounts
-/// against the invariant (fees and rounding in the pool's favour) and the oracle band, books the new reserves,
-/// then fills. The session applies every one of its own checks (window, pause, signature, nonce, expiry,
-/// fees, participation, conservation). Nobody else can move the AMM's allocation: it never signs (it has no
-/// ERC-1271 `isValidSignature`), and an order naming it as private taker can only be filled by it. The cached
-/// reserves therefore track the allocation exactly, fees included (the session charges the AMM its taker fee
-/// on what it receives: `feeDown(amount, takerBps)`).
+/// @dev Mechanism: the AMM's allocation changes only as the taker of a trade in its session, in two ways.
+/// A signed swap: the trader signs (give `amountIn` of one leg, receive `amountOut` of another, taker = this
+/// AMM); the AMM checks the amounts against the invariant (fees and rounding in the pool's favour) and the
+/// oracle band, books the new reserves, then calls `session.fill(order, sig, 1e18)` itself (LP adds and
+/// withdrawals are signed orders filled the same way). A pool swap: the trader calls
+/// {PhysicalSession.swapWithPool}, and the session asks {onSessionSwap} (callable by the session only) for the
+/// curve's amounts, which it then moves. Either way the session applies every one of its own checks (window,
+/// pause, participation, fees, conservation; signature, nonce and expiry for signed orders). Nobody else can
+/// move the AMM's allocation: it never signs (it has no ERC-1271 `isValidSignature`), and an order naming it
+/// as private taker can only be filled by it. The cached reserves therefore track the allocation exactly, fees
+/// included (the session charges the AMM its taker fee on what it receives: `feeDown(amount, takerBps)`), and
+/// the session's `Traded` events (the AMM as taker) rebuild them.
 contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISessionAmmEvents, ISessionAmmErrors {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -147,25 +150,24 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
     function _swap(SessionOrder calldata order, bytes calldata signature, bool exactOut) private {
         if (order.taker != address(this)) revert NotAddressedToAmm(order.taker);
         (uint256 legIn, uint256 legOut, uint256 amountIn, uint256 amountOut) = _swapShape(order);
-        uint256 netIn = _book(legIn, legOut, amountIn, amountOut, exactOut);
+        _book(legIn, legOut, amountIn, amountOut, exactOut);
         session.fill(order, signature, WAD);
-        emit Swapped(order.maker, legIn, legOut, amountIn, amountOut, netIn, exactOut);
     }
 
-    /// @dev Checks a swap against the invariant and the oracle band and books the new reserves; returns what
-    /// the pool's reserve of `legIn` gains (after the session's taker fee).
+    /// @dev Checks a swap against the invariant and the oracle band and books the new reserves (the reserve of
+    /// `legIn` gains the amount after the session's taker fee).
     function _book(
         uint256 legIn,
         uint256 legOut,
         uint256 amountIn,
         uint256 amountOut,
         bool exactOut
-    ) private returns (uint256 netIn) {
+    ) private {
         LegState memory sIn = _legs[legIn];
         LegState memory sOut = _legs[legOut];
         if (sIn.weight == 0) revert UnknownLeg(legIn);
         if (sOut.weight == 0) revert UnknownLeg(legOut);
-        netIn = amountIn - FeeMath.feeDown(amountIn, sessionTakerFeeBps);
+        uint256 netIn = amountIn - FeeMath.feeDown(amountIn, sessionTakerFeeBps);
         uint256 effIn = _afterSwapFeeDown(netIn);
         if (exactOut) {
             uint256 needed = WeightedMath.inGivenOutUp(sIn.reserve, sIn.weight, sOut.reserve, sOut.weight, amountOut);
@@ -201,7 +203,7 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
     /// (rounded up). The oracle band applies as to a signed swap. Only the session may call; it then moves
     /// both allocations (or reverts, and this booking with it) and checks the trader's limit.
     function onSessionSwap(
-        address trader,
+        address /* trader: the curve prices every trader alike */,
         uint256 legIn,
         uint256 legOut,
         uint256 amount,
@@ -228,7 +230,6 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
             if (amountOut == 0) revert ZeroAmount();
         }
         _commit(legIn, legOut, sIn, sOut, netIn, amountOut);
-        emit Swapped(trader, legIn, legOut, amountIn, amountOut, netIn, exactOut);
     }
 
     /// @dev The two legs of a swap order and its amounts: (leg the trader gives, leg it receives, magnitudes).
