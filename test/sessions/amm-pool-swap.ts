@@ -90,7 +90,17 @@ describe("PhysicalSession.swapWithPool", () => {
       const before = await session.allocationOf(b.alice.address);
       await expect(session.connect(b.alice).swapWithPool(ammAddr, 0, 1, amountIn, q.amountOut, false))
         .to.emit(session, "Traded")
-        .withArgs(ZeroHash, b.alice.address, ammAddr, 10n ** 18n, 3n, [-amountIn, q.traderReceives], [q.netIn, -q.amountOut], 0n, 0n);
+        .withArgs(
+          ZeroHash,
+          b.alice.address,
+          ammAddr,
+          10n ** 18n,
+          3n,
+          [-amountIn, q.traderReceives],
+          [q.netIn, -q.amountOut],
+          0n,
+          0n,
+        );
       const x = await session.allocationOf(b.alice.address);
       expect(before[0] - x[0]).to.equal(amountIn);
       expect(x[1] - before[1]).to.equal(q.traderReceives);
@@ -107,7 +117,17 @@ describe("PhysicalSession.swapWithPool", () => {
       const before = await session.allocationOf(b.alice.address);
       await expect(session.connect(b.alice).swapWithPool(ammAddr, 2, 0, amountOut, q.amountIn, true))
         .to.emit(session, "Traded")
-        .withArgs(ZeroHash, b.alice.address, ammAddr, 10n ** 18n, 5n, [q.traderReceives, -q.amountIn], [-amountOut, q.netIn], 0n, 0n);
+        .withArgs(
+          ZeroHash,
+          b.alice.address,
+          ammAddr,
+          10n ** 18n,
+          5n,
+          [q.traderReceives, -q.amountIn],
+          [-amountOut, q.netIn],
+          0n,
+          0n,
+        );
       const x = await session.allocationOf(b.alice.address);
       expect(before[2] - x[2]).to.equal(q.amountIn);
       expect(x[0] - before[0]).to.equal(q.traderReceives);
@@ -256,7 +276,10 @@ describe("PhysicalSession.swapWithPool", () => {
         salt: 1n,
       });
       await expect(amm.swapExactIn(s.order, s.signature)).to.emit(session, "Traded");
-      await expect(session.connect(b.alice).swapWithPool(ammAddr, 1, 0, U[1] / 10n, 0n, false)).to.emit(session, "Traded");
+      await expect(session.connect(b.alice).swapWithPool(ammAddr, 1, 0, U[1] / 10n, 0n, false)).to.emit(
+        session,
+        "Traded",
+      );
       await expectReservesMatchAllocation(session, amm);
       await expectConservation(b, session, [b.alice.address, b.carol.address, ammAddr]);
     });
@@ -283,7 +306,10 @@ describe("PhysicalSession.swapWithPool", () => {
         session.connect(b.alice).swapWithPool(ammAddr, 0, 1, U[0] / 10n, 0n, false),
       ).to.be.revertedWithCustomError(session, "EnforcedPause");
       await session.connect(b.guardian).unpause();
-      await expect(session.connect(b.alice).swapWithPool(ammAddr, 0, 1, U[0] / 10n, 0n, false)).to.emit(session, "Traded");
+      await expect(session.connect(b.alice).swapWithPool(ammAddr, 0, 1, U[0] / 10n, 0n, false)).to.emit(
+        session,
+        "Traded",
+      );
     });
 
     it("reverts_SelfFill_NotAPool_ZeroFill_andBadSwapLegs", async () => {

@@ -156,13 +156,7 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
 
     /// @dev Checks a swap against the invariant and the oracle band and books the new reserves (the reserve of
     /// `legIn` gains the amount after the session's taker fee).
-    function _book(
-        uint256 legIn,
-        uint256 legOut,
-        uint256 amountIn,
-        uint256 amountOut,
-        bool exactOut
-    ) private {
+    function _book(uint256 legIn, uint256 legOut, uint256 amountIn, uint256 amountOut, bool exactOut) private {
         LegState memory sIn = _legs[legIn];
         LegState memory sOut = _legs[legOut];
         if (sIn.weight == 0) revert UnknownLeg(legIn);
