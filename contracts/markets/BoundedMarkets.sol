@@ -234,8 +234,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         Account storage a = _accounts[trader][r.collateral];
         _refresh(trader, rootId, r, a, 0, false, _noDelta());
         payout = tr.worst; // on a final root the "worst case" is the exact final value
-        a.cash = (int256(a.cash) + payout).toInt128();
-        a.sumWorst = (int256(a.sumWorst) - payout).toInt128();
+        _setAccount(a, int256(a.cash) + payout, int256(a.sumWorst) - payout);
         _deactivate(trader, tr, a);
         emit Ev.Redeemed(rootId, trader, payout);
     }
@@ -316,8 +315,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             }
             uint256 f = avail < t.remaining ? avail : t.remaining;
             // f <= avail < 2^48 and unclaimed + f <= the order's size < 2^48.
-            ro.remaining = uint48(avail - f);
-            ro.unclaimed += uint48(f);
+            _setResting(ro, maker, avail - f, ro.unclaimed + f);
             t.remaining -= f;
             t.premium += f * tick * t.scale;
             _recordFill(r, t, key, maker, tick, f);
@@ -435,12 +433,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         }
         _store(tr, s);
         int256 oldWorst = tr.worst;
-        tr.worst = worst.toInt128();
-        tr.premiumPaid = s.premium.toInt128();
+        _setWorst(tr, worst, s.premium);
         int256 cash = int256(a.cash) + cashDelta + s.cashDelta;
         int256 sumWorst = int256(a.sumWorst) - oldWorst + worst;
-        a.cash = cash.toInt128();
-        a.sumWorst = sumWorst.toInt128();
+        _setAccount(a, cash, sumWorst);
         if (check) _requireCovered(trader, address(r.collateral), cash, sumWorst);
     }
 

@@ -384,6 +384,44 @@ abstract contract MarketStorage {
         if (m.max <= m.min) revert E.UnknownMarket(rootId, branchId);
     }
 
+    /// @dev Writes an account's `cash` and `sumWorst` (one slot: cash in the low half) with one SSTORE instead
+    /// of a read-modify-write per field. Each value is range-checked as a field write would be.
+    function _setAccount(Account storage a, int256 cash, int256 sumWorst) internal {
+        bytes32 slot;
+        assembly ("memory-safe") {
+            slot := a.slot
+        }
+        _setPair(slot, cash, sumWorst);
+    }
+
+    /// @dev As {_setAccount}, for a trader root's `worst` (low half) and `premiumPaid`.
+    function _setWorst(TraderRoot storage tr, int256 worst, int256 premiumPaid) internal {
+        bytes32 slot;
+        assembly ("memory-safe") {
+            slot := tr.slot
+        }
+        _setPair(slot, worst, premiumPaid);
+    }
+
+    /// @dev Writes a resting order's slot with one SSTORE (trader in the low 160 bits, then `remaining` and
+    /// `unclaimed`, 48 bits each, as Solidity lays out {Resting}). Callers pass values below 2^48.
+    function _setResting(Resting storage ro, address trader, uint256 remaining, uint256 unclaimed) internal {
+        uint256 w =
+            uint256(uint160(trader)) | (uint256(uint48(remaining)) << 160) | (uint256(uint48(unclaimed)) << 208);
+        assembly ("memory-safe") {
+            sstore(ro.slot, w)
+        }
+    }
+
+    /// @dev Two int128 fields of one slot, in declaration order (the first in the low 128 bits), as Solidity
+    /// lays out a struct's packed members.
+    function _setPair(bytes32 slot, int256 lo, int256 hi) private {
+        uint256 w = uint256(uint128(lo.toInt128())) | (uint256(uint128(hi.toInt128())) << 128);
+        assembly ("memory-safe") {
+            sstore(slot, w)
+        }
+    }
+
     function _checkBounds(int256 min, int256 max) internal pure {
         if (min >= max || max - min >= int256(1 << 120)) revert E.BadBounds(min, max);
     }
