@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test} from "forge-std/Test.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {MarketStorage} from "../../../contracts/markets/MarketStorage.sol";
+
+/// @notice Writes the markets' packed pairs two ways, with the one-SSTORE helpers and with Solidity's own field
+/// writes, so a test can compare the raw slots.
+contract PackedPairsHarness is MarketStorage {
+    IERC20 internal constant TOKEN = IERC20(address(0xC0));
+
+    function accountByHelper(address who, int256 cash, int256 sumWorst) external {
+        _setAccount(_accounts[who][TOKEN], cash, sumWorst);
+    }
+
+    function accountByFields(address who, int256 cash, int256 sumWorst) external {
+        Account storage a = _accounts[who][TOKEN];
+        a.cash = SafeCast.toInt128(cash);
+        a.sumWorst = SafeCast.toInt128(sumWorst);
+    }
+
+    function pushRoot(address who, uint64 rootId) external {
+        _accounts[who][TOKEN].roots.push(rootId);
+    }
+
+    function account(address who) external view returns (int128 cash, int128 sumWorst, uint256 nRoots) {
+        Account storage a = _accounts[who][TOKEN];
+        return (a.cash, a.sumWorst, a.roots.length);
+    }
+
+    function worstByHelper(address who, uint256 rootId, int256 worst, int256 premium) external {
+        _setWorst(_traderRoots[who][rootId], worst, premium);
+    }
+
+    function worstByFields(address who, uint256 rootId, int256 worst, int256 premium) external {
+        TraderRoot storage tr = _traderRoots[who][rootId];
+        tr.worst = SafeCast.toInt128(worst);
+        tr.premiumPaid = SafeCast.toInt128(premium);
+    }
+
+    function setHeader(address who, uint256 rootId, uint256 header) external {
+        _traderRoots[who][rootId].header = header;
+    }
+
+    function traderRoot(
+        address who,
+        uint256 rootId
+    ) external view returns (int128 worst, int128 premium, uint256 header) {
+        TraderRoot storage tr = _traderRoots[who][rootId];
+        return (tr.worst, tr.premiumPaid, tr.header);
+    }
+
+    function restingByHelper(uint256 key, address trader, uint48 remaining, uint48 unclaimed) external {
+        _setResting(_resting[key], trader, remaining, unclaimed);
+    }
+
+    function restingByFields(uint256 key, address trader, uint48 remaining, uint48 unclaimed) external {
+        Resting storage ro = _resting[key];
+        ro.trader = trader;
+        ro.remaining = remaining;
+        ro.unclaimed = unclaimed;
+    }
+
+    function resting(uint256 key) external view returns (Resting memory) {
+        return _resting[key];
+    }
+
+    /// @dev Storage slots of the entries, as the compiler addresses them, for raw comparisons.
+    function accountSlot(address who) external view returns (bytes32 s) {
+        Account storage a = _accounts[who][TOKEN];
+        assembly ("memory-safe") {
+            s := a.slot
+        }
+    }
+
+    function restingSlot(uint256 key) external view returns (bytes32 s) {
+        Resting storage ro = _resting[key];
+        assembly ("memory-safe") {
+            s := ro.slot
+        }
+    }
+
+    function traderRootSlot(address who, uint256 rootId) external view returns (bytes32 s) {
+        TraderRoot storage tr = _traderRoots[who][rootId];
+        assembly ("memory-safe") {
+            s := tr.slot
+        }
+    }
+}
+
+/// @notice The one-SSTORE writes of packed pairs (docs/gas.md) leave exactly the slot Solidity's field writes
+/// leave, touch nothing else in the struct, and range-check as the field writes do.
+contract PackedPairsTest is Test {
+    PackedPairsHarness internal h;
+    address internal constant A = address(0xA11CE);
+    address internal constant B = address(0xB0B);
+
+    function setUp() public {
+        h = new PackedPairsHarness();
+    }
+
+    function testFuzz_setAccount_equalsFieldWrites_andKeepsTheRootList(
+        int128 prevCash,
+        int128 prevSum,
+        int128 cash,
+        int128 sumWorst
+    ) public {
+        h.accountByFields(A, prevCash, prevSum);
+        h.accountByFields(B, prevCash, prevSum);
+        h.pushRoot(A, 7);
+        h.pushRoot(B, 7);
+        h.accountByHelper(A, cash, sumWorst);
+        h.accountByFields(B, cash, sumWorst);
+        assertEq(vm.load(address(h), h.accountSlot(A)), vm.load(address(h), h.accountSlot(B)), "same raw slot");
+        (int128 c, int128 w, uint256 n) = h.account(A);
+        assertEq(c, cash);
+        assertEq(w, sumWorst);
+        assertEq(n, 1, "root list untouched");
+    }
+
+    function testFuzz_setAccount_reverts_outsideInt128(int256 cash, int128 sumWorst) public {
+        vm.assume(cash > type(int128).max || cash < type(int128).min);
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedIntDowncast.selector, 128, cash));
+        h.accountByHelper(A, cash, sumWorst);
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedIntDowncast.selector, 128, cash));
+        h.accountByHelper(A, sumWorst, cash);
+    }
+
+    function testFuzz_setWorst_equalsFieldWrites_andKeepsTheHeader(
+        uint256 rootId,
+        uint256 header,
+        int128 worst,
+        int128 premium
+    ) public {
+        h.setHeader(A, rootId, header);
+        h.worstByFields(A, rootId, -1, 1);
+        h.worstByFields(B, rootId, -1, 1);
+        h.worstByHelper(A, rootId, worst, premium);
+        h.worstByFields(B, rootId, worst, premium);
+        assertEq(
+            vm.load(address(h), h.traderRootSlot(A, rootId)),
+            vm.load(address(h), h.traderRootSlot(B, rootId)),
+            "same raw slot"
+        );
+        (int128 w, int128 p, uint256 hd) = h.traderRoot(A, rootId);
+        assertEq(w, worst);
+        assertEq(p, premium);
+        assertEq(hd, header, "header untouched");
+    }
+
+    function testFuzz_setWorst_reverts_outsideInt128(int256 premium) public {
+        vm.assume(premium > type(int128).max || premium < type(int128).min);
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedIntDowncast.selector, 128, premium));
+        h.worstByHelper(A, 1, 0, premium);
+    }
+
+    function testFuzz_setResting_equalsFieldWrites(
+        uint256 key,
+        address trader,
+        uint48 remaining,
+        uint48 unclaimed
+    ) public {
+        vm.assume(key != type(uint256).max);
+        h.restingByFields(key, address(1), type(uint48).max, type(uint48).max);
+        h.restingByHelper(key, trader, remaining, unclaimed);
+        h.restingByFields(key + 1, trader, remaining, unclaimed);
+        assertEq(vm.load(address(h), h.restingSlot(key)), vm.load(address(h), h.restingSlot(key + 1)), "same slot");
+        MarketStorage.Resting memory ro = h.resting(key);
+        assertEq(ro.trader, trader);
+        assertEq(ro.remaining, remaining);
+        assertEq(ro.unclaimed, unclaimed);
+    }
+}
