@@ -128,10 +128,11 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         if (o.orderType == POST_ONLY) {
             _requireNoCross(t.marketId, t.isBid, o.tick);
         } else {
-            _match(r, t, maxLevels);
+            _match(t, maxLevels);
         }
         traded = size - t.remaining;
         _settleTaker(r, t, o.orderType, traded);
+        r.head = t.head; // one write for every record of this order (each event carries its own head)
     }
 
     /// @notice Checks and accepts an incoming order: validity, signature, replay, and the chain record.
@@ -149,8 +150,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         _consumeOnce(t.digest, o.trader, o.salt, t.remaining);
         t.levelKey = (t.marketId << 8) | o.tick;
         t.orderKey = (t.levelKey << 32) | _levels[t.levelKey].tail;
-        bytes32 head = _append(r, keccak256(abi.encode(r.head, REC_ACCEPT, t.digest, t.orderKey)));
-        emit Ev.OrderAccepted(o.rootId, t.digest, o.trader, t.orderKey, o, signature, msg.sender, head);
+        t.head = keccak256(abi.encode(r.head, REC_ACCEPT, t.digest, t.orderKey));
+        emit Ev.OrderAccepted(o.rootId, t.digest, o.trader, t.orderKey, o, signature, msg.sender, t.head);
         t.rootId = o.rootId;
         t.taker = o.trader;
         t.isBid = q > 0;
@@ -179,10 +180,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
                 d.ref = _rest(t);
             } else {
                 uint8 reason = t.stopped != 0 ? t.stopped : REASON_IOC;
-                bytes32 h = _append(
-                    r,
-                    keccak256(abi.encode(r.head, REC_REDUCE, uint256(0), t.digest, t.remaining, reason))
-                );
+                bytes32 h = keccak256(abi.encode(t.head, REC_REDUCE, uint256(0), t.digest, t.remaining, reason));
+                t.head = h;
                 emit Ev.OrderReduced(t.rootId, 0, t.digest, t.taker, uint64(t.remaining), reason, h); // remaining <= 2^48
             }
         }
@@ -243,7 +242,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
 
     /// @notice Trades `t` against the opposite side, best live level first. Every level with a book bit holds
     /// a live order, so `maxLevels` counts only levels where something can trade.
-    function _match(Root storage r, Take memory t, uint256 maxLevels) internal {
+    function _match(Take memory t, uint256 maxLevels) internal {
         uint256 bits = bookBits[t.marketId];
         uint256 before = bits;
         uint256 levels;
@@ -271,7 +270,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
                 break;
             }
             ++levels;
-            if (_sweepLevel(r, t, best)) {
+            if (_sweepLevel(t, best)) {
                 bits &= ~(uint256(1) << (t.isBid ? best + 128 : best));
             }
         }
@@ -283,7 +282,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// (then the sweep stops with reason REASON_SKIP_BOUND; the head has moved past them for good).
     /// Loop bound: at most MAX_TOUCH live visits plus MAX_SKIP dead steps per call, over all levels.
     /// @return emptied True when the level has no live order left (its head then jumps to its tail).
-    function _sweepLevel(Root storage r, Take memory t, uint256 tick) internal returns (bool emptied) {
+    function _sweepLevel(Take memory t, uint256 tick) internal returns (bool emptied) {
         uint256 levelKey = (t.marketId << 8) | tick;
         Level storage lv = _levels[levelKey];
         uint256 idx = lv.head;
@@ -308,7 +307,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             if (maker == t.taker) {
                 // Self-trade prevention: cancel the resting own order and go on (the book never stays crossed).
                 ro.remaining = 0;
-                _recordReduce(r, t.rootId, key, maker, avail, REASON_SELF_TRADE);
+                t.head = _reduceRecord(t.head, t.rootId, key, maker, avail, REASON_SELF_TRADE);
                 --live;
                 ++idx;
                 continue;
@@ -318,7 +317,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             _setResting(ro, maker, avail - f, ro.unclaimed + f);
             t.remaining -= f;
             t.premium += f * tick * t.scale;
-            _recordFill(r, t, key, maker, tick, f);
+            _recordFill(t, key, maker, tick, f);
             if (f == avail) {
                 --live;
                 ++idx;
@@ -330,8 +329,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         (lv.head, lv.live) = (uint32(idx), uint32(live));
     }
 
-    function _recordFill(Root storage r, Take memory t, uint256 key, address maker, uint256 tick, uint256 f) internal {
-        bytes32 head = _append(r, keccak256(abi.encode(r.head, REC_FILL, key, t.digest, tick, f)));
+    /// @dev Chains a fill record onto the take's head (the root's head is written once, by {place}).
+    function _recordFill(Take memory t, uint256 key, address maker, uint256 tick, uint256 f) internal {
+        bytes32 head = keccak256(abi.encode(t.head, REC_FILL, key, t.digest, tick, f));
+        t.head = head;
         emit Ev.OrderFilled(t.rootId, key, t.digest, maker, t.taker, t.branchId, uint8(tick), uint64(f), t.isBid, head); // tick < 100, f < 2^48
     }
 
@@ -343,7 +344,19 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         uint256 qty,
         uint8 reason
     ) internal {
-        bytes32 head = _append(r, keccak256(abi.encode(r.head, REC_REDUCE, key, bytes32(0), qty, reason)));
+        _append(r, _reduceRecord(r.head, rootId, key, trader, qty, reason));
+    }
+
+    /// @dev The record of a resting order's reduction chained onto `prev`, emitted; returns the new head.
+    function _reduceRecord(
+        bytes32 prev,
+        uint256 rootId,
+        uint256 key,
+        address trader,
+        uint256 qty,
+        uint8 reason
+    ) internal returns (bytes32 head) {
+        head = keccak256(abi.encode(prev, REC_REDUCE, key, bytes32(0), qty, reason));
         emit Ev.OrderReduced(rootId, key, bytes32(0), trader, uint64(qty), reason, head); // qty < 2^48
     }
 

@@ -175,6 +175,7 @@ abstract contract MarketStorage {
         uint16 branchId;
         uint256 levelKey;
         uint256 orderKey;
+        bytes32 head; // the root's chain head after this order's records; written to the root once, at the end
     }
 
     /// @notice A trader's state on one root after crediting fills, ready for the worst-case computation.
