@@ -13,7 +13,7 @@ import { Participation } from "../../sdk/sessions/config.js";
 import { poolSwapArgs, quotePoolSwap, signExactIn } from "../../sdk/sessions/amm.js";
 import { sessionDomain } from "../../sdk/sessions/orders.js";
 import type { MockSessionPool, PhysicalSession, SessionAmm } from "../../types/ethers-contracts/index.js";
-import { DAY, createPhysical, deployBase, physicalUnit, subscribePhysical, type Base } from "./fixtures.js";
+import { DAY, createPhysical, deployBase, physicalUnit, poolTraded, subscribePhysical, type Base } from "./fixtures.js";
 
 const conn = await network.create();
 
@@ -22,6 +22,11 @@ const PRICES8 = [400_00000000n, 300_00000000n, 200_00000000n, 100_00000000n, 100
 const U = [0, 1, 2, 3, 4].map(physicalUnit);
 const MAKER_BPS = 5n;
 const MAX_AMOUNT = 2n ** 127n - 1n;
+
+/** Terms of a signed swap order: fee cap 50 bps, 30 days to expiry, nonce 0, the given salt. */
+function swapTerms(b: Base, salt: bigint) {
+  return { maxFeeBps: 50n, expiry: b.now + 30n * DAY, nonce: 0n, salt };
+}
 
 async function setUp(b: Base, session: PhysicalSession) {
   const amm = (await b.ethers.deployContract("SessionAmm", [
@@ -91,15 +96,7 @@ describe("PhysicalSession.swapWithPool", () => {
       await expect(session.connect(b.alice).swapWithPool(ammAddr, 0, 1, amountIn, q.amountOut, false))
         .to.emit(session, "Traded")
         .withArgs(
-          ZeroHash,
-          b.alice.address,
-          ammAddr,
-          10n ** 18n,
-          3n,
-          [-amountIn, q.traderReceives],
-          [q.netIn, -q.amountOut],
-          0n,
-          0n,
+          ...poolTraded(ZeroHash, b.alice.address, ammAddr, 3n, [-amountIn, q.traderReceives], [q.netIn, -q.amountOut]),
         );
       const x = await session.allocationOf(b.alice.address);
       expect(before[0] - x[0]).to.equal(amountIn);
@@ -118,15 +115,7 @@ describe("PhysicalSession.swapWithPool", () => {
       await expect(session.connect(b.alice).swapWithPool(ammAddr, 2, 0, amountOut, q.amountIn, true))
         .to.emit(session, "Traded")
         .withArgs(
-          ZeroHash,
-          b.alice.address,
-          ammAddr,
-          10n ** 18n,
-          5n,
-          [q.traderReceives, -q.amountIn],
-          [-amountOut, q.netIn],
-          0n,
-          0n,
+          ...poolTraded(ZeroHash, b.alice.address, ammAddr, 5n, [q.traderReceives, -q.amountIn], [-amountOut, q.netIn]),
         );
       const x = await session.allocationOf(b.alice.address);
       expect(before[2] - x[2]).to.equal(q.amountIn);
@@ -144,15 +133,14 @@ describe("PhysicalSession.swapWithPool", () => {
       await expect(session.connect(b.alice).swapWithPool(ammAddr, 1, 0, amountIn, q.amountOut, false))
         .to.emit(session, "Traded")
         .withArgs(
-          ZeroHash,
-          b.alice.address,
-          ammAddr,
-          10n ** 18n,
-          3n,
-          [q.traderReceives, -amountIn],
-          [-q.amountOut, amountIn - takerFee],
-          0n,
-          0n,
+          ...poolTraded(
+            ZeroHash,
+            b.alice.address,
+            ammAddr,
+            3n,
+            [q.traderReceives, -amountIn],
+            [-q.amountOut, amountIn - takerFee],
+          ),
         );
     });
 
@@ -226,12 +214,7 @@ describe("PhysicalSession.swapWithPool", () => {
       await session.connect(b.alice).swapWithPool(ammAddr, 0, 1, U[0] / 10n, 0n, false);
       await session.connect(b.alice).swapWithPool(ammAddr, 3, 1, U[1] / 50n, 2n ** 128n, true);
       const domain = sessionDomain(await session.getAddress(), b.chainId);
-      const signed = await signExactIn(amm, b.alice, domain, 2, 0, U[2] / 20n, {
-        maxFeeBps: 50n,
-        expiry: b.now + 30n * DAY,
-        nonce: 0n,
-        salt: 7n,
-      });
+      const signed = await signExactIn(amm, b.alice, domain, 2, 0, U[2] / 20n, swapTerms(b, 7n));
       await amm.swapExactIn(signed.order, signed.signature);
       const logs = await session.queryFilter("*" as never, 0);
       const events: StoredEvent[] = [];
@@ -269,12 +252,7 @@ describe("PhysicalSession.swapWithPool", () => {
       const { b, session, amm } = await conn.networkHelpers.loadFixture(trading);
       const ammAddr = await amm.getAddress();
       const domain = sessionDomain(await session.getAddress(), b.chainId);
-      const s = await signExactIn(amm, b.alice, domain, 0, 1, U[0] / 10n, {
-        maxFeeBps: 50n,
-        expiry: b.now + 30n * DAY,
-        nonce: 0n,
-        salt: 1n,
-      });
+      const s = await signExactIn(amm, b.alice, domain, 0, 1, U[0] / 10n, swapTerms(b, 1n));
       await expect(amm.swapExactIn(s.order, s.signature)).to.emit(session, "Traded");
       await expect(session.connect(b.alice).swapWithPool(ammAddr, 1, 0, U[1] / 10n, 0n, false)).to.emit(
         session,

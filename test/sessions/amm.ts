@@ -12,6 +12,7 @@ import {
   createPhysical,
   deployBase,
   physicalUnit,
+  poolTraded,
   settleWithPrices,
   subscribePhysical,
   type Base,
@@ -62,6 +63,19 @@ function terms(b: Base, over: Partial<OrderTerms> = {}): OrderTerms {
 
 async function signOrder(b: Base, session: PhysicalSession, who: Base["alice"], o: SessionOrder) {
   return signSessionOrder(who, o, sessionDomain(await session.getAddress(), b.chainId));
+}
+
+/** `Traded` of a signed swap `s` filled whole by the AMM (see {poolTraded}). */
+async function signedSwapTraded(
+  session: PhysicalSession,
+  amm: SessionAmm,
+  s: { order: SessionOrder },
+  legs: bigint,
+  traderDeltas: bigint[],
+  ammDeltas: bigint[],
+) {
+  const digest = await session.hashOrder(s.order);
+  return poolTraded(digest, s.order.maker, await amm.getAddress(), legs, traderDeltas, ammDeltas);
 }
 
 async function expectReservesMatchAllocation(session: PhysicalSession, amm: SessionAmm) {
@@ -187,15 +201,7 @@ describe("SessionAmm", () => {
       await expect(amm.connect(b.bob).swapExactIn(s.order, s.signature))
         .to.emit(session, "Traded")
         .withArgs(
-          await session.hashOrder(s.order),
-          b.alice.address,
-          await amm.getAddress(),
-          10n ** 18n,
-          3n,
-          [-amountIn, q.traderReceives],
-          [q.netIn, -q.amountOut],
-          0n,
-          0n,
+          ...(await signedSwapTraded(session, amm, s, 3n, [-amountIn, q.traderReceives], [q.netIn, -q.amountOut])),
         );
       const after = await session.allocationOf(b.alice.address);
       expect(after[0]).to.equal(before[0] - amountIn);
@@ -217,15 +223,7 @@ describe("SessionAmm", () => {
       await expect(amm.swapExactOut(s.order, s.signature))
         .to.emit(session, "Traded")
         .withArgs(
-          await session.hashOrder(s.order),
-          b.alice.address,
-          await amm.getAddress(),
-          10n ** 18n,
-          6n,
-          [-q.amountIn, q.traderReceives],
-          [q.netIn, -amountOut],
-          0n,
-          0n,
+          ...(await signedSwapTraded(session, amm, s, 6n, [-q.amountIn, q.traderReceives], [q.netIn, -amountOut])),
         );
       await expectReservesMatchAllocation(session, amm);
       await expectConservation(b, session, amm);

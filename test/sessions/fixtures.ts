@@ -29,6 +29,22 @@ export const WAD = 10n ** 18n;
 export const DAY = 86_400n;
 
 /** The single-feed fixing of every test leg: a 30-day heartbeat, a 1-hour window, answers in [1, 1e30). */
+/**
+ * The arguments of a physical session's `Traded` event for a whole swap with a pool: `digest` (zero for a pool
+ * swap), the trader as maker, the pool as taker, filled to 1e18, the legs mask, the net deltas of each side per
+ * set leg in ascending order, and no collateral fees.
+ */
+export function poolTraded(
+  digest: string,
+  trader: string,
+  pool: string,
+  legs: bigint,
+  traderDeltas: bigint[],
+  poolDeltas: bigint[],
+) {
+  return [digest, trader, pool, WAD, legs, traderDeltas, poolDeltas, 0n, 0n] as const;
+}
+
 export function spec(feed: string): FixingSpec {
   return firstAfterFixing(feed, { maxDelay: 3_600, minAnswer: 1n, maxAnswer: 10n ** 30n });
 }
