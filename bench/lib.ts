@@ -1,6 +1,7 @@
 import type { ContractTransactionResponse } from "ethers";
 
 import { formatProfile, profileTx } from "./profile.js";
+import { formatSourceProfile, profileBySource } from "./source-profile.js";
 
 /** Gas used per benchmark key: receipt `gasUsed`, base cost included. */
 export type GasTable = Record<string, number>;
@@ -27,6 +28,10 @@ export function recorder(table: GasTable): Record_ {
     if (profiled?.test(key) === true) {
       const provider = tx.provider as unknown as Parameters<typeof profileTx>[0];
       console.log(formatProfile(key, gas, await profileTx(provider, receipt.hash, gas)));
+      // `BENCH_PROFILE_SOURCE=1`: the same transaction split by Solidity function (bench/source-profile.ts).
+      if (process.env.BENCH_PROFILE_SOURCE !== undefined) {
+        console.log(formatSourceProfile(key, await profileBySource(provider, receipt.hash)));
+      }
     }
     return gas;
   };
