@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-
 /// @title SessionMath
 /// @notice Pure arithmetic of session pools: pro-rata fills, the cash worst case, packed allocations.
 library SessionMath {
@@ -14,14 +12,15 @@ library SessionMath {
     /// @notice The maker's cumulative allocation change after `fractionWad` of an order whose full change is
     /// `amount`, rounded in the maker's favour: what the maker receives (amount > 0) rounds up, what it gives
     /// (amount < 0) rounds down. Exact at 0 and at WAD, so cumulative differences add up to one full fill.
-    /// @dev `|amount| <= MAX_AMOUNT` and `fractionWad <= WAD` are checked by callers.
+    /// @dev `|amount| <= MAX_AMOUNT` and `fractionWad <= WAD` are checked by callers, so the product is below
+    /// 2^127 * 2^60 and plain (checked) 256-bit arithmetic is exact: no 512-bit `mulDiv` is needed.
     function amountAt(int256 amount, uint256 fractionWad) internal pure returns (int256) {
         if (amount >= 0) {
             // Safe cast: result <= amount <= MAX_AMOUNT.
-            return int256(Math.mulDiv(uint256(amount), fractionWad, WAD, Math.Rounding.Ceil));
+            return int256((uint256(amount) * fractionWad + (WAD - 1)) / WAD);
         }
         // Safe casts: |amount| <= MAX_AMOUNT, result <= |amount|.
-        return -int256(Math.mulDiv(uint256(-amount), fractionWad, WAD, Math.Rounding.Floor));
+        return -int256((uint256(-amount) * fractionWad) / WAD);
     }
 
     /// @notice Worst-case value of a deviation `d` from baseline over the price box [floor, cap]:

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Test} from "forge-std/Test.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {FeeMath} from "../../../contracts/shared/fees/FeeMath.sol";
 import {SessionMath} from "../../../contracts/sessions/SessionMath.sol";
@@ -9,6 +10,35 @@ import {SessionMath} from "../../../contracts/sessions/SessionMath.sol";
 /// @notice Fuzz tests of the pure session math: pro-rata fills, the cash worst case, fees and deposits.
 contract SessionMathTest is Test {
     uint256 internal constant WAD = 1e18;
+
+    /// @dev The pro-rata amount with plain 256-bit arithmetic equals the 512-bit `mulDiv` reference over the
+    /// whole input range (|amount| <= MAX_AMOUNT, fraction <= WAD): ceil for what the maker receives, floor for
+    /// what it gives; exact at 0 and at WAD.
+    function testFuzz_amountAt_equalsMulDivReference(int256 amount, uint256 fractionWad) public pure {
+        amount = bound(amount, -int256(SessionMath.MAX_AMOUNT), int256(SessionMath.MAX_AMOUNT));
+        fractionWad = bound(fractionWad, 0, WAD);
+        int256 expected =
+            amount >= 0
+                ? int256(Math.mulDiv(uint256(amount), fractionWad, WAD, Math.Rounding.Ceil))
+                : -int256(Math.mulDiv(uint256(-amount), fractionWad, WAD, Math.Rounding.Floor));
+        assertEq(SessionMath.amountAt(amount, fractionWad), expected);
+        assertEq(SessionMath.amountAt(amount, 0), 0);
+        assertEq(SessionMath.amountAt(amount, WAD), amount);
+    }
+
+    /// @dev The extremes of the range, where a narrower product would overflow first.
+    function test_amountAt_atTheRangeEnds() public pure {
+        int256 max = int256(SessionMath.MAX_AMOUNT);
+        assertEq(
+            SessionMath.amountAt(max, WAD - 1),
+            int256(Math.mulDiv(uint256(max), WAD - 1, WAD, Math.Rounding.Ceil))
+        );
+        assertEq(SessionMath.amountAt(-max, WAD - 1), -int256(Math.mulDiv(uint256(max), WAD - 1, WAD)));
+        assertEq(SessionMath.amountAt(max, 1), int256(Math.mulDiv(uint256(max), 1, WAD, Math.Rounding.Ceil)));
+        assertEq(SessionMath.amountAt(-max, 1), -int256(uint256(max) / WAD));
+        assertEq(SessionMath.amountAt(1, 1), 1); // any positive share of a receipt rounds up to a unit
+        assertEq(SessionMath.amountAt(-1, WAD - 1), 0); // and of a payment down
+    }
 
     /// @dev k partial fills at random cumulative points add up to exactly one full fill; every prefix rounds in
     /// the maker's favour (receives at least pro rata, gives at most pro rata).
