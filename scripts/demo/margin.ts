@@ -10,7 +10,7 @@ import { ZeroAddress } from "ethers";
 
 import { decodeError } from "../../sdk/errors.js";
 import { keeperTick } from "../../sdk/keeper.js";
-import { signExactIn } from "../../sdk/sessions/amm.js";
+import { poolSwapArgs, quotePoolSwap } from "../../sdk/sessions/amm.js";
 import { createSessionFromConfig } from "../../sdk/sessions/client.js";
 import { ActionKind, marginConfig, physicalLeg, SessionKind, sessionConfig } from "../../sdk/sessions/config.js";
 import { firstAfterFixing } from "../../sdk/sessions/fixing.js";
@@ -355,22 +355,10 @@ async function ammSwap(
   await session.connect(carol).subscribe(5n, []);
   await networkHelpers.time.increaseTo(cfg.t1);
   for (const f of feeds) await f.updateAnswer(await f.latestAnswer());
-  const s = await signExactIn(
-    amm,
-    carol,
-    sessionDomain(addr, (await ethers.provider.getNetwork()).chainId),
-    0,
-    1,
-    WAD / 4n,
-    {
-      maxFeeBps: 50n,
-      expiry: cfg.t2,
-      nonce: 0n,
-      salt: 1n,
-    },
-  );
+  // Carol's own call to the session (no signed order): quoted by the AMM, with a 0.5% slippage limit.
+  const q = await quotePoolSwap(amm, 0, 1, WAD / 4n, { slippageBps: 50n });
   const before = (await session.allocationOf(carol.address)).map((v) => BigInt(v));
-  await amm.swapExactIn(s.order, s.signature);
+  await (await session.connect(carol).swapWithPool(...poolSwapArgs(q))).wait();
   const after = (await session.allocationOf(carol.address)).map((v) => BigInt(v));
   const sums = [0n, 0n];
   for (const h of [carol.address, await amm.getAddress(), feeDesk.address])
@@ -380,10 +368,12 @@ async function ammSwap(
       "AMM session: the swap moved allocation between Carol and the AMM only (sum == basket)",
       sums[0] === 55n * WAD &&
         sums[1] === 55n * 3_000n * USDC &&
-        after[1] - before[1] === s.amountOut - (s.amountOut * 5n) / 10_000n, // Carol is the maker: 5 bps fee
-      `carol paid 0.25 WETH for ${units(s.amountOut, 6, 2)} USDC`,
+        before[0] - after[0] === WAD / 4n &&
+        after[1] - before[1] === q.traderReceives &&
+        q.traderReceives === q.amountOut - (q.amountOut * 5n) / 10_000n, // Carol is the maker: 5 bps fee
+      `carol paid 0.25 WETH for ${units(q.amountOut, 6, 2)} USDC`,
     ),
   );
-  events.push(["carol", `swaps 0.25 WETH for ${units(s.amountOut, 6, 2)} USDC with the AMM`, "AMM session"]);
-  return `AMM swap: Carol paid 0.25 WETH and received ${units(s.amountOut, 6, 2)} USDC (oracle $3,000, 0.3% swap fee, session fees); the AMM quoted within its 2% oracle band.`;
+  events.push(["carol", `swaps 0.25 WETH for ${units(q.amountOut, 6, 2)} USDC with the AMM`, "AMM session"]);
+  return `AMM swap: Carol paid 0.25 WETH and received ${units(q.amountOut, 6, 2)} USDC in her own call to the session (oracle $3,000, 0.3% swap fee, session fees); the AMM quoted within its 2% oracle band.`;
 }
