@@ -5,7 +5,8 @@
  */
 import type { Provider } from "ethers";
 
-interface StructLog {
+export interface StructLog {
+  pc: number;
   op: string;
   gas: number;
   gasCost: number;
@@ -13,7 +14,7 @@ interface StructLog {
   stack?: string[];
 }
 
-const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL", "CALLCODE"]);
+export const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL", "CALLCODE"]);
 
 /** Opcode classes worth telling apart when looking for the floor of an operation. */
 function classOf(op: string): string {
@@ -47,6 +48,16 @@ function calleeSpent(logs: StructLog[], i: number): number {
   return logs[i + 1].gas - (last.gas - last.gasCost);
 }
 
+/** Gas of step `i` itself; a CALL-family step counts only what the caller paid beyond the callee. */
+export function stepCost(logs: StructLog[], i: number): number {
+  const l = logs[i];
+  if (!CALLS.has(l.op)) return l.gasCost;
+  for (let j = i + 1; j < logs.length && logs[j].depth >= l.depth; j++) {
+    if (logs[j].depth === l.depth) return l.gas - logs[j].gas - calleeSpent(logs, i);
+  }
+  return l.gasCost; // the call ended the transaction
+}
+
 /** Sums a mined transaction's trace; a CALL-family step counts only what the caller paid beyond the callee. */
 export async function profileTx(
   provider: Provider & { send(m: string, p: unknown[]): Promise<unknown> },
@@ -68,17 +79,7 @@ export async function profileTx(
   const computeByDepth: Record<number, number> = {};
   for (let i = 0; i < logs.length; i++) {
     const l = logs[i];
-    let cost = l.gasCost;
-    if (CALLS.has(l.op)) {
-      let next: StructLog | undefined;
-      for (let j = i + 1; j < logs.length && logs[j].depth >= l.depth; j++) {
-        if (logs[j].depth === l.depth) {
-          next = logs[j];
-          break;
-        }
-      }
-      if (next !== undefined) cost = l.gas - next.gas - calleeSpent(logs, i);
-    }
+    const cost = stepCost(logs, i);
     const c = classOf(l.op);
     if (process.env.BENCH_PROFILE_STEPS !== undefined && c !== "compute, memory, copies") {
       const top = l.stack?.[l.stack.length - 1] ?? "";

@@ -16,16 +16,8 @@ import path from "node:path";
 
 import type { Provider } from "ethers";
 
-interface StructLog {
-  pc: number;
-  op: string;
-  gas: number;
-  gasCost: number;
-  depth: number;
-  stack?: string[];
-}
+import { CALLS, stepCost, type StructLog } from "./profile.js";
 
-const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL", "CALLCODE"]);
 const ARTIFACTS = path.resolve("artifacts");
 /** Runtime code prefix of an EIP-1167 minimal proxy (the sessions' clones). */
 const EIP1167 = "0x363d3d373d3d3d363d73";
@@ -194,14 +186,6 @@ function labelAt(a: ArtifactCode, pc: number): string {
   return best === undefined ? `${a.name} <outside functions>` : best.label;
 }
 
-function calleeSpent(logs: StructLog[], i: number): number {
-  const d = logs[i].depth + 1;
-  if (logs[i + 1]?.depth !== d) return 0;
-  let last = logs[i + 1];
-  for (let j = i + 1; j < logs.length && logs[j].depth >= d; j++) if (logs[j].depth === d) last = logs[j];
-  return logs[i + 1].gas - (last.gas - last.gasCost);
-}
-
 export interface SourceProfile {
   /** Gas per "Contract.function" label: every step, and the compute/memory steps alone. */
   rows: { label: string; gas: number; compute: number }[];
@@ -231,7 +215,7 @@ export async function profileBySource(
   let unmatched = 0;
   for (let i = 0; i < logs.length; i++) {
     const l = logs[i];
-    let cost = l.gasCost;
+    const cost = stepCost(logs, i);
     if (CALLS.has(l.op)) {
       const next = logs[i + 1];
       if (next !== undefined && next.depth === l.depth + 1 && l.stack !== undefined) {
@@ -241,14 +225,6 @@ export async function profileBySource(
           .slice(-40);
         codeAt[l.depth + 1] = `0x${target}`;
       }
-      let after: StructLog | undefined;
-      for (let j = i + 1; j < logs.length && logs[j].depth >= l.depth; j++) {
-        if (logs[j].depth === l.depth) {
-          after = logs[j];
-          break;
-        }
-      }
-      if (after !== undefined) cost = l.gas - after.gas - calleeSpent(logs, i);
     }
     const addr = codeAt[l.depth];
     if (!byAddress.has(addr)) {
