@@ -17,7 +17,7 @@ export interface StructLog {
 export const CALLS = new Set(["CALL", "STATICCALL", "DELEGATECALL", "CALLCODE"]);
 
 /** Opcode classes worth telling apart when looking for the floor of an operation. */
-function classOf(op: string): string {
+export function classOf(op: string): string {
   if (op === "SSTORE" || op === "SLOAD") return op;
   if (op === "TSTORE" || op === "TLOAD") return "TSTORE/TLOAD";
   if (op.startsWith("LOG")) return "LOG";

@@ -16,7 +16,7 @@ import path from "node:path";
 
 import type { Provider } from "ethers";
 
-import { CALLS, stepCost, type StructLog } from "./profile.js";
+import { CALLS, classOf, stepCost, type StructLog } from "./profile.js";
 
 const ARTIFACTS = path.resolve("artifacts");
 /** Runtime code prefix of an EIP-1167 minimal proxy (the sessions' clones). */
@@ -102,8 +102,6 @@ interface AstNode {
   name?: string;
   kind?: string;
   src?: string;
-  nodes?: AstNode[];
-  body?: AstNode;
   [k: string]: unknown;
 }
 
@@ -192,9 +190,6 @@ export interface SourceProfile {
   unmatched: number;
 }
 
-const NOT_COMPUTE =
-  /^(SSTORE|SLOAD|TSTORE|TLOAD|LOG\d|KECCAK256|CALL|STATICCALL|DELEGATECALL|CALLCODE|EXTCODE\w*|BALANCE|CREATE2?)$/;
-
 /** Charges every step of a mined transaction to the Solidity function it runs in. */
 export async function profileBySource(
   provider: Provider & { send(m: string, p: unknown[]): Promise<unknown> },
@@ -242,7 +237,7 @@ export async function profileBySource(
     }
     const row = rows.get(label) ?? { gas: 0, compute: 0 };
     row.gas += cost;
-    if (!NOT_COMPUTE.test(l.op)) row.compute += cost;
+    if (classOf(l.op) === "compute, memory, copies") row.compute += cost;
     rows.set(label, row);
   }
   return {

@@ -65,17 +65,18 @@ async function signOrder(b: Base, session: PhysicalSession, who: Base["alice"], 
   return signSessionOrder(who, o, sessionDomain(await session.getAddress(), b.chainId));
 }
 
-/** `Traded` of a signed swap `s` filled whole by the AMM (see {poolTraded}). */
+/** `Traded` of `trader`'s signed swap `s` filled whole by the AMM (see {poolTraded}). */
 async function signedSwapTraded(
   session: PhysicalSession,
   amm: SessionAmm,
+  trader: string,
   s: { order: SessionOrder },
   legs: bigint,
   traderDeltas: bigint[],
   ammDeltas: bigint[],
 ) {
   const digest = await session.hashOrder(s.order);
-  return poolTraded(digest, s.order.maker, await amm.getAddress(), legs, traderDeltas, ammDeltas);
+  return poolTraded(digest, trader, await amm.getAddress(), legs, traderDeltas, ammDeltas);
 }
 
 async function expectReservesMatchAllocation(session: PhysicalSession, amm: SessionAmm) {
@@ -201,7 +202,15 @@ describe("SessionAmm", () => {
       await expect(amm.connect(b.bob).swapExactIn(s.order, s.signature))
         .to.emit(session, "Traded")
         .withArgs(
-          ...(await signedSwapTraded(session, amm, s, 3n, [-amountIn, q.traderReceives], [q.netIn, -q.amountOut])),
+          ...(await signedSwapTraded(
+            session,
+            amm,
+            b.alice.address,
+            s,
+            3n,
+            [-amountIn, q.traderReceives],
+            [q.netIn, -q.amountOut],
+          )),
         );
       const after = await session.allocationOf(b.alice.address);
       expect(after[0]).to.equal(before[0] - amountIn);
@@ -223,7 +232,15 @@ describe("SessionAmm", () => {
       await expect(amm.swapExactOut(s.order, s.signature))
         .to.emit(session, "Traded")
         .withArgs(
-          ...(await signedSwapTraded(session, amm, s, 6n, [-q.amountIn, q.traderReceives], [q.netIn, -amountOut])),
+          ...(await signedSwapTraded(
+            session,
+            amm,
+            b.alice.address,
+            s,
+            6n,
+            [-q.amountIn, q.traderReceives],
+            [q.netIn, -amountOut],
+          )),
         );
       await expectReservesMatchAllocation(session, amm);
       await expectConservation(b, session, amm);

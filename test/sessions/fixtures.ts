@@ -28,7 +28,6 @@ export type Connection = Awaited<ReturnType<typeof network.create>>;
 export const WAD = 10n ** 18n;
 export const DAY = 86_400n;
 
-/** The single-feed fixing of every test leg: a 30-day heartbeat, a 1-hour window, answers in [1, 1e30). */
 /**
  * The arguments of a physical session's `Traded` event for a whole swap with a pool: `digest` (zero for a pool
  * swap), the trader as maker, the pool as taker, filled to 1e18, the legs mask, the net deltas of each side per
@@ -45,6 +44,7 @@ export function poolTraded(
   return [digest, trader, pool, WAD, legs, traderDeltas, poolDeltas, 0n, 0n] as const;
 }
 
+/** The single-feed fixing of every test leg: a 30-day heartbeat, a 1-hour window, answers in [1, 1e30). */
 export function spec(feed: string): FixingSpec {
   return firstAfterFixing(feed, { maxDelay: 3_600, minAnswer: 1n, maxAnswer: 10n ** 30n });
 }
