@@ -180,9 +180,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
                 d.ref = _rest(t);
             } else {
                 uint8 reason = t.stopped != 0 ? t.stopped : REASON_IOC;
-                bytes32 h = keccak256(abi.encode(t.head, REC_REDUCE, uint256(0), t.digest, t.remaining, reason));
-                t.head = h;
-                emit Ev.OrderReduced(t.rootId, 0, t.digest, t.taker, uint64(t.remaining), reason, h); // remaining <= 2^48
+                // The incoming order's own remainder: it never rested, so it has no key, only its digest.
+                t.head = _reduceRecord(t.head, t.rootId, 0, t.digest, t.taker, t.remaining, reason);
             }
         }
         _refresh(t.taker, t.rootId, r, a, cashDelta, true, d);
@@ -202,9 +201,9 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     function cancelMarket(uint256 rootId, uint16 branchId) external nonReentrant {
         Root storage r = _root(rootId);
         TraderRoot storage tr = _traderRoots[msg.sender][rootId];
-        uint256 n = (tr.header >> 136) & 0xff;
+        (uint256[2] memory words, uint256 n) = _orderWordsOf(tr, tr.header);
         for (uint256 j; j < n; ++j) {
-            uint64 ref = uint64(tr.orderWords[j >> 2] >> (64 * (j & 3))); // 64-bit field
+            uint64 ref = uint64(words[j >> 2] >> (64 * (j & 3))); // 64-bit field
             if (branchId != 0 && uint16(ref >> 48) != branchId) continue; // top 16 bits of a 64-bit ref
             uint256 key = _refKey(rootId, ref);
             if (_resting[key].remaining != 0) _cancelResting(r, rootId, key, msg.sender);
@@ -307,7 +306,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             if (maker == t.taker) {
                 // Self-trade prevention: cancel the resting own order and go on (the book never stays crossed).
                 ro.remaining = 0;
-                t.head = _reduceRecord(t.head, t.rootId, key, maker, avail, REASON_SELF_TRADE);
+                t.head = _reduceRecord(t.head, t.rootId, key, bytes32(0), maker, avail, REASON_SELF_TRADE);
                 --live;
                 ++idx;
                 continue;
@@ -344,20 +343,22 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         uint256 qty,
         uint8 reason
     ) internal {
-        _append(r, _reduceRecord(r.head, rootId, key, trader, qty, reason));
+        _append(r, _reduceRecord(r.head, rootId, key, bytes32(0), trader, qty, reason));
     }
 
-    /// @dev The record of a resting order's reduction chained onto `prev`, emitted; returns the new head.
+    /// @dev The record of a reduction chained onto `prev`, emitted; returns the new head. A resting order is
+    /// named by its `key` (digest 0); an incoming order's unrested remainder by its `digest` (key 0).
     function _reduceRecord(
         bytes32 prev,
         uint256 rootId,
         uint256 key,
+        bytes32 digest,
         address trader,
         uint256 qty,
         uint8 reason
     ) internal returns (bytes32 head) {
-        head = keccak256(abi.encode(prev, REC_REDUCE, key, bytes32(0), qty, reason));
-        emit Ev.OrderReduced(rootId, key, bytes32(0), trader, uint64(qty), reason, head); // qty < 2^48
+        head = keccak256(abi.encode(prev, REC_REDUCE, key, digest, qty, reason));
+        emit Ev.OrderReduced(rootId, key, digest, trader, uint64(qty), reason, head); // qty <= MAX_QUANTITY < 2^48
     }
 
     function _requireNoCross(uint256 marketId, bool isBid, uint256 tick) internal view {
@@ -382,9 +383,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         uint256 levelKey = t.levelKey;
         Level storage lv = _levels[levelKey];
         uint32 idx = lv.tail;
-        lv.tail = idx + 1;
-        lv.live += 1; // at most one live entry per index, so live <= tail < 2^32
-        if (lv.isBid != t.isBid) lv.isBid = t.isBid; // the level had no live order: matching cleared the other side
+        // One write of the level's slot. At most one live entry per index, so live <= tail < 2^32; a level
+        // with live orders on the other side cannot be joined (matching would have crossed), so the side is
+        // set anew only when the level had no live order.
+        (lv.tail, lv.live, lv.isBid) = (idx + 1, lv.live + 1, t.isBid);
         _resting[t.orderKey] = Resting(t.taker, uint48(t.remaining), 0); // remaining <= 2^48 - 1
         uint256 tick = levelKey & 0xff;
         uint256 bit = uint256(1) << (t.isBid ? tick : tick + 128); // bids low half, offers high half
@@ -463,7 +465,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         }
         uint256[2] memory ow;
         for (uint256 j; j < s.nO; ++j) ow[j >> 2] |= uint256(s.refs[j]) << (64 * (j & 3));
-        h |= (s.nB << 128) | (s.nO << 136);
+        h |= (s.nB << 128) | _orderWordBits(s.nO);
         if (h != s.header) tr.header = h;
         if (pw[0] != s.posWords[0]) tr.posWords[0] = pw[0];
         if (pw[1] != s.posWords[1]) tr.posWords[1] = pw[1];

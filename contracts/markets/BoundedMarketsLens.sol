@@ -88,8 +88,9 @@ contract BoundedMarketsLens is MarketStorage {
             branches[i] = uint16(h >> (16 * i)); // 16-bit field
             positions[i] = int64(uint64(tr.posWords[i >> 2] >> (64 * (i & 3)))); // 64-bit field
         }
-        orderRefs = new uint64[]((h >> 136) & 0xff);
-        for (uint256 j; j < orderRefs.length; ++j) orderRefs[j] = uint64(tr.orderWords[j >> 2] >> (64 * (j & 3))); // 64-bit field
+        (uint256[2] memory words, uint256 n) = _orderWordsOf(tr, h);
+        orderRefs = new uint64[](n);
+        for (uint256 j; j < n; ++j) orderRefs[j] = uint64(words[j >> 2] >> (64 * (j & 3))); // 64-bit field
     }
 
     /// @notice A trader's position on a market in contracts, maker fills not yet credited included.

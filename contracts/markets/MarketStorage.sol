@@ -117,9 +117,13 @@ abstract contract MarketStorage {
 
     /// @notice A trader's state on one root, packed into as few words as a small book needs.
     /// @dev `header`: bits [16i, 16i+16) branch id of market slot i (i < 8); [128,136) market count;
-    /// [136,144) open-order count; [144,152) index in the account's root list; bit 152 active.
+    /// bit 136 set when `orderWords[0]` holds an order, bit 137 when `orderWords[1]` does; [144,152) index in
+    /// the account's root list; bit 152 active.
     /// `posWords[w]`: positions (int64, contracts, maker fills not yet credited excluded) of slots 4w..4w+3.
-    /// `orderWords[w]`: refs (uint64: branch << 48 | tick << 40 | isBid << 32 | level index) of orders 4w..4w+3.
+    /// `orderWords[w]`: refs (uint64: branch << 48 | tick << 40 | isBid << 32 | level index) of orders 4w..4w+3,
+    /// packed from lane 0 up. A ref is never zero (branch ids start at 1), so the open-order count is the
+    /// number of non-zero lanes: the header changes only when a word starts or stops being used, and a trader
+    /// adding an order to a word it already uses rewrites that word alone. A word whose bit is clear is zero.
     /// Only the words a book uses are read: one market and up to four orders cost three words.
     struct TraderRoot {
         int128 worst; // last computed worst case (collateral units), counted in the account's sumWorst
@@ -232,11 +236,12 @@ abstract contract MarketStorage {
         uint256 h = tr.header;
         s.header = h;
         uint256 nB = (h >> 128) & 0xff;
-        uint256 nO = (h >> 136) & 0xff;
         if (nB > 0) s.posWords[0] = tr.posWords[0];
         if (nB > 4) s.posWords[1] = tr.posWords[1];
-        if (nO > 0) s.orderWords[0] = tr.orderWords[0];
-        if (nO > 4) s.orderWords[1] = tr.orderWords[1];
+        // As {_orderWordsOf}, into the snapshot's own words (no second array on the hot path).
+        if ((h >> 136) & 1 != 0) s.orderWords[0] = tr.orderWords[0];
+        if ((h >> 137) & 1 != 0) s.orderWords[1] = tr.orderWords[1];
+        uint256 nO = _lanesUsed(s.orderWords[0]) + _lanesUsed(s.orderWords[1]);
         for (uint256 i; i < nB; ++i) {
             s.branches[i] = uint16(h >> (16 * i)); // 16-bit field
             s.pos[i] = int64(uint64(s.posWords[i >> 2] >> (64 * (i & 3)))); // 64-bit field, two's complement
@@ -405,10 +410,13 @@ abstract contract MarketStorage {
     }
 
     /// @dev Writes a resting order's slot with one SSTORE (trader in the low 160 bits, then `remaining` and
-    /// `unclaimed`, 48 bits each, as Solidity lays out {Resting}). Callers pass values below 2^48.
+    /// `unclaimed`, 48 bits each, as Solidity lays out {Resting}). Reverts on a value of 2^48 or more, as a
+    /// field write would.
     function _setResting(Resting storage ro, address trader, uint256 remaining, uint256 unclaimed) internal {
-        uint256 w =
-            uint256(uint160(trader)) | (uint256(uint48(remaining)) << 160) | (uint256(uint48(unclaimed)) << 208);
+        if ((remaining | unclaimed) >> 48 != 0) {
+            revert SafeCast.SafeCastOverflowedUintDowncast(48, remaining > unclaimed ? remaining : unclaimed);
+        }
+        uint256 w = uint256(uint160(trader)) | (remaining << 160) | (unclaimed << 208);
         assembly ("memory-safe") {
             sstore(ro.slot, w)
         }
@@ -421,6 +429,31 @@ abstract contract MarketStorage {
         assembly ("memory-safe") {
             sstore(slot, w)
         }
+    }
+
+    /// @dev The order words a trader root uses (per its header's bits 136 and 137; an unused word reads as
+    /// zero) and the number of orders in them (the non-zero lanes, packed from lane 0).
+    function _orderWordsOf(
+        TraderRoot storage tr,
+        uint256 header
+    ) internal view returns (uint256[2] memory w, uint256 n) {
+        if ((header >> 136) & 1 != 0) w[0] = tr.orderWords[0];
+        if ((header >> 137) & 1 != 0) w[1] = tr.orderWords[1];
+        n = _lanesUsed(w[0]) + _lanesUsed(w[1]);
+    }
+
+    /// @dev Non-zero 64-bit lanes of a word whose lanes are packed from lane 0 (no zero lane below a non-zero
+    /// one): one more than the index of its highest non-zero lane, or 0.
+    function _lanesUsed(uint256 w) internal pure returns (uint256 n) {
+        assembly ("memory-safe") {
+            n := add(add(iszero(iszero(w)), gt(shr(64, w), 0)), add(gt(shr(128, w), 0), gt(shr(192, w), 0)))
+        }
+    }
+
+    /// @dev The header bits that say which order words hold `n` orders (see {TraderRoot}).
+    function _orderWordBits(uint256 n) internal pure returns (uint256 bits) {
+        if (n > 0) bits = uint256(1) << 136;
+        if (n > 4) bits |= uint256(1) << 137;
     }
 
     function _checkBounds(int256 min, int256 max) internal pure {

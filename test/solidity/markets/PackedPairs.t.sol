@@ -53,8 +53,22 @@ contract PackedPairsHarness is MarketStorage {
         return (tr.worst, tr.premiumPaid, tr.header);
     }
 
-    function restingByHelper(uint256 key, address trader, uint48 remaining, uint48 unclaimed) external {
+    function restingByHelper(uint256 key, address trader, uint256 remaining, uint256 unclaimed) external {
         _setResting(_resting[key], trader, remaining, unclaimed);
+    }
+
+    function setOrderWords(address who, uint256 rootId, uint256 header, uint256 w0, uint256 w1) external {
+        TraderRoot storage tr = _traderRoots[who][rootId];
+        (tr.header, tr.orderWords[0], tr.orderWords[1]) = (header, w0, w1);
+    }
+
+    function orderWordsOf(address who, uint256 rootId) external view returns (uint256[2] memory w, uint256 n) {
+        TraderRoot storage tr = _traderRoots[who][rootId];
+        return _orderWordsOf(tr, tr.header);
+    }
+
+    function orderWordBits(uint256 n) external pure returns (uint256) {
+        return _orderWordBits(n);
     }
 
     function restingByFields(uint256 key, address trader, uint48 remaining, uint48 unclaimed) external {
@@ -172,5 +186,41 @@ contract PackedPairsTest is Test {
         assertEq(ro.trader, trader);
         assertEq(ro.remaining, remaining);
         assertEq(ro.unclaimed, unclaimed);
+    }
+
+    function testFuzz_setResting_reverts_atOrAbove2to48(uint256 remaining, uint256 unclaimed, bool which) public {
+        uint256 big = bound(which ? remaining : unclaimed, uint256(1) << 48, type(uint256).max);
+        (uint256 rem, uint256 unc) = which ? (big, uint256(unclaimed % (1 << 48))) : (remaining % (1 << 48), big);
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 48, big));
+        h.restingByHelper(7, A, rem, unc);
+    }
+
+    /// @notice The open-order count is the run of non-zero 64-bit lanes from lane 0 of the words the header
+    /// marks as used, and the header marks a word exactly when the count reaches into it.
+    function testFuzz_orderWords_countIsTheNonZeroLanes(uint8 count, uint64 seed) public {
+        uint256 n = bound(count, 0, 8);
+        uint256[2] memory w;
+        for (uint256 j; j < n; ++j) {
+            uint64 ref = uint64(uint256(keccak256(abi.encode(seed, j))) | (uint256(1) << 48)); // branch >= 1
+            w[j >> 2] |= uint256(ref) << (64 * (j & 3));
+        }
+        uint256 bits = h.orderWordBits(n);
+        assertEq(bits & (uint256(1) << 136) != 0, n > 0, "word 0 bit");
+        assertEq(bits & (uint256(1) << 137) != 0, n > 4, "word 1 bit");
+        assertEq(bits & ~(uint256(3) << 136), 0, "no other bit");
+        uint256 header = bits | (uint256(0xabcd) << 144) | 0x1234; // other header fields do not matter
+        h.setOrderWords(A, 1, header, w[0], w[1]);
+        (uint256[2] memory got, uint256 m) = h.orderWordsOf(A, 1);
+        assertEq(m, n, "count");
+        assertEq(got[0], w[0]);
+        assertEq(got[1], w[1]);
+    }
+
+    function test_orderWords_unusedWordIsNotRead() public {
+        // Word 1 holds garbage but its header bit is clear: it is neither read nor counted.
+        h.setOrderWords(A, 1, uint256(1) << 136, uint256(5) << 48, type(uint256).max);
+        (uint256[2] memory got, uint256 m) = h.orderWordsOf(A, 1);
+        assertEq(m, 1);
+        assertEq(got[1], 0);
     }
 }
