@@ -347,6 +347,12 @@ export const marketTasks: TaskDefinition[] = [
     () => import("./actions/market/cancel.js"),
   ),
   marketTask(
+    "sync",
+    "Recompute your worst case on a root now: credits your filled orders and releases what cancels freed",
+    [root],
+    () => import("./actions/market/sync.js"),
+  ),
+  marketTask(
     "cancel-market",
     "Cancel all your resting orders on a market of the root (--branch 0: every market)",
     [root, branch],

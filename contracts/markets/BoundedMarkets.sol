@@ -187,17 +187,21 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         _refresh(t.taker, t.rootId, r, a, cashDelta, true, d);
     }
 
-    /// @notice Cancels the caller's resting order `orderKey` (a reduction: appended to the root's chain).
-    /// @dev Only the order's trader; works after expiry and on final roots too. Releases collateral at once.
+    /// @notice Cancels the caller's resting order `orderKey` (a reduction: appended to the root's chain). The
+    /// order leaves the book at once; the collateral it held is released at the caller's next refresh of the
+    /// root: any action there, {sync}, or a withdrawal (which recomputes every root first). {cancelMarket}
+    /// releases at once.
+    /// @dev Only the order's trader; works after expiry and on final roots too. No recomputation: taking an
+    /// open order away can only raise the trader's worst case, so the stored one stays conservative (as after
+    /// a maker fill). The refresh that releases it drops the order from the trader's list.
     function cancel(uint256 orderKey) external nonReentrant {
         uint256 rootId = orderKey >> 56; // key = rootId << 56 | branch << 40 | tick << 32 | index
-        Root storage r = _root(rootId);
-        _cancelResting(r, rootId, orderKey, msg.sender);
-        _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false, _noDelta());
+        _cancelResting(_root(rootId), rootId, orderKey, msg.sender);
     }
 
     /// @notice Cancels every resting order of the caller on market (rootId, branchId), or on every market of
-    /// the root when `branchId == 0`.
+    /// the root when `branchId == 0`, and recomputes the caller's worst case there: the collateral they held
+    /// is free at once.
     function cancelMarket(uint256 rootId, uint16 branchId) external nonReentrant {
         Root storage r = _root(rootId);
         TraderRoot storage tr = _traderRoots[msg.sender][rootId];
@@ -396,11 +400,14 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     }
 
     function _cancelResting(Root storage r, uint256 rootId, uint256 orderKey, address caller) internal {
-        Resting storage ro = _resting[orderKey];
+        Resting memory ro = _resting[orderKey];
         uint256 rem = ro.remaining;
         if (rem == 0) revert E.NoSuchOrder(orderKey);
         if (ro.trader != caller) revert NotMaker(caller, ro.trader);
-        ro.remaining = 0;
+        // With no fills left to credit the record goes now (the trader's next refresh finds it dead, as any
+        // order with nothing remaining); otherwise it stays, at zero remaining, until that refresh credits them.
+        if (ro.unclaimed == 0) delete _resting[orderKey];
+        else _resting[orderKey].remaining = 0;
         _recordReduce(r, rootId, orderKey, caller, rem, REASON_CANCEL);
         uint256 levelKey = orderKey >> 32;
         Level storage lv = _levels[levelKey];

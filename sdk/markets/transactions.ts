@@ -398,6 +398,26 @@ export async function cancelOrder(
   };
 }
 
+/**
+ * Recomputes the signer's worst case on a root now (the contract's `sync`): credits maker fills and releases
+ * what cancelled orders and narrowed bounds no longer hold, so orders on the account's other roots can use it.
+ * A cancel by key leaves the release to this, to the next action on the root, or to a withdrawal.
+ */
+export async function syncRoot(
+  signer: Signer,
+  marketsArg: string,
+  rootArg: string,
+): Promise<TxResult & { rootId: bigint; storedBefore: bigint; storedAfter: bigint }> {
+  const info = await loadRoot(signer, marketsArg, rootArg);
+  const me = await signer.getAddress();
+  const m = writer(marketsAt(info.markets, signer), signer);
+  const [storedBefore] = (await m.traderRoot(me, info.rootId)) as [bigint];
+  await m.sync.staticCall(info.rootId);
+  const r = await send(m.sync(info.rootId));
+  const [storedAfter] = (await m.traderRoot(me, info.rootId)) as [bigint];
+  return { rootId: info.rootId, storedBefore, storedAfter, txHash: r.txHash, gasUsed: r.gasUsed };
+}
+
 /** Cancels every resting order of the signer on a market (branch) of the root, or on all of them (branch 0). */
 export async function cancelMarket(
   signer: Signer,

@@ -12,7 +12,7 @@ import path from "node:path";
 
 import { expect } from "chai";
 import type { ChildProcess } from "node:child_process";
-import type { Contract } from "ethers";
+import { parseUnits, type Contract } from "ethers";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { PreviewServer } from "vite";
 
@@ -209,6 +209,19 @@ describe("app: markets in a real browser", function () {
       .getByText(/^cancelled 5 contracts/)
       .waitFor();
     await A.page.getByTestId("my-order").waitFor({ state: "detached" });
+    // The cancel left the stored worst case as it was; the page offers to release it, and Sync does.
+    const locked = await account(chain.maker.address);
+    const releasable = parseUnits((await A.page.getByTestId("releasable").textContent())!.replace(/ USDC$/, ""), 6);
+    expect(releasable > 0n).to.equal(true);
+    await shot(A.page, "markets-sync-after-cancel.png");
+    await A.page.getByTestId("sync").click();
+    await A.page
+      .getByTestId("tx-confirmed")
+      .getByText(/^synced: /)
+      .waitFor();
+    await A.page.getByTestId("sync-panel").waitFor({ state: "detached" });
+    const released = await account(chain.maker.address);
+    expect(released.cash + released.sumWorst - (locked.cash + locked.sumWorst)).to.equal(releasable);
   });
 
   it("after the owner collapses the bounds, A redeems and its cash matches the chain; then withdraws", async () => {

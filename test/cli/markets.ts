@@ -1,7 +1,7 @@
 /**
  * The market commands end to end on the in-process chain: every command on the happy path through its task
  * action (create-root, create-sub, deposit with an exact approval, order signed to a file and relayed,
- * place, show, cancel, cancel-market, withdraw, post-bounds, report, finalize, settle, redeem, verify), every
+ * place, show, cancel, sync, cancel-market, withdraw, post-bounds, report, finalize, settle, redeem, verify), every
  * bad-input message before any transaction (price off the grid or outside (0,1), unknown root, unknown
  * branch, sub-market outside its parent, insufficient collateral decoded, withdrawal above free cash), exit
  * code 1 on failure, `--json` output, and the keeper settling a due feed root exactly once when two passes
@@ -18,6 +18,7 @@ import { marketsAt, marketsInterface } from "../../sdk/markets/abi.js";
 import { accountView, parsePrice, verifyRootCli } from "../../sdk/markets/client.js";
 import marketCancel from "../../tasks/actions/market/cancel.js";
 import marketCancelMarket from "../../tasks/actions/market/cancel-market.js";
+import marketSync from "../../tasks/actions/market/sync.js";
 import marketCreateRoot from "../../tasks/actions/market/create-root.js";
 import marketCreateSub from "../../tasks/actions/market/create-sub.js";
 import marketDeposit from "../../tasks/actions/market/deposit.js";
@@ -393,7 +394,7 @@ describe("CLI: market commands", function () {
     );
     expect(r.exitCode).to.equal(1);
     const m =
-      /^error: InsufficientCollateral: Insufficient collateral: (0x[0-9a-fA-F]{40}) has cash (-?\d+) and a worst case of (-?\d+) \(collateral units\), short by (\d+): deposit more or trade smaller\.$/.exec(
+      /^error: InsufficientCollateral: Insufficient collateral: (0x[0-9a-fA-F]{40}) has cash (-?\d+) and a worst case of (-?\d+) \(collateral units\), short by (\d+): deposit more or trade smaller\. Collateral that a cancel or a fill on another root of this account frees counts once that root is refreshed \("market sync --root <id>", any action there, or a withdrawal\)\.$/.exec(
         r.err,
       );
     expect(m, r.err).to.not.equal(null);
@@ -443,9 +444,22 @@ describe("CLI: market commands", function () {
     );
     expect(notMine.exitCode).to.equal(1);
     expect(notMine.err).to.match(/^error: NotMaker: the order under key \d+ is 0x[0-9a-fA-F]{40}'s/);
+    const core = marketsAt(markets, (await conn.ethers.getSigners())[0]);
+    const stored = async () => ((await core.traderRoot(await addr(BOB), BigInt(root))) as [bigint])[0];
+    const lockedBefore = await stored();
     const c = await capture(() => marketCancel({ key: sub.orderKey, order: "", account: BOB, ...common() }, hre));
     expect(c.exitCode).to.equal(0);
-    expect(c.out).to.contain(`Cancelled order key ${sub.orderKey} (2 contracts)`);
+    expect(c.out)
+      .to.contain(`Cancelled order key ${sub.orderKey} (2 contracts)`)
+      .and.to.contain("its collateral is released at your next action on the root, a withdrawal, or `market sync`");
+    // The cancel leaves the stored worst case as it was; `market sync` releases what the order held.
+    expect(await stored()).to.equal(lockedBefore);
+    const [previewed] = (await core.previewWorst(await addr(BOB), BigInt(root))) as [bigint];
+    expect(previewed > lockedBefore).to.equal(true);
+    const synced = await capture(() => marketSync({ root, account: BOB, ...common() }, hre));
+    expect(synced.exitCode).to.equal(0);
+    expect(synced.out).to.match(/^Synced root 1: stored worst case -[\d.]+ USDC -> -?[\d.]+ USDC \(tx 0x/);
+    expect(await stored()).to.equal(previewed);
     const again = await capture(() => marketCancel({ key: sub.orderKey, order: "", account: BOB, ...common() }, hre));
     expect(again.err).to.match(/^error: NoSuchOrder: nothing rests under key/);
     const all = await capture(() => marketCancelMarket({ root, branch: "0", account: BOB, ...common() }, hre));

@@ -1,11 +1,13 @@
 /**
  * My positions on the root: contracts per market (maker fills not yet credited included), resting orders with
  * cancel, the net premium paid, the payoff chart across the root's range of X from the SDK's payoff math, and
- * redemption once the root is settled or voided (what it pays shown before the wallet sends it).
+ * redemption once the root is settled or voided (what it pays shown before the wallet sends it). A cancel
+ * releases its collateral at the trader's next refresh of the root: while the stored worst case is below what a
+ * refresh would store, a Sync button releases the difference now.
  */
 import type { Signer } from "ethers";
 
-import { cancelOrder, payoffCurve, payoutAt, redeem } from "../../../sdk/markets/index.js";
+import { cancelOrder, payoffCurve, payoutAt, redeem, syncRoot } from "../../../sdk/markets/index.js";
 import { short } from "../ui/format.js";
 import type { Track } from "../ui/txlog.js";
 import { PayoffChart } from "./charts.js";
@@ -33,6 +35,8 @@ export function Positions(props: {
     premiumPaid: me.premiumPaid,
   });
   const final = info.status !== "open";
+  // What a refresh would free: the worst case it would store plus the fills it would credit, over the stored one.
+  const releasable = me.active && !final ? me.worstNow + me.pendingCash - me.storedWorst : 0n;
   const redemption =
     info.status === "settled"
       ? payoutAt(info.lo, info.unitScale, info.branches, me.positions)
@@ -133,6 +137,27 @@ export function Positions(props: {
             ))}
           </tbody>
         </table>
+      )}
+      {releasable > 0n && (
+        <div class="panel" data-testid="sync-panel">
+          <p>
+            Cancelled orders and fills on this root free <b data-testid="releasable">{money(info, releasable)}</b> once
+            it is synced (your next order here or a withdrawal does it too).
+          </p>
+          <button
+            class="secondary"
+            data-testid="sync"
+            onClick={() =>
+              void track(
+                `Sync root ${info.rootId}`,
+                () => syncRoot(signer, markets, info.rootId.toString()).catch(inTokens(info)),
+                (r) => `synced: ${money(info, r.storedAfter - r.storedBefore)} released in ${short(r.txHash)}`,
+              ).then(refresh)
+            }
+          >
+            Sync now
+          </button>
+        </div>
       )}
       {final && me.active && redemption !== undefined && (
         <div class="panel">

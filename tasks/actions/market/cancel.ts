@@ -27,6 +27,13 @@ export default async function marketCancel(args: CancelArgs, hre: HardhatRuntime
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
     const r = await cancelOrder(signer, await marketsAddress(conn, args.markets), what);
-    return { json: r, text: `Cancelled ${r.cancelled} (${r.quantity} contracts) (tx ${r.txHash}, gas ${r.gasUsed})` };
+    const release =
+      "orderKey" in what
+        ? "; its collateral is released at your next action on the root, a withdrawal, or `market sync`"
+        : "";
+    return {
+      json: r,
+      text: `Cancelled ${r.cancelled} (${r.quantity} contracts)${release} (tx ${r.txHash}, gas ${r.gasUsed})`,
+    };
   });
 }

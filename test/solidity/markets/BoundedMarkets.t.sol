@@ -95,7 +95,7 @@ contract BoundedMarketsTest is MarketsBase {
         assertEq(remaining, 5);
     }
 
-    function test_seed_reduction_cancelReleasesAndChains() public {
+    function test_seed_reduction_cancelChains_andReleasesAtTheNextRefresh() public {
         (uint256 key, ) = _place(t1, rootId, 1, 50, 10);
         int256 lockedWorst = _sumWorst(t1);
         assertLt(lockedWorst, 0);
@@ -103,11 +103,84 @@ contract BoundedMarketsTest is MarketsBase {
         vm.prank(t1);
         core.cancel(key);
         assertEq(_head(rootId), keccak256(abi.encode(h, uint8(3), key, bytes32(0), uint256(10), uint8(0))));
-        assertEq(_sumWorst(t1), 0);
-        (, uint256 remaining, ) = adm.restingOrder(key);
+        // Out of the book at once; nothing was filled, so the record is gone too.
+        (address trader, uint256 remaining, uint256 unclaimed) = adm.restingOrder(key);
+        assertEq(trader, address(0));
         assertEq(remaining, 0);
+        assertEq(unclaimed, 0);
         (uint256 bid, ) = adm.bestPrices(rootId, 1);
         assertEq(bid, 0);
+        // The stored worst case is left as it was (conservative); the preview already counts the cancel.
+        assertEq(_sumWorst(t1), lockedWorst);
+        (int256 worstNow, ) = adm.previewWorst(t1, rootId);
+        assertEq(worstNow, 0);
+        vm.prank(t1);
+        core.sync(rootId);
+        assertEq(_sumWorst(t1), 0);
+        (, , , , uint64[] memory refs) = adm.traderRoot(t1, rootId);
+        assertEq(refs.length, 0, "the refresh drops the cancelled order from the trader's list");
+    }
+
+    function test_cancel_keepsUnclaimedFillsForTheRefreshToCredit() public {
+        (uint256 key, ) = _place(t1, rootId, 1, 50, 10);
+        _place(t2, rootId, 1, 50, -4); // fills 4 of t1's bid; t1 is credited lazily
+        vm.prank(t1);
+        core.cancel(key);
+        (address trader, uint256 remaining, uint256 unclaimed) = adm.restingOrder(key);
+        assertEq(trader, t1);
+        assertEq(remaining, 0);
+        assertEq(unclaimed, 4);
+        assertEq(_pos(t1, rootId, 1), 4); // the view counts the uncredited fill
+        vm.prank(t1);
+        core.sync(rootId);
+        assertEq(_cash(t1), int256(100 * UNIT - 2 * UNIT));
+        (trader, remaining, unclaimed) = adm.restingOrder(key);
+        assertEq(trader, address(0), "credited, then dropped");
+        assertEq(unclaimed, 0);
+        assertEq(_pos(t1, rootId, 1), 4);
+        (int256 worstNow, ) = adm.previewWorst(t1, rootId);
+        (int256 stored, , , , ) = adm.traderRoot(t1, rootId);
+        assertEq(stored, worstNow);
+    }
+
+    function test_cancel_withdrawReleasesAtOnce() public {
+        address t4 = address(0x44);
+        _fund(t4, 5 * UNIT + 10); // exactly what a bid of 10 at 0.5 locks (with the rounding unit per contract)
+        (uint256 key, ) = _place(t4, rootId, 1, 50, 10);
+        vm.prank(t4);
+        core.cancel(key);
+        vm.prank(t4);
+        core.withdraw(IERC20(address(usdc)), 5 * UNIT + 10, t4); // recomputes the root first
+        assertEq(_cash(t4), 0);
+        assertEq(_sumWorst(t4), 0);
+    }
+
+    function test_cancel_otherRootCountsTheReleaseAfterASync() public {
+        uint256 root2 = _root(0, 100);
+        address t4 = address(0x44);
+        _fund(t4, 5 * UNIT + 10);
+        (uint256 key, ) = _place(t4, rootId, 1, 50, 10);
+        vm.prank(t4);
+        core.cancel(key);
+        // The account's stored sum still holds the cancelled bid until root 1 is refreshed.
+        Order memory o = _order(t4, root2, 1, 50, 10);
+        vm.prank(t4);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                E.InsufficientCollateral.selector,
+                t4,
+                address(usdc),
+                int256(5 * UNIT + 10),
+                -int256(2 * (5 * UNIT + 10)),
+                int256(5 * UNIT + 10)
+            )
+        );
+        core.place(o, "", 16);
+        vm.prank(t4);
+        core.sync(rootId);
+        vm.prank(t4);
+        core.place(o, "", 16);
+        assertEq(_sumWorst(t4), -int256(5 * UNIT + 10));
     }
 
     // ---------------------------------------------------------------- matching rules
