@@ -4,7 +4,8 @@
  * earlier order placed and cancelled), which is how a market maker places all day; `market.take` fully
  * takes one resting order; `market.take10` sweeps ten resting orders (five makers) at one price;
  * `market.place@kN` places while the trader already holds N markets on the root (collateral check over N
- * markets); `market.place@o8` places the 8th open order of a trader on a root (the open-order cap);
+ * markets; the book it joins is in use in every case); `market.place@k8inner` is `@k8` on a tree whose
+ * sub-markets lie strictly inside the root's range (more candidate outcomes); `market.place@o8` places the 8th open order of a trader on a root (the open-order cap);
  * `market.place@safe` is `market.place` for a Safe trader (1-of-1 Safe 1.4.1) whose signed order a relayer
  * submits (ERC-1271 check of the owner's signature through the Safe's fallback handler).
  * `market.take.dead63` is issue 12's griefed book: a 100-lot bid meets 63 cancelled entries in front of one
@@ -112,10 +113,14 @@ export const suite: Suite = {
     if (head48After !== tail48 || BigInt(tail48) - BigInt(head48) !== 10n)
       throw new Error("market.take10 must sweep exactly ten resting orders");
 
-    // Trader c holds k markets on the root, then places a resting order on one of them.
+    // Trader c holds k markets on the root, then places a resting order on one of them. A liquidity provider of
+    // its own keeps an offer resting on each market, so each of these placements joins a book already in use:
+    // the k figures differ only by the markets held (no book word written from zero in some and not others).
+    const lp = rest[6];
+    await (await fund(lp, 1_000_000_000n)).wait();
     const kGas: Record<number, number> = {};
     for (let branch = 1; branch <= 8; branch++) {
-      await place(makers[0], rootId, branch, 60, -1n);
+      await place(lp, rootId, branch, 60, -2n);
       await place(c, rootId, branch, 60, 1n);
       if (branch === 1 || branch === 4) {
         kGas[branch] = await record(
@@ -126,6 +131,21 @@ export const suite: Suite = {
     }
     await record("market.place@k8", as(c).place(await order(c, rootId, 8, 30, 1n), "0x", 4));
     suite.targets["market.place@k8"] = kGas[1] + Math.floor((7 * (kGas[4] - kGas[1])) / 3);
+
+    // The same on a tree whose sub-markets lie inside the root's range (bounds [5i + 10, 5i + 40]): each market
+    // held adds its bounds to the collateral check's candidate outcomes, where on the root above every
+    // sub-market's upper bound is the root's own.
+    const treeRoot: bigint = await core.createRoot.staticCall(params);
+    await (await core.createRoot(params)).wait();
+    for (let i = 2; i <= 8; i++)
+      await (await core.createSub(treeRoot, 1, BigInt(5 * i + 10), BigInt(5 * i + 40))).wait();
+    const e = rest[7];
+    await (await fund(e, 1_000_000_000n)).wait();
+    for (let branch = 1; branch <= 8; branch++) {
+      await place(lp, treeRoot, branch, 60, -2n);
+      await place(e, treeRoot, branch, 60, 1n);
+    }
+    await record("market.place@k8inner", as(e).place(await order(e, treeRoot, 8, 30, 1n), "0x", 4));
 
     // At the open-order cap: a trader with 7 resting orders on the root places its 8th.
     const d = makers[2];

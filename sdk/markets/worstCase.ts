@@ -58,17 +58,21 @@ export function valueAt(x: bigint, legs: Leg[], opens: OpenOrder[], scale: bigin
 export function minOverRange(lo: bigint, hi: bigint, legs: Leg[], opens: OpenOrder[], scale: bigint): bigint {
   const candidates: bigint[] = [lo, hi];
   let longs = 0n;
-  const withOrders = new Set<number>();
-  // An order's zero crossing is a concave kink of W (never a minimum), so only the ends and the bounds of the
-  // markets the trader is in are candidates (as in contracts/markets/libraries/WorstCase.sol).
+  const bids = new Set<number>();
+  const offers = new Set<number>();
+  // A minimum of W lies only at an end or at a convex kink: a market's min where the trader is long or bids, its
+  // max where it is short or offers (an order's zero crossing and the other bounds are concave kinks), as in
+  // contracts/markets/libraries/WorstCase.sol.
   for (const o of opens) {
-    if (o.qty > 0n) longs += o.qty;
-    withOrders.add(o.leg);
+    if (o.qty > 0n) {
+      longs += o.qty;
+      bids.add(o.leg);
+    } else offers.add(o.leg);
   }
   legs.forEach((l, i) => {
     if (l.pos > 0n) longs += l.pos;
-    if (l.pos === 0n && !withOrders.has(i)) return;
-    candidates.push(l.min, l.max);
+    if (l.pos > 0n || bids.has(i)) candidates.push(l.min);
+    if (l.pos < 0n || offers.has(i)) candidates.push(l.max);
   });
   let worst: bigint | undefined;
   for (const x of candidates) {

@@ -7,19 +7,23 @@ import {PayoffMath} from "./PayoffMath.sol";
 /// @notice The worst case of one trader on one root: `min over X in [lo, hi] of W(X)` with
 /// `W(X) = sum_b pos_b * payoff_b(X) + sum_j min(0, v_j(X))`, where `v_j` is what open order j adds at X if it
 /// filled in full at its own price (bid q at tick t: `q * (payoff_b(X) - t * scale)`; an offer the negative).
-/// @dev W is piecewise linear in X. A position term `pos * payoff_b` bends only at its market's bounds; an
-/// order term `min(0, v_j)` bends at its market's bounds and at its zero crossing, and at the crossing its
-/// slope always falls (from the slope of `v_j` to 0 for a bid, from 0 to the slope of `v_j` for an offer):
-/// a concave kink, where no minimum lies. Between two consecutive candidates among {lo, hi, the bounds of
-/// the markets the trader is in} W therefore has only concave kinks, so its least value over the integers
-/// there is at one of the two ends, and every candidate is an integer. The minimum over the integers of
-/// [lo, hi] is the least of W over those candidates: 2 + 2 x markets points, whatever the number of orders.
+/// @dev W is piecewise linear in X, and a minimum lies only at an end of [lo, hi] or at a convex kink (where
+/// the slope rises). A position term `pos * payoff_b` bends only at its market's bounds: convex at `min` for a
+/// long, at `max` for a short (concave at the other bound). An order term `min(0, v_j)` is active (negative)
+/// from `min` up to its zero crossing for a bid, and from its crossing up to `max` for an offer (the crossing
+/// lies strictly inside the bounds: 0 < tick < TICKS), so it bends convexly only at `min` for a bid and at
+/// `max` for an offer, and concavely at the crossing. So the candidates are {lo, hi}, the `min` of each market
+/// where the trader is long or bids, and the `max` of each market where it is short or offers: at most
+/// 2 + 2 x markets points, usually 2 + markets, whatever the number of orders. Between two consecutive
+/// candidates W has only concave kinks, so its least value over the integers there is at one of the two ends,
+/// and every candidate is an integer.
 /// Each term is rounded toward negative infinity, so the computed value is never above the true one.
 /// Settlement rounds each long contract's payoff down by less than one unit, so the result also subtracts
 /// `longs` (open long contracts plus open bid quantity): the value returned is a lower bound for what the
 /// trader's positions on this root can be worth at settlement, for every possible outcome. Cost: the terms
 /// are flattened once into memory (five words each), then each candidate costs one pass over them in
-/// assembly: (2 + 2 x markets) x (markets + orders) passes of ~60 gas, both counts capped by the core.
+/// assembly: at most (2 + 2 x markets) x (markets + orders) term evaluations of ~200 gas, both counts capped by
+/// the core.
 library WorstCase {
     /// @notice One market the trader holds: original bounds and the signed position (contracts).
     struct Leg {
@@ -45,7 +49,7 @@ library WorstCase {
         Open[] memory opens,
         int256 scale
     ) internal pure returns (int256 worst) {
-        (uint256 t, int256 longs, uint256 legsWithOrders) = _flatten(legs, opens, scale);
+        (uint256 t, int256 longs, uint256 sides) = _flatten(legs, opens, scale);
         worst = _eval(t, lo);
         if (hi != lo) {
             int256 w = _eval(t, hi);
@@ -54,15 +58,14 @@ library WorstCase {
         uint256 nL = legs.length;
         for (uint256 i; i < nL; ++i) {
             Leg memory lg = legs[i];
-            // A leg's bounds are kinks of W when it holds a position or carries an order.
-            if (lg.pos == 0 && (legsWithOrders >> i) & 1 == 0) continue;
+            // A bound is a candidate when some term bends convexly there (see the library's @dev).
             int256 x = lg.min;
-            if (x > lo && x < hi) {
+            if ((lg.pos > 0 || (sides >> i) & 1 != 0) && x > lo && x < hi) {
                 int256 w = _eval(t, x);
                 if (w < worst) worst = w;
             }
             x = lg.max;
-            if (x > lo && x < hi) {
+            if ((lg.pos < 0 || (sides >> (i + 128)) & 1 != 0) && x > lo && x < hi) {
                 int256 w = _eval(t, x);
                 if (w < worst) worst = w;
             }
@@ -75,12 +78,13 @@ library WorstCase {
     /// only when negative).
     /// @return t The terms' memory range: start | mid << 64 | end << 128 (mid: the first order term).
     /// @return longs Open long contracts plus open bid quantity (the settlement rounding allowance).
-    /// @return legsWithOrders Bit i set when leg i carries an open order (legs are capped well below 256).
+    /// @return sides Bit i set when leg i carries an open bid, bit 128 + i when it carries an open offer (legs are
+    /// capped well below 128).
     function _flatten(
         Leg[] memory legs,
         Open[] memory opens,
         int256 scale
-    ) private pure returns (uint256 t, int256 longs, uint256 legsWithOrders) {
+    ) private pure returns (uint256 t, int256 longs, uint256 sides) {
         // Unchecked: |pos| < 2^63, |qty| < 2^48, scale < 2^64, TICKS = 100, 0 <= c - min <= max - min < 2^120
         // (all enforced by the core at creation and placement), so every product here and in {_eval} is
         // < 2^254 and a sum of at most 16 terms of magnitude < 2^135 cannot overflow.
@@ -106,8 +110,12 @@ library WorstCase {
             for (uint256 j; j < nO; ++j) {
                 Open memory o = opens[j];
                 int256 q = o.qty;
-                if (q > 0) longs += q;
-                legsWithOrders |= 1 << o.leg;
+                if (q > 0) {
+                    longs += q;
+                    sides |= 1 << o.leg;
+                } else {
+                    sides |= 1 << (o.leg + 128);
+                }
                 Leg memory lg = legs[o.leg];
                 int256 qs = q * scale;
                 _put(p, lg.min, lg.max, qs * int256(PayoffMath.TICKS), qs * o.tick * (lg.max - lg.min));
