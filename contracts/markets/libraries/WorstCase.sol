@@ -22,7 +22,7 @@ import {PayoffMath} from "./PayoffMath.sol";
 /// `longs` (open long contracts plus open bid quantity): the value returned is a lower bound for what the
 /// trader's positions on this root can be worth at settlement, for every possible outcome. Cost: the terms
 /// are flattened once into memory (five words each), then each candidate costs one pass over them in
-/// assembly: at most (2 + 2 x markets) x (markets + orders) term evaluations of ~200 gas, both counts capped by
+/// assembly: at most (2 + 2 x markets) x (markets + orders) term evaluations of ~350 gas, both counts capped by
 /// the core.
 library WorstCase {
     /// @notice One market the trader holds: original bounds and the signed position (contracts).
