@@ -5,7 +5,8 @@
  * takes one resting order; `market.take10` sweeps ten resting orders (five makers) at one price;
  * `market.place@kN` places while the trader already holds N markets on the root (collateral check over N
  * markets; the book it joins is in use in every case); `market.place@k8inner` is `@k8` on a tree whose
- * sub-markets lie strictly inside the root's range (more candidate outcomes); `market.place@o8` places the 8th open order of a trader on a root (the open-order cap);
+ * sub-markets lie strictly inside the root's range (more candidate outcomes); `market.place@o8` places the 8th
+ * open order of a trader on a root (the open-order cap);
  * `market.place@safe` is `market.place` for a Safe trader (1-of-1 Safe 1.4.1) whose signed order a relayer
  * submits (ERC-1271 check of the owner's signature through the Safe's fallback handler).
  * `market.take.dead63` is issue 12's griefed book: a 100-lot bid meets 63 cancelled entries in front of one

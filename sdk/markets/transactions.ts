@@ -407,7 +407,7 @@ export async function syncRoot(
   signer: Signer,
   marketsArg: string,
   rootArg: string,
-): Promise<TxResult & { rootId: bigint; storedBefore: bigint; storedAfter: bigint }> {
+): Promise<TxResult & { rootId: bigint; collateral: TokenInfo; storedBefore: bigint; storedAfter: bigint }> {
   const info = await loadRoot(signer, marketsArg, rootArg);
   const me = await signer.getAddress();
   const m = writer(marketsAt(info.markets, signer), signer);
@@ -415,7 +415,14 @@ export async function syncRoot(
   await m.sync.staticCall(info.rootId);
   const r = await send(m.sync(info.rootId));
   const [storedAfter] = (await m.traderRoot(me, info.rootId)) as [bigint];
-  return { rootId: info.rootId, storedBefore, storedAfter, txHash: r.txHash, gasUsed: r.gasUsed };
+  return {
+    rootId: info.rootId,
+    collateral: info.collateral,
+    storedBefore,
+    storedAfter,
+    txHash: r.txHash,
+    gasUsed: r.gasUsed,
+  };
 }
 
 /** Cancels every resting order of the signer on a market (branch) of the root, or on all of them (branch 0). */

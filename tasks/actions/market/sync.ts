@@ -2,7 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { formatAmount } from "../../../sdk/cli/args.js";
 import { connect, runCommand, selectSigner } from "../../../sdk/cli/run.js";
-import { collateralOf, syncRoot } from "../../../sdk/markets/client.js";
+import { syncRoot } from "../../../sdk/markets/client.js";
 import { MARKET_ABIS, marketsAddress } from "./common.js";
 
 export interface SyncArgs {
@@ -16,10 +16,8 @@ export default async function marketSync(args: SyncArgs, hre: HardhatRuntimeEnvi
   return runCommand(args.json, MARKET_ABIS, async () => {
     const conn = await connect(hre);
     const signer = await selectSigner(conn, args.account);
-    const markets = await marketsAddress(conn, args.markets);
-    const token = await collateralOf(signer, markets, "", args.root);
-    const r = await syncRoot(signer, markets, args.root);
-    const f = (v: bigint) => `${formatAmount(v, token.decimals)} ${token.symbol}`;
+    const r = await syncRoot(signer, await marketsAddress(conn, args.markets), args.root);
+    const f = (v: bigint) => `${formatAmount(v, r.collateral.decimals)} ${r.collateral.symbol}`;
     return {
       json: r,
       text: `Synced root ${r.rootId}: stored worst case ${f(r.storedBefore)} -> ${f(r.storedAfter)} (tx ${r.txHash}, gas ${r.gasUsed})`,
