@@ -6,6 +6,7 @@
  */
 import {
   Contract,
+  ZeroAddress,
   getAddress,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
@@ -20,7 +21,8 @@ import type { Store } from "../sdk/data/store.js";
 import { marketsAt, marketsInterface } from "../sdk/markets/abi.js";
 import { MARKET_ABIS } from "../sdk/markets/errors.js";
 import { RELAY_MAX_LEVELS, STATUS_NAMES, tickPrice } from "../sdk/markets/parse.js";
-import { ERC20_ABI } from "../sdk/markets/reads.js";
+import { ERC20_ABI, tradersOfKeys } from "../sdk/markets/reads.js";
+import { splitOrderKey } from "../sdk/markets/verifier.js";
 import { OrderRejected } from "../sdk/sessions/validate.js";
 import { RELAY_STREAM, type Follower } from "./core.js";
 import { applyMarketEvent, MARKETS_SCHEMA, rebuildMarkets, type RestingRow, type TradeRow } from "./marketsStore.js";
@@ -561,14 +563,23 @@ export class MarketsRelay implements Follower {
       }
     }
     const accepted = parsed.find((x) => x.name === "OrderAccepted" && String(x.args.digest) === p.digest);
-    const fills = parsed
-      .filter((x) => x.name === "OrderFilled" && String(x.args.takerDigest) === p.digest)
-      .map((x) => ({
-        maker: String(x.args.maker),
-        tick: Number(x.args.tick),
-        price: tickPrice(x.args.tick),
+    const filled = parsed.filter((x) => x.name === "OrderFilled" && String(x.args.takerDigest) === p.digest);
+    // A fill names its maker's order by key only: the key holds the price, the book the maker.
+    const makers = await tradersOfKeys(
+      this.provider,
+      this.address,
+      filled.map((x) => BigInt(x.args.makerKey)),
+      receipt.blockNumber,
+    );
+    const fills = filled.map((x) => {
+      const { tick } = splitOrderKey(BigInt(x.args.makerKey));
+      return {
+        maker: makers.get(BigInt(x.args.makerKey)) ?? ZeroAddress,
+        tick,
+        price: tickPrice(tick),
         quantity: BigInt(x.args.quantity).toString(),
-      }));
+      };
+    });
     const reductions = parsed
       .filter((x) => x.name === "OrderReduced" && String(x.args.digest) === p.digest)
       .map((x) => ({

@@ -150,15 +150,26 @@ export async function applyMarketEvent(store: Store, e: DecodedEvent): Promise<b
       return BigInt(str(a.rootId));
     }
     case "OrderFilled": {
+      // The event names the two orders only (maker by key, taker by digest): the trade row takes the market,
+      // price, side and both traders from their rows, written by their OrderAccepted events, before the
+      // remaining sizes move.
       const q = BigInt(str(a.quantity));
-      await store.run("UPDATE market_resting SET remaining = remaining - $2 WHERE order_key = $1", [
-        keyText(a.makerKey),
-        q,
-      ]);
-      await store.run("UPDATE market_resting SET remaining = remaining - $2 WHERE digest = $1", [
-        lower(a.takerDigest),
-        q,
-      ]);
+      const makerKey = keyText(a.makerKey);
+      const takerDigest = lower(a.takerDigest);
+      const [m] = await store.all<{ branch_id: bigint; tick: bigint; is_bid: bigint; trader: string }>(
+        "SELECT branch_id, tick, is_bid, trader FROM market_resting WHERE order_key = $1 AND markets = $2",
+        [makerKey, markets],
+      );
+      const [t] = await store.all<{ trader: string }>(
+        "SELECT trader FROM market_resting WHERE digest = $1 AND markets = $2",
+        [takerDigest, markets],
+      );
+      // Both orders were accepted earlier in the same stream (the taker in this very transaction), so a missing
+      // row means the store missed events: stop rather than record a trade without its parties.
+      if (m === undefined || t === undefined)
+        throw new Error(
+          `markets store: fill in block ${e.blockNumber} (log ${e.logIndex}) names order ${makerKey} and digest ${takerDigest}, but the store has no acceptance for ${m === undefined ? "the maker" : "the taker"}`,
+        );
       await store.run(
         `INSERT INTO market_trades (block_number, log_index, markets, root_id, branch_id, tick, quantity, taker_is_bid,
            maker, taker, maker_key, taker_digest, tx_hash, block_time)
@@ -168,18 +179,20 @@ export async function applyMarketEvent(store: Store, e: DecodedEvent): Promise<b
           e.logIndex,
           markets,
           BigInt(str(a.rootId)),
-          BigInt(str(a.branchId)),
-          BigInt(str(a.tick)),
+          BigInt(m.branch_id),
+          BigInt(m.tick),
           q,
-          a.takerIsBid === true || a.takerIsBid === "true" ? 1n : 0n,
-          lower(a.maker),
-          lower(a.taker),
-          keyText(a.makerKey),
-          lower(a.takerDigest),
+          BigInt(m.is_bid) === 1n ? 0n : 1n,
+          m.trader,
+          t.trader,
+          makerKey,
+          takerDigest,
           e.txHash,
           e.blockTime,
         ],
       );
+      await store.run("UPDATE market_resting SET remaining = remaining - $2 WHERE order_key = $1", [makerKey, q]);
+      await store.run("UPDATE market_resting SET remaining = remaining - $2 WHERE digest = $1", [takerDigest, q]);
       return BigInt(str(a.rootId));
     }
     case "OrderReduced": {

@@ -320,7 +320,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             _setResting(ro, maker, avail - f, ro.unclaimed + f);
             t.remaining -= f;
             t.premium += f * tick * t.scale;
-            _recordFill(t, key, maker, tick, f);
+            _recordFill(t, key, tick, f);
             if (f == avail) {
                 --live;
                 ++idx;
@@ -333,10 +333,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     }
 
     /// @dev Chains a fill record onto the take's head (the root's head is written once, by {place}).
-    function _recordFill(Take memory t, uint256 key, address maker, uint256 tick, uint256 f) internal {
+    function _recordFill(Take memory t, uint256 key, uint256 tick, uint256 f) internal {
         bytes32 head = keccak256(abi.encode(t.head, REC_FILL, key, t.digest, tick, f));
         t.head = head;
-        emit Ev.OrderFilled(t.rootId, key, t.digest, maker, t.taker, t.branchId, uint8(tick), uint64(f), t.isBid, head); // tick < 100, f < 2^48
+        emit Ev.OrderFilled(t.rootId, key, t.digest, uint64(f), head); // f < 2^48
     }
 
     function _recordReduce(

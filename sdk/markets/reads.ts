@@ -3,7 +3,7 @@
  * case, positions and resting orders, and the off-chain verification of a root's record. Every function takes an
  * ethers runner and returns plain data; nothing here sends a transaction or prints. Browser-safe.
  */
-import { AbiCoder, Contract, ZeroAddress, type ContractRunner, type Provider } from "ethers";
+import { AbiCoder, Contract, ZeroAddress, getAddress, type ContractRunner, type Log, type Provider } from "ethers";
 
 import { CliError, isoTime, parseAddress, parseAmount, parseInteger } from "../input.js";
 import { marketsAt, marketsInterface } from "./abi.js";
@@ -287,6 +287,80 @@ export interface VerifyResult {
 }
 
 /**
+ * The logs of `names` on root `rootId`, in chain order: fetched in block ranges of `step` from the root's
+ * creation to `toBlock` (the latest by default), reporting progress (public nodes cap a query's range).
+ */
+export async function rootLogs(
+  provider: Provider,
+  markets: string,
+  rootId: bigint,
+  names: string[],
+  progress: (done: number, total: number) => void = () => {},
+  step = 2_000,
+  toBlock?: number,
+): Promise<Log[]> {
+  const topics0 = names.map((n) => marketsInterface.getEvent(n)!.topicHash);
+  const rootTopic = AbiCoder.defaultAbiCoder().encode(["uint256"], [rootId]);
+  const created = await provider.getLogs({
+    address: markets,
+    fromBlock: 0,
+    toBlock: toBlock ?? "latest",
+    topics: [marketsInterface.getEvent("RootCreated")!.topicHash, rootTopic],
+  });
+  const from = created.length > 0 ? created[0].blockNumber : 0;
+  const to = toBlock ?? (await provider.getBlockNumber());
+  const logs: Log[] = [];
+  const total = to - from + 1;
+  progress(0, total);
+  for (let b = from; b <= to; b += step) {
+    const end = Math.min(b + step - 1, to);
+    logs.push(
+      ...(await provider.getLogs({ address: markets, fromBlock: b, toBlock: end, topics: [topics0, rootTopic] })),
+    );
+    progress(end - from + 1, total);
+  }
+  return logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+}
+
+/**
+ * The trader of each resting order key (the makers of a transaction's fills, which `OrderFilled` names only by
+ * key), as of block `blockTag`: read from the contract, where a filled order's record stays until its maker is
+ * credited; for a key whose record is already gone (its maker was credited later in that block), from the
+ * root's `OrderAccepted` records.
+ */
+export async function tradersOfKeys(
+  runner: ContractRunner,
+  markets: string,
+  keys: bigint[],
+  blockTag: number,
+): Promise<Map<bigint, string>> {
+  const m = marketsAt(markets, runner);
+  const out = new Map<bigint, string>();
+  for (const key of new Set(keys)) {
+    const [trader] = (await m.restingOrder(key, { blockTag })) as [string, bigint, bigint];
+    if (trader !== ZeroAddress) out.set(key, getAddress(trader));
+  }
+  const missing = [...new Set(keys)].filter((k) => !out.has(k));
+  for (const rootId of new Set(missing.map((k) => k >> 56n))) {
+    const logs = await rootLogs(
+      await providerOf(runner),
+      markets,
+      rootId,
+      ["OrderAccepted"],
+      () => {},
+      2_000,
+      blockTag,
+    );
+    // A key names the last order accepted under it that rested: later acceptances under the same key replace it.
+    for (const l of logs) {
+      const a = marketsInterface.parseLog({ topics: [...l.topics], data: l.data })!.args;
+      if (missing.includes(BigInt(a.orderKey))) out.set(BigInt(a.orderKey), getAddress(String(a.trader)));
+    }
+  }
+  return out;
+}
+
+/**
  * Replays a root's records through the verifier: fetches its logs in block ranges (reporting progress),
  * re-checks the hash chain, digests and signatures, rebuilds book and positions, compares with the contract.
  */
@@ -307,27 +381,7 @@ export async function verifyRootCli(
     "RootVoided",
     "Redeemed",
   ];
-  const topics0 = names.map((n) => marketsInterface.getEvent(n)!.topicHash);
-  const rootTopic = AbiCoder.defaultAbiCoder().encode(["uint256"], [info.rootId]);
-  const created = await provider.getLogs({
-    address: info.markets,
-    fromBlock: 0,
-    toBlock: "latest",
-    topics: [marketsInterface.getEvent("RootCreated")!.topicHash, rootTopic],
-  });
-  const from = created.length > 0 ? created[0].blockNumber : 0;
-  const to = await provider.getBlockNumber();
-  const logs = [];
-  const total = to - from + 1;
-  progress(0, total);
-  for (let b = from; b <= to; b += step) {
-    const end = Math.min(b + step - 1, to);
-    logs.push(
-      ...(await provider.getLogs({ address: info.markets, fromBlock: b, toBlock: end, topics: [topics0, rootTopic] })),
-    );
-    progress(end - from + 1, total);
-  }
-  logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+  const logs = await rootLogs(provider, info.markets, info.rootId, names, progress, step);
   const records: ChainRecord[] = logs.map(decodeLog);
   const replay = await replayRecords(records, await contextFor(provider, info.markets, info.rootId));
   await compareWithContract(replay, marketsAt(info.markets, provider), info.rootId);

@@ -21,10 +21,12 @@ import {
   requireOpen,
   requireTrading,
   tokenInfo,
+  tradersOfKeys,
   type RootInfo,
   type TokenInfo,
 } from "./reads.js";
 import { TICKS, type MarketOrder } from "./typedData.js";
+import { splitOrderKey } from "./verifier.js";
 
 const REASON_NAMES = [
   "cancelled",
@@ -42,13 +44,17 @@ export interface TxResult {
 async function send(
   tx: Promise<{
     hash: string;
-    wait(): Promise<{ gasUsed: bigint; logs: ReadonlyArray<{ topics: ReadonlyArray<string>; data: string }> } | null>;
+    wait(): Promise<{
+      gasUsed: bigint;
+      blockNumber: number;
+      logs: ReadonlyArray<{ topics: ReadonlyArray<string>; data: string }>;
+    } | null>;
   }>,
 ) {
   const sent = await tx;
   const receipt = await sent.wait();
   if (receipt === null) throw new CliError(`transaction ${sent.hash} was dropped`);
-  return { txHash: sent.hash, gasUsed: receipt.gasUsed, logs: receipt.logs };
+  return { txHash: sent.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber, logs: receipt.logs };
 }
 
 function eventsOf(logs: ReadonlyArray<{ topics: ReadonlyArray<string>; data: string }>, name: string) {
@@ -330,9 +336,19 @@ export async function placeOrder(
   const r = await send(m.place(order, signature, levels));
   const accepted = eventsOf(r.logs, "OrderAccepted")[0];
   const digest = String(accepted.digest);
-  const fills = eventsOf(r.logs, "OrderFilled")
-    .filter((f) => f.takerDigest === digest)
-    .map((f) => ({ maker: String(f.maker), tick: Number(f.tick), quantity: BigInt(f.quantity) }));
+  const filled = eventsOf(r.logs, "OrderFilled").filter((f) => f.takerDigest === digest);
+  // A fill names its maker's order by key only: the key holds the price, the book the maker.
+  const makers = await tradersOfKeys(
+    signer,
+    await m.getAddress(),
+    filled.map((f) => BigInt(f.makerKey)),
+    r.blockNumber,
+  );
+  const fills = filled.map((f) => ({
+    maker: makers.get(BigInt(f.makerKey)) ?? ZeroAddress,
+    tick: splitOrderKey(BigInt(f.makerKey)).tick,
+    quantity: BigInt(f.quantity),
+  }));
   const traded = fills.reduce((s, f) => s + f.quantity, 0n);
   const reductions = eventsOf(r.logs, "OrderReduced").map((x) => ({
     quantity: BigInt(x.quantity),

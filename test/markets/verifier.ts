@@ -1,7 +1,8 @@
 import { expect } from "chai";
-import { HDNodeWallet, type Contract, type Signer } from "ethers";
+import { HDNodeWallet, ZeroAddress, type Contract, type Signer } from "ethers";
 import { network } from "hardhat";
 
+import { tradersOfKeys } from "../../sdk/markets/reads.js";
 import { orderDigest, ORDER_TYPES, type MarketOrder } from "../../sdk/markets/typedData.js";
 import { fetchRootRecords, verifyRecords, verifyRoot, type ChainRecord } from "../../sdk/markets/verifier.js";
 import { approveDigestOnChain, signDigestAsSafe } from "../../sdk/safe.js";
@@ -73,6 +74,29 @@ describe("markets verifier", () => {
       expect(kinds.has(k as ChainRecord["kind"])).to.equal(true);
     const [t1] = fx.signers.slice(1);
     expect(replay.positions.get(await t1.getAddress())!.get(1)).to.equal(12n);
+  });
+
+  it("tradersOfKeys names a fill's maker: from the book, and from its acceptance once the record is gone", async () => {
+    const fills = records.filter((r) => r.kind === "fill");
+    const first = fills[0];
+    const t1 = await fx.signers[1].getAddress();
+    // at the fill's block the maker's record still rests (credited at its next refresh)
+    const atFill = await tradersOfKeys(connection.ethers.provider, fx.coreAddress, [first.makerKey], first.blockNumber);
+    expect(atFill.get(first.makerKey)).to.equal(t1);
+    // t1 acted on the root since: the fill was credited and the filled-out record deleted
+    const latest = await connection.ethers.provider.getBlockNumber();
+    const [trader] = (await fx.core.restingOrder(first.makerKey)) as [string];
+    expect(trader).to.equal(ZeroAddress);
+    const now = await tradersOfKeys(connection.ethers.provider, fx.coreAddress, [first.makerKey], latest);
+    expect(now.get(first.makerKey)).to.equal(t1);
+    // every fill's maker, as the replay's book has it
+    const all = await tradersOfKeys(
+      connection.ethers.provider,
+      fx.coreAddress,
+      fills.map((f) => f.makerKey),
+      latest,
+    );
+    expect(all.size).to.equal(new Set(fills.map((f) => f.makerKey)).size);
   });
 
   it("detects a tampered fill quantity", async () => {

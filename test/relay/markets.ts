@@ -179,6 +179,12 @@ describe("relay: bounded markets", function () {
       [49, "2", "sell"],
     ]);
     expect(seen.map((t) => t.tx)).to.deep.equal(logs.map((l) => l.transactionHash));
+    // the fill event names its two orders only: market, side and parties come from their acceptances
+    const [m1, m2] = [(await t1.getAddress()).toLowerCase(), (await t2.getAddress()).toLowerCase()];
+    expect(seen.map((t) => [t.branchId, t.maker, t.taker])).to.deep.equal([
+      [1, m1, m2],
+      [1, m1, m2],
+    ]);
 
     const tree = (await request(url(), "GET")).body;
     expect(tree).to.deep.include({ root: rootId.toString(), status: "open", trading: true, outcomeDecimals: 0 });

@@ -48,18 +48,16 @@ library MarketEvents {
         address submitter,
         bytes32 head
     );
-    /// @notice `quantity` contracts traded at the resting order's `tick` between the resting order `makerKey`
-    /// and the incoming order `takerDigest`. `takerIsBid`: the taker bought.
+    /// @notice `quantity` contracts traded between the resting order `makerKey` and the incoming order
+    /// `takerDigest`, at the resting order's tick. Carries only what its two orders' {OrderAccepted} records do
+    /// not: the maker's market and tick are in `makerKey` (`rootId << 56 | branchId << 40 | tick << 32 |
+    /// index`); the maker, the taker and the side come from the two orders (the taker bought when its
+    /// quantity is positive). docs/markets.md, "Reading the chain".
     event OrderFilled(
         uint256 indexed rootId,
         uint256 indexed makerKey,
         bytes32 indexed takerDigest,
-        address maker,
-        address taker,
-        uint16 branchId,
-        uint8 tick,
         uint64 quantity,
-        bool takerIsBid,
         bytes32 head
     );
     /// @notice `quantity` contracts of an order left the book unfilled (a "reduction"): a cancel by its

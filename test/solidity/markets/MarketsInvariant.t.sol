@@ -389,13 +389,9 @@ contract MarketsHandler is Test {
                 inRem = uint256(int256(o.quantity > 0 ? o.quantity : -o.quantity));
             } else if (t0 == Ev.OrderFilled.selector) {
                 ++fillsSeen;
-                (, , , uint8 tick, uint64 q, , bytes32 h) = abi.decode(
-                    l.data,
-                    (address, address, uint16, uint8, uint64, bool, bytes32)
-                );
-                rec = keccak256(
-                    abi.encode(prev, uint8(2), uint256(l.topics[2]), l.topics[3], uint256(tick), uint256(q))
-                );
+                (uint64 q, bytes32 h) = abi.decode(l.data, (uint64, bytes32));
+                uint256 tick = (uint256(l.topics[2]) >> 32) & 0xff; // the maker's tick, from its key
+                rec = keccak256(abi.encode(prev, uint8(2), uint256(l.topics[2]), l.topics[3], tick, uint256(q)));
                 head = h;
                 _take(uint256(l.topics[2]), q); // a fill of the resting order
                 if (l.topics[3] == inDigest) inRem -= q;
