@@ -123,11 +123,10 @@ export async function applyMarketEvent(store: Store, e: DecodedEvent): Promise<b
       // The order's whole size, under the key it would rest at; its own fills and a dropped remainder (later
       // events of the same transaction) bring it down to what rests. A key whose order did not rest is
       // handed to the next order of the level, so the row is replaced (its remaining is 0 by then).
-      const o = a.order as unknown[] | Record<string, unknown>;
-      const field = (name: string, i: number): unknown =>
-        Array.isArray(o) ? o[i] : (o as Record<string, unknown>)[name];
-      const q = BigInt(str(field("quantity", 3)));
+      // The market and price are in the key (rootId << 56 | branchId << 40 | tick << 32 | index).
+      const q = BigInt(str(a.quantity));
       const key = keyText(a.orderKey);
+      const k = BigInt(key);
       await store.run(
         `INSERT INTO market_resting (order_key, markets, root_id, branch_id, tick, is_bid, trader, digest, remaining, block_number)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -138,8 +137,8 @@ export async function applyMarketEvent(store: Store, e: DecodedEvent): Promise<b
           key,
           markets,
           BigInt(str(a.rootId)),
-          BigInt(str(field("branchId", 1))),
-          BigInt(str(field("tick", 2))),
+          (k >> 40n) & 0xffffn,
+          (k >> 32n) & 0xffn,
           q > 0n ? 1n : 0n,
           lower(a.trader),
           lower(a.digest),

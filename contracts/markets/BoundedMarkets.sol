@@ -151,7 +151,20 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         t.levelKey = (t.marketId << 8) | o.tick;
         t.orderKey = (t.levelKey << 32) | _levels[t.levelKey].tail;
         t.head = keccak256(abi.encode(r.head, REC_ACCEPT, t.digest, t.orderKey));
-        emit Ev.OrderAccepted(o.rootId, t.digest, o.trader, t.orderKey, o, signature, msg.sender, t.head);
+        emit Ev.OrderAccepted(
+            o.rootId,
+            t.digest,
+            o.trader,
+            t.orderKey,
+            o.quantity,
+            o.orderType,
+            o.expiry,
+            o.nonce,
+            o.salt,
+            signature,
+            msg.sender,
+            t.head
+        );
         t.rootId = o.rootId;
         t.taker = o.trader;
         t.isBid = q > 0;

@@ -142,22 +142,23 @@ export function decodeLog(log: Log): ChainRecord {
   const blockNumber = log.blockNumber;
   switch (parsed.name) {
     case "OrderAccepted": {
-      const o = a.order;
+      // The signed order: its root, market and price from the key, its trader from the topic, the rest as is.
+      const k = splitOrderKey(a.orderKey);
       return {
         kind: "accept",
         digest: a.digest,
         trader: getAddress(a.trader),
         orderKey: a.orderKey,
         order: {
-          rootId: o.rootId,
-          branchId: Number(o.branchId),
-          tick: Number(o.tick),
-          quantity: o.quantity,
-          orderType: Number(o.orderType),
-          expiry: o.expiry,
-          nonce: o.nonce,
-          salt: o.salt,
-          trader: getAddress(o.trader),
+          rootId: k.rootId,
+          branchId: k.branchId,
+          tick: k.tick,
+          quantity: a.quantity,
+          orderType: Number(a.orderType),
+          expiry: a.expiry,
+          nonce: a.nonce,
+          salt: a.salt,
+          trader: getAddress(a.trader),
         },
         signature: a.signature,
         submitter: getAddress(a.submitter),
@@ -328,6 +329,8 @@ export async function replayRecords(records: ChainRecord[], ctx: VerifyContext):
         if (o.rootId !== ctx.rootId) problems.push(`${where}: order names root ${o.rootId}`);
         if (getAddress(o.trader) !== r.trader)
           problems.push(`${where}: event trader ${r.trader} differs from the order's ${o.trader}`);
+        // (An order read from the event takes its root, market and tick from the key, so the digest check below
+        // also proves the key names the signed market and price.)
         const digest = orderDigest(ctx.domain, o);
         if (digest !== r.digest) problems.push(`${where}: digest ${r.digest} but the order hashes to ${digest}`);
         const saltKey = `${getAddress(o.trader)}:${o.salt}`;

@@ -36,14 +36,20 @@ library MarketEvents {
     event Deposited(address indexed trader, address indexed collateral, uint256 amount);
     /// @notice `amount` was paid out of `trader`'s cash to `to`.
     event Withdrew(address indexed trader, address indexed collateral, address to, uint256 amount);
-    /// @notice An order entered the book. `orderKey` is the key it rests under if any of it rests.
+    /// @notice An order entered the book. `orderKey` is the key it rests under if any of it rests
+    /// (`rootId << 56 | branchId << 40 | tick << 32 | index`). With the topics it carries the whole signed
+    /// {Order}: `rootId`, `branchId` and `tick` are in the key, `trader` is a topic, the other fields follow.
     /// `signature` is empty when the trader submitted it itself.
     event OrderAccepted(
         uint256 indexed rootId,
         bytes32 indexed digest,
         address indexed trader,
         uint256 orderKey,
-        Order order,
+        int64 quantity,
+        uint8 orderType,
+        uint64 expiry,
+        uint256 nonce,
+        uint256 salt,
         bytes signature,
         address submitter,
         bytes32 head

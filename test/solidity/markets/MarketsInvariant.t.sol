@@ -377,16 +377,16 @@ contract MarketsHandler is Test {
             bytes32 rec;
             bytes32 head;
             if (t0 == Ev.OrderAccepted.selector) {
-                (uint256 orderKey, Order memory o, , , bytes32 h) = abi.decode(
+                (uint256 orderKey, int64 quantity, , , , , , , bytes32 h) = abi.decode(
                     l.data,
-                    (uint256, Order, bytes, address, bytes32)
+                    (uint256, int64, uint8, uint64, uint256, uint256, bytes, address, bytes32)
                 );
                 rec = keccak256(abi.encode(prev, uint8(1), l.topics[2], orderKey));
                 head = h;
                 inDigest = l.topics[2];
                 inKey = orderKey;
-                inIsBid = o.quantity > 0;
-                inRem = uint256(int256(o.quantity > 0 ? o.quantity : -o.quantity));
+                inIsBid = quantity > 0;
+                inRem = uint256(int256(quantity > 0 ? quantity : -quantity));
             } else if (t0 == Ev.OrderFilled.selector) {
                 ++fillsSeen;
                 (uint64 q, bytes32 h) = abi.decode(l.data, (uint64, bytes32));
