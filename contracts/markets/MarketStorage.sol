@@ -192,19 +192,21 @@ abstract contract MarketStorage {
         int64[8] pos;
         uint256 nO;
         uint64[8] refs;
-        uint256 deadKeys; // count of fully done orders whose records can be deleted
-        uint256[8] dead;
-        uint256[8] claimed;
-        uint256 nClaimed;
+        // Resting records to write back: a key with DONE_DEAD set has nothing left (its record is deleted), any
+        // other had its fills credited (its unclaimed size is cleared).
+        uint256[8] done;
+        uint256 nDone;
         WorstCase.Leg[] legs;
         WorstCase.Open[] opens;
         int256 premium;
         int256 cashDelta;
-        uint256[8] openLeg;
-        uint256[8] openTick;
+        uint256 openLegs; // byte j: the branch slot of open order j (its tick is in refs[j])
         int256[8] openQty;
         uint256 hasOrders; // bit i: branch slot i carries an open order
     }
+
+    /// @dev Flag on a key in {Snapshot.done}: the order has nothing left. Keys are below 2^120.
+    uint256 internal constant DONE_DEAD = 1 << 255;
 
     // ------------------------------------------------------------------ storage
 
@@ -254,84 +256,86 @@ abstract contract MarketStorage {
         _compact(s, rootId, nB, d, trader);
     }
 
-    /// @notice Keeps markets with a position or an open order and builds the worst-case inputs.
+    /// @notice Keeps markets with a position or an open order and builds the worst-case inputs. Compacts the
+    /// snapshot's branch slots in place (a kept slot only moves down).
     function _compact(Snapshot memory s, uint256 rootId, uint256 nB, Delta memory d, address trader) internal view {
-        uint256[8] memory newIdx;
-        uint16[8] memory keptB;
-        int64[8] memory keptP;
+        uint16[8] memory branches = s.branches;
+        int64[8] memory pos = s.pos;
+        uint256 newIdx; // byte i: the new slot of old slot i
         uint256 kept;
         for (uint256 i; i < nB; ++i) {
-            if (s.pos[i] == 0 && (s.hasOrders >> i) & 1 == 0) continue;
-            newIdx[i] = kept;
-            keptB[kept] = s.branches[i];
-            keptP[kept] = s.pos[i];
+            if (pos[i] == 0 && (s.hasOrders >> i) & 1 == 0) continue;
+            newIdx |= kept << (8 * i);
+            branches[kept] = branches[i];
+            pos[kept] = pos[i];
             ++kept;
         }
-        for (uint256 j; j < s.nO; ++j) s.openLeg[j] = newIdx[s.openLeg[j]];
+        uint256 legs;
+        for (uint256 j; j < s.nO; ++j) legs |= ((newIdx >> (8 * ((s.openLegs >> (8 * j)) & 0xff))) & 0xff) << (8 * j);
         if (d.pos != 0 || d.ref != 0) {
             // The taker's own trade and resting remainder: its market may be new (at most MAX_MARKETS).
-            uint256 b = _slotOf(keptB, kept, d.branch);
+            uint256 b = _slotOf(branches, kept, d.branch);
             if (b == type(uint256).max) {
                 if (kept >= MAX_MARKETS) revert E.TooManyMarkets(trader, rootId, MAX_MARKETS);
                 b = kept++;
-                keptB[b] = d.branch;
+                branches[b] = d.branch;
+                pos[b] = 0; // the slot may hold a dropped market's position
             }
-            keptP[b] = (int256(keptP[b]) + d.pos).toInt64();
+            pos[b] = (int256(pos[b]) + d.pos).toInt64();
             s.premium += d.premium;
             if (d.ref != 0) {
                 uint256 n = s.nO;
                 if (n >= MAX_OPEN_ORDERS) revert E.TooManyOpenOrders(trader, rootId, MAX_OPEN_ORDERS);
                 s.refs[n] = d.ref;
-                s.openLeg[n] = b;
-                s.openTick[n] = (d.ref >> 40) & 0xff;
+                legs |= b << (8 * n);
                 s.openQty[n] = 0; // filled in by the caller's resting record below
                 s.nO = n + 1;
             }
         }
         s.nB = kept;
-        s.branches = keptB;
-        s.pos = keptP;
         s.legs = new WorstCase.Leg[](kept);
         for (uint256 i; i < kept; ++i) {
-            Market memory m = _markets[_marketId(rootId, keptB[i])];
-            s.legs[i] = WorstCase.Leg(m.min, m.max, keptP[i]);
+            Market memory m = _markets[_marketId(rootId, branches[i])];
+            s.legs[i] = WorstCase.Leg(m.min, m.max, pos[i]);
         }
         s.opens = new WorstCase.Open[](s.nO);
         for (uint256 j; j < s.nO; ++j) {
             int256 q = s.openQty[j];
+            uint64 ref = s.refs[j];
             if (q == 0) {
                 // The taker's new resting order: read its remaining quantity from the book.
-                uint64 ref = s.refs[j];
                 uint256 rem = _resting[_refKey(rootId, ref)].remaining;
                 q = (ref >> 32) & 1 == 1 ? int256(rem) : -int256(rem);
             }
-            s.opens[j] = WorstCase.Open(s.openLeg[j], int256(s.openTick[j]), q);
+            s.opens[j] = WorstCase.Open((legs >> (8 * j)) & 0xff, int256(uint256((ref >> 40) & 0xff)), q);
         }
     }
 
     /// @notice Credits one order's unclaimed fills into the snapshot and keeps it if it still rests.
     function _collectOrder(Snapshot memory s, uint256 rootId, uint64 ref, uint256 nB, int256 scale) internal view {
         uint256 key = _refKey(rootId, ref);
-        Resting memory ro = _resting[key];
+        uint256 w = _restingWord(_resting[key]); // one read of trader, remaining and unclaimed
         uint256 b = _slotOf(s.branches, nB, uint16(ref >> 48)); // top 16 bits of a 64-bit ref
-        uint256 tick = (ref >> 40) & 0xff;
         bool isBid = (ref >> 32) & 1 == 1;
-        if (ro.unclaimed != 0) {
-            int256 f = int256(uint256(ro.unclaimed));
-            int256 amount = f * int256(tick) * scale; // < 2^48 * 2^7 * 2^64
+        uint256 unclaimed = w >> 208;
+        uint256 remaining = (w >> 160) & MAX_QUANTITY;
+        if (remaining == 0) {
+            s.done[s.nDone++] = key | DONE_DEAD;
+        } else if (unclaimed != 0) {
+            s.done[s.nDone++] = key;
+        }
+        if (unclaimed != 0) {
+            int256 f = int256(unclaimed); // < 2^48
+            int256 amount = f * int256(uint256((ref >> 40) & 0xff)) * scale; // < 2^48 * 2^7 * 2^64
             s.pos[b] = (int256(s.pos[b]) + (isBid ? f : -f)).toInt64();
             s.premium += isBid ? amount : -amount;
             s.cashDelta += isBid ? -amount : amount;
-            s.claimed[s.nClaimed++] = key;
         }
-        if (ro.remaining == 0) {
-            s.dead[s.deadKeys++] = key;
-        } else {
+        if (remaining != 0) {
             uint256 n = s.nO;
             s.refs[n] = ref;
-            s.openLeg[n] = b;
-            s.openTick[n] = tick;
-            s.openQty[n] = isBid ? int256(uint256(ro.remaining)) : -int256(uint256(ro.remaining));
+            s.openLegs |= b << (8 * n);
+            s.openQty[n] = isBid ? int256(remaining) : -int256(remaining);
             s.hasOrders |= 1 << b;
             s.nO = n + 1;
         }
@@ -407,6 +411,13 @@ abstract contract MarketStorage {
             slot := tr.slot
         }
         _setPair(slot, worst, premiumPaid);
+    }
+
+    /// @dev A resting order's whole slot: trader in bits 0-159, remaining in 160-207, unclaimed in 208-255.
+    function _restingWord(Resting storage ro) internal view returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := sload(ro.slot)
+        }
     }
 
     /// @dev Writes a resting order's slot with one SSTORE (trader in the low 160 bits, then `remaining` and
