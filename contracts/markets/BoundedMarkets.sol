@@ -121,7 +121,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         bytes calldata signature,
         uint256 maxLevels
     ) external nonReentrant returns (uint256 orderKey, uint256 traded) {
-        Root storage r = _root(o.rootId);
+        Root storage r = _roots[o.rootId]; // _accept checks it exists
         Take memory t = _accept(r, o, signature);
         orderKey = t.orderKey;
         uint256 size = t.remaining;
@@ -139,7 +139,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     function _accept(Root storage r, Order calldata o, bytes calldata signature) internal returns (Take memory t) {
         _requireTrading(r, o.rootId);
         t.marketId = _marketId(o.rootId, o.branchId);
-        _market(o.rootId, o.branchId);
+        {
+            (int256 min, int256 max) = _boundsOf(t.marketId);
+            if (max <= min) revert E.UnknownMarket(o.rootId, o.branchId);
+        }
         if (o.tick == 0 || o.tick >= TICKS) revert E.BadTick(o.tick, TICKS);
         int256 q = o.quantity;
         if (q == 0 || q > int256(MAX_QUANTITY) || q < -int256(MAX_QUANTITY)) revert E.BadQuantity(q);
@@ -169,13 +172,15 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         t.taker = o.trader;
         t.isBid = q > 0;
         t.limit = o.tick;
-        t.scale = r.unitScale;
+        uint256 w1 = _rootWord(r, 1); // collateral and unitScale in one read
+        t.collateral = address(uint160(w1));
+        t.scale = uint64(w1 >> 160);
         t.branchId = o.branchId;
     }
 
     /// @notice Books the taker's trades, rests or drops its remainder, and runs its collateral check.
     function _settleTaker(Root storage r, Take memory t, uint8 orderType, uint256 traded) internal {
-        Account storage a = _accounts[t.taker][r.collateral];
+        Account storage a = _accounts[t.taker][IERC20(t.collateral)];
         TraderRoot storage tr = _traderRoots[t.taker][t.rootId];
         if ((tr.header >> 152) & 1 == 0) _activate(t.taker, t.rootId, r, tr, a);
         Delta memory d;
@@ -301,8 +306,9 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     function _sweepLevel(Take memory t, uint256 tick) internal returns (bool emptied) {
         uint256 levelKey = (t.marketId << 8) | tick;
         Level storage lv = _levels[levelKey];
-        uint256 idx = lv.head;
-        uint256 live = lv.live;
+        uint256 lw = _levelWord(lv); // head in bits 0-31, tail 32-63, side 64-71, live 72-103
+        uint256 idx = uint32(lw);
+        uint256 live = uint32(lw >> 72);
         while (live > 0 && t.remaining > 0) {
             uint256 key = (levelKey << 32) | idx;
             Resting storage ro = _resting[key];
@@ -341,9 +347,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             }
         }
         emptied = live == 0;
-        if (emptied) idx = lv.tail; // every entry left in [idx, tail) is dead: drop them all at once
-        // idx <= tail < 2^32 and live only fell from a uint32. Rewriting an unchanged slot costs 100 gas.
-        (lv.head, lv.live) = (uint32(idx), uint32(live));
+        if (emptied) idx = uint32(lw >> 32); // the tail: every entry left in [idx, tail) is dead, drop them all
+        // idx <= tail < 2^32 and live only fell from a uint32: one write of the slot, tail and side kept.
+        // Rewriting an unchanged slot costs 100 gas.
+        _setLevelWord(lv, (lw & LEVEL_KEEP) | idx | (live << 72));
     }
 
     /// @dev Chains a fill record onto the take's head (the root's head is written once, by {place}).
@@ -489,12 +496,13 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             else _resting[key].unclaimed = 0;
         }
         _store(tr, s);
-        int256 oldWorst = tr.worst;
         _setWorst(tr, worst, s.premium);
-        int256 cash = int256(a.cash) + cashDelta + s.cashDelta;
-        int256 sumWorst = int256(a.sumWorst) - oldWorst + worst;
+        (int256 cash, int256 sumWorst) = _accountOf(a);
+        cash += cashDelta + s.cashDelta;
+        sumWorst += worst - s.oldWorst;
         _setAccount(a, cash, sumWorst);
-        if (check) _requireCovered(trader, address(r.collateral), cash, sumWorst);
+        // The token is read only on the way to the revert.
+        if (check && cash + sumWorst < 0) _requireCovered(trader, address(r.collateral), cash, sumWorst);
     }
 
     /// @notice Writes the packed words of a snapshot back, only those that changed.

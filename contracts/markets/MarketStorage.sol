@@ -180,6 +180,7 @@ abstract contract MarketStorage {
         uint256 levelKey;
         uint256 orderKey;
         bytes32 head; // the root's chain head after this order's records; written to the root once, at the end
+        address collateral; // the root's
     }
 
     /// @notice A trader's state on one root after crediting fills, ready for the worst-case computation.
@@ -203,6 +204,8 @@ abstract contract MarketStorage {
         uint256 openLegs; // byte j: the branch slot of open order j (its tick is in refs[j])
         int256[8] openQty;
         uint256 hasOrders; // bit i: branch slot i carries an open order
+        int256 scale; // the root's unitScale
+        int256 oldWorst; // the stored worst case, as read
     }
 
     /// @dev Flag on a key in {Snapshot.done}: the order has nothing left. Keys are below 2^120.
@@ -248,8 +251,15 @@ abstract contract MarketStorage {
             s.branches[i] = uint16(h >> (16 * i)); // 16-bit field
             s.pos[i] = int64(uint64(s.posWords[i >> 2] >> (64 * (i & 3)))); // 64-bit field, two's complement
         }
-        s.premium = tr.premiumPaid;
+        {
+            bytes32 slot;
+            assembly ("memory-safe") {
+                slot := tr.slot
+            }
+            (s.oldWorst, s.premium) = _getPair(slot); // worst in the low half, premiumPaid in the high
+        }
         int256 scale = int256(uint256(r.unitScale));
+        s.scale = scale;
         for (uint256 j; j < nO; ++j) {
             _collectOrder(s, rootId, uint64(s.orderWords[j >> 2] >> (64 * (j & 3))), nB, scale); // 64-bit field
         }
@@ -293,10 +303,12 @@ abstract contract MarketStorage {
             }
         }
         s.nB = kept;
+        // Each element of a new struct array is already a zeroed struct: fill it in place (no second allocation).
         s.legs = new WorstCase.Leg[](kept);
         for (uint256 i; i < kept; ++i) {
-            Market memory m = _markets[_marketId(rootId, branches[i])];
-            s.legs[i] = WorstCase.Leg(m.min, m.max, pos[i]);
+            WorstCase.Leg memory lg = s.legs[i];
+            (lg.min, lg.max) = _boundsOf(_marketId(rootId, branches[i]));
+            lg.pos = pos[i];
         }
         s.opens = new WorstCase.Open[](s.nO);
         for (uint256 j; j < s.nO; ++j) {
@@ -307,7 +319,10 @@ abstract contract MarketStorage {
                 uint256 rem = _resting[_refKey(rootId, ref)].remaining;
                 q = (ref >> 32) & 1 == 1 ? int256(rem) : -int256(rem);
             }
-            s.opens[j] = WorstCase.Open((legs >> (8 * j)) & 0xff, int256(uint256((ref >> 40) & 0xff)), q);
+            WorstCase.Open memory op = s.opens[j];
+            op.leg = (legs >> (8 * j)) & 0xff;
+            op.tick = int256(uint256((ref >> 40) & 0xff));
+            op.qty = q;
         }
     }
 
@@ -346,16 +361,18 @@ abstract contract MarketStorage {
     function _worstOf(Root storage r, Snapshot memory s) internal view returns (int256 worst) {
         uint8 status = r.status;
         if (status == STATUS_VOIDED) return s.premium;
+        uint256 range = _rootWord(r, 2);
+        int256 lo = int128(uint128(range)); // low 128 bits
         if (status == STATUS_SETTLED) {
-            uint256 unit = TICKS * r.unitScale;
-            int256 x = r.lo;
+            uint256 unit = TICKS * uint256(s.scale);
+            int256 x = lo;
             for (uint256 i; i < s.nB; ++i) {
                 WorstCase.Leg memory lg = s.legs[i];
                 worst += PayoffMath.settlementValue(lg.pos, PayoffMath.payoffDown(x, lg.min, lg.max, unit));
             }
             return worst;
         }
-        worst = WorstCase.minOverRange(r.lo, r.hi, s.legs, s.opens, int256(uint256(r.unitScale)));
+        worst = WorstCase.minOverRange(lo, int256(range) >> 128, s.legs, s.opens, s.scale); // hi: high 128 bits
         if (s.premium < worst) worst = s.premium;
     }
 
@@ -384,14 +401,39 @@ abstract contract MarketStorage {
         if (r.status != STATUS_OPEN) revert E.RootNotOpen(rootId, r.status);
     }
 
+    /// @dev As {_root} then the trading checks, from one read of the root's first slot (owner in bits 0-159,
+    /// expiry in 160-223, status in 224-231, as Solidity lays out {Root}).
     function _requireTrading(Root storage r, uint256 rootId) internal view {
-        if (r.status != STATUS_OPEN) revert E.RootNotOpen(rootId, r.status);
-        if (block.timestamp >= r.expiry) revert E.TradingClosed(rootId, r.expiry, block.timestamp);
+        uint256 w = _rootWord(r, 0);
+        if (address(uint160(w)) == address(0)) revert E.UnknownRoot(rootId);
+        uint8 status = uint8(w >> 224);
+        if (status != STATUS_OPEN) revert E.RootNotOpen(rootId, status);
+        uint256 expiry = uint64(w >> 160);
+        if (block.timestamp >= expiry) revert E.TradingClosed(rootId, expiry, block.timestamp);
+    }
+
+    /// @dev Word `i` of a root's storage: 0 owner, expiry, status, source, decimals; 1 collateral (bits 0-159),
+    /// unitScale (160-223), branchCount; 2 lo (low 128 bits), hi (high 128); 3 head.
+    function _rootWord(Root storage r, uint256 i) internal view returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := sload(add(r.slot, i))
+        }
     }
 
     function _market(uint256 rootId, uint16 branchId) internal view returns (Market memory m) {
         m = _markets[_marketId(rootId, branchId)];
         if (m.max <= m.min) revert E.UnknownMarket(rootId, branchId);
+    }
+
+    /// @dev A market's bounds from one read of its slot (`min` in the low 128 bits, `max` in the high, as
+    /// Solidity lays out {Market}); both zero for a market that does not exist.
+    function _boundsOf(uint256 marketId) internal view returns (int256 min, int256 max) {
+        Market storage m = _markets[marketId];
+        assembly ("memory-safe") {
+            let w := sload(m.slot)
+            min := signextend(15, w)
+            max := sar(128, w)
+        }
     }
 
     /// @dev Writes an account's `cash` and `sumWorst` (one slot: cash in the low half) with one SSTORE instead
@@ -404,6 +446,24 @@ abstract contract MarketStorage {
         _setPair(slot, cash, sumWorst);
     }
 
+    /// @dev An account's `cash` and `sumWorst` from one read of its slot.
+    function _accountOf(Account storage a) internal view returns (int256 cash, int256 sumWorst) {
+        bytes32 slot;
+        assembly ("memory-safe") {
+            slot := a.slot
+        }
+        return _getPair(slot);
+    }
+
+    /// @dev The two int128 fields of one slot (the first in the low 128 bits), from one read.
+    function _getPair(bytes32 slot) private view returns (int256 lo, int256 hi) {
+        assembly ("memory-safe") {
+            let w := sload(slot)
+            lo := signextend(15, w)
+            hi := sar(128, w)
+        }
+    }
+
     /// @dev As {_setAccount}, for a trader root's `worst` (low half) and `premiumPaid`.
     function _setWorst(TraderRoot storage tr, int256 worst, int256 premiumPaid) internal {
         bytes32 slot;
@@ -411,6 +471,23 @@ abstract contract MarketStorage {
             slot := tr.slot
         }
         _setPair(slot, worst, premiumPaid);
+    }
+
+    /// @dev The bits of a level's slot that hold its tail and side (head in bits 0-31 and live in 72-103 are
+    /// the others, as Solidity lays out {Level}).
+    uint256 internal constant LEVEL_KEEP = uint256(type(uint40).max) << 32;
+
+    /// @dev A level's whole slot.
+    function _levelWord(Level storage lv) internal view returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := sload(lv.slot)
+        }
+    }
+
+    function _setLevelWord(Level storage lv, uint256 w) internal {
+        assembly ("memory-safe") {
+            sstore(lv.slot, w)
+        }
     }
 
     /// @dev A resting order's whole slot: trader in bits 0-159, remaining in 160-207, unclaimed in 208-255.
