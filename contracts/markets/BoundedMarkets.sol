@@ -154,20 +154,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         t.levelKey = (t.marketId << 8) | o.tick;
         t.orderKey = (t.levelKey << 32) | _levels[t.levelKey].tail;
         t.head = keccak256(abi.encode(r.head, REC_ACCEPT, t.digest, t.orderKey));
-        emit Ev.OrderAccepted(
-            o.rootId,
-            t.digest,
-            o.trader,
-            t.orderKey,
-            o.quantity,
-            o.orderType,
-            o.expiry,
-            o.nonce,
-            o.salt,
-            signature,
-            msg.sender,
-            t.head
-        );
+        _logAccepted(o, signature, t.digest, t.orderKey, t.head);
         t.rootId = o.rootId;
         t.taker = o.trader;
         t.isBid = q > 0;
@@ -176,6 +163,35 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         t.collateral = address(uint160(w1));
         t.scale = uint64(w1 >> 160);
         t.branchId = o.branchId;
+    }
+
+    /// @dev Emits {MarketEvents.OrderAccepted} from scratch memory above the free pointer, copying the order's
+    /// fields and the signature straight from calldata (the ABI encoder would copy and clean each again).
+    /// {MarketOrders.structHash} has already checked every field's encoding. The same log as `emit
+    /// Ev.OrderAccepted(o.rootId, digest, o.trader, orderKey, o.quantity, o.orderType, o.expiry, o.nonce,
+    /// o.salt, signature, msg.sender, head)`.
+    function _logAccepted(
+        Order calldata o,
+        bytes calldata signature,
+        bytes32 digest,
+        uint256 orderKey,
+        bytes32 head
+    ) internal {
+        bytes32 topic0 = Ev.OrderAccepted.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, orderKey)
+            calldatacopy(add(p, 0x20), add(o, 0x60), 0xa0) // quantity, orderType, expiry, nonce, salt
+            mstore(add(p, 0xc0), 0x120) // where the signature's bytes start
+            mstore(add(p, 0xe0), caller())
+            mstore(add(p, 0x100), head)
+            let len := signature.length
+            mstore(add(p, 0x120), len)
+            calldatacopy(add(p, 0x140), signature.offset, len)
+            mstore(add(add(p, 0x140), len), 0) // zero the last word's padding
+            let size := add(0x140, and(add(len, 31), not(31)))
+            log4(p, size, topic0, calldataload(o), digest, calldataload(add(o, 0x100))) // rootId, digest, trader
+        }
     }
 
     /// @notice Books the taker's trades, rests or drops its remainder, and runs its collateral check.

@@ -19,7 +19,7 @@ import {WorstCase} from "./libraries/WorstCase.sol";
 /// @dev Units: collateral amounts in the token's base units; a contract pays `UNIT = TICKS * unitScale`
 /// units; prices are ticks in (0, TICKS); outcomes X are integers in the root's outcome units (the value
 /// scaled by 10^decimals).
-abstract contract MarketStorage {
+abstract contract MarketStorage is Ev {
     using SafeERC20 for IERC20;
     using SafeCast for int256;
     using SafeCast for uint256;

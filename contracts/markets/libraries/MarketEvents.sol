@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Order} from "./MarketOrders.sol";
-
 /// @title MarketEvents
 /// @notice Every event of the bounded-payoff market family. Amounts in collateral base units, outcomes in
 /// the root's outcome units, quantities in contracts, prices in ticks (price = tick / TICKS). Every event
 /// that appends to a root's hash chain carries the new `head`, so an indexer can re-check the chain.
-library MarketEvents {
+/// @dev An interface that {MarketStorage} inherits, so every event is in each module's ABI even when it is
+/// logged in assembly ({BoundedMarkets} logs `OrderAccepted` and `OrderFilled` that way); contracts emit
+/// them as `Ev.Name(...)` all the same.
+interface MarketEvents {
     /// @notice A root was created; its root market is branch 1 with bounds [min, max].
     event RootCreated(
         uint256 indexed rootId,

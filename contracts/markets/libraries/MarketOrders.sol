@@ -40,22 +40,31 @@ library MarketOrders {
         "Order(uint64 rootId,uint16 branchId,uint8 tick,int64 quantity,uint8 orderType,uint64 expiry,uint256 nonce,uint256 salt,address trader)"
     );
 
-    /// @notice The EIP-712 struct hash (before the domain is applied).
-    function structHash(Order calldata o) internal pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    ORDER_TYPEHASH,
-                    o.rootId,
-                    o.branchId,
-                    o.tick,
-                    o.quantity,
-                    o.orderType,
-                    o.expiry,
-                    o.nonce,
-                    o.salt,
-                    o.trader
+    /// @notice The EIP-712 struct hash (before the domain is applied): keccak256 of the type hash and the
+    /// order's nine words as they stand in calldata, once each field is checked to be its type's canonical
+    /// encoding (as Solidity's decoder requires; a dirty word reverts, so an order has exactly one digest).
+    /// The same bytes as `keccak256(abi.encode(ORDER_TYPEHASH, o.rootId, ..., o.trader))`, without the
+    /// per-field copy.
+    function structHash(Order calldata o) internal pure returns (bytes32 h) {
+        bytes32 typeHash = ORDER_TYPEHASH;
+        assembly ("memory-safe") {
+            let quantity := calldataload(add(o, 0x60))
+            if or(
+                or(
+                    or(shr(64, calldataload(o)), shr(16, calldataload(add(o, 0x20)))),
+                    or(shr(8, calldataload(add(o, 0x40))), xor(quantity, signextend(7, quantity)))
+                ),
+                or(
+                    or(shr(8, calldataload(add(o, 0x80))), shr(64, calldataload(add(o, 0xa0)))),
+                    shr(160, calldataload(add(o, 0x100)))
                 )
-            );
+            ) {
+                revert(0, 0)
+            }
+            let p := mload(0x40)
+            mstore(p, typeHash)
+            calldatacopy(add(p, 0x20), o, 0x120)
+            h := keccak256(p, 0x140)
+        }
     }
 }

@@ -405,6 +405,59 @@ contract BoundedMarketsTest is MarketsBase {
         core.place(o, "", 16);
     }
 
+    /// An order word with bits outside its field's type is refused, as Solidity's own decoder refuses it, by
+    /// place, cancelSigned and orderDigest alike (the struct hash reads the words as they stand): an order
+    /// has exactly one digest. Nothing is recorded; the clean order then places.
+    function test_reverts_dirtyOrderWord_inEveryNarrowField() public {
+        Order memory o = _order(t1, rootId, 1, 50, 5);
+        // word index in the order (a static struct is encoded in place, right after the selector) and a bit
+        // just above the field's type: rootId, branchId, tick, quantity (int64: not sign-extended), orderType,
+        // expiry, trader
+        uint256[7] memory words = [uint256(0), 1, 2, 3, 4, 5, 8];
+        uint256[7] memory dirt = [uint256(1) << 64, 1 << 16, 1 << 8, 1 << 64, 1 << 8, 1 << 64, 1 << 160];
+        bytes[3] memory calls = [
+            abi.encodeCall(core.place, (o, "", 16)),
+            abi.encodeCall(core.cancelSigned, (o)),
+            abi.encodeCall(core.orderDigest, (o))
+        ];
+        for (uint256 c; c < calls.length; ++c) {
+            for (uint256 i; i < words.length; ++i) {
+                vm.prank(t1);
+                (bool ok, ) = address(core).call(_orWord(calls[c], words[i], dirt[i]));
+                assertFalse(ok, "a dirty order word must revert");
+            }
+        }
+        // a negative quantity whose upper bits are not all ones
+        Order memory offer = _order(t1, rootId, 1, 50, -5);
+        vm.prank(t1);
+        (bool okOffer, ) = address(core).call(
+            _andWord(abi.encodeCall(core.place, (offer, "", 16)), 3, ~(uint256(1) << 100))
+        );
+        assertFalse(okOffer, "a quantity word that is not a sign-extended int64 must revert");
+        assertEq(core.filledOf(t1, o.salt), 0);
+        assertEq(core.filledOf(t1, offer.salt), 0);
+        vm.prank(t1);
+        (bool clean, ) = address(core).call(calls[0]);
+        assertTrue(clean, "the clean order places");
+        assertEq(core.filledOf(t1, o.salt), 5);
+    }
+
+    function _orWord(bytes memory data, uint256 word, uint256 bits) internal pure returns (bytes memory out) {
+        out = bytes.concat(data);
+        assembly ("memory-safe") {
+            let p := add(add(out, 0x24), shl(5, word))
+            mstore(p, or(mload(p), bits))
+        }
+    }
+
+    function _andWord(bytes memory data, uint256 word, uint256 mask) internal pure returns (bytes memory out) {
+        out = bytes.concat(data);
+        assembly ("memory-safe") {
+            let p := add(add(out, 0x24), shl(5, word))
+            mstore(p, and(mload(p), mask))
+        }
+    }
+
     function test_reverts_unknownMarketAndRoot() public {
         Order memory o = _order(t1, rootId, 7, 50, 1);
         vm.prank(t1);
