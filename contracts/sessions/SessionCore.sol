@@ -393,15 +393,20 @@ abstract contract SessionCore is
         uint256 fractionA,
         uint256 h0
     ) private returns (uint256 filledAfterA, uint256 filledAfterB) {
-        if (
-            a.legs != b.legs ||
-            a.amounts.length != 2 ||
-            b.amounts.length != 2 ||
-            SessionMath.popcount(a.legs) != 2 ||
-            (a.amounts[0] > 0) == (a.amounts[1] > 0) ||
-            (a.amounts[0] > 0) == (b.amounts[0] > 0) ||
-            (b.amounts[0] > 0) == (b.amounts[1] > 0)
-        ) revert NotPairwise(digestA, digestB);
+        {
+            // One access each: every `o.amounts` re-checks the array's place in calldata.
+            int256[] calldata aa = a.amounts;
+            int256[] calldata ba = b.amounts;
+            if (
+                a.legs != b.legs ||
+                aa.length != 2 ||
+                ba.length != 2 ||
+                SessionMath.popcount(a.legs) != 2 ||
+                (aa[0] > 0) == (aa[1] > 0) ||
+                (aa[0] > 0) == (ba[0] > 0) ||
+                (ba[0] > 0) == (ba[1] > 0)
+            ) revert NotPairwise(digestA, digestB);
+        }
         int256[] memory gross;
         (gross, filledAfterA, filledAfterB) = _crossAtRateOfA(a, b, digestA, digestB, fractionA, _nLegs(h0));
         _trade(digestA, a.maker, b.maker, a.legs, gross, filledAfterA, h0);
@@ -437,8 +442,13 @@ abstract contract SessionCore is
         // Safe casts: a's amounts are range-checked by _grossDeltas, so these magnitudes fit.
         uint256 aGives = uint256(-gross[p]);
         uint256 aGets = uint256(gross[1 - p]);
-        uint256 bSignedGets = _absChecked(b.amounts[p], p);
-        uint256 bSignedGives = _absChecked(b.amounts[1 - p], 1 - p);
+        uint256 bSignedGets;
+        uint256 bSignedGives;
+        {
+            int256[] calldata ba = b.amounts; // one access: each re-checks the array's place in calldata
+            bSignedGets = _absChecked(ba[p], p);
+            bSignedGives = _absChecked(ba[1 - p], 1 - p);
+        }
         // b pays aGets of Q and receives aGives of P: at or better than its limit bSignedGives / bSignedGets.
         if (aGets * bSignedGets > aGives * bSignedGives) revert OrdersDoNotCross(digestA, digestB);
         // Rounded up: b never gives beyond its order.
@@ -485,11 +495,12 @@ abstract contract SessionCore is
     ) private pure returns (int256[] memory gross) {
         uint256 legs = order.legs;
         if (legs == 0 || (n < 256 && legs >> n != 0)) revert BadOrderLegs(legs, n);
-        uint256 m = order.amounts.length;
+        int256[] calldata amounts = order.amounts; // one access: each re-checks the array's place in calldata
+        uint256 m = amounts.length;
         if (m != SessionMath.popcount(legs)) revert BadOrderAmounts(m);
         gross = new int256[](m);
         for (uint256 j; j < m; ++j) {
-            int256 amt = order.amounts[j];
+            int256 amt = amounts[j];
             _absChecked(amt, j);
             gross[j] = SessionMath.amountAt(amt, after_) - SessionMath.amountAt(amt, before);
         }

@@ -34,20 +34,35 @@ library SessionOrderLib {
     );
 
     /// @notice EIP-712 `hashStruct` of `order`; the array member is hashed as keccak256 of its packed words.
-    function hash(SessionOrder calldata order) internal pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(
-                    TYPEHASH,
-                    order.maker,
-                    order.taker,
-                    order.legs,
-                    keccak256(abi.encodePacked(order.amounts)),
-                    order.maxFeeBps,
-                    order.expiry,
-                    order.nonce,
-                    order.salt
-                )
-            );
+    /// @dev Built from the order's words as they stand in calldata, after the checks Solidity's decoder makes
+    /// (the two addresses carry no bits above 160; the array's offset and length lie inside the calldata),
+    /// so an order has exactly one digest. The same bytes as `keccak256(abi.encode(TYPEHASH, order.maker,
+    /// order.taker, order.legs, keccak256(abi.encodePacked(order.amounts)), order.maxFeeBps, order.expiry,
+    /// order.nonce, order.salt))`, without the per-field copies.
+    function hash(SessionOrder calldata order) internal pure returns (bytes32 h) {
+        bytes32 typeHash = TYPEHASH;
+        assembly ("memory-safe") {
+            if or(shr(160, calldataload(order)), shr(160, calldataload(add(order, 0x20)))) {
+                revert(0, 0)
+            }
+            // order.amounts: a relative offset from the struct's start, then the length and the words.
+            let rel := calldataload(add(order, 0x60))
+            if iszero(slt(rel, sub(sub(calldatasize(), order), 0x1f))) {
+                revert(0, 0)
+            }
+            let len := calldataload(add(order, rel))
+            let data := add(add(order, rel), 0x20)
+            if or(gt(len, 0xffffffffffffffff), sgt(data, sub(calldatasize(), shl(5, len)))) {
+                revert(0, 0)
+            }
+            let p := mload(0x40)
+            calldatacopy(p, data, shl(5, len))
+            let amountsHash := keccak256(p, shl(5, len))
+            mstore(p, typeHash)
+            calldatacopy(add(p, 0x20), order, 0x60) // maker, taker, legs
+            mstore(add(p, 0x80), amountsHash)
+            calldatacopy(add(p, 0xa0), add(order, 0x80), 0x80) // maxFeeBps, expiry, nonce, salt
+            h := keccak256(p, 0x120)
+        }
     }
 }

@@ -408,6 +408,60 @@ contract SessionsAuditTest is SessionAuditBase {
         }
     }
 
+    /// An order whose maker or taker word carries bits above 160, or whose amounts array's offset or length
+    /// points outside the calldata, is refused by fill, cancel and hashOrder alike, as Solidity's decoder
+    /// refuses it (the struct hash reads the words as they stand): an order has exactly one digest. Nothing
+    /// fills; the clean order then fills in full.
+    function test_reverts_malformedOrderWords_byFillCancelAndHashOrder() public {
+        PhysicalSession s = _physical(2);
+        _subscribe(s, alice, 10);
+        _subscribe(s, bob, 10);
+        (uint256 t1, , , ) = s.windows();
+        vm.warp(t1);
+        SessionOrder memory o = _order(alice, 0, 2e18, 1, 3e18);
+        bytes memory sig = _signOrder(PKA, s, o);
+        bytes[3] memory calls = [
+            abi.encodeCall(SessionCore.fill, (o, sig, WAD)),
+            abi.encodeCall(SessionCore.cancel, (o)),
+            abi.encodeCall(SessionCore.hashOrder, (o))
+        ];
+        address[3] memory callers = [bob, alice, carol];
+        for (uint256 c; c < calls.length; ++c) {
+            // the order is the first argument: its words start at the offset in the head's first word
+            uint256 base = 4 + _slice32(calls[c], 4);
+            bytes[4] memory bad = [
+                _orAt(calls[c], base, uint256(1) << 160), // maker
+                _orAt(calls[c], base + 0x20, uint256(1) << 160), // taker
+                _orAt(calls[c], base + 0x60, uint256(1) << 200), // amounts' offset past the calldata
+                _orAt(calls[c], base + 0x100, uint256(1) << 40) // amounts' length past the calldata
+            ];
+            for (uint256 i; i < bad.length; ++i) {
+                vm.prank(callers[c]);
+                (bool ok, ) = address(s).call(bad[i]);
+                assertFalse(ok, "a malformed order word must revert");
+            }
+        }
+        assertEq(s.filledOf(alice, o.salt), 0);
+        vm.prank(bob);
+        (bool clean, ) = address(s).call(calls[0]);
+        assertTrue(clean, "the clean order fills");
+        assertEq(s.filledOf(alice, o.salt), WAD);
+    }
+
+    function _slice32(bytes memory data, uint256 at) internal pure returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := mload(add(add(data, 0x20), at))
+        }
+    }
+
+    function _orAt(bytes memory data, uint256 at, uint256 bits) internal pure returns (bytes memory out) {
+        out = bytes.concat(data);
+        assembly ("memory-safe") {
+            let p := add(add(out, 0x20), at)
+            mstore(p, or(mload(p), bits))
+        }
+    }
+
     /// The implementations behind the clones cannot be initialised or used by anyone.
     function test_implementation_cannotBeInitialisedOrUsed() public {
         SessionCore impl = SessionCore(factory.physicalImplementation());
