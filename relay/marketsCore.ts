@@ -6,7 +6,6 @@
  */
 import {
   Contract,
-  ZeroAddress,
   getAddress,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
@@ -21,8 +20,7 @@ import type { Store } from "../sdk/data/store.js";
 import { marketsAt, marketsInterface } from "../sdk/markets/abi.js";
 import { MARKET_ABIS } from "../sdk/markets/errors.js";
 import { RELAY_MAX_LEVELS, STATUS_NAMES, tickPrice } from "../sdk/markets/parse.js";
-import { ERC20_ABI, tradersOfKeys } from "../sdk/markets/reads.js";
-import { splitOrderKey } from "../sdk/markets/verifier.js";
+import { ERC20_ABI, fillsOf } from "../sdk/markets/reads.js";
 import { OrderRejected } from "../sdk/sessions/validate.js";
 import { RELAY_STREAM, type Follower } from "./core.js";
 import { applyMarketEvent, MARKETS_SCHEMA, rebuildMarkets, type RestingRow, type TradeRow } from "./marketsStore.js";
@@ -563,23 +561,15 @@ export class MarketsRelay implements Follower {
       }
     }
     const accepted = parsed.find((x) => x.name === "OrderAccepted" && String(x.args.digest) === p.digest);
-    const filled = parsed.filter((x) => x.name === "OrderFilled" && String(x.args.takerDigest) === p.digest);
-    // A fill names its maker's order by key only: the key holds the price, the book the maker.
-    const makers = await tradersOfKeys(
-      this.provider,
-      this.address,
-      filled.map((x) => BigInt(x.args.makerKey)),
-      receipt.blockNumber,
-    );
-    const fills = filled.map((x) => {
-      const { tick } = splitOrderKey(BigInt(x.args.makerKey));
-      return {
-        maker: makers.get(BigInt(x.args.makerKey)) ?? ZeroAddress,
-        tick,
-        price: tickPrice(tick),
-        quantity: BigInt(x.args.quantity).toString(),
-      };
-    });
+    const fills = (
+      await fillsOf(
+        this.provider,
+        this.address,
+        parsed.filter((x) => x.name === "OrderFilled").map((x) => x.args),
+        p.digest,
+        receipt.blockNumber,
+      )
+    ).map((f) => ({ maker: f.maker, tick: f.tick, price: tickPrice(f.tick), quantity: f.quantity.toString() }));
     const reductions = parsed
       .filter((x) => x.name === "OrderReduced" && String(x.args.digest) === p.digest)
       .map((x) => ({

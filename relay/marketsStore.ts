@@ -8,6 +8,7 @@
  */
 import { readEvents, type DecodedEvent } from "../sdk/data/indexer.js";
 import type { Store } from "../sdk/data/store.js";
+import { splitOrderKey } from "../sdk/markets/verifier.js";
 
 export const MARKETS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS market_resting (
@@ -123,10 +124,10 @@ export async function applyMarketEvent(store: Store, e: DecodedEvent): Promise<b
       // The order's whole size, under the key it would rest at; its own fills and a dropped remainder (later
       // events of the same transaction) bring it down to what rests. A key whose order did not rest is
       // handed to the next order of the level, so the row is replaced (its remaining is 0 by then).
-      // The market and price are in the key (rootId << 56 | branchId << 40 | tick << 32 | index).
+      // The market and price are in the key.
       const q = BigInt(str(a.quantity));
       const key = keyText(a.orderKey);
-      const k = BigInt(key);
+      const k = splitOrderKey(BigInt(key));
       await store.run(
         `INSERT INTO market_resting (order_key, markets, root_id, branch_id, tick, is_bid, trader, digest, remaining, block_number)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -137,8 +138,8 @@ export async function applyMarketEvent(store: Store, e: DecodedEvent): Promise<b
           key,
           markets,
           BigInt(str(a.rootId)),
-          (k >> 40n) & 0xffffn,
-          (k >> 32n) & 0xffn,
+          BigInt(k.branchId),
+          BigInt(k.tick),
           q > 0n ? 1n : 0n,
           lower(a.trader),
           lower(a.digest),

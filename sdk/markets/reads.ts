@@ -3,7 +3,16 @@
  * case, positions and resting orders, and the off-chain verification of a root's record. Every function takes an
  * ethers runner and returns plain data; nothing here sends a transaction or prints. Browser-safe.
  */
-import { AbiCoder, Contract, ZeroAddress, getAddress, type ContractRunner, type Log, type Provider } from "ethers";
+import {
+  AbiCoder,
+  Contract,
+  ZeroAddress,
+  getAddress,
+  type ContractRunner,
+  type Log,
+  type Provider,
+  type Result,
+} from "ethers";
 
 import { CliError, isoTime, parseAddress, parseAmount, parseInteger } from "../input.js";
 import { marketsAt, marketsInterface } from "./abi.js";
@@ -11,7 +20,14 @@ import { chainNow, providerOf } from "../chain.js";
 import "./errors.js";
 import { SOURCE_NAMES, STATUS_NAMES, type SourceName } from "./parse.js";
 import { TICKS } from "./typedData.js";
-import { compareWithContract, contextFor, decodeLog, replayRecords, type ChainRecord } from "./verifier.js";
+import {
+  compareWithContract,
+  contextFor,
+  decodeLog,
+  replayRecords,
+  splitOrderKey,
+  type ChainRecord,
+} from "./verifier.js";
 
 /** The ERC-20 functions the markets client calls. */
 export const ERC20_ABI = [
@@ -358,6 +374,34 @@ export async function tradersOfKeys(
     }
   }
   return out;
+}
+
+/** One fill of an incoming order: its maker, the resting order's price (tick) and the quantity. */
+export interface FillView {
+  maker: string;
+  tick: number;
+  quantity: bigint;
+}
+
+/**
+ * The fills of incoming order `digest` among a transaction's decoded `OrderFilled` events (mined in block
+ * `blockNumber`), in log order: the price from each maker's key, the maker from the book ({@link tradersOfKeys}).
+ */
+export async function fillsOf(
+  runner: ContractRunner,
+  markets: string,
+  filled: ReadonlyArray<Result>,
+  digest: string,
+  blockNumber: number,
+): Promise<FillView[]> {
+  const mine = filled.filter((f) => String(f.takerDigest) === digest);
+  const keys = mine.map((f) => BigInt(String(f.makerKey)));
+  const makers = await tradersOfKeys(runner, markets, keys, blockNumber);
+  return mine.map((f, i) => ({
+    maker: makers.get(keys[i]) ?? ZeroAddress,
+    tick: splitOrderKey(keys[i]).tick,
+    quantity: BigInt(String(f.quantity)),
+  }));
 }
 
 /**

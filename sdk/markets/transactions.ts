@@ -20,13 +20,12 @@ import {
   requireBranch,
   requireOpen,
   requireTrading,
+  fillsOf,
   tokenInfo,
-  tradersOfKeys,
   type RootInfo,
   type TokenInfo,
 } from "./reads.js";
 import { TICKS, type MarketOrder } from "./typedData.js";
-import { splitOrderKey } from "./verifier.js";
 
 const REASON_NAMES = [
   "cancelled",
@@ -336,19 +335,7 @@ export async function placeOrder(
   const r = await send(m.place(order, signature, levels));
   const accepted = eventsOf(r.logs, "OrderAccepted")[0];
   const digest = String(accepted.digest);
-  const filled = eventsOf(r.logs, "OrderFilled").filter((f) => f.takerDigest === digest);
-  // A fill names its maker's order by key only: the key holds the price, the book the maker.
-  const makers = await tradersOfKeys(
-    signer,
-    await m.getAddress(),
-    filled.map((f) => BigInt(f.makerKey)),
-    r.blockNumber,
-  );
-  const fills = filled.map((f) => ({
-    maker: makers.get(BigInt(f.makerKey)) ?? ZeroAddress,
-    tick: splitOrderKey(BigInt(f.makerKey)).tick,
-    quantity: BigInt(f.quantity),
-  }));
+  const fills = await fillsOf(signer, await m.getAddress(), eventsOf(r.logs, "OrderFilled"), digest, r.blockNumber);
   const traded = fills.reduce((s, f) => s + f.quantity, 0n);
   const reductions = eventsOf(r.logs, "OrderReduced").map((x) => ({
     quantity: BigInt(x.quantity),
