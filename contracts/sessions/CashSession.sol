@@ -96,21 +96,16 @@ contract CashSession is SessionCore {
         address maker,
         address taker,
         uint256 legs,
-        int256[] memory gross,
+        int256[] memory deltas,
+        int256[] memory takerNet,
         uint256 h0
-    )
-        internal
-        override
-        returns (int256[] memory makerNet, int256[] memory takerNet, uint256 makerFee, uint256 takerFee)
-    {
+    ) internal override returns (uint256 makerFee, uint256 takerFee) {
         uint256 n = _nLegs(h0);
-        uint256 m = gross.length;
-        takerNet = new int256[](m);
         TradeTotals memory t = TradeTotals(worstCaseE36[maker], worstCaseE36[taker], 0, 0);
         uint256 j;
         for (uint256 k; legs >> k != 0; ++k) {
             if ((legs >> k) & 1 == 0) continue;
-            int256 g = gross[j];
+            int256 g = deltas[j]; // also the maker's net change: fees are paid in collateral
             takerNet[j] = -g;
             _moveLeg(maker, taker, k, g, n, t);
             unchecked {
@@ -128,7 +123,6 @@ contract CashSession is SessionCore {
             Account storage f = _accounts[_feeRecipient(h0)];
             f.deposit = (f.deposit + makerFee + takerFee).toUint112();
         }
-        makerNet = gross;
     }
 
     /// @dev Running totals of one trade: both worst cases (1e36 units) and the cap-notional each side receives.

@@ -50,7 +50,7 @@ contract PhysicalSession is SessionCore {
             (exactOut ? (amountOut != amount || amountIn > limit) : (amountIn != amount || amountOut < limit))
         ) revert PoolOutsideLimit(address(pool), amountIn, amountOut, limit);
         // Safe casts: both amounts are at most MAX_AMOUNT (< 2^127), checked just above.
-        int256[] memory gross = new int256[](2);
+        int256[] memory gross = _newDeltas(2);
         (gross[0], gross[1]) =
             legIn < legOut ? (-int256(amountIn), int256(amountOut)) : (int256(amountOut), -int256(amountIn));
         _trade(bytes32(0), msg.sender, address(pool), (1 << legIn) | (1 << legOut), gross, WAD, h0);
@@ -103,99 +103,141 @@ contract PhysicalSession is SessionCore {
     }
 
     /// @dev Per set leg (ascending): the receiver pays its fee (bps of what it receives, rounded down in the
-    /// payer's favour) to the fee recipient; the giver must hold what it gives. Two neighbouring legs share a
-    /// storage slot, which is read and written once per account.
+    /// payer's favour) to the fee recipient; the giver must hold what it gives. First the nets from the gross
+    /// changes (pure), then the moves: two neighbouring legs share a storage word, which is read and written once
+    /// per account; the fee recipient's only when a fee is due.
     function _applyTrade(
         address maker,
         address taker,
         uint256 legs,
-        int256[] memory gross,
+        int256[] memory deltas,
+        int256[] memory takerNet,
         uint256 h0
-    ) internal override returns (int256[] memory makerNet, int256[] memory takerNet, uint256, uint256) {
-        uint256 m = gross.length;
-        makerNet = new int256[](m);
-        takerNet = new int256[](m);
-        Cursor memory c = Cursor(
-            maker,
-            taker,
-            _feeRecipient(h0),
-            _makerBps(h0),
-            _takerBps(h0),
-            type(uint256).max,
-            0,
-            0,
-            0,
-            false,
-            false
-        );
-        uint256 j;
-        for (uint256 k; legs >> k != 0; ++k) {
-            if ((legs >> k) & 1 == 0) continue;
-            (makerNet[j], takerNet[j]) = _legStep(c, k, gross[j]);
+    ) internal override returns (uint256, uint256) {
+        _nets(deltas, takerNet, _makerBps(h0), _takerBps(h0));
+        _moveAllocations(maker, taker, _feeRecipient(h0), legs, deltas, takerNet);
+        return (0, 0);
+    }
+
+    /// @dev Gross to net: on a leg the maker receives (g > 0) it pays `makerBps` of g and the taker gives g; on a
+    /// leg the taker receives (-g) it pays `takerBps` of -g. The fee recipient gains -(maker's net + taker's net).
+    function _nets(int256[] memory deltas, int256[] memory takerNet, uint256 makerBps, uint256 takerBps) private pure {
+        uint256 m = deltas.length;
+        for (uint256 j; j < m; ++j) {
+            int256 g = deltas[j];
+            // Unchecked: |g| <= MAX_AMOUNT < 2^127 (a fill's amounts and a pool's answer are range-checked) and
+            // the bps are at most 500, so each fee is below |g| and nothing leaves int256. Safe casts likewise.
             unchecked {
-                ++j; // at most 32 legs
+                if (g > 0) {
+                    deltas[j] = g - int256((uint256(g) * makerBps) / FeeMath.BPS);
+                    takerNet[j] = -g;
+                } else {
+                    takerNet[j] = -g - int256((uint256(-g) * takerBps) / FeeMath.BPS);
+                }
             }
         }
-        _flush(c);
-        return (makerNet, takerNet, 0, 0);
     }
 
-    /// @dev The storage slot being worked on (two legs) and its words for maker, taker and fee recipient.
-    struct Cursor {
-        address maker;
-        address taker;
-        address feeTo;
-        uint256 makerBps;
-        uint256 takerBps;
-        uint256 slot;
-        uint256 mw;
-        uint256 tw;
-        uint256 fw;
-        bool feeLoaded;
-        bool feeDirty;
-    }
-
-    function _flush(Cursor memory c) private {
-        _alloc[c.maker][c.slot] = c.mw;
-        _alloc[c.taker][c.slot] = c.tw;
-        if (c.feeDirty) _alloc[c.feeTo][c.slot] = c.fw;
-    }
-
-    function _legStep(Cursor memory c, uint256 k, int256 g) private returns (int256 mNet, int256 tNet) {
-        uint256 s = k >> 1;
-        if (s != c.slot) {
-            if (c.slot != type(uint256).max) _flush(c);
-            c.slot = s;
-            c.mw = _alloc[c.maker][s];
-            c.tw = _alloc[c.taker][s];
-            c.feeLoaded = false;
-            c.feeDirty = false;
-        }
-        uint256 half = k & 1;
-        int256 mx = SessionMath.getHalf(c.mw, half);
-        int256 tk = SessionMath.getHalf(c.tw, half);
-        int256 fee;
-        if (g > 0) {
-            if (tk < g) revert InsufficientAllocation(c.taker, k, tk, g);
-            // Safe casts: 0 < g <= MAX_AMOUNT; the fee is below g.
-            fee = int256(FeeMath.feeDown(uint256(g), c.makerBps));
-            mNet = g - fee;
-            tNet = -g;
-        } else if (g < 0) {
-            if (mx < -g) revert InsufficientAllocation(c.maker, k, mx, -g);
-            fee = int256(FeeMath.feeDown(uint256(-g), c.takerBps));
-            mNet = g;
-            tNet = -g - fee;
-        }
-        c.mw = SessionMath.setHalf(c.mw, half, mx + mNet);
-        c.tw = SessionMath.setHalf(c.tw, half, tk + tNet);
-        if (fee != 0) {
-            if (!c.feeLoaded) {
-                c.fw = _alloc[c.feeTo][s];
-                c.feeLoaded = true;
+    /// @dev Adds the nets to the maker's and the taker's allocations and the fees to the fee recipient's, word by
+    /// word (leg k is half k & 1 of word k >> 1): the maker's, then the taker's, then the fee recipient's. A giver
+    /// short of what it gives reverts with `InsufficientAllocation(account, leg, have, need)`; a new allocation above MAX_AMOUNT with
+    /// `AmountOutOfRange` (as `SessionMath.setHalf`). Maker, taker and fee recipient are three different accounts
+    /// (checked by the callers), so each word is cached once. In assembly: the same steps in Solidity kept a
+    /// cursor in memory and cost ~2.5k more a fill.
+    function _moveAllocations(
+        address maker,
+        address taker,
+        address feeTo,
+        uint256 legs,
+        int256[] memory deltas,
+        int256[] memory takerNet
+    ) private {
+        assembly ("memory-safe") {
+            // keccak256(account . _alloc.slot): the account's inner mapping. An address reaches assembly as it
+            // lies on the stack, possibly with dirty upper bits (the fee recipient is cut from a packed word), so it
+            // is cleaned here; `addHalf` only reports it.
+            function innerOf(account) -> inner {
+                mstore(0x00, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+                mstore(0x20, _alloc.slot)
+                inner := keccak256(0x00, 0x40)
             }
-            c.fw = SessionMath.setHalf(c.fw, half, SessionMath.getHalf(c.fw, half) + fee);
-            c.feeDirty = true;
+            function wordSlot(inner, word) -> slot {
+                mstore(0x00, word)
+                mstore(0x20, inner)
+                slot := keccak256(0x00, 0x40)
+            }
+            // Half `leg & 1` of `w` plus `d`; the result must lie in [0, MAX_AMOUNT].
+            function addHalf(w, leg, d, account) -> nw {
+                let shift := shl(7, and(leg, 1))
+                let have := signextend(15, shr(shift, w))
+                let v := add(have, d) // |have|, |d| < 2^128: no overflow
+                if slt(v, 0) {
+                    let e := mload(0x40) // the error is built above the free pointer
+                    mstore(e, shl(224, 0xc1fb969e)) // InsufficientAllocation(address,uint256,int256,int256)
+                    mstore(add(e, 0x04), and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+                    mstore(add(e, 0x24), leg)
+                    mstore(add(e, 0x44), have)
+                    mstore(add(e, 0x64), sub(0, d))
+                    revert(e, 0x84)
+                }
+                if sgt(v, 0x7fffffffffffffffffffffffffffffff) {
+                    let e := mload(0x40)
+                    mstore(e, shl(224, 0x740614ab)) // SessionMath.AmountOutOfRange(int256)
+                    mstore(add(e, 0x04), v)
+                    revert(e, 0x24)
+                }
+                nw := or(and(w, not(shl(shift, 0xffffffffffffffffffffffffffffffff))), shl(shift, v))
+            }
+            // Adds one or two consecutive nets from `p` on to `account`'s word `word` (`pair` bit 0: leg 2 word,
+            // bit 1: leg 2 word + 1), read and written once.
+            function creditWord(inner, word, pair, p, account) {
+                let slot := wordSlot(inner, word)
+                let w := sload(slot)
+                let leg := shl(1, word)
+                if and(pair, 1) {
+                    w := addHalf(w, leg, mload(p), account)
+                    p := add(p, 0x20)
+                }
+                if and(pair, 2) {
+                    w := addHalf(w, or(leg, 1), mload(p), account)
+                }
+                sstore(slot, w)
+            }
+            // The fee recipient's gain on each leg of the word: -(maker's net + taker's net); its word is touched
+            // only when one of them is not zero.
+            function creditFees(word, pair, p, gap, recipient) {
+                let fee0 := 0
+                let fee1 := 0
+                if and(pair, 1) {
+                    fee0 := sub(0, add(mload(p), mload(add(p, gap))))
+                    p := add(p, 0x20)
+                }
+                if and(pair, 2) {
+                    fee1 := sub(0, add(mload(p), mload(add(p, gap))))
+                }
+                if or(fee0, fee1) {
+                    let slot := wordSlot(innerOf(recipient), word)
+                    let leg := shl(1, word)
+                    sstore(slot, addHalf(addHalf(sload(slot), leg, fee0, recipient), or(leg, 1), fee1, recipient))
+                }
+            }
+            let mInner := innerOf(maker)
+            let tInner := innerOf(taker)
+            let gap := sub(takerNet, deltas) // the taker's net of a leg lies `gap` bytes after the maker's
+            let p := add(deltas, 0x20)
+            for {
+                let word := 0
+            } shr(shl(1, word), legs) {
+                word := add(word, 1)
+            } {
+                let pair := and(shr(shl(1, word), legs), 3)
+                if pair {
+                    creditWord(mInner, word, pair, p, maker)
+                    creditWord(tInner, word, pair, add(p, gap), taker)
+                    creditFees(word, pair, p, gap, feeTo)
+                    p := add(p, shl(5, add(and(pair, 1), shr(1, pair)))) // one word a set leg
+                }
+            }
         }
     }
 

@@ -449,10 +449,16 @@ abstract contract SessionCore is
             bSignedGets = _absChecked(ba[p], p);
             bSignedGives = _absChecked(ba[1 - p], 1 - p);
         }
-        // b pays aGets of Q and receives aGives of P: at or better than its limit bSignedGives / bSignedGets.
-        if (aGets * bSignedGets > aGives * bSignedGives) revert OrdersDoNotCross(digestA, digestB);
-        // Rounded up: b never gives beyond its order.
-        filledAfterB = _consumeWhole(b, digestB, (aGets * WAD + bSignedGives - 1) / bSignedGives);
+        // Unchecked: all four magnitudes are at most MAX_AMOUNT < 2^127, so each product is below 2^254 and
+        // aGets * WAD below 2^188; bSignedGives is at least 1.
+        uint256 wantB;
+        unchecked {
+            // b pays aGets of Q and receives aGives of P: at or better than its limit bSignedGives / bSignedGets.
+            if (aGets * bSignedGets > aGives * bSignedGives) revert OrdersDoNotCross(digestA, digestB);
+            // Rounded up: b never gives beyond its order.
+            wantB = (aGets * WAD + bSignedGives - 1) / bSignedGives;
+        }
+        filledAfterB = _consumeWhole(b, digestB, wantB);
     }
 
     /// @dev Consumes exactly `want` of order `o`, or reverts when less than that is left.
@@ -475,8 +481,10 @@ abstract contract SessionCore is
         if (v == 0 || v > int256(SessionMath.MAX_AMOUNT) || v < -int256(SessionMath.MAX_AMOUNT)) {
             revert BadOrderAmounts(index);
         }
-        // Safe cast: range checked just above.
-        return v > 0 ? uint256(v) : uint256(-v);
+        // Safe cast, and no overflow: range checked just above.
+        unchecked {
+            return v > 0 ? uint256(v) : uint256(-v);
+        }
     }
 
     function _requireParties(address maker, address taker, uint256 h0) internal view {
@@ -487,6 +495,7 @@ abstract contract SessionCore is
     }
 
     /// @dev The maker's change per set leg between two cumulative fill fractions; validates the order shape.
+    /// The array comes from {_newDeltas}: it is the `Traded` event's maker array, filled in place.
     function _grossDeltas(
         SessionOrder calldata order,
         uint256 before,
@@ -498,14 +507,39 @@ abstract contract SessionCore is
         int256[] calldata amounts = order.amounts; // one access: each re-checks the array's place in calldata
         uint256 m = amounts.length;
         if (m != SessionMath.popcount(legs)) revert BadOrderAmounts(m);
-        gross = new int256[](m);
+        gross = _newDeltas(m);
         for (uint256 j; j < m; ++j) {
             int256 amt = amounts[j];
             _absChecked(amt, j);
-            gross[j] = SessionMath.amountAt(amt, after_) - SessionMath.amountAt(amt, before);
+            // Unchecked: both terms lie between 0 and amt, |amt| <= MAX_AMOUNT (before <= after_ <= WAD).
+            unchecked {
+                gross[j] = SessionMath.amountAt(amt, after_) - SessionMath.amountAt(amt, before);
+            }
         }
     }
 
+    /// @dev Words of the `Traded` event's data before the maker's array: filledAfterWad, legs, the two arrays'
+    /// offsets and the two collateral fees.
+    uint256 private constant TRADED_HEAD = 0xc0;
+
+    /// @dev An `m`-leg array for a trade's gross deltas, laid out in memory as the `Traded` event's data: the
+    /// six head words are reserved before it and the taker's array after it (see {_trade}). Both arrays are
+    /// zeroed.
+    function _newDeltas(uint256 m) internal pure returns (int256[] memory deltas) {
+        assembly ("memory-safe") {
+            let head := mload(0x40)
+            let size := add(TRADED_HEAD, shl(6, add(m, 1))) // head + two arrays of (length + m words)
+            calldatacopy(head, calldatasize(), size) // zeroes: the bytes past calldata read as zero
+            deltas := add(head, TRADED_HEAD)
+            mstore(deltas, m)
+            mstore(add(deltas, shl(5, add(m, 1))), m)
+            mstore(0x40, add(head, size))
+        }
+    }
+
+    /// @dev Moves the allocations of a trade and logs it. `gross` (from {_newDeltas}) holds the maker's gross
+    /// change per set leg; {_applyTrade} turns it into the maker's net change and writes the taker's into the
+    /// array after it, so the event's data is already in memory as the ABI encodes it and is logged from there.
     function _trade(
         bytes32 digest,
         address maker,
@@ -515,14 +549,30 @@ abstract contract SessionCore is
         uint256 filledAfter,
         uint256 h0
     ) internal {
-        (int256[] memory makerNet, int256[] memory takerNet, uint256 makerFee, uint256 takerFee) = _applyTrade(
-            maker,
-            taker,
-            legs,
-            gross,
-            h0
-        );
-        emit Traded(digest, maker, taker, filledAfter, legs, makerNet, takerNet, makerFee, takerFee);
+        int256[] memory takerNet;
+        assembly ("memory-safe") {
+            takerNet := add(gross, shl(5, add(mload(gross), 1)))
+        }
+        (uint256 makerFee, uint256 takerFee) = _applyTrade(maker, taker, legs, gross, takerNet, h0);
+        bytes32 topic = Traded.selector;
+        assembly ("memory-safe") {
+            let head := sub(gross, TRADED_HEAD)
+            mstore(head, filledAfter)
+            mstore(add(head, 0x20), legs)
+            mstore(add(head, 0x40), TRADED_HEAD)
+            mstore(add(head, 0x60), sub(takerNet, head))
+            mstore(add(head, 0x80), makerFee)
+            mstore(add(head, 0xa0), takerFee)
+            let mask := 0xffffffffffffffffffffffffffffffffffffffff // addresses may reach assembly with dirty upper bits
+            log4(
+                head,
+                sub(add(takerNet, shl(5, add(mload(takerNet), 1))), head),
+                topic,
+                digest,
+                and(maker, mask),
+                and(taker, mask)
+            )
+        }
     }
 
     // ------------------------------------------------------------------ pause
@@ -674,13 +724,17 @@ abstract contract SessionCore is
         uint256 sharesBefore
     ) internal virtual returns (uint256[] memory);
 
+    /// @dev Moves a trade's allocations. On entry `deltas[j]` is the maker's gross change on the j-th set leg
+    /// (ascending); on return it is the maker's net change and `takerNet[j]` the taker's (both zeroed on entry,
+    /// of the same length). Returns the fees charged in collateral (cash sessions), else zero.
     function _applyTrade(
         address maker,
         address taker,
         uint256 legs,
-        int256[] memory gross,
+        int256[] memory deltas,
+        int256[] memory takerNet,
         uint256 h0
-    ) internal virtual returns (int256[] memory makerNet, int256[] memory takerNet, uint256 makerFee, uint256 takerFee);
+    ) internal virtual returns (uint256 makerFee, uint256 takerFee);
 
     function _onSettle(uint256[] memory prices) internal virtual;
 

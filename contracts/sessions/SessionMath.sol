@@ -13,14 +13,17 @@ library SessionMath {
     /// `amount`, rounded in the maker's favour: what the maker receives (amount > 0) rounds up, what it gives
     /// (amount < 0) rounds down. Exact at 0 and at WAD, so cumulative differences add up to one full fill.
     /// @dev `|amount| <= MAX_AMOUNT` and `fractionWad <= WAD` are checked by callers, so the product is below
-    /// 2^127 * 2^60 and plain (checked) 256-bit arithmetic is exact: no 512-bit `mulDiv` is needed.
+    /// 2^127 * 2^60 and plain 256-bit arithmetic is exact: no 512-bit `mulDiv` is needed. Under those bounds
+    /// nothing here can overflow, so it runs unchecked (fuzzed against the `mulDiv` reference over the range).
     function amountAt(int256 amount, uint256 fractionWad) internal pure returns (int256) {
-        if (amount >= 0) {
-            // Safe cast: result <= amount <= MAX_AMOUNT.
-            return int256((uint256(amount) * fractionWad + (WAD - 1)) / WAD);
+        unchecked {
+            if (amount >= 0) {
+                // Safe cast: result <= amount <= MAX_AMOUNT.
+                return int256((uint256(amount) * fractionWad + (WAD - 1)) / WAD);
+            }
+            // Safe casts: |amount| <= MAX_AMOUNT, result <= |amount|.
+            return -int256((uint256(-amount) * fractionWad) / WAD);
         }
-        // Safe casts: |amount| <= MAX_AMOUNT, result <= |amount|.
-        return -int256((uint256(-amount) * fractionWad) / WAD);
     }
 
     /// @notice Worst-case value of a deviation `d` from baseline over the price box [floor, cap]:

@@ -99,27 +99,26 @@ contract MarginSession is MarginBase {
         address maker,
         address taker,
         uint256 legs,
-        int256[] memory gross,
+        int256[] memory deltas,
+        int256[] memory takerNet,
         uint256 h0
-    ) internal override returns (int256[] memory makerNet, int256[] memory takerNet, uint256, uint256) {
+    ) internal override returns (uint256, uint256) {
         uint256 n = _nLegs(h0);
         address feeTo = _feeRecipient(h0);
         _checkpointLegs(maker, legs, n);
         _checkpointLegs(taker, legs, n);
         _checkpointLegs(feeTo, legs, n);
-        makerNet = new int256[](gross.length);
-        takerNet = new int256[](gross.length);
         uint256 j;
         for (uint256 k; legs >> k != 0; ++k) {
             if ((legs >> k) & 1 == 0) continue;
-            (makerNet[j], takerNet[j]) = _moveLeg(maker, taker, feeTo, k, gross[j], h0);
+            (deltas[j], takerNet[j]) = _moveLeg(maker, taker, feeTo, k, deltas[j], h0);
             unchecked {
                 ++j; // at most 32 legs
             }
         }
         _requireShortCap();
         _requireMargins(maker, taker);
-        return (makerNet, takerNet, 0, 0);
+        return (0, 0);
     }
 
     /// @dev One leg of a trade: the receiver pays its fee (bps of what it receives, rounded down in the
