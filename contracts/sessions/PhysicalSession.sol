@@ -3,7 +3,6 @@ pragma solidity 0.8.30;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
-import {FeeMath} from "../shared/fees/FeeMath.sol";
 import {ISessionPool} from "./ISessionPool.sol";
 import {SessionCore} from "./SessionCore.sol";
 import {SessionMath} from "./SessionMath.sol";
@@ -33,11 +32,10 @@ contract PhysicalSession is SessionCore {
         uint256 limit,
         bool exactOut
     ) external nonReentrant onlyClone returns (uint256 amountIn, uint256 amountOut) {
-        _requireTrading();
+        uint256 h0 = _requireTrading();
         if (address(pool) == msg.sender) revert SelfFill(msg.sender);
         if (address(pool).code.length == 0) revert NotAPool(address(pool));
         if (amount == 0) revert ZeroFill();
-        uint256 h0 = _argWord(0);
         uint256 n = _nLegs(h0);
         if (legIn == legOut || legIn >= n || legOut >= n) revert BadSwapLegs(legIn, legOut, n);
         _requireParties(msg.sender, address(pool), h0);
@@ -114,32 +112,25 @@ contract PhysicalSession is SessionCore {
         int256[] memory takerNet,
         uint256 h0
     ) internal override returns (uint256, uint256) {
-        _nets(deltas, takerNet, _makerBps(h0), _takerBps(h0));
-        _moveAllocations(maker, taker, _feeRecipient(h0), legs, deltas, takerNet);
+        _moveAllocations(
+            maker,
+            taker,
+            _feeRecipient(h0),
+            legs,
+            deltas,
+            takerNet,
+            (_makerBps(h0) << 128) | _takerBps(h0)
+        );
         return (0, 0);
     }
 
-    /// @dev Gross to net: on a leg the maker receives (g > 0) it pays `makerBps` of g and the taker gives g; on a
-    /// leg the taker receives (-g) it pays `takerBps` of -g. The fee recipient gains -(maker's net + taker's net).
-    function _nets(int256[] memory deltas, int256[] memory takerNet, uint256 makerBps, uint256 takerBps) private pure {
-        uint256 m = deltas.length;
-        for (uint256 j; j < m; ++j) {
-            int256 g = deltas[j];
-            // Unchecked: |g| <= MAX_AMOUNT < 2^127 (a fill's amounts and a pool's answer are range-checked) and
-            // the bps are at most 500, so each fee is below |g| and nothing leaves int256. Safe casts likewise.
-            unchecked {
-                if (g > 0) {
-                    deltas[j] = g - int256((uint256(g) * makerBps) / FeeMath.BPS);
-                    takerNet[j] = -g;
-                } else {
-                    takerNet[j] = -g - int256((uint256(-g) * takerBps) / FeeMath.BPS);
-                }
-            }
-        }
-    }
-
-    /// @dev Adds the nets to the maker's and the taker's allocations and the fees to the fee recipient's, word by
-    /// word (leg k is half k & 1 of word k >> 1): the maker's, then the taker's, then the fee recipient's. A giver
+    /// @dev Turns each gross change into the two nets, in place: on a leg the maker receives (g > 0) it pays
+    /// `makerBps` of g and the taker gives g; on a leg the taker receives (-g) it pays `takerBps` of -g; each fee
+    /// rounded down, in the payer's favour (as FeeMath.feeDown). `bps` packs the maker's rate above bit 128 and the
+    /// taker's below. Then adds the nets to the maker's and the taker's allocations and the fees, -(maker's net +
+    /// taker's net), to the fee recipient's, word by word (leg k is half k & 1 of word k >> 1): the maker's, then
+    /// the taker's, then the fee recipient's. No overflow: |g| <= MAX_AMOUNT < 2^127 (a fill's amounts and a
+    /// pool's answer are range-checked) and each rate is at most 500 bps. A giver
     /// short of what it gives reverts with `InsufficientAllocation(account, leg, have, need)`; a new allocation above MAX_AMOUNT with
     /// `AmountOutOfRange` (as `SessionMath.setHalf`). Maker, taker and fee recipient are three different accounts
     /// (checked by the callers), so each word is cached once. In assembly: the same steps in Solidity kept a
@@ -150,9 +141,22 @@ contract PhysicalSession is SessionCore {
         address feeTo,
         uint256 legs,
         int256[] memory deltas,
-        int256[] memory takerNet
+        int256[] memory takerNet,
+        uint256 bps
     ) private {
         assembly ("memory-safe") {
+            // The gross change at `q` becomes the maker's net there and the taker's at `q + gap`.
+            function netsAt(q, gap, rates) {
+                let g := mload(q)
+                if sgt(g, 0) {
+                    mstore(q, sub(g, div(mul(g, shr(128, rates)), 10000))) // 10,000 = FeeMath.BPS
+                    mstore(add(q, gap), sub(0, g))
+                }
+                if slt(g, 0) {
+                    let a := sub(0, g)
+                    mstore(add(q, gap), sub(a, div(mul(a, and(rates, 0xffffffffffffffffffffffffffffffff)), 10000)))
+                }
+            }
             // keccak256(account . _alloc.slot): the account's inner mapping. An address reaches assembly as it
             // lies on the stack, possibly with dirty upper bits (the fee recipient is cut from a packed word), so it
             // is cleaned here; `addHalf` only reports it.
@@ -166,25 +170,31 @@ contract PhysicalSession is SessionCore {
                 mstore(0x20, inner)
                 slot := keccak256(0x00, 0x40)
             }
+            function failShort(account, leg, have, need) {
+                let e := mload(0x40) // the error is built above the free pointer
+                mstore(e, shl(224, 0xc1fb969e)) // InsufficientAllocation(address,uint256,int256,int256)
+                mstore(add(e, 0x04), and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+                mstore(add(e, 0x24), leg)
+                mstore(add(e, 0x44), have)
+                mstore(add(e, 0x64), need)
+                revert(e, 0x84)
+            }
+            function failRange(v) {
+                let e := mload(0x40)
+                mstore(e, shl(224, 0x740614ab)) // SessionMath.AmountOutOfRange(int256)
+                mstore(add(e, 0x04), v)
+                revert(e, 0x24)
+            }
             // Half `leg & 1` of `w` plus `d`; the result must lie in [0, MAX_AMOUNT].
             function addHalf(w, leg, d, account) -> nw {
                 let shift := shl(7, and(leg, 1))
                 let have := signextend(15, shr(shift, w))
                 let v := add(have, d) // |have|, |d| < 2^128: no overflow
                 if slt(v, 0) {
-                    let e := mload(0x40) // the error is built above the free pointer
-                    mstore(e, shl(224, 0xc1fb969e)) // InsufficientAllocation(address,uint256,int256,int256)
-                    mstore(add(e, 0x04), and(account, 0xffffffffffffffffffffffffffffffffffffffff))
-                    mstore(add(e, 0x24), leg)
-                    mstore(add(e, 0x44), have)
-                    mstore(add(e, 0x64), sub(0, d))
-                    revert(e, 0x84)
+                    failShort(account, leg, have, sub(0, d))
                 }
                 if sgt(v, 0x7fffffffffffffffffffffffffffffff) {
-                    let e := mload(0x40)
-                    mstore(e, shl(224, 0x740614ab)) // SessionMath.AmountOutOfRange(int256)
-                    mstore(add(e, 0x04), v)
-                    revert(e, 0x24)
+                    failRange(v)
                 }
                 nw := or(and(w, not(shl(shift, 0xffffffffffffffffffffffffffffffff))), shl(shift, v))
             }
@@ -232,6 +242,12 @@ contract PhysicalSession is SessionCore {
             } {
                 let pair := and(shr(shl(1, word), legs), 3)
                 if pair {
+                    if and(pair, 1) {
+                        netsAt(p, gap, bps)
+                    }
+                    if and(pair, 2) {
+                        netsAt(add(p, shl(5, and(pair, 1))), gap, bps)
+                    }
                     creditWord(mInner, word, pair, p, maker)
                     creditWord(tInner, word, pair, add(p, gap), taker)
                     creditFees(word, pair, p, gap, feeTo)

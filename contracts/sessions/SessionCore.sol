@@ -172,7 +172,13 @@ abstract contract SessionCore is
     /// @return fallbackDeadline Last moment a fixing may be recorded.
     /// @return claimDeadline Dust is sweepable after it.
     function windows() public view returns (uint256 t1, uint256 t2, uint256 fallbackDeadline, uint256 claimDeadline) {
-        uint256 h1 = _argWord(1);
+        return _windows(_argWord(1));
+    }
+
+    /// @dev The four windows packed in header word 1, 40 bits each.
+    function _windows(
+        uint256 h1
+    ) internal pure returns (uint256 t1, uint256 t2, uint256 fallbackDeadline, uint256 claimDeadline) {
         t1 = h1 & 0xffffffffff;
         t2 = (h1 >> 40) & 0xffffffffff;
         fallbackDeadline = (h1 >> 80) & 0xffffffffff;
@@ -327,13 +333,49 @@ abstract contract SessionCore is
     // ------------------------------------------------------------------ orders
 
     /// @notice The EIP-712 digest a maker signs for `order` in this session.
-    function hashOrder(SessionOrder calldata order) external view returns (bytes32) {
-        return _orderDigest(SessionOrderLib.hash(order));
+    bytes32 private constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
+    bytes32 private constant HASHED_NAME = keccak256("Ringfence Session"); // as passed to OrderSigning above
+    bytes32 private constant HASHED_VERSION = keccak256("1");
+
+    /// @dev The EIP-712 digest of an order's struct hash in this session's domain: what `_orderDigest` gives, for
+    /// less. A clone cannot use OpenZeppelin's cached separator (it is cached for the implementation's address
+    /// only and rebuilt with `abi.encode` on every other call), so the separator is hashed here in free memory.
+    function _sessionDigest(bytes32 structHash) internal view returns (bytes32 digest) {
+        bytes32 typeHash = DOMAIN_TYPEHASH;
+        bytes32 nameHash = HASHED_NAME;
+        bytes32 versionHash = HASHED_VERSION;
+        assembly ("memory-safe") {
+            let m := mload(0x40) // scratch above the free pointer: nothing is allocated
+            mstore(m, typeHash)
+            mstore(add(m, 0x20), nameHash)
+            mstore(add(m, 0x40), versionHash)
+            mstore(add(m, 0x60), chainid())
+            mstore(add(m, 0x80), address())
+            let separator := keccak256(m, 0xa0)
+            mstore(m, 0x1901) // "\x19\x01" in the word's last two bytes
+            mstore(add(m, 0x20), separator)
+            mstore(add(m, 0x40), structHash)
+            digest := keccak256(add(m, 0x1e), 0x42)
+        }
     }
 
-    function _requireTrading() internal view {
+    function hashOrder(SessionOrder calldata order) external view returns (bytes32) {
+        return _sessionDigest(SessionOrderLib.hash(order));
+    }
+
+    /// @dev Reverts unless trading is open (not paused, t1 <= now < t2). Returns header word 0 (fee recipient,
+    /// fee rates, legs, participation, mode): both header words come from one copy of the clone's arguments.
+    function _requireTrading() internal view returns (uint256 h0) {
         _requireNotPaused();
-        (uint256 t1, uint256 t2, , ) = windows();
+        uint256 h1;
+        assembly ("memory-safe") {
+            extcodecopy(address(), 0x00, CLONE_ARGS_OFFSET, 0x40)
+            h0 := mload(0x00)
+            h1 := mload(0x20)
+        }
+        (uint256 t1, uint256 t2, , ) = _windows(h1);
         if (block.timestamp < t1 || block.timestamp >= t2) revert TradingClosed(block.timestamp, t1, t2);
     }
 
@@ -350,18 +392,18 @@ abstract contract SessionCore is
         bytes calldata signature,
         uint256 fractionWad
     ) external nonReentrant onlyClone returns (uint256 filledAfterWad) {
-        _requireTrading();
-        if (msg.sender == order.maker) revert SelfFill(msg.sender);
+        uint256 h0 = _requireTrading();
+        address maker = order.maker; // one read: each access re-validates the calldata word
+        if (msg.sender == maker) revert SelfFill(msg.sender);
         if (fractionWad == 0) revert ZeroFill();
-        bytes32 digest = _orderDigest(SessionOrderLib.hash(order));
-        _verifyOrder(digest, order.maker, order.expiry, order.nonce, order.taker, msg.sender, signature);
-        uint256 h0 = _argWord(0);
+        bytes32 digest = _sessionDigest(SessionOrderLib.hash(order));
+        _verifyOrder(digest, maker, order.expiry, order.nonce, order.taker, msg.sender, signature);
         FeeMath.checkSigned(_makerBps(h0), order.maxFeeBps);
-        _requireParties(order.maker, msg.sender, h0);
+        _requireParties(maker, msg.sender, h0);
         uint256 before;
-        (before, filledAfterWad) = _consumeFill(digest, order.maker, order.salt, fractionWad, WAD);
-        int256[] memory gross = _grossDeltas(order, before, filledAfterWad, _nLegs(h0));
-        _trade(digest, order.maker, msg.sender, order.legs, gross, filledAfterWad, h0);
+        (before, filledAfterWad) = _consumeFill(digest, maker, order.salt, fractionWad, WAD);
+        (int256[] memory gross, uint256 legs) = _grossDeltas(order, before, filledAfterWad, _nLegs(h0));
+        _trade(digest, maker, msg.sender, legs, gross, filledAfterWad, h0);
     }
 
     /// @notice Crosses two compatible pairwise orders: `a` gives leg P for leg Q, `b` gives Q for P. Executes
@@ -375,10 +417,9 @@ abstract contract SessionCore is
         bytes calldata sigB,
         uint256 fractionA
     ) external nonReentrant onlyClone returns (uint256 filledAfterA, uint256 filledAfterB) {
-        _requireTrading();
+        uint256 h0 = _requireTrading();
         if (a.maker == b.maker) revert SelfMatch(a.maker);
         if (fractionA == 0) revert ZeroFill();
-        uint256 h0 = _argWord(0);
         bytes32 digestA = _checkOrder(a, sigA, b.maker, _makerBps(h0));
         bytes32 digestB = _checkOrder(b, sigB, a.maker, _takerBps(h0));
         _requireParties(a.maker, b.maker, h0);
@@ -420,7 +461,7 @@ abstract contract SessionCore is
         address counterparty,
         uint256 feeBps
     ) private view returns (bytes32 digest) {
-        digest = _orderDigest(SessionOrderLib.hash(o));
+        digest = _sessionDigest(SessionOrderLib.hash(o));
         _verifyOrder(digest, o.maker, o.expiry, o.nonce, o.taker, counterparty, sig);
         FeeMath.checkSigned(feeBps, o.maxFeeBps);
     }
@@ -436,7 +477,7 @@ abstract contract SessionCore is
     ) private returns (int256[] memory gross, uint256 filledAfterA, uint256 filledAfterB) {
         uint256 before;
         (before, filledAfterA) = _consumeFill(digestA, a.maker, a.salt, fractionA, WAD);
-        gross = _grossDeltas(a, before, filledAfterA, n);
+        (gross, ) = _grossDeltas(a, before, filledAfterA, n);
         // Index of the leg a gives (P); the other (Q) a receives.
         uint256 p = a.amounts[0] < 0 ? 0 : 1;
         // Safe casts: a's amounts are range-checked by _grossDeltas, so these magnitudes fit.
@@ -474,22 +515,23 @@ abstract contract SessionCore is
 
     /// @notice Cancels one order; only its maker may. Works while paused.
     function cancel(SessionOrder calldata order) external onlyClone {
-        _cancel(_orderDigest(SessionOrderLib.hash(order)), order.maker, order.salt);
+        _cancel(_sessionDigest(SessionOrderLib.hash(order)), order.maker, order.salt);
     }
 
-    function _absChecked(int256 v, uint256 index) private pure returns (uint256) {
-        if (v == 0 || v > int256(SessionMath.MAX_AMOUNT) || v < -int256(SessionMath.MAX_AMOUNT)) {
-            revert BadOrderAmounts(index);
-        }
-        // Safe cast, and no overflow: range checked just above.
+    /// @dev |v|, which must lie in [1, MAX_AMOUNT]; else `BadOrderAmounts(index)`.
+    function _absChecked(int256 v, uint256 index) private pure returns (uint256 a) {
         unchecked {
-            return v > 0 ? uint256(v) : uint256(-v);
+            // Unchecked on purpose: -type(int256).min wraps to 2^255 and a - 1 wraps for a == 0, so both fail
+            // the one comparison below.
+            a = v < 0 ? uint256(-v) : uint256(v);
+            if (a - 1 >= SessionMath.MAX_AMOUNT) revert BadOrderAmounts(index);
         }
     }
 
     function _requireParties(address maker, address taker, uint256 h0) internal view {
         address feeTo = _feeRecipient(h0);
         if (maker == feeTo || taker == feeTo) revert FeeRecipientCannotTrade(feeTo);
+        if (_participation(h0) == Participation.Open) return; // the common case: no per-account check
         _requireCanTrade(maker, h0);
         _requireCanTrade(taker, h0);
     }
@@ -501,9 +543,9 @@ abstract contract SessionCore is
         uint256 before,
         uint256 after_,
         uint256 n
-    ) private pure returns (int256[] memory gross) {
-        uint256 legs = order.legs;
-        if (legs == 0 || (n < 256 && legs >> n != 0)) revert BadOrderLegs(legs, n);
+    ) private pure returns (int256[] memory gross, uint256 legs) {
+        legs = order.legs;
+        if (legs == 0 || legs >> n != 0) revert BadOrderLegs(legs, n); // n < 256: the header gives it 8 bits
         int256[] calldata amounts = order.amounts; // one access: each re-checks the array's place in calldata
         uint256 m = amounts.length;
         if (m != SessionMath.popcount(legs)) revert BadOrderAmounts(m);
@@ -511,9 +553,13 @@ abstract contract SessionCore is
         for (uint256 j; j < m; ++j) {
             int256 amt = amounts[j];
             _absChecked(amt, j);
+            int256 d;
             // Unchecked: both terms lie between 0 and amt, |amt| <= MAX_AMOUNT (before <= after_ <= WAD).
             unchecked {
-                gross[j] = SessionMath.amountAt(amt, after_) - SessionMath.amountAt(amt, before);
+                d = SessionMath.amountAt(amt, after_) - SessionMath.amountAt(amt, before);
+            }
+            assembly ("memory-safe") {
+                mstore(add(gross, shl(5, add(j, 1))), d) // gross[j]: j < m, its length, so no bounds check
             }
         }
     }

@@ -35,12 +35,20 @@ library SessionMath {
     }
 
     /// @notice Number of set bits in `x`.
-    function popcount(uint256 x) internal pure returns (uint256 c) {
-        while (x != 0) {
-            x &= x - 1;
-            unchecked {
-                ++c; // at most 256
-            }
+    /// @dev Counted in parallel (no loop): bit pairs, then nibbles, bytes and 16-bit lanes each hold their own
+    /// count (at most 2, 4, 8 and 16), and one multiplication sums the sixteen lanes into the top one (at most 256,
+    /// so no lane carries). Unchecked on purpose: the multiplication's overflow above bit 255 is discarded.
+    function popcount(uint256 x) internal pure returns (uint256) {
+        unchecked {
+            x -= (x >> 1) & 0x5555555555555555555555555555555555555555555555555555555555555555;
+            x =
+                (x & 0x3333333333333333333333333333333333333333333333333333333333333333) +
+                ((x >> 2) & 0x3333333333333333333333333333333333333333333333333333333333333333);
+            x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f;
+            x =
+                (x & 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff) +
+                ((x >> 8) & 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff);
+            return (x * 0x0001000100010001000100010001000100010001000100010001000100010001) >> 240;
         }
     }
 

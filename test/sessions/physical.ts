@@ -138,6 +138,52 @@ describe("PhysicalSession", () => {
       expect(await session.filledOf(order.maker, order.salt)).to.equal(WAD);
     });
 
+    it("fill_acrossThreeAllocationWords_movesEveryLegAndItsFee", async () => {
+      const { b, session } = await conn.networkHelpers.loadFixture(trading);
+      // Legs 1, 2 and 4 lie in words 0, 1 and 2 (two legs a word): Alice gives 2 of leg 1 and 1 of leg 4 for 3 of
+      // leg 2. Each word of each party is moved on its own; the fee recipient is paid in the leg its payer receives.
+      const u = [1, 2, 4].map(physicalUnit);
+      const order = await makeOrder(b, b.alice.address, [1, 2, 4], [-2n * u[0], 3n * u[1], -u[2]]);
+      const sig = await sign(b, session, b.alice, order);
+      await expect(session.connect(b.bob).fill(order, sig, WAD))
+        .to.emit(session, "Traded")
+        .withArgs(
+          await session.hashOrder(order),
+          b.alice.address,
+          b.bob.address,
+          WAD,
+          order.legs,
+          [-2n * u[0], 3n * u[1] - (3n * u[1] * 5n) / 10_000n, -u[2]],
+          [2n * u[0] - (2n * u[0] * 10n) / 10_000n, -3n * u[1], u[2] - (u[2] * 10n) / 10_000n],
+          0n,
+          0n,
+        );
+      const xa = await session.allocationOf(b.alice.address);
+      const xb = await session.allocationOf(b.bob.address);
+      const xf = await session.allocationOf(b.feeTo.address);
+      expect([xa[1], xa[2], xa[4]]).to.deep.equal([8n * u[0], 13n * u[1] - (3n * u[1] * 5n) / 10_000n, 9n * u[2]]);
+      expect([xb[1], xb[2], xb[4]]).to.deep.equal([
+        12n * u[0] - (2n * u[0] * 10n) / 10_000n,
+        7n * u[1],
+        11n * u[2] - (u[2] * 10n) / 10_000n,
+      ]);
+      expect([xf[1], xf[2], xf[4]]).to.deep.equal([
+        (2n * u[0] * 10n) / 10_000n,
+        (3n * u[1] * 5n) / 10_000n,
+        (u[2] * 10n) / 10_000n,
+      ]);
+      // Legs 0 and 3 share words with moved legs and stay as they were.
+      expect([xa[0], xa[3], xb[0], xb[3], xf[0], xf[3]]).to.deep.equal([
+        10n * physicalUnit(0),
+        10n * physicalUnit(3),
+        10n * physicalUnit(0),
+        10n * physicalUnit(3),
+        0n,
+        0n,
+      ]);
+      for (const k of [0, 1, 2, 3, 4]) expect(await sumAllocations(b, session, k)).to.equal(20n * physicalUnit(k));
+    });
+
     it("fill_partialFillsSumToExactlyOneFullFill", async () => {
       const { b, session } = await conn.networkHelpers.loadFixture(trading);
       const order = await makeOrder(b, b.alice.address, [0, 1], [-7n, 3n], { maxFeeBps: 50n });

@@ -172,9 +172,8 @@ contract MarginSession is MarginBase {
     /// pool; the caller must then meet the initial margin itself. Anyone who may trade may call, during trading.
     /// @return compensation Cash-leg units paid to the liquidated account.
     function liquidate(address account) external nonReentrant onlyClone returns (uint256 compensation) {
-        _requireTrading();
+        uint256 h0 = _requireTrading();
         if (account == msg.sender) revert SelfFill(msg.sender);
-        uint256 h0 = _argWord(0);
         address feeTo = _feeRecipient(h0);
         if (msg.sender == feeTo) revert FeeRecipientCannotTrade(feeTo);
         _requireCanTrade(msg.sender, h0);

@@ -162,4 +162,14 @@ contract SessionMathTest is Test {
         assertEq(SessionMath.getHalf(w2, half), v);
         assertEq(SessionMath.getHalf(w2, 1 - half), SessionMath.getHalf(word, 1 - half));
     }
+
+    /// @dev The parallel bit count equals a count bit by bit, over the whole word (all-ones included: 256).
+    function testFuzz_popcount_equalsBitByBitCount(uint256 x) public pure {
+        uint256 c;
+        for (uint256 i; i < 256; ++i) c += (x >> i) & 1;
+        assertEq(SessionMath.popcount(x), c);
+        assertEq(SessionMath.popcount(0), 0);
+        assertEq(SessionMath.popcount(type(uint256).max), 256);
+        assertEq(SessionMath.popcount(1 << 255), 1);
+    }
 }
