@@ -130,11 +130,11 @@ contract PhysicalSession is SessionCore {
     /// taker's below. Then adds the nets to the maker's and the taker's allocations and the fees, -(maker's net +
     /// taker's net), to the fee recipient's, word by word (leg k is half k & 1 of word k >> 1): the maker's, then
     /// the taker's, then the fee recipient's. No overflow: |g| <= MAX_AMOUNT < 2^127 (a fill's amounts and a
-    /// pool's answer are range-checked) and each rate is at most 500 bps. A giver
-    /// short of what it gives reverts with `InsufficientAllocation(account, leg, have, need)`; a new allocation above MAX_AMOUNT with
-    /// `AmountOutOfRange` (as `SessionMath.setHalf`). Maker, taker and fee recipient are three different accounts
-    /// (checked by the callers), so each word is cached once. In assembly: the same steps in Solidity kept a
-    /// cursor in memory and cost ~2.5k more a fill.
+    /// pool's answer are range-checked) and each rate is at most 500 bps. A giver short of what it gives reverts
+    /// with `InsufficientAllocation(account, leg, have, need)`; a new allocation above MAX_AMOUNT with
+    /// `AmountOutOfRange` (as `SessionMath.setHalf`; unreachable while the basket stays within MAX_AMOUNT, kept as a
+    /// guard). Maker, taker and fee recipient are three different accounts (checked by the callers), so each word
+    /// is read once. In assembly: the same steps in Solidity kept a cursor in memory and cost ~2.5k more a fill.
     function _moveAllocations(
         address maker,
         address taker,
@@ -159,7 +159,7 @@ contract PhysicalSession is SessionCore {
             }
             // keccak256(account . _alloc.slot): the account's inner mapping. An address reaches assembly as it
             // lies on the stack, possibly with dirty upper bits (the fee recipient is cut from a packed word), so it
-            // is cleaned here; `addHalf` only reports it.
+            // is cleaned here (and by `failShort` for its report).
             function innerOf(account) -> inner {
                 mstore(0x00, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
                 mstore(0x20, _alloc.slot)
