@@ -332,7 +332,6 @@ abstract contract SessionCore is
 
     // ------------------------------------------------------------------ orders
 
-    /// @notice The EIP-712 digest a maker signs for `order` in this session.
     bytes32 private constant DOMAIN_TYPEHASH = keccak256(
         "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
     );
@@ -361,6 +360,7 @@ abstract contract SessionCore is
         }
     }
 
+    /// @notice The EIP-712 digest a maker signs for `order` in this session.
     function hashOrder(SessionOrder calldata order) external view returns (bytes32) {
         return _sessionDigest(SessionOrderLib.hash(order));
     }
