@@ -101,9 +101,9 @@ contract PhysicalSession is SessionCore {
     }
 
     /// @dev Per set leg (ascending): the receiver pays its fee (bps of what it receives, rounded down in the
-    /// payer's favour) to the fee recipient; the giver must hold what it gives. First the nets from the gross
-    /// changes (pure), then the moves: two neighbouring legs share a storage word, which is read and written once
-    /// per account; the fee recipient's only when a fee is due.
+    /// payer's favour) to the fee recipient; the giver must hold what it gives. Word by word (two neighbouring legs
+    /// share a storage word): the nets of the word's legs, then each account's word read and written once, the
+    /// fee recipient's only when a fee is due (see {_moveAllocations}).
     function _applyTrade(
         address maker,
         address taker,
