@@ -117,8 +117,12 @@ export const suite: Suite = {
     // Trader c holds k markets on the root, then places a resting order on one of them. A liquidity provider of
     // its own keeps an offer resting on each market, so each of these placements joins a book already in use:
     // the k figures differ only by the markets held (no book word written from zero in some and not others).
+    // For the same reason c keeps a bid resting below the book before the series: every measured order then
+    // joins c's order word in use, where the first (k1) would otherwise write it from zero (+17.1k) and the
+    // others not.
     const lp = rest[6];
     await (await fund(lp, 1_000_000_000n)).wait();
+    await place(c, rootId, 1, 5, 1n);
     const kGas: Record<number, number> = {};
     for (let branch = 1; branch <= 8; branch++) {
       await place(lp, rootId, branch, 60, -2n);

@@ -21,9 +21,11 @@ import {PayoffMath} from "./PayoffMath.sol";
 /// Settlement rounds each long contract's payoff down by less than one unit, so the result also subtracts
 /// `longs` (open long contracts plus open bid quantity): the value returned is a lower bound for what the
 /// trader's positions on this root can be worth at settlement, for every possible outcome. Cost: the terms
-/// are flattened once into memory (five words each), then each candidate costs one pass over them in
-/// assembly: at most (2 + 2 x markets) x (markets + orders) term evaluations of ~350 gas, both counts capped by
-/// the core.
+/// are flattened once into memory (seven words each, with each term's fixed value below and above its
+/// market), then each candidate costs one pass over them in assembly: a comparison for each term whose market
+/// lies wholly on one side of the candidate, a rounded division only for those whose market holds it strictly
+/// inside. The ends of the root's range and the bounds of a tree's outer markets fall in no market's
+/// interior; the evaluations left are (candidates) x (markets around each), both counts capped by the core.
 library WorstCase {
     /// @notice One market the trader holds: original bounds and the signed position (contracts).
     struct Leg {
@@ -73,9 +75,13 @@ library WorstCase {
         worst -= longs; // |longs| < 16 * 2^63: no overflow against a worst case of magnitude < 2^140
     }
 
-    /// @notice Flattens the terms of W into scratch memory, five words each: min, max, span, a, b, the term being
-    /// floor((a * (clamp(x, min, max) - min) - b) / span); positions first (added in full), then orders (added
-    /// only when negative).
+    /// @notice Flattens the terms of W into scratch memory, seven words each: min, max, span, a, off, atMin, atMax.
+    /// Inside its market (min < x < max) a term is floor(a * (x - min) / span) + off; a position has off = 0
+    /// and counts in full, an order (a = q * scale * TICKS, off = -q * scale * tick) counts only when negative.
+    /// At or beyond a bound the term is exact and fixed: `atMin` below the market, `atMax` above it, each
+    /// already reduced to what it adds to W (an order's min(0, v)). These are the values the clamped formula
+    /// floor((a * (clamp(x, min, max) - min) - q * scale * tick * span) / span) gives there, since the tick
+    /// term is a multiple of span; so a candidate outside a market costs one comparison, not a division.
     /// @return t The terms' memory range: start | mid << 64 | end << 128 (mid: the first order term).
     /// @return longs Open long contracts plus open bid quantity (the settlement rounding allowance).
     /// @return sides Bit i set when leg i carries an open bid, bit 128 + i when it carries an open offer (legs are
@@ -95,7 +101,7 @@ library WorstCase {
             uint256 start;
             assembly ("memory-safe") {
                 start := mload(0x40)
-                mstore(0x40, add(start, mul(add(nL, nO), 0xa0)))
+                mstore(0x40, add(start, mul(add(nL, nO), 0xe0)))
             }
             uint256 p = start;
             for (uint256 i; i < nL; ++i) {
@@ -103,8 +109,9 @@ library WorstCase {
                 int256 pos = lg.pos;
                 if (pos == 0) continue;
                 if (pos > 0) longs += pos;
-                _put(p, lg.min, lg.max, pos * unitTicks, 0);
-                p += 0xa0;
+                int256 a = pos * unitTicks;
+                _put(p, lg.min, lg.max, a, 0, 0, a);
+                p += 0xe0;
             }
             uint256 mid = p;
             for (uint256 j; j < nO; ++j) {
@@ -118,25 +125,31 @@ library WorstCase {
                 }
                 Leg memory lg = legs[o.leg];
                 int256 qs = q * scale;
-                _put(p, lg.min, lg.max, qs * int256(PayoffMath.TICKS), qs * o.tick * (lg.max - lg.min));
-                p += 0xa0;
+                int256 a = qs * int256(PayoffMath.TICKS);
+                int256 off = -qs * o.tick;
+                // A bid hurts below its price (at min), an offer above it (at max); 0 < tick < TICKS.
+                _put(p, lg.min, lg.max, a, off, off < 0 ? off : int256(0), a + off < 0 ? a + off : int256(0));
+                p += 0xe0;
             }
             t = start | (mid << 64) | (p << 128); // memory pointers, far below 2^64
         }
     }
 
-    function _put(uint256 p, int256 min, int256 max, int256 a, int256 b) private pure {
+    function _put(uint256 p, int256 min, int256 max, int256 a, int256 off, int256 atMin, int256 atMax) private pure {
         assembly ("memory-safe") {
             mstore(p, min)
             mstore(add(p, 0x20), max)
             mstore(add(p, 0x40), sub(max, min))
             mstore(add(p, 0x60), a)
-            mstore(add(p, 0x80), b)
+            mstore(add(p, 0x80), off)
+            mstore(add(p, 0xa0), atMin)
+            mstore(add(p, 0xc0), atMax)
         }
     }
 
-    /// @notice W(x) over the terms `t` (see {_flatten}): those before `mid` added in full, the others only when
-    /// negative; each floor((a * (clamp(x, min, max) - min) - b) / span), rounded toward negative infinity.
+    /// @notice W(x) over the terms `t` (see {_flatten}): a term whose market lies wholly above or below x adds
+    /// its stored end value; one whose market holds x strictly inside is evaluated, rounded toward negative
+    /// infinity, and added in full (a position) or only when negative (an order).
     function _eval(uint256 t, int256 x) private pure returns (int256 w) {
         assembly ("memory-safe") {
             let mid := and(shr(64, t), 0xffffffffffffffff)
@@ -144,23 +157,24 @@ library WorstCase {
             for {
                 let p := and(t, 0xffffffffffffffff)
             } lt(p, end) {
-                p := add(p, 0xa0)
+                p := add(p, 0xe0)
             } {
                 let mn := mload(p)
-                let c := x
-                if slt(c, mn) {
-                    c := mn
+                if iszero(sgt(x, mn)) {
+                    w := add(w, mload(add(p, 0xa0)))
+                    continue
                 }
-                let mx := mload(add(p, 0x20))
-                if sgt(c, mx) {
-                    c := mx
+                if iszero(slt(x, mload(add(p, 0x20)))) {
+                    w := add(w, mload(add(p, 0xc0)))
+                    continue
                 }
                 let span := mload(add(p, 0x40))
-                let num := sub(mul(mload(add(p, 0x60)), sub(c, mn)), mload(add(p, 0x80)))
+                let num := mul(mload(add(p, 0x60)), sub(x, mn))
                 let q := sdiv(num, span)
                 if and(slt(num, 0), iszero(iszero(smod(num, span)))) {
                     q := sub(q, 1)
                 }
+                q := add(q, mload(add(p, 0x80)))
                 // Positions always count; an order only where it hurts (min(0, v)).
                 if or(lt(p, mid), slt(q, 0)) {
                     w := add(w, q)

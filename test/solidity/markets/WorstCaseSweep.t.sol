@@ -74,4 +74,34 @@ contract WorstCaseSweepTest is Test, WorstCaseCases {
             NaiveWorstCase.minOverRange(c.lo, c.hi, c.legs, c.opens, c.scale)
         );
     }
+
+    /// @notice The end values stored per term change no result: the library's minimum is, to the unit, the least
+    /// of the clamped, per-term floored W (the reference's `valueAt`) over the same candidates (the ends and each
+    /// convex kink inside them), less the rounding allowance.
+    function testFuzz_worstCase_equalsFlooredW_atTheCandidates(uint256 seed) public pure {
+        Case memory c = _build(seed, 8, 9, true);
+        int256 longs;
+        uint256 sides;
+        for (uint256 i; i < c.legs.length; ++i) if (c.legs[i].pos > 0) longs += c.legs[i].pos;
+        for (uint256 j; j < c.opens.length; ++j) {
+            WorstCase.Open memory o = c.opens[j];
+            if (o.qty > 0) longs += o.qty;
+            sides |= o.qty > 0 ? 1 << o.leg : 1 << (o.leg + 128);
+        }
+        int256 expected = NaiveWorstCase.valueAt(c.lo, c.legs, c.opens, c.scale);
+        int256 w = NaiveWorstCase.valueAt(c.hi, c.legs, c.opens, c.scale);
+        if (w < expected) expected = w;
+        for (uint256 i; i < c.legs.length; ++i) {
+            WorstCase.Leg memory l = c.legs[i];
+            if ((l.pos > 0 || (sides >> i) & 1 != 0) && l.min > c.lo && l.min < c.hi) {
+                w = NaiveWorstCase.valueAt(l.min, c.legs, c.opens, c.scale);
+                if (w < expected) expected = w;
+            }
+            if ((l.pos < 0 || (sides >> (i + 128)) & 1 != 0) && l.max > c.lo && l.max < c.hi) {
+                w = NaiveWorstCase.valueAt(l.max, c.legs, c.opens, c.scale);
+                if (w < expected) expected = w;
+            }
+        }
+        assertEq(WorstCase.minOverRange(c.lo, c.hi, c.legs, c.opens, c.scale), expected - longs);
+    }
 }
