@@ -557,9 +557,21 @@ abstract contract MarketStorage is Ev {
         return (((marketId << 8) | ((ref >> 40) & 0xff)) << 32) | (ref & type(uint32).max);
     }
 
-    function _slotOf(uint16[8] memory branches, uint256 n, uint16 branchId) internal pure returns (uint256) {
-        for (uint256 i; i < n; ++i) if (branches[i] == branchId) return i;
-        return type(uint256).max; // unreachable: an order's market is always in the trader's list
+    /// @notice The slot of `branchId` among the first `n` of `branches`, type(uint256).max when absent.
+    function _slotOf(uint16[8] memory branches, uint256 n, uint16 branchId) internal pure returns (uint256 i) {
+        assembly ("memory-safe") {
+            let want := and(branchId, 0xffff) // both sides masked: no dirty bits decide a match
+            for {} lt(i, n) {
+                i := add(i, 1)
+            } {
+                if eq(and(mload(add(branches, shl(5, i))), 0xffff), want) {
+                    break
+                }
+            }
+            if eq(i, n) {
+                i := not(0)
+            }
+        }
     }
 
     function _lowestBit(uint256 x) internal pure returns (uint256) {

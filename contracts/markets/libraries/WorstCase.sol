@@ -24,8 +24,9 @@ import {PayoffMath} from "./PayoffMath.sol";
 /// are flattened once into memory (seven words each, with each term's fixed value below and above its
 /// market), then each candidate costs one pass over them in assembly: a comparison for each term whose market
 /// lies wholly on one side of the candidate, a rounded division only for those whose market holds it strictly
-/// inside. The ends of the root's range and the bounds of a tree's outer markets fall in no market's
-/// interior; the evaluations left are (candidates) x (markets around each), both counts capped by the core.
+/// inside. When the trader's terms all move one way (only long and bidding, or only short and offering), W is
+/// monotone and the two ends alone are evaluated, in time linear in its markets and orders. Otherwise the
+/// evaluations are (candidates) x (markets around each), both counts capped by the core.
 library WorstCase {
     /// @notice One market the trader holds: original bounds and the signed position (contracts).
     struct Leg {
@@ -57,17 +58,22 @@ library WorstCase {
             int256 w = _eval(t, hi);
             if (w < worst) worst = w;
         }
+        // Every term is monotone in x, rounding and min(0, .) included: a long's or a bid's never falls, a
+        // short's or an offer's never rises. With no term of one of the two kinds W is monotone and its least
+        // value is at an end; only when both kinds are held can a bound inside hold a lower one.
+        if (sides >> 128 == 0 || uint128(sides) == 0) return worst - longs;
         uint256 nL = legs.length;
         for (uint256 i; i < nL; ++i) {
             Leg memory lg = legs[i];
-            // A bound is a candidate when some term bends convexly there (see the library's @dev).
+            // A bound is a candidate when some term bends convexly there (see the library's @dev): the min of a
+            // market with a rising term, the max of one with a falling term.
             int256 x = lg.min;
-            if ((lg.pos > 0 || (sides >> i) & 1 != 0) && x > lo && x < hi) {
+            if ((sides >> i) & 1 != 0 && x > lo && x < hi) {
                 int256 w = _eval(t, x);
                 if (w < worst) worst = w;
             }
             x = lg.max;
-            if ((lg.pos < 0 || (sides >> (i + 128)) & 1 != 0) && x > lo && x < hi) {
+            if ((sides >> (i + 128)) & 1 != 0 && x > lo && x < hi) {
                 int256 w = _eval(t, x);
                 if (w < worst) worst = w;
             }
@@ -84,8 +90,8 @@ library WorstCase {
     /// term is a multiple of span; so a candidate outside a market costs one comparison, not a division.
     /// @return t The terms' memory range: start | mid << 64 | end << 128 (mid: the first order term).
     /// @return longs Open long contracts plus open bid quantity (the settlement rounding allowance).
-    /// @return sides Bit i set when leg i carries an open bid, bit 128 + i when it carries an open offer (legs are
-    /// capped well below 128).
+    /// @return sides Bit i set when leg i carries a rising term (a long or a bid), bit 128 + i when it carries a
+    /// falling one (a short or an offer); legs are capped well below 128.
     function _flatten(
         Leg[] memory legs,
         Open[] memory opens,
@@ -108,7 +114,12 @@ library WorstCase {
                 Leg memory lg = legs[i];
                 int256 pos = lg.pos;
                 if (pos == 0) continue;
-                if (pos > 0) longs += pos;
+                if (pos > 0) {
+                    longs += pos;
+                    sides |= 1 << i;
+                } else {
+                    sides |= 1 << (i + 128);
+                }
                 int256 a = pos * unitTicks;
                 _put(p, lg.min, lg.max, a, 0, 0, a);
                 p += 0xe0;
