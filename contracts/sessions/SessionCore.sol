@@ -87,7 +87,14 @@ abstract contract SessionCore is
     /// @dev The admin that made the pending offer: it loses the role when the offer is accepted.
     address private _pendingFrom;
 
-    constructor() OrderSigning("Ringfence Session", "1") {
+    /// @dev The EIP-712 domain's name and version, given to {OrderSigning}; {_sessionDigest} uses their hashes
+    /// (`HASHED_NAME`, `HASHED_VERSION`: hashes of literals fold at compile time, of these constants they
+    /// would not). The constructor refuses to deploy if the two ever differ.
+    string private constant DOMAIN_NAME = "Ringfence Session";
+    string private constant DOMAIN_VERSION = "1";
+
+    constructor() OrderSigning(DOMAIN_NAME, DOMAIN_VERSION) {
+        assert(keccak256(bytes(DOMAIN_NAME)) == HASHED_NAME && keccak256(bytes(DOMAIN_VERSION)) == HASHED_VERSION);
         _disableInitializers();
     }
 
@@ -335,8 +342,8 @@ abstract contract SessionCore is
     bytes32 private constant DOMAIN_TYPEHASH = keccak256(
         "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
     );
-    bytes32 private constant HASHED_NAME = keccak256("Ringfence Session"); // as passed to OrderSigning above
-    bytes32 private constant HASHED_VERSION = keccak256("1");
+    bytes32 private constant HASHED_NAME = keccak256("Ringfence Session"); // DOMAIN_NAME's (checked at deployment)
+    bytes32 private constant HASHED_VERSION = keccak256("1"); // DOMAIN_VERSION's
 
     /// @dev The EIP-712 digest of an order's struct hash in this session's domain: what `_orderDigest` gives, for
     /// less. A clone cannot use OpenZeppelin's cached separator (it is cached for the implementation's address
