@@ -85,7 +85,8 @@ library WorstCase {
     /// Inside its market (min < x < max) a term is floor(a * (x - min) / span) + off; a position has off = 0
     /// and counts in full, an order (a = q * scale * TICKS, off = -q * scale * tick) counts only when negative.
     /// At or beyond a bound the term is exact and fixed: `atMin` below the market, `atMax` above it, each
-    /// already reduced to what it adds to W (an order's min(0, v)). These are the values the clamped formula
+    /// already reduced to what it adds to W (an order's min(0, v): a bid's is negative at min and zero at max,
+    /// an offer's the reverse, as 0 < tick < TICKS). These are the values the clamped formula
     /// floor((a * (clamp(x, min, max) - min) - q * scale * tick * span) / span) gives there, since the tick
     /// term is a multiple of span; so a candidate outside a market costs one comparison, not a division.
     /// @return t The terms' memory range: start | mid << 64 | end << 128 (mid: the first order term).
@@ -138,7 +139,6 @@ library WorstCase {
                 int256 qs = q * scale;
                 int256 a = qs * int256(PayoffMath.TICKS);
                 int256 off = -qs * o.tick;
-                // A bid hurts below its price (at min), an offer above it (at max); 0 < tick < TICKS.
                 _put(p, lg.min, lg.max, a, off, off < 0 ? off : int256(0), a + off < 0 ? a + off : int256(0));
                 p += 0xe0;
             }
