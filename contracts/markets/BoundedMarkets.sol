@@ -525,13 +525,15 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     function _store(TraderRoot storage tr, Snapshot memory s) internal {
         uint256 h = s.header & (uint256(0xffff) << 144); // keep the root-list index and the active bit
         uint256[2] memory pw;
-        for (uint256 i; i < s.nB; ++i) {
+        uint256 nB = s.nB;
+        if (nB > 0) h |= uint256(s.branches[0]) | (uint256(uint64(s.pos[0])) << 192); // slot 0: the header's top lane
+        for (uint256 i = 1; i < nB; ++i) {
             h |= uint256(s.branches[i]) << (16 * i);
-            pw[i >> 2] |= uint256(uint64(s.pos[i])) << (64 * (i & 3)); // int64 stored as its 64-bit pattern
+            pw[(i - 1) >> 2] |= uint256(uint64(s.pos[i])) << (64 * ((i - 1) & 3)); // int64 as its 64-bit pattern
         }
         uint256[2] memory ow;
         for (uint256 j; j < s.nO; ++j) ow[j >> 2] |= uint256(s.refs[j]) << (64 * (j & 3));
-        h |= (s.nB << 128) | _orderWordBits(s.nO);
+        h |= (nB << 128) | _orderWordBits(s.nO);
         if (h != s.header) tr.header = h;
         if (pw[0] != s.posWords[0]) tr.posWords[0] = pw[0];
         if (pw[1] != s.posWords[1]) tr.posWords[1] = pw[1];

@@ -84,9 +84,10 @@ contract BoundedMarketsLens is MarketStorage {
         uint256 h = tr.header;
         branches = new uint16[]((h >> 128) & 0xff);
         positions = new int64[](branches.length);
+        uint256[2] memory pw = [tr.posWords[0], tr.posWords[1]];
         for (uint256 i; i < branches.length; ++i) {
             branches[i] = uint16(h >> (16 * i)); // 16-bit field
-            positions[i] = int64(uint64(tr.posWords[i >> 2] >> (64 * (i & 3)))); // 64-bit field
+            positions[i] = int64(uint64(_posLane(h, pw, i))); // 64-bit field
         }
         (uint256[2] memory words, uint256 n) = _orderWordsOf(tr, h);
         orderRefs = new uint64[](n);

@@ -118,8 +118,11 @@ abstract contract MarketStorage is Ev {
     /// @notice A trader's state on one root, packed into as few words as a small book needs.
     /// @dev `header`: bits [16i, 16i+16) branch id of market slot i (i < 8); [128,136) market count;
     /// bit 136 set when `orderWords[0]` holds an order, bit 137 when `orderWords[1]` does; [144,152) index in
-    /// the account's root list; bit 152 active.
-    /// `posWords[w]`: positions (int64, contracts, maker fills not yet credited excluded) of slots 4w..4w+3.
+    /// the account's root list; bit 152 active; [192,256) the position of market slot 0.
+    /// Positions (int64, contracts, maker fills not yet credited excluded) fill 64-bit lanes from the header's
+    /// top lane on: slot i sits in lane (i + 3) of the words header, `posWords[0]`, `posWords[1]` taken in
+    /// turn (see {_posLane}). A trader's first market so costs no word of its own (its header is written
+    /// anyway), and a trader on one market reads one word; slots 1-4 are `posWords[0]`, 5-7 `posWords[1]`.
     /// `orderWords[w]`: refs (uint64: branch << 48 | tick << 40 | isBid << 32 | level index) of orders 4w..4w+3,
     /// packed from lane 0 up. A ref is never zero (branch ids start at 1), so the open-order count is the
     /// number of non-zero lanes: the header changes only when a word starts or stops being used, and a trader
@@ -241,15 +244,19 @@ abstract contract MarketStorage is Ev {
         uint256 h = tr.header;
         s.header = h;
         uint256 nB = (h >> 128) & 0xff;
-        if (nB > 0) s.posWords[0] = tr.posWords[0];
-        if (nB > 4) s.posWords[1] = tr.posWords[1];
+        if (nB > 1) s.posWords[0] = tr.posWords[0];
+        if (nB > 5) s.posWords[1] = tr.posWords[1];
         // As {_orderWordsOf}, into the snapshot's own words (no second array on the hot path).
         if ((h >> 136) & 1 != 0) s.orderWords[0] = tr.orderWords[0];
         if ((h >> 137) & 1 != 0) s.orderWords[1] = tr.orderWords[1];
         uint256 nO = _lanesUsed(s.orderWords[0]) + _lanesUsed(s.orderWords[1]);
-        for (uint256 i; i < nB; ++i) {
+        // Positions as {_posLane} places them, inline on this path: slot 0 from the header's top lane.
+        if (nB > 0) (s.branches[0], s.pos[0]) = (uint16(h), int64(uint64(h >> 192))); // 16- and 64-bit fields
+        for (uint256 i = 1; i < nB; ++i) {
             s.branches[i] = uint16(h >> (16 * i)); // 16-bit field
-            s.pos[i] = int64(uint64(s.posWords[i >> 2] >> (64 * (i & 3)))); // 64-bit field, two's complement
+            unchecked {
+                s.pos[i] = int64(uint64(s.posWords[(i - 1) >> 2] >> (64 * ((i - 1) & 3)))); // 64-bit field
+            }
         }
         {
             bytes32 slot;
@@ -516,6 +523,15 @@ abstract contract MarketStorage is Ev {
         uint256 w = uint256(uint128(lo.toInt128())) | (uint256(uint128(hi.toInt128())) << 128);
         assembly ("memory-safe") {
             sstore(slot, w)
+        }
+    }
+
+    /// @dev The word holding market slot `i`'s position, shifted so that the position is its low 64 bits (see
+    /// {TraderRoot}): slot 0 in the header's top lane, slot i > 0 in lane (i - 1) % 4 of `posWords[(i - 1) / 4]`.
+    function _posLane(uint256 header, uint256[2] memory posWords, uint256 i) internal pure returns (uint256) {
+        if (i == 0) return header >> 192;
+        unchecked {
+            return posWords[(i - 1) >> 2] >> (64 * ((i - 1) & 3));
         }
     }
 

@@ -499,6 +499,98 @@ contract BoundedMarketsTest is MarketsBase {
         core.place(o, "", 16);
     }
 
+    /// @notice Positions live in 64-bit lanes from the header's top lane on (slot 0 in the header, 1-4 and 5-7
+    /// in the two position words): every slot reads back as traded, signs included, across the lane and word
+    /// boundaries and after a market in the middle is closed and the later slots move down.
+    function testFuzz_positions_everySlot_roundTrip(uint256 seed) public {
+        for (uint16 i; i < 7; ++i) {
+            vm.prank(owner);
+            admin.createSub(rootId, 1, int128(int16(i)), 100);
+        }
+        int64[9] memory q;
+        for (uint16 b = 1; b <= 8; ++b) {
+            q[b] = int64(int256(uint256(keccak256(abi.encode(seed, b))) % 20)) - 10; // -10..9
+            if (q[b] >= 0) q[b] += 1; // never zero: every market is held
+            _place(t1, rootId, b, 50, q[b]); // rests: t1 is the maker, credited at its next refresh
+            _place(t2, rootId, b, 50, -q[b]); // takes it
+        }
+        vm.prank(t1);
+        core.sync(rootId);
+        _assertPositions(q, 0);
+        // Close one market in the middle of the slots: the later slots move down a lane, across the words.
+        uint16 closed = uint16(1 + (seed % 6)); // branch 1..6: slot 0..5
+        _place(t1, rootId, closed, 50, -q[closed]);
+        _place(t2, rootId, closed, 50, q[closed]);
+        vm.prank(t1);
+        core.sync(rootId);
+        _assertPositions(q, closed);
+    }
+
+    function _assertPositions(int64[9] memory q, uint16 closed) internal view {
+        (, , uint16[] memory branches, int64[] memory positions, ) = adm.traderRoot(t1, rootId);
+        assertEq(branches.length, closed == 0 ? 8 : 7, "markets held");
+        uint256 i;
+        for (uint16 b = 1; b <= 8; ++b) {
+            assertEq(_pos(t2, rootId, b), b == closed ? int256(0) : -int256(q[b]), "taker's position");
+            if (b == closed) {
+                assertEq(_pos(t1, rootId, b), 0, "closed");
+                continue;
+            }
+            assertEq(branches[i], b, "slot order kept");
+            assertEq(positions[i], q[b], "stored position");
+            assertEq(_pos(t1, rootId, b), q[b], "position");
+            ++i;
+        }
+    }
+
+    /// @notice Redeeming one root moves the account's last root into its place in the root list (the moved
+    /// root's header gets its new index): the moved root's positions, the short one in the header's own lane
+    /// included, and its worst case are untouched, and it still trades and redeems.
+    function test_redeem_movesTheLastRoot_keepsItsPositions() public {
+        uint256 a = rootId;
+        uint256 b = _root(0, 100);
+        vm.prank(owner);
+        admin.createSub(b, 1, 20, 80);
+        _place(t2, a, 1, 40, 2);
+        _place(t1, a, 1, 40, -2); // t1 short 2 on root a
+        _place(t2, b, 1, 30, 3);
+        _place(t1, b, 1, 30, -3); // t1 short 3 on b's root market: slot 0
+        _place(t2, b, 2, 60, -5);
+        _place(t1, b, 2, 60, 5); // and long 5 on the sub-market: slot 1
+        (, , uint64[] memory roots) = adm.account(t1, IERC20(address(usdc)));
+        assertEq(roots.length, 2);
+        assertEq(roots[1], b);
+        (int256 worstBefore, , , int64[] memory before, ) = adm.traderRoot(t1, b);
+        assertEq(before[0], -3);
+        assertEq(before[1], 5);
+
+        vm.prank(owner);
+        admin.postBounds(a, 1, 10, 10);
+        core.redeem(a, t1); // a leaves the list; b moves to index 0
+
+        (, , roots) = adm.account(t1, IERC20(address(usdc)));
+        assertEq(roots.length, 1);
+        assertEq(roots[0], b);
+        (int256 worstAfter, , uint16[] memory branches, int64[] memory positions, ) = adm.traderRoot(t1, b);
+        assertEq(worstAfter, worstBefore, "worst case untouched");
+        assertEq(branches.length, 2);
+        assertEq(positions[0], -3, "slot 0, in the header");
+        assertEq(positions[1], 5, "slot 1");
+        assertEq(_sumWorst(t1), worstAfter, "the account counts the moved root once");
+
+        _place(t2, b, 1, 30, -1);
+        _place(t1, b, 1, 30, 1); // buys one back: short 2
+        assertEq(_pos(t1, b, 1), -2);
+        vm.prank(owner);
+        admin.postBounds(b, 1, 50, 50);
+        int256 cashBefore = _cash(t1);
+        // Short 2 on [0, 100] at 50 pays -1 USDC; long 5 on [20, 80] at 50 pays 2.5 USDC.
+        assertEq(core.redeem(b, t1), int256(UNIT / 2) * 3);
+        assertEq(_cash(t1), cashBefore + int256(UNIT / 2) * 3);
+        (, , roots) = adm.account(t1, IERC20(address(usdc)));
+        assertEq(roots.length, 0);
+    }
+
     function test_reverts_tooManyRoots() public {
         for (uint256 i; i < 15; ++i) _place(t1, _root(0, 100), 1, 10, 1); // 16 with the fixture's root below
         _place(t1, rootId, 1, 10, 1);
