@@ -6,6 +6,7 @@
  * transactions are signed by the key and sent raw (`eth_sendRawTransaction`); every other call is forwarded
  * to the node. The node's unlocked accounts only deploy and fund.
  */
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -16,6 +17,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { build, preview, type PreviewServer } from "vite";
 
 import { startRelay, type Relay } from "../../relay/index.js";
+import { deployAaplUsdcSession, deployMarketsRoot, startNode, stopGroup } from "../../scripts/venue.js";
 import { postBounds } from "../../sdk/markets/transactions.js";
 import { createSessionFromConfig } from "../../sdk/sessions/client.js";
 import { physicalLeg, SessionKind, sessionConfig } from "../../sdk/sessions/config.js";
@@ -50,8 +52,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-export { startNode, stopGroup } from "../../scripts/venue.js";
-import { deployAaplUsdcSession, deployMarketsRoot } from "../../scripts/venue.js";
+export { startNode, stopGroup };
 
 export interface Chain {
   url: string;
@@ -365,4 +366,68 @@ export async function walletContext(
 export function outDir(): string {
   mkdirSync(OUT, { recursive: true });
   return OUT;
+}
+
+/** What one browser suite runs against; filled in by the `before` hook of {@link useAppStack}. */
+export interface AppStack {
+  chain: Chain;
+  /** The relay over the chain's session, when the suite asked for one. */
+  relay: Relay | undefined;
+  app: { server: PreviewServer; url: string };
+  browser: Browser;
+  /** Uncaught errors of every page opened by {@link AppStack.open}. */
+  pageErrors: string[];
+  /** Errors the relay reported while following the chain. */
+  relayErrors: string[];
+  /** A trader's own browser context and page, as {@link openTrader}, each wait on it at most the suite's `wait`. */
+  open(key: Wallet, opts?: { startChainId?: bigint }): Promise<Trader>;
+  /** A full-page screenshot into out/app/. */
+  shot(page: Page, name: string): Promise<Buffer>;
+}
+
+export interface AppStackOptions {
+  /** As {@link deployChain}: whether the maker and taker subscribe to the session (default true). */
+  subscribed?: boolean;
+  /** On the deployed chain, before the relay and the app start; may return the markets address the app serves. */
+  prepare?: (chain: Chain) => Promise<string | void>;
+  /** No relay (`false`), or one that also follows the sessions the factory creates later. */
+  relay?: false | { followFactory?: boolean };
+  /** Longest wait for anything on a page, in ms (default 20,000: a shared 2-core machine is slow). */
+  wait?: number;
+}
+
+/**
+ * Registers the mocha hooks of one browser suite: before its tests, a `hardhat node` on a free loopback port, the
+ * chain, `prepare`, the relay, the built app and Chromium; after them, all of it stopped, whatever failed. Call it
+ * at the top of a `describe`; its own `before` hooks run after this one, so the returned stack is ready in them.
+ */
+export function useAppStack(opts: AppStackOptions = {}): AppStack {
+  const wait = opts.wait ?? 20_000;
+  const stack = { pageErrors: [], relayErrors: [] } as unknown as AppStack;
+  let node: ChildProcess | undefined;
+  before(async function () {
+    requireChromium();
+    const started = await startNode(await freePort());
+    node = started.proc;
+    const chain = await deployChain(started.url, { subscribed: opts.subscribed ?? true });
+    stack.chain = chain;
+    const markets = (await opts.prepare?.(chain)) ?? "";
+    if (opts.relay !== false) {
+      stack.relay = await relayFor(chain, (e) => stack.relayErrors.push(String((e as Error)?.message ?? e)), {
+        followFactory: opts.relay?.followFactory ?? false,
+      });
+    }
+    stack.app = await serveApp(chain, stack.relay, markets);
+    stack.browser = await launchChromium();
+    stack.open = (key, { startChainId } = {}) =>
+      openTrader(stack.browser, chain, key, stack.pageErrors, { startChainId, wait });
+    stack.shot = (page, name) => page.screenshot({ path: path.join(outDir(), name), fullPage: true });
+  });
+  after(async () => {
+    await stack.browser?.close().catch(() => undefined);
+    await stack.app?.server.close().catch(() => undefined);
+    await stack.relay?.close().catch(() => undefined);
+    await stopGroup(node);
+  });
+  return stack;
 }

@@ -6,16 +6,11 @@
  * short AAPL sees the margin report, a "close to liquidation" warning as AAPL rises, and "liquidatable now" once
  * it crosses the maintenance margin, as the chain says. Screenshots land in out/app/.
  */
-import path from "node:path";
-
 import { expect } from "chai";
-import type { ChildProcess } from "node:child_process";
 import { Contract, Wallet, ZeroAddress } from "ethers";
 import { network } from "hardhat";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { PreviewServer } from "vite";
+import type { Page } from "playwright-core";
 
-import type { Relay } from "../../relay/index.js";
 import { fmt } from "../../app/src/ui/format.js";
 import { keeperTick } from "../../sdk/keeper.js";
 import { coreAt } from "../../sdk/sessions/client.js";
@@ -25,20 +20,7 @@ import { createMarginSession } from "../../sdk/sessions/margin.js";
 import { legMask, sessionDomain, signSessionOrder } from "../../sdk/sessions/orders.js";
 import { MarginModule__factory, SessionFactory__factory } from "../../types/ethers-contracts/index.js";
 import { SESSION_ABIS } from "../../sdk/sessions/index.js";
-import {
-  deployChain,
-  freePort,
-  launchChromium,
-  outDir,
-  relayFor,
-  requireChromium,
-  serveApp,
-  startNode,
-  stopGroup,
-  openTrader,
-  type Chain,
-  type WalletLog,
-} from "./harness.js";
+import { useAppStack, type AppStack, type Chain, type Trader } from "./harness.js";
 
 const E18 = 10n ** 18n;
 const E6 = 10n ** 6n;
@@ -46,36 +28,18 @@ const WAIT = 20_000;
 
 describe("app: subscribe, keeper settlement and claim in a real browser", function () {
   this.timeout(300_000);
-  let node: ChildProcess | undefined;
+  const stack = useAppStack({ subscribed: false, relay: { followFactory: true }, wait: WAIT });
+  const { pageErrors } = stack;
   let chain: Chain;
-  let relay: Relay | undefined;
-  let app: { server: PreviewServer; url: string } | undefined;
-  let browser: Browser | undefined;
-  let A: { context: BrowserContext; log: WalletLog; page: Page };
-  const pageErrors: string[] = [];
-  const relayErrors: string[] = [];
+  let app: AppStack["app"] | undefined;
+  let A: Trader;
 
   before(async function () {
-    requireChromium();
-    const started = await startNode(await freePort());
-    node = started.proc;
-    chain = await deployChain(started.url, { subscribed: false });
-    relay = await relayFor(chain, (e) => relayErrors.push(String((e as Error)?.message ?? e)), {
-      followFactory: true,
-    });
-    app = await serveApp(chain, relay);
-    browser = await launchChromium();
-    A = await openTrader(browser, chain, chain.maker, pageErrors, { wait: WAIT });
+    ({ chain, app } = stack);
+    A = await stack.open(chain.maker);
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await app?.server.close().catch(() => undefined);
-    await relay?.close().catch(() => undefined);
-    await stopGroup(node);
-  });
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(outDir(), name), fullPage: true });
+  const shot = (page: Page, name: string) => stack.shot(page, name);
 
   it("subscribes before t1: a basket the wallet cannot pay is refused, approvals go first, then the subscription", async () => {
     await A.page.goto(`${app!.url}/#/session/${chain.session}`);

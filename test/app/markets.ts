@@ -8,29 +8,18 @@
  * the owner collapses the bounds, A redeems and the cash on the page matches the chain. Screenshots:
  * out/app/markets-*.png.
  */
-import path from "node:path";
-
 import { expect } from "chai";
-import type { ChildProcess } from "node:child_process";
 import { parseUnits, type Contract } from "ethers";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { PreviewServer } from "vite";
+import type { Page } from "playwright-core";
 
 import { marketsAt } from "../../sdk/markets/abi.js";
 import {
-  deployChain,
   deployMarketsChain,
-  freePort,
-  launchChromium,
-  outDir,
-  requireChromium,
-  serveApp,
-  startNode,
-  stopGroup,
-  openTrader,
+  useAppStack,
+  type AppStack,
   type Chain,
   type MarketsChain,
-  type WalletLog,
+  type Trader,
 } from "./harness.js";
 
 const E6 = 10n ** 6n;
@@ -39,38 +28,32 @@ const WAIT = 30_000;
 
 describe("app: markets in a real browser", function () {
   this.timeout(400_000);
-  let node: ChildProcess | undefined;
-  let chain: Chain;
   let mk: MarketsChain;
+  const stack = useAppStack({
+    relay: false,
+    wait: WAIT,
+    prepare: async (chain) => {
+      mk = await deployMarketsChain(chain);
+      return mk.markets;
+    },
+  });
+  const { pageErrors } = stack;
+  let chain: Chain;
   let core: Contract;
   let usdc: string;
-  let app: { server: PreviewServer; url: string } | undefined;
-  let browser: Browser | undefined;
-  let A: { context: BrowserContext; log: WalletLog; page: Page };
-  let B: { context: BrowserContext; log: WalletLog; page: Page };
-  const pageErrors: string[] = [];
+  let app: AppStack["app"] | undefined;
+  let A: Trader;
+  let B: Trader;
 
   before(async function () {
-    requireChromium();
-    const started = await startNode(await freePort());
-    node = started.proc;
-    chain = await deployChain(started.url);
-    mk = await deployMarketsChain(chain);
+    ({ chain, app } = stack);
     core = marketsAt(mk.markets, chain.provider);
     usdc = await mk.usdc.getAddress();
-    app = await serveApp(chain, undefined, mk.markets);
-    browser = await launchChromium();
-    A = await openTrader(browser, chain, chain.maker, pageErrors, { wait: WAIT });
-    B = await openTrader(browser, chain, chain.taker, pageErrors, { wait: WAIT });
+    A = await stack.open(chain.maker);
+    B = await stack.open(chain.taker);
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await app?.server.close().catch(() => undefined);
-    await stopGroup(node);
-  });
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(outDir(), name), fullPage: true });
+  const shot = (page: Page, name: string) => stack.shot(page, name);
   const account = async (who: string) => {
     const [cash, sumWorst] = (await core.account(who, usdc)) as [bigint, bigint];
     return { cash, sumWorst };

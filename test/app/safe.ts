@@ -5,32 +5,15 @@
  * eth_signTypedData_v4; the relay checks it through ERC-1271 and page B, another trader, fills it. The Safe's
  * allocation moves on chain. A wallet that is not an owner gets a clear refusal before anything is signed.
  */
-import path from "node:path";
-
 import { expect } from "chai";
 import { Contract, Interface } from "ethers";
-import type { ChildProcess } from "node:child_process";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { PreviewServer } from "vite";
+import type { Page } from "playwright-core";
 
 import type { Relay } from "../../relay/index.js";
 import { coreAt } from "../../sdk/sessions/client.js";
 import { loadSession } from "../../sdk/sessions/index.js";
 import { createSafe, deploySafeInfra, safeApprove, safeExec } from "../shared/safe.js";
-import {
-  deployChain,
-  freePort,
-  launchChromium,
-  outDir,
-  relayFor,
-  requireChromium,
-  serveApp,
-  startNode,
-  stopGroup,
-  openTrader,
-  type Chain,
-  type WalletLog,
-} from "./harness.js";
+import { useAppStack, type Chain, type Trader } from "./harness.js";
 
 const E18 = 10n ** 18n;
 const E6 = 10n ** 6n;
@@ -39,63 +22,52 @@ const SUBSCRIBE = new Interface(["function subscribe(uint256 shares, bytes32[] p
 
 describe("app: a Safe maker posting through the relay, in a real browser", function () {
   this.timeout(300_000);
-  let node: ChildProcess | undefined;
-  let chain: Chain;
   let safe: string;
+  // the taker subscribes with its key; the maker's key owns a 1-of-1 Safe that subscribes 10 shares; trading opens
+  const stack = useAppStack({
+    subscribed: false,
+    wait: WAIT,
+    prepare: async (chain) => {
+      const [aapl, usdc] = chain.tokens;
+      await (await aapl.connect(chain.taker).approve(chain.session, 10n * E18)).wait();
+      await (await usdc.connect(chain.taker).approve(chain.session, 2_000n * E6)).wait();
+      await (await new Contract(chain.session, SUBSCRIBE, chain.taker).subscribe(10n, [])).wait();
+      const infra = await deploySafeInfra(chain.maker);
+      safe = await (await createSafe(infra, chain.maker, [chain.maker], 1)).getAddress();
+      await (await aapl.mint(safe, 10n * E18)).wait();
+      await (await usdc.mint(safe, 2_000n * E6)).wait();
+      await safeApprove([chain.maker], safe, await aapl.getAddress(), chain.session, 10n * E18);
+      await safeApprove([chain.maker], safe, await usdc.getAddress(), chain.session, 2_000n * E6);
+      await safeExec([chain.maker], safe, chain.session, SUBSCRIBE.encodeFunctionData("subscribe", [10n, []]));
+      const info = await loadSession(chain.provider, chain.session);
+      await chain.increaseTo(info.t1 + 1n);
+    },
+  });
+  const { pageErrors } = stack;
+  let chain: Chain;
   let relay: Relay | undefined;
-  let app: { server: PreviewServer; url: string } | undefined;
-  let browser: Browser | undefined;
-  let A: { context: BrowserContext; log: WalletLog; page: Page };
-  let B: { context: BrowserContext; log: WalletLog; page: Page };
-  const pageErrors: string[] = [];
+  let A: Trader;
+  let B: Trader;
 
   before(async function () {
-    requireChromium();
-    const started = await startNode(await freePort());
-    node = started.proc;
-    chain = await deployChain(started.url, { subscribed: false });
-    // the taker subscribes with its key; the maker's key owns a 1-of-1 Safe that subscribes 10 shares
-    const [aapl, usdc] = chain.tokens;
-    await (await aapl.connect(chain.taker).approve(chain.session, 10n * E18)).wait();
-    await (await usdc.connect(chain.taker).approve(chain.session, 2_000n * E6)).wait();
-    await (await new Contract(chain.session, SUBSCRIBE, chain.taker).subscribe(10n, [])).wait();
-    const infra = await deploySafeInfra(chain.maker);
-    safe = await (await createSafe(infra, chain.maker, [chain.maker], 1)).getAddress();
-    await (await aapl.mint(safe, 10n * E18)).wait();
-    await (await usdc.mint(safe, 2_000n * E6)).wait();
-    await safeApprove([chain.maker], safe, await aapl.getAddress(), chain.session, 10n * E18);
-    await safeApprove([chain.maker], safe, await usdc.getAddress(), chain.session, 2_000n * E6);
-    await safeExec([chain.maker], safe, chain.session, SUBSCRIBE.encodeFunctionData("subscribe", [10n, []]));
-    const info = await loadSession(chain.provider, chain.session);
-    await chain.increaseTo(info.t1 + 1n);
-
-    relay = await relayFor(chain, () => undefined);
-    app = await serveApp(chain, relay);
-    browser = await launchChromium();
+    ({ chain, relay } = stack);
     const open = async (key: Chain["maker"]) => {
-      const { context, log, page } = await openTrader(browser!, chain, key, pageErrors, { wait: WAIT });
-      await page.goto(app!.url + "/");
-      await page.getByTestId("connect").click();
-      await page.getByTestId("session-link").first().click();
-      await page.getByTestId("legs").waitFor();
-      return { context, log, page };
+      const trader = await stack.open(key);
+      await trader.page.goto(stack.app.url + "/");
+      await trader.page.getByTestId("connect").click();
+      await trader.page.getByTestId("session-link").first().click();
+      await trader.page.getByTestId("legs").waitFor();
+      return trader;
     };
     A = await open(chain.maker);
     B = await open(chain.taker);
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await app?.server.close().catch(() => undefined);
-    await relay?.close().catch(() => undefined);
-    await stopGroup(node);
   });
 
   /** The relay's orders for the session (GET /sessions/:address/orders). */
   const relayOrders = async (query = ""): Promise<Array<{ order: { maker: string }; status: string }>> =>
     ((await (await fetch(`${relay!.url}/sessions/${chain.session}/orders${query}`)).json()) as { orders: [] }).orders;
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(outDir(), name), fullPage: true });
+  const shot = (page: Page, name: string) => stack.shot(page, name);
 
   it("a wallet that is not an owner of the Safe is told so and nothing is signed or posted", async () => {
     const signedBefore = B.log.signed;

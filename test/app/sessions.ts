@@ -5,29 +5,12 @@
  * book over the relay's WebSocket, B previews and fills half, both pages update; refused orders show the relay's
  * reason; cancel and cancel-all go through the wallet. Screenshots land in out/app/.
  */
-import path from "node:path";
 
 import { expect } from "chai";
-import type { ChildProcess } from "node:child_process";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { PreviewServer } from "vite";
+import type { Page } from "playwright-core";
 
-import type { Relay } from "../../relay/index.js";
 import { coreAt } from "../../sdk/sessions/client.js";
-import {
-  deployChain,
-  freePort,
-  launchChromium,
-  outDir,
-  relayFor,
-  requireChromium,
-  serveApp,
-  startNode,
-  stopGroup,
-  openTrader,
-  type Chain,
-  type WalletLog,
-} from "./harness.js";
+import { useAppStack, type AppStack, type Chain, type Trader } from "./harness.js";
 
 const E18 = 10n ** 18n;
 const E6 = 10n ** 6n;
@@ -36,37 +19,21 @@ const WAIT = 20_000;
 
 describe("app: session trading in a real browser", function () {
   this.timeout(300_000);
-  let node: ChildProcess | undefined;
+  const stack = useAppStack({ wait: WAIT });
+  const { pageErrors } = stack;
   let chain: Chain;
-  let relay: Relay | undefined;
-  let app: { server: PreviewServer; url: string } | undefined;
-  let browser: Browser | undefined;
-  let A: { context: BrowserContext; log: WalletLog; page: Page };
-  let B: { context: BrowserContext; log: WalletLog; page: Page };
-  const relayErrors: string[] = [];
-  const pageErrors: string[] = [];
+  let app: AppStack["app"] | undefined;
+  let A: Trader;
+  let B: Trader;
 
   before(async function () {
-    requireChromium();
-    const started = await startNode(await freePort());
-    node = started.proc;
-    chain = await deployChain(started.url);
-    relay = await relayFor(chain, (e) => relayErrors.push(String((e as Error)?.message ?? e)));
-    app = await serveApp(chain, relay);
-    browser = await launchChromium();
+    ({ chain, app } = stack);
     // the maker's wallet starts on mainnet: the app must ask to switch
-    A = await openTrader(browser, chain, chain.maker, pageErrors, { startChainId: 1n, wait: WAIT });
-    B = await openTrader(browser, chain, chain.taker, pageErrors, { wait: WAIT });
+    A = await stack.open(chain.maker, { startChainId: 1n });
+    B = await stack.open(chain.taker);
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await app?.server.close().catch(() => undefined);
-    await relay?.close().catch(() => undefined);
-    await stopGroup(node);
-  });
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(outDir(), name), fullPage: true });
+  const shot = (page: Page, name: string) => stack.shot(page, name);
 
   it("discovers the wallet by EIP-6963, asks to switch a wrong network, lists the session", async () => {
     for (const t of [A, B]) {

@@ -4,6 +4,7 @@
  * paid), with the outcomes no longer possible shaded. Plain SVG.
  */
 import type { MarketBook, PayoffPoint } from "../../../sdk/markets/index.js";
+import { depthSteps, type DepthPoint } from "../ui/charts.js";
 
 const W = 460;
 const H = 170;
@@ -20,13 +21,7 @@ export function DepthChart({ book }: { book: MarketBook }) {
   const cMax = Math.max(...all.map((x) => x.c)) * 1.15;
   const x = (p: number) => 34 + p * (W - 44);
   const y = (c: number) => H - 22 - (c / cMax) * (H - 36);
-  const steps = (pts: Array<{ p: number; c: number }>, edge: number) => {
-    if (pts.length === 0) return "";
-    let d = `M ${x(pts[0].p)} ${y(0)}`;
-    let prev = 0;
-    for (const pt of pts) ((d += ` L ${x(pt.p)} ${y(prev)} L ${x(pt.p)} ${y(pt.c)}`), (prev = pt.c));
-    return d + ` L ${x(edge)} ${y(prev)} L ${x(edge)} ${y(0)} Z`;
-  };
+  const steps = (pts: DepthPoint[], edge: number) => depthSteps(pts, edge, x, y);
   return (
     <svg width={W} height={H} class="chart" data-testid="depth-chart" role="img" aria-label="book depth">
       <line x1={34} y1={H - 22} x2={W - 10} y2={H - 22} stroke="#889" />

@@ -6,6 +6,7 @@ import type { AccountInfo, SessionInfo } from "../sdk.js";
 import type { Book } from "../relay.js";
 import { isoTime } from "../../../sdk/input.js";
 import type { AllocationHistory } from "./history.js";
+import { depthSteps, type DepthPoint } from "../ui/charts.js";
 
 const W = 320;
 const H = 140;
@@ -32,13 +33,7 @@ export function DepthChart({ book, di, dj }: { book: Book; di: number; dj: numbe
   const x = (p: number) => 30 + ((p - lo) / (hi - lo)) * (W - 40);
   const y = (c: number) => H - 20 - (c / cMax) * (H - 30);
   // step paths: bids from best (highest) price leftwards, asks from best (lowest) rightwards
-  const steps = (pts: Array<{ p: number; c: number }>, edge: number) => {
-    if (pts.length === 0) return "";
-    let d = `M ${x(pts[0].p)} ${y(0)}`;
-    let prev = 0;
-    for (const pt of pts) ((d += ` L ${x(pt.p)} ${y(prev)} L ${x(pt.p)} ${y(pt.c)}`), (prev = pt.c));
-    return d + ` L ${x(edge)} ${y(prev)} L ${x(edge)} ${y(0)} Z`;
-  };
+  const steps = (pts: DepthPoint[], edge: number) => depthSteps(pts, edge, x, y);
   return (
     <svg width={W} height={H} class="chart" data-testid="depth-chart" role="img" aria-label="book depth">
       <line x1={30} y1={H - 20} x2={W - 10} y2={H - 20} stroke="#889" />
