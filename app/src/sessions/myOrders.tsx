@@ -48,7 +48,7 @@ export function MyOrders(props: {
           <thead>
             <tr>
               <th>Order</th>
-              <th>I…</th>
+              <th>Terms</th>
               <th>Status</th>
               <th class="num">Filled</th>
               <th />
