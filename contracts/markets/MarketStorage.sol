@@ -121,8 +121,9 @@ abstract contract MarketStorage is Ev {
     /// the account's root list; bit 152 active; [192,256) the position of market slot 0.
     /// Positions (int64, contracts, maker fills not yet credited excluded) fill 64-bit lanes from the header's
     /// top lane on: slot i sits in lane (i + 3) of the words header, `posWords[0]`, `posWords[1]` taken in
-    /// turn (see {_posLane}). A trader's first market so costs no word of its own (its header is written
-    /// anyway), and a trader on one market reads one word; slots 1-4 are `posWords[0]`, 5-7 `posWords[1]`.
+    /// turn (see {_posLane}). A trader's first market so costs no word of its own (the header of an active
+    /// trader is never zero: a rewrite, not a fresh slot), and a trader on one market reads one word; slots
+    /// 1-4 are `posWords[0]`, 5-7 `posWords[1]`.
     /// `orderWords[w]`: refs (uint64: branch << 48 | tick << 40 | isBid << 32 | level index) of orders 4w..4w+3,
     /// packed from lane 0 up. A ref is never zero (branch ids start at 1), so the open-order count is the
     /// number of non-zero lanes: the header changes only when a word starts or stops being used, and a trader
