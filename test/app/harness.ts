@@ -403,7 +403,11 @@ export interface AppStackOptions {
  */
 export function useAppStack(opts: AppStackOptions = {}): AppStack {
   const wait = opts.wait ?? 20_000;
-  const stack = { pageErrors: [], relayErrors: [] } as unknown as AppStack;
+  const stack = {
+    pageErrors: [],
+    relayErrors: [],
+    shot: (page: Page, name: string) => page.screenshot({ path: path.join(outDir(), name), fullPage: true }),
+  } as unknown as AppStack;
   let node: ChildProcess | undefined;
   before(async function () {
     requireChromium();
@@ -421,7 +425,6 @@ export function useAppStack(opts: AppStackOptions = {}): AppStack {
     stack.browser = await launchChromium();
     stack.open = (key, { startChainId } = {}) =>
       openTrader(stack.browser, chain, key, stack.pageErrors, { startChainId, wait });
-    stack.shot = (page, name) => page.screenshot({ path: path.join(outDir(), name), fullPage: true });
   });
   after(async () => {
     await stack.browser?.close().catch(() => undefined);

@@ -9,7 +9,6 @@
 import { expect } from "chai";
 import { Contract, Wallet, ZeroAddress } from "ethers";
 import { network } from "hardhat";
-import type { Page } from "playwright-core";
 
 import { fmt } from "../../app/src/ui/format.js";
 import { keeperTick } from "../../sdk/keeper.js";
@@ -29,7 +28,7 @@ const WAIT = 20_000;
 describe("app: subscribe, keeper settlement and claim in a real browser", function () {
   this.timeout(300_000);
   const stack = useAppStack({ subscribed: false, relay: { followFactory: true }, wait: WAIT });
-  const { pageErrors } = stack;
+  const { pageErrors, shot } = stack;
   let chain: Chain;
   let app: AppStack["app"] | undefined;
   let A: Trader;
@@ -38,8 +37,6 @@ describe("app: subscribe, keeper settlement and claim in a real browser", functi
     ({ chain, app } = stack);
     A = await stack.open(chain.maker);
   });
-
-  const shot = (page: Page, name: string) => stack.shot(page, name);
 
   it("subscribes before t1: a basket the wallet cannot pay is refused, approvals go first, then the subscription", async () => {
     await A.page.goto(`${app!.url}/#/session/${chain.session}`);

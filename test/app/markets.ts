@@ -37,7 +37,7 @@ describe("app: markets in a real browser", function () {
       return mk.markets;
     },
   });
-  const { pageErrors } = stack;
+  const { pageErrors, shot } = stack;
   let chain: Chain;
   let core: Contract;
   let usdc: string;
@@ -53,7 +53,6 @@ describe("app: markets in a real browser", function () {
     B = await stack.open(chain.taker);
   });
 
-  const shot = (page: Page, name: string) => stack.shot(page, name);
   const account = async (who: string) => {
     const [cash, sumWorst] = (await core.account(who, usdc)) as [bigint, bigint];
     return { cash, sumWorst };

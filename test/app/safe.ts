@@ -7,7 +7,6 @@
  */
 import { expect } from "chai";
 import { Contract, Interface } from "ethers";
-import type { Page } from "playwright-core";
 
 import type { Relay } from "../../relay/index.js";
 import { coreAt } from "../../sdk/sessions/client.js";
@@ -43,7 +42,7 @@ describe("app: a Safe maker posting through the relay, in a real browser", funct
       await chain.increaseTo(info.t1 + 1n);
     },
   });
-  const { pageErrors } = stack;
+  const { pageErrors, shot } = stack;
   let chain: Chain;
   let relay: Relay | undefined;
   let A: Trader;
@@ -66,8 +65,6 @@ describe("app: a Safe maker posting through the relay, in a real browser", funct
   /** The relay's orders for the session (GET /sessions/:address/orders). */
   const relayOrders = async (query = ""): Promise<Array<{ order: { maker: string }; status: string }>> =>
     ((await (await fetch(`${relay!.url}/sessions/${chain.session}/orders${query}`)).json()) as { orders: [] }).orders;
-
-  const shot = (page: Page, name: string) => stack.shot(page, name);
 
   it("a wallet that is not an owner of the Safe is told so and nothing is signed or posted", async () => {
     const signedBefore = B.log.signed;

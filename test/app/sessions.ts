@@ -7,7 +7,6 @@
  */
 
 import { expect } from "chai";
-import type { Page } from "playwright-core";
 
 import { coreAt } from "../../sdk/sessions/client.js";
 import { useAppStack, type AppStack, type Chain, type Trader } from "./harness.js";
@@ -20,7 +19,7 @@ const WAIT = 20_000;
 describe("app: session trading in a real browser", function () {
   this.timeout(300_000);
   const stack = useAppStack({ wait: WAIT });
-  const { pageErrors } = stack;
+  const { pageErrors, shot } = stack;
   let chain: Chain;
   let app: AppStack["app"] | undefined;
   let A: Trader;
@@ -32,8 +31,6 @@ describe("app: session trading in a real browser", function () {
     A = await stack.open(chain.maker, { startChainId: 1n });
     B = await stack.open(chain.taker);
   });
-
-  const shot = (page: Page, name: string) => stack.shot(page, name);
 
   it("discovers the wallet by EIP-6963, asks to switch a wrong network, lists the session", async () => {
     for (const t of [A, B]) {
