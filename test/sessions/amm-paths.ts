@@ -311,4 +311,44 @@ describe("SessionAmm uncovered paths", () => {
       .withArgs(WAD + 1n, WAD);
     expect(await amm.previewWithdraw(WAD)).to.deep.equal((await amm.reserves())[0]);
   });
+  it("test_band_readsEachLegsOwnFeed_legs0To7FromCode_legs8And9FromStorage", async () => {
+    // Ten legs, each with its own feed price (100, 110, ..., 190): word 0 of the band specs of legs 0-7 lives in
+    // the AMM's code, of legs 8-9 in storage. Each pair's oracle rate must be its own two feeds' ratio.
+    const b = await deployBase(conn, 10);
+    const session = await createPhysical(b);
+    const amm = await deployAmm(
+      b,
+      session,
+      Array.from({ length: 10 }, () => 10n ** 17n),
+    );
+    await subscribePhysical(b, session, b.alice, 10n);
+    for (let k = 0; k < 10; k++) {
+      const unit = physicalUnit(k);
+      await b.tokens[k].mint(b.carol.address, 100n * unit);
+      await b.tokens[k].connect(b.carol).approve(await amm.getAddress(), 100n * unit);
+    }
+    await amm.connect(b.carol).subscribe(100n, []);
+    await b.networkHelpers.time.increaseTo(b.now + DAY);
+    const price = (k: number) => (100_00000000n + BigInt(k) * 10_00000000n) * 10n ** 10n; // WAD
+    const [r] = await amm.reserves();
+    for (let k = 0; k < 10; k++) {
+      const j = (k + 1) % 10;
+      // Value of one leg unit: price * 10^(18 - decimals); the rate is value(k) / value(j) in WAD.
+      const vk = price(k) * 10n ** BigInt(18 - Number(await b.tokens[k].decimals()));
+      const vj = price(j) * 10n ** BigInt(18 - Number(await b.tokens[j].decimals()));
+      const band = await amm.bandCheck(k, j, r[k], r[j]);
+      expect(band.oracleRateWad, `legs ${k} -> ${j}`).to.equal((vk * WAD) / vj);
+    }
+    // The storage path trades: leg 8 for leg 9 through the pool, then a stale leg 9 stops it.
+    await expect(
+      session.connect(b.alice).swapWithPool(await amm.getAddress(), 8, 9, physicalUnit(8) / 100n, 0n, false),
+    ).to.emit(session, "Traded");
+    await b.feeds[9].updateRoundData(9n, price(9) / 10n ** 10n, b.now - 40n * DAY, b.now - 40n * DAY);
+    await expect(
+      session.connect(b.alice).swapWithPool(await amm.getAddress(), 8, 9, physicalUnit(8) / 100n, 0n, false),
+    ).to.be.revertedWithCustomError({ interface: OracleFixing__factory.createInterface() }, "StaleRound");
+    await expect(
+      session.connect(b.alice).swapWithPool(await amm.getAddress(), 6, 7, physicalUnit(6) / 100n, 0n, false),
+    ).to.emit(session, "Traded");
+  });
 });

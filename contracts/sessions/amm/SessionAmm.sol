@@ -79,8 +79,19 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
     /// 193: sequencer feed in word 2); word 1 the answer bounds (int128 min, int128 max); word 2 the
     /// sequencer-uptime feed (bits 0-159) and its grace (160-191). Word 0 is zero when the leg is not traded or
     /// its spec cannot be copied this way (a Median, or bounds beyond int128): the band then decodes the
-    /// session's specs. Each swap reads one to three words per leg instead of every leg's spec.
+    /// session's specs. Word 0 of legs 0-7 is kept in code instead (below), so a swap between two of them whose
+    /// specs have neither bounds nor a sequencer feed reads no spec from storage.
     uint256[3][32] internal _bandSpecs;
+    /// @dev Word 0 of the copied band specs of legs 0-7 (zero: none), kept in code: a swap reads each from
+    /// there (a push) instead of a cold storage slot (2,100 gas a leg). Legs 8 and up keep it in {_bandSpecs}.
+    uint256 private immutable _band0;
+    uint256 private immutable _band1;
+    uint256 private immutable _band2;
+    uint256 private immutable _band3;
+    uint256 private immutable _band4;
+    uint256 private immutable _band5;
+    uint256 private immutable _band6;
+    uint256 private immutable _band7;
 
     modifier onlyLp() {
         if (msg.sender != owner()) revert NotLp(msg.sender);
@@ -116,9 +127,15 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         }
         if (sum != WAD || nonZero < 2) revert BadWeights(n, sum);
         FixingSpec[] memory specs = abi.decode(session_.fixingSpecs(), (FixingSpec[]));
+        uint256[8] memory low; // word 0 of legs 0-7, for the immutables
         for (uint256 k; k < n; ++k) {
-            if (weights[k] != 0) _copyBandSpec(k, specs[k]);
+            if (weights[k] == 0) continue;
+            uint256 w0 = _copyBandSpec(k, specs[k]);
+            if (k < 8) low[k] = w0;
+            else _bandSpecs[k][0] = w0;
         }
+        (_band0, _band1, _band2, _band3) = (low[0], low[1], low[2], low[3]);
+        (_band4, _band5, _band6, _band7) = (low[4], low[5], low[6], low[7]);
         if (swapFeeBps_ > FeeMath.MAX_FEE_BPS) revert BadParameter("swapFeeBps", swapFeeBps_);
         if (bandBps_ == 0 || bandBps_ > MAX_BAND_BPS) revert BadParameter("bandBps", bandBps_);
         session = session_;
@@ -292,13 +309,14 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         oracleRateWad = Math.mulDiv(pIn, WAD, pOut);
     }
 
-    /// @dev Copies leg `k`'s spec into {_bandSpecs} when it is single-feed with bounds that fit int128.
-    function _copyBandSpec(uint256 k, FixingSpec memory f) private {
-        if (f.kind == FixingKind.Median || f.feeds.length != 1) return;
+    /// @dev Copies words 1 and 2 of leg `k`'s spec into {_bandSpecs} when it is single-feed with bounds that fit
+    /// int128, and returns its word 0 (zero when it cannot be copied) for the caller to keep.
+    function _copyBandSpec(uint256 k, FixingSpec memory f) private returns (uint256 w0) {
+        if (f.kind == FixingKind.Median || f.feeds.length != 1) return 0;
         int256 lo = f.minAnswer;
         int256 hi = f.maxAnswer;
-        if (int128(lo) != lo || int128(hi) != hi) return;
-        uint256 w0 = uint256(uint160(f.feeds[0])) | (uint256(f.heartbeat) << 160);
+        if (int128(lo) != lo || int128(hi) != hi) return 0;
+        w0 = uint256(uint160(f.feeds[0])) | (uint256(f.heartbeat) << 160);
         if (lo != 0 || hi != 0) {
             w0 |= BAND_BOUNDS;
             _bandSpecs[k][1] = uint256(uint128(int128(lo))) | (uint256(uint128(int128(hi))) << 128);
@@ -307,14 +325,26 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
             w0 |= BAND_SEQUENCER;
             _bandSpecs[k][2] = uint256(uint160(f.sequencerFeed)) | (uint256(f.sequencerGrace) << 160);
         }
-        _bandSpecs[k][0] = w0;
+    }
+
+    /// @dev Word 0 of leg `k`'s copied band spec: from code for legs 0-7, else from {_bandSpecs}.
+    function _bandWord(uint256 k) private view returns (uint256) {
+        if (k < 4) {
+            if (k < 2) return k == 0 ? _band0 : _band1;
+            return k == 2 ? _band2 : _band3;
+        }
+        if (k < 8) {
+            if (k < 6) return k == 4 ? _band4 : _band5;
+            return k == 6 ? _band6 : _band7;
+        }
+        return _bandSpecs[k][0];
     }
 
     /// @dev The latest oracle prices (WAD) of two legs, each checked by {OracleFixing.latestWad} against its
     /// session spec: rebuilt from the copy when both legs have one, else decoded from the session.
     function _oraclePrices(uint256 legIn, uint256 legOut) private view returns (uint256 pIn, uint256 pOut) {
-        uint256 cIn = _bandSpecs[legIn][0];
-        uint256 cOut = _bandSpecs[legOut][0];
+        uint256 cIn = _bandWord(legIn);
+        uint256 cOut = _bandWord(legOut);
         if (cIn != 0 && cOut != 0) {
             (pIn, ) = OracleFixing.latestWad(_copiedSpec(legIn, cIn));
             (pOut, ) = OracleFixing.latestWad(_copiedSpec(legOut, cOut));
