@@ -10,9 +10,18 @@ contract MockSessionPool is ISessionPool {
     uint256 public answerOut;
     /// @notice Calldata sent back to the session from inside the answer (empty: no re-entry).
     bytes public reentry;
+    /// @notice When set, the answer is a single word instead of the (amountIn, amountOut) pair.
+    bool public shortAnswer;
+    /// @notice The reserves the session handed over in the last answer.
+    uint256 public lastReserveIn;
+    uint256 public lastReserveOut;
 
     function setAnswer(uint256 amountIn, uint256 amountOut) external {
         (answerIn, answerOut) = (amountIn, amountOut);
+    }
+
+    function setShortAnswer(bool on) external {
+        shortAnswer = on;
     }
 
     function setReentry(bytes calldata data) external {
@@ -40,7 +49,23 @@ contract MockSessionPool is ISessionPool {
         }
     }
 
-    function onSessionSwap(address, uint256, uint256, uint256, bool) external returns (uint256, uint256) {
+    function onSessionSwap(
+        address,
+        uint256,
+        uint256,
+        uint256,
+        bool,
+        uint256 reserveIn,
+        uint256 reserveOut
+    ) external returns (uint256, uint256) {
+        (lastReserveIn, lastReserveOut) = (reserveIn, reserveOut);
+        if (shortAnswer) {
+            uint256 a = answerIn;
+            assembly ("memory-safe") {
+                mstore(0, a)
+                return(0, 0x20)
+            }
+        }
         bytes memory data = reentry;
         if (data.length != 0) {
             (bool ok, bytes memory ret) = msg.sender.call(data);

@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
-import {ISessionPool} from "./ISessionPool.sol";
+import {IPoolSession, ISessionPool} from "./ISessionPool.sol";
 import {SessionCore} from "./SessionCore.sol";
 import {SessionMath} from "./SessionMath.sol";
 import {SettlementMode, Status} from "./SessionTypes.sol";
@@ -12,7 +12,7 @@ import {SettlementMode, Status} from "./SessionTypes.sol";
 /// @notice A session whose legs are ERC-20 tokens held by the pool. Allocations x_i are token units and never
 /// negative; fees are allocation moved to the fee recipient in the leg the payer receives. Claims deliver x_i
 /// in kind, or a value-weighted share x_i.S / q.S of every leg's holdings, per the session's mode.
-contract PhysicalSession is SessionCore {
+contract PhysicalSession is SessionCore, IPoolSession {
     /// @notice q.S at settlement in 1e36 quote units (value-weighted mode only): the claim denominator.
     uint256 public basketValueE36;
 
@@ -39,7 +39,7 @@ contract PhysicalSession is SessionCore {
         uint256 n = _nLegs(h0);
         if (legIn == legOut || legIn >= n || legOut >= n) revert BadSwapLegs(legIn, legOut, n);
         _requireParties(msg.sender, address(pool), h0);
-        (amountIn, amountOut) = pool.onSessionSwap(msg.sender, legIn, legOut, amount, exactOut);
+        (amountIn, amountOut) = _askPool(address(pool), legIn, legOut, amount, exactOut);
         if (
             amountIn == 0 ||
             amountOut == 0 ||
@@ -52,6 +52,59 @@ contract PhysicalSession is SessionCore {
         (gross[0], gross[1]) =
             legIn < legOut ? (-int256(amountIn), int256(amountOut)) : (int256(amountOut), -int256(amountIn));
         _trade(bytes32(0), msg.sender, address(pool), (1 << legIn) | (1 << legOut), gross, WAD, h0);
+    }
+
+    /// @dev `ISessionPool.onSessionSwap.selector`, for the call encoded in assembly below.
+    uint256 private constant ON_SESSION_SWAP = 0x1234dfe3;
+
+    /// @dev Calls `pool.onSessionSwap(msg.sender, legIn, legOut, amount, exactOut, reserveIn, reserveOut)` with
+    /// the pool's own allocations of the two legs as its reserves (reading them here also warms the words the
+    /// trade then moves), and bubbles up the pool's revert. Encoded by hand: the high-level call needs more
+    /// stack than the function has. The pool has code (checked by the caller); an answer shorter than two
+    /// words reads as (0, 0), which the caller refuses.
+    function _askPool(
+        address pool,
+        uint256 legIn,
+        uint256 legOut,
+        uint256 amount,
+        bool exactOut
+    ) private returns (uint256 amountIn, uint256 amountOut) {
+        uint256 p;
+        assembly ("memory-safe") {
+            p := mload(0x40)
+            mstore(0x40, add(p, 0xe4)) // the call's arguments, allocated
+            mstore(p, shl(224, ON_SESSION_SWAP))
+            mstore(add(p, 0x04), caller())
+            mstore(add(p, 0x24), legIn)
+            mstore(add(p, 0x44), legOut)
+            mstore(add(p, 0x64), amount)
+            mstore(add(p, 0x84), exactOut)
+        }
+        // Physical allocations are never negative: the session refuses to move one below zero.
+        uint256 r = uint256(_allocation(pool, legIn, 0));
+        assembly ("memory-safe") {
+            mstore(add(p, 0xa4), r)
+        }
+        r = uint256(_allocation(pool, legOut, 0));
+        assembly ("memory-safe") {
+            mstore(add(p, 0xc4), r)
+            if iszero(call(gas(), pool, 0, p, 0xe4, 0, 0x40)) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+            if iszero(lt(returndatasize(), 0x40)) {
+                amountIn := mload(0)
+                amountOut := mload(0x20)
+            }
+        }
+    }
+
+    /// @notice `account`'s allocations of legs `a` and `b` (leg units): two entries of {allocationOf}, read
+    /// alone (a pool's reserves for a swap).
+    function allocationPair(address account, uint256 a, uint256 b) external view returns (int256 xa, int256 xb) {
+        uint256 n = _legCount();
+        if (a >= n || b >= n) revert BadSwapLegs(a, b, n);
+        return (_allocation(account, a, n), _allocation(account, b, n));
     }
 
     function _valueScale(uint256 k, uint256 priceWad) internal view returns (int256) {

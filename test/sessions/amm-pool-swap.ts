@@ -177,7 +177,7 @@ describe("PhysicalSession.swapWithPool", () => {
 
     it("onSessionSwap_reverts_NotSession_whenCalledByAnyoneButTheSession", async () => {
       const { b, amm } = await conn.networkHelpers.loadFixture(trading);
-      await expect(amm.connect(b.alice).onSessionSwap(b.alice.address, 0, 1, U[0], false))
+      await expect(amm.connect(b.alice).onSessionSwap(b.alice.address, 0, 1, U[0], false, U[0], U[1]))
         .to.be.revertedWithCustomError(amm, "NotSession")
         .withArgs(b.alice.address);
     });
@@ -425,6 +425,41 @@ describe("PhysicalSession.swapWithPool", () => {
       expect([...(await session.allocationOf(b.carol.address))]).to.deep.equal([...carolBefore]);
       expect((await session.allocationOf(poolAddr))[1]).to.equal(U[1] - U[1] / 10n);
       await expectConservation(b, session, [b.alice.address, poolAddr, await amm.getAddress()]);
+    });
+
+    it("isHandedItsOwnAllocationsOfTheTwoLegs_asItsReserves", async () => {
+      const { b, session, pool } = await conn.networkHelpers.loadFixture(withMockPool);
+      const poolAddr = await pool.getAddress();
+      const alice = session.connect(b.alice);
+      await pool.setAnswer(U[0] / 10n, U[1] / 10n);
+      let held = await session.allocationOf(poolAddr);
+      await alice.swapWithPool(poolAddr, 0, 1, U[0] / 10n, 0n, false);
+      expect([await pool.lastReserveIn(), await pool.lastReserveOut()]).to.deep.equal([held[0], held[1]]);
+      // Legs in different allocation words, the higher one given: each reserve is its own leg's.
+      await pool.setAnswer(U[3] / 10n, U[0] / 20n);
+      held = await session.allocationOf(poolAddr);
+      await alice.swapWithPool(poolAddr, 3, 0, U[3] / 10n, 0n, false);
+      expect([await pool.lastReserveIn(), await pool.lastReserveOut()]).to.deep.equal([held[3], held[0]]);
+      expect(held[0]).to.not.equal(held[3]); // distinct, so a swapped pair would fail the check above
+      const [x3, x0] = await session.allocationPair(poolAddr, 3, 0);
+      const after = await session.allocationOf(poolAddr);
+      expect([x3, x0]).to.deep.equal([after[3], after[0]]);
+      expect(x0).to.equal(held[0] - U[0] / 20n); // the pool paid what it answered
+      await expect(session.allocationPair(poolAddr, 0, 5))
+        .to.be.revertedWithCustomError(session, "BadSwapLegs")
+        .withArgs(0n, 5n, 5n);
+    });
+
+    it("cannotAnswerWithLessThanAPair_theSwapIsRefused", async () => {
+      const { b, session, pool } = await conn.networkHelpers.loadFixture(withMockPool);
+      const poolAddr = await pool.getAddress();
+      await pool.setAnswer(U[0] / 10n, U[1] / 10n);
+      await pool.setShortAnswer(true);
+      const before = await session.allocationOf(b.alice.address);
+      await expect(session.connect(b.alice).swapWithPool(poolAddr, 0, 1, U[0] / 10n, 0n, false))
+        .to.be.revertedWithCustomError(session, "PoolOutsideLimit")
+        .withArgs(poolAddr, 0n, 0n, 0n);
+      expect([...(await session.allocationOf(b.alice.address))]).to.deep.equal([...before]);
     });
   });
 });

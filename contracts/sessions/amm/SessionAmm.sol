@@ -5,13 +5,12 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {LibBit} from "solady/src/utils/LibBit.sol";
 
 import {FeeMath} from "../../shared/fees/FeeMath.sol";
 import {FixingKind, FixingSpec, OracleFixing} from "../../shared/oracle/OracleFixing.sol";
-import {ISessionPool} from "../ISessionPool.sol";
+import {IPoolSession, ISessionPool} from "../ISessionPool.sol";
 import {SessionCore} from "../SessionCore.sol";
 import {SessionOrder} from "../SessionOrderLib.sol";
 import {SessionKind} from "../SessionTypes.sol";
@@ -28,18 +27,18 @@ import {WeightedMath} from "./WeightedMath.sol";
 /// @dev Mechanism: the AMM's allocation changes only as the taker of a trade in its session, in two ways.
 /// A signed swap: the trader signs (give `amountIn` of one leg, receive `amountOut` of another, taker = this
 /// AMM); the AMM checks the amounts against the invariant (fees and rounding in the pool's favour) and the
-/// oracle band, books the new reserves, then calls `session.fill(order, sig, 1e18)` itself (LP adds and
+/// oracle band at its current reserves, then calls `session.fill(order, sig, 1e18)` itself (LP adds and
 /// withdrawals are signed orders filled the same way). A pool swap: the trader calls
-/// {PhysicalSession.swapWithPool}, and the session asks {onSessionSwap} (callable by the session only) for the
-/// curve's amounts, which it then moves. Either way the session applies every one of its own checks (window,
+/// {PhysicalSession.swapWithPool}, and the session asks {onSessionSwap} (callable by the session only, handing
+/// over the AMM's allocations of the two legs) for the curve's amounts, which it then moves. Either way the session applies every one of its own checks (window,
 /// pause, participation, fees, conservation; signature, nonce and expiry for signed orders). Nobody else can
 /// move the AMM's allocation: it never signs (it has no ERC-1271 `isValidSignature`), and an order naming it
-/// as private taker can only be filled by it. The cached reserves therefore track the allocation exactly, fees
-/// included (the session charges the AMM its taker fee on what it receives: `feeDown(amount, takerBps)`), and
-/// the session's `Traded` events (the AMM as taker) rebuild them.
+/// as private taker can only be filled by it. The AMM keeps no copy of its reserves: they are read from the
+/// session (or handed over by it) at every swap, quote and LP action, fees included (the session charges the
+/// AMM its taker fee on what it receives: `feeDown(amount, takerBps)`), and the session's `Traded` events
+/// (the AMM as taker) rebuild them. The weights and decimals are fixed at creation and kept in code.
 contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISessionAmmEvents, ISessionAmmErrors {
     using SafeERC20 for IERC20;
-    using SafeCast for uint256;
 
     uint256 internal constant WAD = 1e18;
     uint256 internal constant BPS = FeeMath.BPS;
@@ -62,15 +61,26 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
     /// session's configuration, so it is copied once.
     uint256 public immutable sessionTakerFeeBps;
 
-    /// @dev One slot per leg: the reserve (= the AMM's session allocation, leg units), the weight (WAD, 0 = not
-    /// traded) and the leg token's decimals (for the oracle's value per unit).
+    /// @dev One leg as a swap sees it: the reserve (the AMM's session allocation, leg units), the weight (WAD,
+    /// 0 = not traded) and the leg token's decimals (for the oracle's value per unit). Built in memory: the
+    /// reserve is read from the session (or handed over by it), the weight and decimals from code.
     struct LegState {
-        uint128 reserve;
-        uint64 weight;
-        uint8 decimals;
+        uint256 reserve;
+        uint256 weight;
+        uint256 decimals;
     }
 
-    LegState[32] internal _legs;
+    /// @dev The weights (WAD, < 2^64) of legs 4i..4i+3 in 64-bit lanes of `_weightsI`, and every leg's decimals
+    /// in the bytes of `_decimals`: fixed at construction, so kept in code, not storage.
+    uint256 private immutable _weights0;
+    uint256 private immutable _weights1;
+    uint256 private immutable _weights2;
+    uint256 private immutable _weights3;
+    uint256 private immutable _weights4;
+    uint256 private immutable _weights5;
+    uint256 private immutable _weights6;
+    uint256 private immutable _weights7;
+    uint256 private immutable _decimals;
     /// @notice LP shares outstanding (WAD at the first seeding). Reserves per share never fall, except by
     /// rounding in the pool's favour in the other direction (they only rise).
     uint256 public totalShares;
@@ -116,16 +126,21 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         if (weights.length != n) revert BadWeights(weights.length, n);
         uint256 sum;
         uint256 nonZero;
+        uint256[8] memory lanes;
+        uint256 decs;
         for (uint256 k; k < n; ++k) {
             uint256 w = weights[k];
             if (w != 0 && w < WeightedMath.MIN_WEIGHT) revert BadWeights(k, w);
             if (w != 0) ++nonZero;
             sum += w;
             (, uint256 dec, , , ) = session_.leg(k);
-            // Narrowing cast: the session checked decimals <= 18 at creation.
-            _legs[k] = LegState(0, weights[k], uint8(dec));
+            lanes[k >> 2] |= w << (64 * (k & 3)); // w is a uint64
+            decs |= dec << (8 * k); // the session checked decimals <= 18 at creation; k < 32
         }
         if (sum != WAD || nonZero < 2) revert BadWeights(n, sum);
+        (_weights0, _weights1, _weights2, _weights3) = (lanes[0], lanes[1], lanes[2], lanes[3]);
+        (_weights4, _weights5, _weights6, _weights7) = (lanes[4], lanes[5], lanes[6], lanes[7]);
+        _decimals = decs;
         FixingSpec[] memory specs = abi.decode(session_.fixingSpecs(), (FixingSpec[]));
         uint256[8] memory low; // word 0 of legs 0-7, for the immutables
         for (uint256 k; k < n; ++k) {
@@ -167,17 +182,20 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
     function _swap(SessionOrder calldata order, bytes calldata signature, bool exactOut) private {
         if (order.taker != address(this)) revert NotAddressedToAmm(order.taker);
         (uint256 legIn, uint256 legOut, uint256 amountIn, uint256 amountOut) = _swapShape(order);
-        _book(legIn, legOut, amountIn, amountOut, exactOut);
+        _checkSwap(legIn, legOut, amountIn, amountOut, exactOut);
         session.fill(order, signature, WAD);
     }
 
-    /// @dev Checks a swap against the invariant and the oracle band and books the new reserves (the reserve of
-    /// `legIn` gains the amount after the session's taker fee).
-    function _book(uint256 legIn, uint256 legOut, uint256 amountIn, uint256 amountOut, bool exactOut) private {
-        LegState memory sIn = _legs[legIn];
-        LegState memory sOut = _legs[legOut];
-        if (sIn.weight == 0) revert UnknownLeg(legIn);
-        if (sOut.weight == 0) revert UnknownLeg(legOut);
+    /// @dev Checks a swap against the invariant and the oracle band at the reserves before it (the fill that
+    /// follows moves them: the reserve of `legIn` gains the amount after the session's taker fee).
+    function _checkSwap(
+        uint256 legIn,
+        uint256 legOut,
+        uint256 amountIn,
+        uint256 amountOut,
+        bool exactOut
+    ) private view {
+        (LegState memory sIn, LegState memory sOut) = _quoteLegs(legIn, legOut);
         uint256 netIn = amountIn - FeeMath.feeDown(amountIn, sessionTakerFeeBps);
         uint256 effIn = _afterSwapFeeDown(netIn);
         if (exactOut) {
@@ -190,7 +208,7 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         _commit(legIn, legOut, sIn, sOut, netIn, amountOut);
     }
 
-    /// @dev Checks the oracle band on the reserves after a priced swap and books them.
+    /// @dev Checks the oracle band on the reserves after a priced swap.
     function _commit(
         uint256 legIn,
         uint256 legOut,
@@ -198,30 +216,31 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         LegState memory sOut,
         uint256 netIn,
         uint256 amountOut
-    ) private {
+    ) private view {
         uint256 newIn = sIn.reserve + netIn;
         // Cannot underflow: amountOut <= the curve's quote < reserve (exact-in), or <= reserve/2 (exact-out).
         uint256 newOut = sOut.reserve - amountOut;
         _requireBand(legIn, legOut, newIn, sIn, newOut, sOut);
-        _legs[legIn].reserve = newIn.toUint128();
-        // Narrowing cast: newOut < the previous uint128 reserve.
-        _legs[legOut].reserve = uint128(newOut);
     }
 
-    /// @notice Prices and books a trader's swap for {PhysicalSession.swapWithPool} (the trader's own call to
-    /// the session, no signature): exact-in pays the curve's full quote for `amount` (after the session's
-    /// taker fee and the swap fee, rounded down); exact-out asks the fewest units of `legIn` that pay `amount`
-    /// (rounded up). The oracle band applies as to a signed swap. Only the session may call; it then moves
-    /// both allocations (or reverts, and this booking with it) and checks the trader's limit.
+    /// @notice Prices a trader's swap for {PhysicalSession.swapWithPool} (the trader's own call to the
+    /// session, no signature): exact-in pays the curve's full quote for `amount` (after the session's taker
+    /// fee and the swap fee, rounded down); exact-out asks the fewest units of `legIn` that pay `amount`
+    /// (rounded up). The oracle band applies as to a signed swap. Only the session may call, handing over the
+    /// AMM's allocations of the two legs (its reserves); it then moves both allocations (or reverts) and checks
+    /// the trader's limit.
     function onSessionSwap(
         address /* trader: the curve prices every trader alike */,
         uint256 legIn,
         uint256 legOut,
         uint256 amount,
-        bool exactOut
-    ) external nonReentrant returns (uint256 amountIn, uint256 amountOut) {
+        bool exactOut,
+        uint256 reserveIn,
+        uint256 reserveOut
+    ) external view returns (uint256 amountIn, uint256 amountOut) {
         if (msg.sender != address(session)) revert NotSession(msg.sender);
-        (LegState memory sIn, LegState memory sOut) = _quoteLegs(legIn, legOut);
+        _requireSwapLegs(legIn, legOut);
+        (LegState memory sIn, LegState memory sOut) = _legsAt(legIn, legOut, reserveIn, reserveOut);
         uint256 netIn;
         if (exactOut) {
             amountOut = amount;
@@ -433,19 +452,69 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         return _afterSwapFeeDown(amountIn - FeeMath.feeDown(amountIn, sessionTakerFeeBps));
     }
 
+    /// @dev The two legs of a swap at the AMM's current allocations, read from the session.
     function _quoteLegs(
         uint256 legIn,
         uint256 legOut
     ) private view returns (LegState memory sIn, LegState memory sOut) {
+        _requireSwapLegs(legIn, legOut);
+        (int256 xIn, int256 xOut) = IPoolSession(address(session)).allocationPair(address(this), legIn, legOut);
+        // Physical allocations are never negative (the session refuses to move one below zero).
+        return _legsAt(legIn, legOut, uint256(xIn), uint256(xOut));
+    }
+
+    /// @dev Reverts unless both legs are distinct legs of the session ({_legsAt} checks that the AMM trades them).
+    function _requireSwapLegs(uint256 legIn, uint256 legOut) private view {
         if (legIn >= legCount) revert UnknownLeg(legIn);
         if (legOut >= legCount) revert UnknownLeg(legOut);
         if (legIn == legOut) revert SameLeg(legIn);
-        sIn = _legs[legIn];
-        sOut = _legs[legOut];
+    }
+
+    /// @dev The two legs of a swap at reserves `rIn` and `rOut`: both traded by the AMM, both reserves non-zero.
+    function _legsAt(
+        uint256 legIn,
+        uint256 legOut,
+        uint256 rIn,
+        uint256 rOut
+    ) private view returns (LegState memory sIn, LegState memory sOut) {
+        sIn = _leg(legIn, rIn);
+        sOut = _leg(legOut, rOut);
         if (sIn.weight == 0) revert UnknownLeg(legIn);
         if (sOut.weight == 0) revert UnknownLeg(legOut);
         if (sIn.reserve == 0) revert EmptyReserve(legIn);
         if (sOut.reserve == 0) revert EmptyReserve(legOut);
+    }
+
+    /// @dev Leg `k` at reserve `r`: its weight (0 when the AMM does not trade it, or k is beyond the legs) and
+    /// decimals from code.
+    function _leg(uint256 k, uint256 r) private view returns (LegState memory st) {
+        st.reserve = r;
+        st.weight = _weightOf(k);
+        st.decimals = uint8(_decimals >> (8 * k)); // k < legCount <= 32 wherever a weight is non-zero
+    }
+
+    /// @dev Leg `k`'s weight from the lanes of `_weights0`..`_weights7`; 0 for k >= 32.
+    function _weightOf(uint256 k) private view returns (uint256) {
+        uint256 i = k >> 2;
+        uint256 w;
+        if (i < 4) {
+            if (i < 2) w = i == 0 ? _weights0 : _weights1;
+            else w = i == 2 ? _weights2 : _weights3;
+        } else if (i < 8) {
+            if (i < 6) w = i == 4 ? _weights4 : _weights5;
+            else w = i == 6 ? _weights6 : _weights7;
+        } else {
+            return 0;
+        }
+        return uint64(w >> (64 * (k & 3)));
+    }
+
+    /// @dev The AMM's session allocation of every leg: its reserves.
+    function _reserves() private view returns (uint256[] memory r) {
+        int256[] memory x = session.allocationOf(address(this));
+        r = new uint256[](x.length);
+        // Physical allocations are never negative (the session refuses to move one below zero).
+        for (uint256 k; k < x.length; ++k) r[k] = uint256(x[k]);
     }
 
     /// @dev {bandCheck} through an external self-call, so that an oracle revert reads as "not within band".
@@ -488,6 +557,7 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         if (sessionShares == 0) revert ZeroAmount();
         uint256 n = legCount;
         uint256[] memory amounts = new uint256[](n);
+        uint256[] memory before = _reserves();
         address s = address(session);
         for (uint256 k; k < n; ++k) {
             (address token, , uint256 unit, , ) = session.leg(k);
@@ -501,7 +571,7 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
             t.forceApprove(s, amt);
         }
         session.subscribe(sessionShares, proof);
-        _credit(amounts);
+        _credit(before, amounts);
     }
 
     /// @notice Adds allocation during trading: the LP signs an order (maker = LP, taker = this AMM) that only
@@ -514,7 +584,7 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         for (uint256 k; k < net.length; ++k) {
             if (net[k] != 0) net[k] -= FeeMath.feeDown(net[k], t);
         }
-        _credit(net);
+        _credit(_reserves(), net);
         session.fill(order, signature, WAD);
     }
 
@@ -532,14 +602,12 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         uint256 total = totalShares;
         if (shares > total) revert InsufficientShares(shares, total);
         uint256[] memory amounts = _lpOrderAmounts(order, true);
+        uint256[] memory r = _reserves();
         for (uint256 k; k < amounts.length; ++k) {
             uint256 a = amounts[k];
             if (a == 0) continue;
-            uint256 r = _legs[k].reserve;
-            uint256 allowed = Math.mulDiv(r, shares, total); // rounded down: favours the pool
+            uint256 allowed = Math.mulDiv(r[k], shares, total); // rounded down: favours the pool
             if (a > allowed) revert WithdrawalAboveProRata(k, allowed, a);
-            // Narrowing cast: a <= allowed <= r, a uint128.
-            _legs[k].reserve = uint128(r - a);
         }
         totalShares = total - shares;
         emit Withdrew(msg.sender, amounts, shares, total - shares);
@@ -583,25 +651,21 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         if (j != order.amounts.length) revert BadLpOrder(2);
     }
 
-    /// @dev Adds `net` to the reserves and mints LP shares: WAD on the first seeding (every weighted leg must
-    /// then be funded), else `totalShares * min_k(net_k / reserve_k)` over weighted legs, rounded down
-    /// (favours the existing shares: reserves per share never fall).
-    function _credit(uint256[] memory net) private {
+    /// @dev Mints LP shares for `net` added to reserves `r` (before the addition): WAD on the first seeding
+    /// (every weighted leg must then be funded), else `totalShares * min_k(net_k / r_k)` over weighted legs,
+    /// rounded down (favours the existing shares: reserves per share never fall).
+    function _credit(uint256[] memory r, uint256[] memory net) private {
         uint256 n = net.length;
         uint256 total = totalShares;
         uint256 ratio = type(uint256).max;
         for (uint256 k; k < n; ++k) {
-            LegState storage st = _legs[k];
-            uint256 r = st.reserve;
-            if (st.weight != 0) {
-                if (total == 0) {
-                    if (r + net[k] == 0) revert EmptyReserve(k);
-                } else {
-                    uint256 ratioK = Math.mulDiv(net[k], WAD, r);
-                    if (ratioK < ratio) ratio = ratioK;
-                }
+            if (_weightOf(k) == 0) continue;
+            if (total == 0) {
+                if (r[k] + net[k] == 0) revert EmptyReserve(k);
+            } else {
+                uint256 ratioK = Math.mulDiv(net[k], WAD, r[k]);
+                if (ratioK < ratio) ratio = ratioK;
             }
-            st.reserve = (r + net[k]).toUint128();
         }
         uint256 minted = total == 0 ? WAD : Math.mulDiv(total, ratio, WAD);
         if (minted == 0) revert AddMintsNothing();
@@ -613,28 +677,20 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
 
     /// @notice Reserves (the AMM's session allocation, leg units) and weights (WAD) of every leg.
     function reserves() external view returns (uint256[] memory r, uint256[] memory w) {
+        r = _reserves();
+        w = _weightsAll();
+    }
+
+    function _weightsAll() private view returns (uint256[] memory w) {
         uint256 n = legCount;
-        r = new uint256[](n);
         w = new uint256[](n);
-        for (uint256 k; k < n; ++k) {
-            LegState memory st = _legs[k];
-            r[k] = st.reserve;
-            w[k] = st.weight;
-        }
+        for (uint256 k; k < n; ++k) w[k] = _weightOf(k);
     }
 
     /// @notice `ln V = sum_k w_k ln(x_k)` (WAD) of the weighted legs, an approximation within a few wei; with
     /// {totalShares}, `lnInvariant - ln(totalShares)` is the log of the invariant per LP share.
     function lnInvariant() external view returns (int256) {
-        uint256 n = legCount;
-        uint256[] memory r = new uint256[](n);
-        uint256[] memory w = new uint256[](n);
-        for (uint256 k; k < n; ++k) {
-            LegState memory st = _legs[k];
-            r[k] = st.reserve;
-            w[k] = st.weight;
-        }
-        return WeightedMath.lnInvariant(r, w);
+        return WeightedMath.lnInvariant(_reserves(), _weightsAll());
     }
 
     /// @notice Most the LP may withdraw of each leg for `shares` LP shares: `reserve_k * shares / totalShares`
@@ -642,9 +698,8 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
     function previewWithdraw(uint256 shares) external view returns (uint256[] memory amounts) {
         uint256 total = totalShares;
         if (shares > total) revert InsufficientShares(shares, total);
-        uint256 n = legCount;
-        amounts = new uint256[](n);
-        for (uint256 k; k < n; ++k) amounts[k] = Math.mulDiv(_legs[k].reserve, shares, total);
+        amounts = _reserves();
+        for (uint256 k; k < amounts.length; ++k) amounts[k] = Math.mulDiv(amounts[k], shares, total);
     }
 
     /// @notice The pool's marginal price of one unit of `legIn` in units of `legOut` (WAD, rounded down).
