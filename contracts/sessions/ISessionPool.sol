@@ -7,10 +7,10 @@ pragma solidity 0.8.30;
 /// then moves both allocations itself, with every check of a fill (window, pause, participation, fees,
 /// allocations). The trader is the caller, so no signature is needed; the pool consents by answering.
 interface ISessionPool {
-    /// @notice Prices a swap of `trader`. Called only by the session, with its re-entry guard held; the session moves the allocations after it returns, or the whole call
-    /// reverts. `amount` is what the trader gives of `legIn` (exact-in) or receives of `legOut` (exact-out,
-    /// gross of the session's maker fee). `reserveIn` and `reserveOut` are the pool's own allocations of the
-    /// two legs before the swap, as the session holds them.
+    /// @notice Prices a swap of `trader`. Called only by the session, with its re-entry guard held; the session
+    /// moves the allocations after it returns, or the whole call reverts. `amount` is what the trader gives of
+    /// `legIn` (exact-in) or receives of `legOut` (exact-out, gross of the session's maker fee). `reserveIn` and
+    /// `reserveOut` are the pool's own allocations of the two legs before the swap, as the session holds them.
     /// @return amountIn Units of `legIn` the trader gives (equals `amount` for exact-in).
     /// @return amountOut Units of `legOut` the trader receives, gross (equals `amount` for exact-out).
     function onSessionSwap(

@@ -30,13 +30,14 @@ import {WeightedMath} from "./WeightedMath.sol";
 /// oracle band at its current reserves, then calls `session.fill(order, sig, 1e18)` itself (LP adds and
 /// withdrawals are signed orders filled the same way). A pool swap: the trader calls
 /// {PhysicalSession.swapWithPool}, and the session asks {onSessionSwap} (callable by the session only, handing
-/// over the AMM's allocations of the two legs) for the curve's amounts, which it then moves. Either way the session applies every one of its own checks (window,
-/// pause, participation, fees, conservation; signature, nonce and expiry for signed orders). Nobody else can
-/// move the AMM's allocation: it never signs (it has no ERC-1271 `isValidSignature`), and an order naming it
-/// as private taker can only be filled by it. The AMM keeps no copy of its reserves: they are read from the
-/// session (or handed over by it) at every swap, quote and LP action, fees included (the session charges the
-/// AMM its taker fee on what it receives: `feeDown(amount, takerBps)`), and the session's `Traded` events
-/// (the AMM as taker) rebuild them. The weights and decimals are fixed at creation and kept in code.
+/// over the AMM's allocations of the two legs) for the curve's amounts, which it then moves. Either way the
+/// session applies every one of its own checks (window, pause, participation, fees, conservation; signature,
+/// nonce and expiry for signed orders). Nobody else can move the AMM's allocation: it never signs (it has no
+/// ERC-1271 `isValidSignature`), and an order naming it as private taker can only be filled by it. The AMM
+/// keeps no copy of its reserves: they are read from the session (or handed over by it) at every swap, quote
+/// and LP action, fees included (the session charges the AMM its taker fee on what it receives:
+/// `feeDown(amount, takerBps)`), and the session's `Traded` events (the AMM as taker) rebuild them. The weights
+/// and decimals are fixed at creation and kept in code.
 contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISessionAmmEvents, ISessionAmmErrors {
     using SafeERC20 for IERC20;
 
