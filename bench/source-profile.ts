@@ -10,8 +10,12 @@
  * state-variable getters are not functions in the AST and show as `<outside functions>`. Steps the compiler generated (ABI coding, checked arithmetic helpers) show as `<generated>`, steps
  * with no source (the dispatcher) as `<dispatch>`. A CALL-family step counts only what the caller paid
  * beyond the callee, as in bench/profile.ts.
+ *
+ * `BENCH_PROFILE_STEPS=<file>` also appends every step to that file, one tab-separated line each: call depth,
+ * program counter, opcode, gas, function, and for SLOAD/SSTORE the slot (which slots an operation touches,
+ * cold or warm, and from which function).
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { appendFileSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
 import type { Provider } from "ethers";
@@ -208,6 +212,8 @@ export async function profileBySource(
   const clones = new Set<string>();
   const rows = new Map<string, { gas: number; compute: number }>();
   let unmatched = 0;
+  const stepsFile = process.env.BENCH_PROFILE_STEPS;
+  const steps: string[] = [];
   for (let i = 0; i < logs.length; i++) {
     const l = logs[i];
     const cost = stepCost(logs, i);
@@ -235,11 +241,16 @@ export async function profileBySource(
     } else {
       label = labelAt(a, l.pc);
     }
+    if (stepsFile !== undefined) {
+      const slot = l.op === "SLOAD" || l.op === "SSTORE" ? (l.stack?.[l.stack.length - 1] ?? "") : "";
+      steps.push(`${l.depth}\t${l.pc}\t${l.op}\t${cost}\t${label}\t${slot}`);
+    }
     const row = rows.get(label) ?? { gas: 0, compute: 0 };
     row.gas += cost;
     if (classOf(l.op) === "compute, memory, copies") row.compute += cost;
     rows.set(label, row);
   }
+  if (stepsFile !== undefined) appendFileSync(stepsFile, `${steps.join("\n")}\n`);
   return {
     rows: [...rows.entries()].map(([label, r]) => ({ label, ...r })).sort((x, y) => y.gas - x.gas),
     unmatched,
