@@ -444,11 +444,16 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     function _rest(Take memory t) internal returns (uint64 ref) {
         uint256 levelKey = t.levelKey;
         Level storage lv = _levels[levelKey];
-        uint32 idx = lv.tail;
-        // One write of the level's slot. At most one live entry per index, so live <= tail < 2^32; a level
-        // with live orders on the other side cannot be joined (matching would have crossed), so the side is
-        // set anew only when the level had no live order.
-        (lv.tail, lv.live, lv.isBid) = (idx + 1, lv.live + 1, t.isBid);
+        uint256 lw = _levelWord(lv); // head in bits 0-31, tail 32-63, side 64-71, live 72-103
+        uint32 idx = uint32(lw >> 32);
+        // One read and one write of the level's slot, head kept. At most one live entry per index, so live <=
+        // tail < 2^32 (the tail's increment is checked); a level with live orders on the other side cannot be
+        // joined (matching would have crossed), so the side is set anew only when the level had no live order.
+        uint256 tail = idx + 1;
+        _setLevelWord(
+            lv,
+            uint32(lw) | (tail << 32) | (t.isBid ? uint256(1) << 64 : 0) | ((((lw >> 72) & type(uint32).max) + 1) << 72)
+        );
         _resting[t.orderKey] = Resting(t.taker, uint48(t.remaining), 0); // remaining <= 2^48 - 1
         uint256 tick = levelKey & 0xff;
         uint256 bit = uint256(1) << (t.isBid ? tick : tick + 128); // bids low half, offers high half
@@ -514,8 +519,12 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         _store(tr, s);
         _setWorst(tr, worst, s.premium);
         (int256 cash, int256 sumWorst) = _accountOf(a);
-        cash += cashDelta + s.cashDelta;
-        sumWorst += worst - s.oldWorst;
+        // Unchecked: cash and sumWorst are int128s from storage, the deltas below 2^121 and the worst cases
+        // below 2^141 in magnitude: every sum is far inside int256, and {_setAccount} range-checks the results.
+        unchecked {
+            cash += cashDelta + s.cashDelta;
+            sumWorst += worst - s.oldWorst;
+        }
         _setAccount(a, cash, sumWorst);
         // The token is read only on the way to the revert.
         if (check && cash + sumWorst < 0) _requireCovered(trader, address(r.collateral), cash, sumWorst);

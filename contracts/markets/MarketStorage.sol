@@ -300,7 +300,9 @@ abstract contract MarketStorage is Ev {
                 pos[b] = 0; // the slot may hold a dropped market's position
             }
             pos[b] = (int256(pos[b]) + d.pos).toInt64();
-            s.premium += d.premium;
+            unchecked {
+                s.premium += d.premium; // |d.premium| < 2^119 (a take's premium), as in {_collectOrder}
+            }
             if (d.ref != 0) {
                 uint256 n = s.nO;
                 if (n >= MAX_OPEN_ORDERS) revert E.TooManyOpenOrders(trader, rootId, MAX_OPEN_ORDERS);
@@ -351,8 +353,12 @@ abstract contract MarketStorage is Ev {
             int256 f = int256(unclaimed); // < 2^48
             int256 amount = f * int256(uint256((ref >> 40) & 0xff)) * scale; // < 2^48 * 2^7 * 2^64
             s.pos[b] = (int256(s.pos[b]) + (isBid ? f : -f)).toInt64();
-            s.premium += isBid ? amount : -amount;
-            s.cashDelta += isBid ? -amount : amount;
+            // Unchecked: the premium starts from an int128 and gains at most MAX_OPEN_ORDERS + 1 amounts below
+            // 2^119 here, the cash delta only those: far inside int256 (stored back through int128 casts).
+            unchecked {
+                s.premium += isBid ? amount : -amount;
+                s.cashDelta += isBid ? -amount : amount;
+            }
         }
         if (remaining != 0) {
             uint256 n = s.nO;

@@ -101,6 +101,22 @@ contract BookFaultsTest is MarketsBase {
         assertEq(tail - head, n + 1, "setup: n dead entries in front of it");
     }
 
+    /// Resting one more order on a level keeps its head (the dead entries in front stay where the sweep starts),
+    /// takes the old tail as the new order's index, and counts it live; the side stays.
+    function test_rest_keepsTheLevelsHead_andCountsTheNewOrder() public {
+        _deadEntriesInFront(50, 3, t4, -1); // head on the first of 3 cancelled entries, t4's offer live behind
+        (uint32 head, uint32 tail, bool isBid, uint32 live) = adm.level(rootId, 1, 50);
+        assertGt(head, 0, "setup: the head has moved");
+        (uint256 k, ) = _place(t1, rootId, 1, 50, -2);
+        (uint32 head2, uint32 tail2, bool isBid2, uint32 live2) = adm.level(rootId, 1, 50);
+        assertEq(head2, head, "head kept");
+        assertEq(tail2, tail + 1, "one more entry");
+        assertEq(live2, live + 1, "counted live");
+        assertEq(isBid2, isBid, "still offers");
+        assertFalse(isBid2);
+        assertEq(k & type(uint32).max, tail, "the new order sits at the old tail");
+    }
+
     /// The issue's case: 63 cancelled entries in front of one live offer. The victim's 100-lot bid used to
     /// trade 1 lot (63 dead + 1 live = MAX_TOUCH) and drop the rest. Cancelled entries no longer count
     /// against MAX_TOUCH: it trades all 100.
