@@ -519,7 +519,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         _store(tr, s);
         _setWorst(tr, worst, s.premium);
         (int256 cash, int256 sumWorst) = _accountOf(a);
-        // Unchecked: cash and sumWorst are int128s from storage, the deltas below 2^121 and the worst cases
+        // Unchecked: cash and sumWorst are int128s from storage, the deltas below 2^123 and the worst cases
         // below 2^141 in magnitude: every sum is far inside int256, and {_setAccount} range-checks the results.
         unchecked {
             cash += cashDelta + s.cashDelta;
