@@ -116,8 +116,17 @@ export function deploymentFile(chainId: bigint, root = process.cwd()): string {
 }
 
 /**
+ * Whether `conn` is the in-process chain, which starts empty in every process: a deployment file on disk for
+ * its chain id (31337) was written by a node (`--network localhost`) and does not describe it.
+ */
+export function inProcess(conn: Connection): boolean {
+  return conn.networkConfig.type === "edr-simulated";
+}
+
+/**
  * A deployed address: the explicit option if given, else the key (e.g. `Sessions#SessionFactory`) in the
- * chain's Ignition deployment file. The error says how to fix either.
+ * chain's Ignition deployment file (never on the in-process chain: see {@link inProcess}). The error says how
+ * to fix either.
  */
 export async function deployedAddress(
   conn: Connection,
@@ -126,6 +135,11 @@ export async function deployedAddress(
   option: string,
 ): Promise<string> {
   if (explicit.trim() !== "") return parseAddress(explicit, option);
+  if (inProcess(conn)) {
+    throw new CliError(
+      `the in-process network starts empty, so no Ignition deployment describes it: pass ${option}, or use a node (--network localhost)`,
+    );
+  }
   const chainId = (await conn.ethers.provider.getNetwork()).chainId;
   const file = deploymentFile(chainId);
   if (!existsSync(file)) {

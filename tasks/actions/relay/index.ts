@@ -9,6 +9,7 @@ import {
   connect,
   deployedAddress,
   deploymentFile,
+  inProcess,
   runCommand,
   selectSigner,
   setIo,
@@ -48,6 +49,7 @@ export interface RelayArgs {
 /** `--markets`, else the deployment's `Markets#BoundedMarkets` when the chain has one, else none. */
 async function marketsToServe(conn: Connection, explicit: string): Promise<string | undefined> {
   if (explicit.trim() !== "") return parseAddress(explicit, "--markets");
+  if (inProcess(conn)) return undefined; // no deployment file describes the in-process chain
   const chainId = (await conn.ethers.provider.getNetwork()).chainId;
   if (!existsSync(deploymentFile(chainId))) return undefined;
   try {
