@@ -1,20 +1,9 @@
-import { existsSync } from "node:fs";
-
 import { Wallet, type Signer } from "ethers";
 import { configVariable } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { CliError, parseAddress, parseInteger } from "../../../sdk/cli/args.js";
-import {
-  connect,
-  deployedAddress,
-  deploymentFile,
-  inProcess,
-  runCommand,
-  selectSigner,
-  setIo,
-  type Connection,
-} from "../../../sdk/cli/run.js";
+import { connect, deployedAddress, runCommand, selectSigner, setIo, type Connection } from "../../../sdk/cli/run.js";
 import { defaultConfirmations } from "../../../sdk/data/reorg.js";
 import { MARKET_ABIS } from "../../../sdk/markets/errors.js";
 import { listSessions, SESSION_ABIS } from "../../../sdk/sessions/client.js";
@@ -49,9 +38,7 @@ export interface RelayArgs {
 /** `--markets`, else the deployment's `Markets#BoundedMarkets` when the chain has one, else none. */
 async function marketsToServe(conn: Connection, explicit: string): Promise<string | undefined> {
   if (explicit.trim() !== "") return parseAddress(explicit, "--markets");
-  if (inProcess(conn)) return undefined; // no deployment file describes the in-process chain
-  const chainId = (await conn.ethers.provider.getNetwork()).chainId;
-  if (!existsSync(deploymentFile(chainId))) return undefined;
+  // deployedAddress refuses on the in-process chain, without a deployment file and without the key: all "none".
   try {
     return await deployedAddress(conn, "", "Markets#BoundedMarkets", "--markets");
   } catch {
