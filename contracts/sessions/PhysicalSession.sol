@@ -80,7 +80,8 @@ contract PhysicalSession is SessionCore, IPoolSession {
             mstore(add(p, 0x64), amount)
             mstore(add(p, 0x84), exactOut)
         }
-        // Physical allocations are never negative: the session refuses to move one below zero.
+        // Physical allocations are never negative: the session refuses to move one below zero. The leg count
+        // argument is 0: the physical layout does not use it (one more local would not fit the stack).
         uint256 r = uint256(_allocation(pool, legIn, 0));
         assembly ("memory-safe") {
             mstore(add(p, 0xa4), r)
