@@ -17,15 +17,14 @@ const STALE = "0x000000000000000000000000000000000000dEaD";
 async function withStaleDeployment(body: () => Promise<void>): Promise<void> {
   const file = deploymentFile(31337n);
   const before = existsSync(file) ? readFileSync(file) : undefined;
-  const dirExisted = existsSync(path.dirname(file));
-  mkdirSync(path.dirname(file), { recursive: true });
+  const created = mkdirSync(path.dirname(file), { recursive: true }); // the first directory made, if any
   writeFileSync(file, JSON.stringify({ "Sessions#SessionFactory": STALE, "Markets#BoundedMarkets": STALE }));
   try {
     await body();
   } finally {
     if (before !== undefined) writeFileSync(file, before);
-    else if (dirExisted) rmSync(file);
-    else rmSync(path.dirname(file), { recursive: true });
+    else if (created !== undefined) rmSync(created, { recursive: true });
+    else rmSync(file);
   }
 }
 
