@@ -225,12 +225,16 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// order leaves the book at once; the collateral it held is released at the caller's next refresh of the
     /// root: any action there, {sync}, or a withdrawal (which recomputes every root first). {cancelMarket}
     /// releases at once.
-    /// @dev Only the order's trader; works after expiry and on final roots too. No recomputation: taking an
-    /// open order away can only raise the trader's worst case, so the stored one stays conservative (as after
-    /// a maker fill). The refresh that releases it drops the order from the trader's list.
+    /// @dev Only the order's trader: the book does not store it, so the caller must list the order among its
+    /// own (its order words on the root). Works after expiry and on final roots too, until the trader redeems
+    /// there (redeeming clears its lists; a final root trades no more). No recomputation: taking an open order
+    /// away can only raise the trader's worst case, so the stored one stays conservative (as after a maker
+    /// fill). The refresh that releases it drops the order from the trader's list.
     function cancel(uint256 orderKey) external nonReentrant {
         uint256 rootId = orderKey >> 56; // key = rootId << 56 | branch << 40 | tick << 32 | index
-        _cancelResting(_root(rootId), rootId, orderKey, msg.sender);
+        // No check that the root exists: only an existing root has resting orders, so any other key finds
+        // nothing ({MarketErrors.NoSuchOrder}).
+        _cancelResting(_roots[rootId], rootId, orderKey, msg.sender, false);
     }
 
     /// @notice Cancels every resting order of the caller on market (rootId, branchId), or on every market of
@@ -244,7 +248,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             uint64 ref = uint64(words[j >> 2] >> (64 * (j & 3))); // 64-bit field
             if (branchId != 0 && uint16(ref >> 48) != branchId) continue; // top 16 bits of a 64-bit ref
             uint256 key = _refKey(rootId, ref);
-            if (_resting[key].remaining != 0) _cancelResting(r, rootId, key, msg.sender);
+            (uint256 rem, ) = _restingOf(key);
+            if (rem != 0) _cancelResting(r, rootId, key, msg.sender, true); // the caller's own list
         }
         _refresh(msg.sender, rootId, r, _accounts[msg.sender][r.collateral], 0, false, _noDelta());
     }
@@ -306,12 +311,38 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
                 t.stopped = REASON_SWEEP_BOUND;
                 break;
             }
-            ++levels;
+            if (++levels == 1) _loadOwn(t);
             if (_sweepLevel(t, best)) {
                 bits &= ~(uint256(1) << (t.isBid ? best + 128 : best));
             }
         }
         if (bits != before) bookBits[t.marketId] = bits;
+    }
+
+    /// @notice Reads the taker's own open orders on the root (its order words) for self-trade prevention: the
+    /// book does not store who placed an order. Keeps them in `t` only if one of them rests on the market and
+    /// side being swept. The taker's refresh reads the same words again, warm.
+    function _loadOwn(Take memory t) internal view {
+        TraderRoot storage tr = _traderRoots[t.taker][t.rootId];
+        uint256 h = tr.header;
+        if ((h >> 136) & 1 == 0) return; // no open order (an unused word is zero and is not read)
+        uint256 w0 = tr.orderWords[0];
+        uint256 w1 = (h >> 137) & 1 != 0 ? tr.orderWords[1] : 0;
+        // A resting order the taker meets is on the other side: its ref has the bid bit when the taker sells.
+        // A zero (unused) lane never matches: branch ids start at 1.
+        uint256 want = (uint256(t.branchId) << 48) | (t.isBid ? 0 : uint256(1) << 32);
+        if (_anyLane(w0, OWN_MASK, want) || _anyLane(w1, OWN_MASK, want)) (t.own0, t.own1) = (w0, w1);
+    }
+
+    /// @dev The bits of a ref that say where it rests: branch and side.
+    uint256 private constant OWN_MASK = (uint256(0xffff) << 48) | (uint256(1) << 32);
+
+
+    /// @notice Whether the resting order at (`tick`, `idx`) on the side being swept is the taker's own (refs
+    /// are unique: branch, tick, side and the level's index).
+    function _isOwn(Take memory t, uint256 tick, uint256 idx) internal pure returns (bool) {
+        uint256 ref = (uint256(t.branchId) << 48) | (tick << 40) | (t.isBid ? 0 : uint256(1) << 32) | idx;
+        return _anyLane(t.own0, type(uint64).max, ref) || _anyLane(t.own1, type(uint64).max, ref);
     }
 
     /// @notice Trades `t` against the live orders of one level, oldest first. Dead entries (cancelled while
@@ -326,11 +357,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         uint256 idx = uint32(lw);
         uint256 live = uint32(lw >> 72);
         while (live > 0 && t.remaining > 0) {
-            uint256 key = (levelKey << 32) | idx;
-            Resting storage ro = _resting[key];
-            uint256 w = _restingWord(ro); // one read of trader, remaining and unclaimed
-            uint256 avail = (w >> 160) & MAX_QUANTITY;
-            if (avail == 0) {
+            uint256 visit = _visit(t, (levelKey << 32) | idx, tick);
+            if (visit == VISIT_DEAD) {
                 // A cancelled entry: not live, so it costs the taker no touch, only a bounded step.
                 if (t.skipped >= MAX_SKIP) {
                     t.stopped = REASON_SKIP_BOUND;
@@ -338,28 +366,11 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
                 }
                 ++t.skipped;
                 ++idx;
-                continue;
-            }
-            if (t.touched >= MAX_TOUCH) break; // _match stops with REASON_SWEEP_BOUND
-            ++t.touched;
-            address maker = address(uint160(w));
-            if (maker == t.taker) {
-                // Self-trade prevention: cancel the resting own order and go on (the book never stays crossed).
-                ro.remaining = 0;
-                t.head = _reduceRecord(t.head, t.rootId, key, bytes32(0), maker, avail, REASON_SELF_TRADE);
+            } else if (visit == VISIT_GONE) {
                 --live;
                 ++idx;
-                continue;
-            }
-            uint256 f = avail < t.remaining ? avail : t.remaining;
-            // f <= avail < 2^48 and unclaimed + f <= the order's size < 2^48.
-            _setResting(ro, maker, avail - f, (w >> 208) + f);
-            t.remaining -= f;
-            t.premium += f * tick * t.scale;
-            _recordFill(t, key, tick, f);
-            if (f == avail) {
-                --live;
-                ++idx;
+            } else if (visit == VISIT_STOP) {
+                break; // _match stops with REASON_SWEEP_BOUND
             }
         }
         emptied = live == 0;
@@ -367,6 +378,34 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         // idx <= tail < 2^32 and live only fell from a uint32: one write of the slot, tail and side kept.
         // Rewriting an unchanged slot costs 100 gas.
         _setLevelWord(lv, (lw & LEVEL_KEEP) | idx | (live << 72));
+    }
+
+    /// @dev What {_visit} found at one entry of a level.
+    uint256 private constant VISIT_DEAD = 0; // cancelled earlier: step over it
+    uint256 private constant VISIT_GONE = 1; // live, and now gone: filled in full or cancelled as a self-trade
+    uint256 private constant VISIT_PART = 2; // live, filled in part: the taker has nothing left
+    uint256 private constant VISIT_STOP = 3; // live, but the taker has touched MAX_TOUCH live orders already
+
+    /// @notice Trades `t` against the entry `key` of a level at `tick` (one read of its pair's slot, one write).
+    function _visit(Take memory t, uint256 key, uint256 tick) internal returns (uint256) {
+        (bytes32 slot, uint256 w) = _restingPair(key); // two orders a slot: every second read is warm
+        (uint256 avail, uint256 unclaimed) = _lane(w, key);
+        if (avail == 0) return VISIT_DEAD;
+        if (t.touched >= MAX_TOUCH) return VISIT_STOP;
+        ++t.touched;
+        if (t.own0 != 0 && _isOwn(t, tick, uint32(key))) {
+            // Self-trade prevention: cancel the resting own order and go on (the book never stays crossed).
+            _setLane(slot, w, key, 0, unclaimed);
+            t.head = _reduceRecord(t.head, t.rootId, key, bytes32(0), t.taker, avail, REASON_SELF_TRADE);
+            return VISIT_GONE;
+        }
+        uint256 f = avail < t.remaining ? avail : t.remaining;
+        // f <= avail < 2^48 and unclaimed + f <= the order's size < 2^48.
+        _setLane(slot, w, key, avail - f, unclaimed + f);
+        t.remaining -= f;
+        t.premium += f * tick * t.scale;
+        _recordFill(t, key, tick, f);
+        return f == avail ? VISIT_GONE : VISIT_PART;
     }
 
     /// @dev Chains a fill record onto the take's head (the root's head is written once, by {place}).
@@ -454,7 +493,12 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             lv,
             uint32(lw) | (tail << 32) | (t.isBid ? uint256(1) << 64 : 0) | ((((lw >> 72) & type(uint32).max) + 1) << 72)
         );
-        _resting[t.orderKey] = Resting(t.taker, uint48(t.remaining), 0); // remaining <= 2^48 - 1
+        {
+            // An even index opens a pair whose other index lies past the tail: its slot is still zero, no read.
+            uint256 key = t.orderKey;
+            (bytes32 slot, uint256 w) = key & 1 == 0 ? (_restingSlot(key), 0) : _restingPair(key);
+            _setLane(slot, w, key, t.remaining, 0); // remaining <= MAX_QUANTITY
+        }
         uint256 tick = levelKey & 0xff;
         uint256 bit = uint256(1) << (t.isBid ? tick : tick + 128); // bids low half, offers high half
         uint256 bits = bookBits[t.marketId];
@@ -462,26 +506,34 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         ref = (uint64(t.branchId) << 48) | (uint64(tick) << 40) | (t.isBid ? uint64(1) << 32 : 0) | idx;
     }
 
-    function _cancelResting(Root storage r, uint256 rootId, uint256 orderKey, address caller) internal {
-        Resting memory ro = _resting[orderKey];
-        uint256 rem = ro.remaining;
+    /// @param listed The caller's own list named the order (no need to look it up).
+    function _cancelResting(
+        Root storage r,
+        uint256 rootId,
+        uint256 orderKey,
+        address caller,
+        bool listed
+    ) internal {
+        (bytes32 slot, uint256 w) = _restingPair(orderKey);
+        (uint256 rem, uint256 unclaimed) = _lane(w, orderKey);
         if (rem == 0) revert E.NoSuchOrder(orderKey);
-        if (ro.trader != caller) revert NotMaker(caller, ro.trader);
-        // With no fills left to credit the record goes now (the trader's next refresh finds it dead, as any
-        // order with nothing remaining); otherwise it stays, at zero remaining, until that refresh credits them.
-        if (ro.unclaimed == 0) delete _resting[orderKey];
-        else _resting[orderKey].remaining = 0;
+        if (!listed && !_lists(caller, rootId, orderKey)) revert E.NotYourOrder(caller, orderKey);
+        // With no fills left to credit the lane is cleared now (the trader's next refresh finds it dead, as any
+        // order with nothing remaining); otherwise it keeps them, at zero remaining, until that refresh credits
+        // them.
+        _setLane(slot, w, orderKey, 0, unclaimed);
         _recordReduce(r, rootId, orderKey, caller, rem, REASON_CANCEL);
         uint256 levelKey = orderKey >> 32;
         Level storage lv = _levels[levelKey];
-        uint256 idx = lv.head;
-        uint256 tail = lv.tail;
-        uint256 live = lv.live - 1; // the order was live, so counted
+        uint256 lw = _levelWord(lv); // head in bits 0-31, tail 32-63, side 64-71, live 72-103
+        uint256 idx = uint32(lw);
+        uint256 tail = uint32(lw >> 32);
+        uint256 live = uint32(lw >> 72) - 1; // the order was live, so counted
         if (live == 0) {
             // The level's last live order: the level is empty now, whatever dead entries it still lists.
             idx = tail;
             uint256 tick = levelKey & 0xff;
-            bookBits[levelKey >> 8] &= ~(uint256(1) << (lv.isBid ? tick : tick + 128));
+            bookBits[levelKey >> 8] &= ~(uint256(1) << ((lw >> 64) & 1 != 0 ? tick : tick + 128));
         } else if ((orderKey & type(uint32).max) == idx) {
             // First in line: advance past it and up to 31 cancelled entries behind it (the sweep steps over
             // any others); a live order lies behind, so the loop stops before the tail. At most ~75k gas.
@@ -489,10 +541,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             do {
                 ++idx;
                 ++steps;
-            } while (steps < 32 && idx < tail && _resting[(levelKey << 32) | idx].remaining == 0);
+            } while (steps < 32 && idx < tail && _remainingAt((levelKey << 32) | idx) == 0);
         }
-        // idx <= tail < 2^32, live < 2^32.
-        (lv.head, lv.live) = (uint32(idx), uint32(live));
+        // idx <= tail < 2^32, live < 2^32: one write of the slot, tail and side kept.
+        _setLevelWord(lv, (lw & LEVEL_KEEP) | idx | (live << 72));
     }
 
     /// @notice Credits fills, recomputes and stores the trader's worst case on a root, and updates the account.
@@ -513,8 +565,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         int256 worst = _worstOf(r, s);
         for (uint256 k; k < s.nDone; ++k) {
             uint256 key = s.done[k];
-            if (key & DONE_DEAD != 0) delete _resting[key ^ DONE_DEAD];
-            else _resting[key].unclaimed = 0;
+            // A dead order's lane is cleared; a live one keeps its remaining size, its fills now credited.
+            (bytes32 slot, uint256 w) = _restingPair(key & ~DONE_DEAD); // warm: read by the snapshot
+            (uint256 rem, ) = _lane(w, key);
+            _setLane(slot, w, key, key & DONE_DEAD != 0 ? 0 : rem, 0);
         }
         _store(tr, s);
         _setWorst(tr, worst, s.premium);

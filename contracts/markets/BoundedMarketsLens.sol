@@ -26,12 +26,10 @@ contract BoundedMarketsLens is MarketStorage {
         return (m.min, m.max);
     }
 
-    /// @notice A resting order: trader, quantity resting, quantity filled but not yet credited.
-    function restingOrder(
-        uint256 orderKey
-    ) external view returns (address trader, uint256 remaining, uint256 unclaimed) {
-        Resting memory ro = _resting[orderKey];
-        return (ro.trader, ro.remaining, ro.unclaimed);
+    /// @notice A resting order: quantity resting, quantity filled but not yet credited to its trader. The book
+    /// does not store the trader; the order's `OrderAccepted` log (its `orderKey`) names it.
+    function restingOrder(uint256 orderKey) external view returns (uint256 remaining, uint256 unclaimed) {
+        return _restingOf(orderKey);
     }
 
     /// @notice A price level: FIFO indices [head, tail), side, and how many of its orders are live (still

@@ -68,6 +68,8 @@ abstract contract MarketStorage is Ev {
     uint8 internal constant REASON_SKIP_BOUND = 4;
 
     uint256 internal constant LOW128 = type(uint128).max;
+    /// @dev A resting order's lane (remaining, unclaimed: 96 bits) at shift 0.
+    uint256 internal constant LANE_MASK = (uint256(1) << 96) - 1;
 
     // ------------------------------------------------------------------ storage types
 
@@ -106,13 +108,6 @@ abstract contract MarketStorage is Ev {
         uint32 tail;
         bool isBid;
         uint32 live;
-    }
-
-    /// @notice A resting order: quantity still resting, and quantity filled but not yet credited to its trader.
-    struct Resting {
-        address trader;
-        uint48 remaining;
-        uint48 unclaimed;
     }
 
     /// @notice A trader's state on one root, packed into as few words as a small book needs.
@@ -185,6 +180,8 @@ abstract contract MarketStorage is Ev {
         uint256 orderKey;
         bytes32 head; // the root's chain head after this order's records; written to the root once, at the end
         address collateral; // the root's
+        uint256 own0; // the taker's order words when one of its orders rests where it trades, else zero
+        uint256 own1;
     }
 
     /// @notice A trader's state on one root after crediting fills, ready for the worst-case computation.
@@ -225,7 +222,13 @@ abstract contract MarketStorage is Ev {
     /// t, of the high half = offers. Never set for a level whose orders were all filled or cancelled.
     mapping(uint256 marketId => uint256) public bookBits;
     mapping(uint256 levelKey => Level) internal _levels;
-    mapping(uint256 orderKey => Resting) internal _resting;
+    /// @notice Resting orders, two to a slot: the orders under keys `2p` and `2p + 1` (consecutive indices of
+    /// one level) share slot `p`. Order `key`'s lane is the 96 bits at `128 * (key & 1)`: the quantity still
+    /// resting in its low 48 bits, the quantity filled but not yet credited to its trader in the next 48. A
+    /// lane is zero once its order is gone. The book does not store who placed an order: each trader lists
+    /// its own (its order words), and the checks that need the owner (self-trade prevention, `cancel`) read
+    /// that list; the `OrderAccepted` log names the trader of each key for readers.
+    mapping(uint256 pairKey => uint256) internal _resting;
     mapping(address trader => mapping(uint256 rootId => TraderRoot)) internal _traderRoots;
     mapping(address trader => mapping(IERC20 token => Account)) internal _accounts;
     /// @notice How a feed-settled root fixes X: the shared Chainlink fixing rule, at the root's expiry.
@@ -326,7 +329,7 @@ abstract contract MarketStorage is Ev {
             uint64 ref = s.refs[j];
             if (q == 0) {
                 // The taker's new resting order: read its remaining quantity from the book.
-                uint256 rem = _resting[_refKey(rootId, ref)].remaining;
+                (uint256 rem, ) = _restingOf(_refKey(rootId, ref));
                 q = (ref >> 32) & 1 == 1 ? int256(rem) : -int256(rem);
             }
             WorstCase.Open memory op = s.opens[j];
@@ -339,11 +342,9 @@ abstract contract MarketStorage is Ev {
     /// @notice Credits one order's unclaimed fills into the snapshot and keeps it if it still rests.
     function _collectOrder(Snapshot memory s, uint256 rootId, uint64 ref, uint256 nB, int256 scale) internal view {
         uint256 key = _refKey(rootId, ref);
-        uint256 w = _restingWord(_resting[key]); // one read of trader, remaining and unclaimed
+        (uint256 remaining, uint256 unclaimed) = _restingOf(key);
         uint256 b = _slotOf(s.branches, nB, uint16(ref >> 48)); // top 16 bits of a 64-bit ref
         bool isBid = (ref >> 32) & 1 == 1;
-        uint256 unclaimed = w >> 208;
-        uint256 remaining = (w >> 160) & MAX_QUANTITY;
         if (remaining == 0) {
             s.done[s.nDone++] = key | DONE_DEAD;
         } else if (unclaimed != 0) {
@@ -504,23 +505,76 @@ abstract contract MarketStorage is Ev {
         }
     }
 
-    /// @dev A resting order's whole slot: trader in bits 0-159, remaining in 160-207, unclaimed in 208-255.
-    function _restingWord(Resting storage ro) internal view returns (uint256 w) {
+    /// @dev The slot of the pair holding resting order `key`.
+    function _restingSlot(uint256 key) internal pure returns (bytes32 slot) {
         assembly ("memory-safe") {
-            w := sload(ro.slot)
+            mstore(0x00, shr(1, key))
+            mstore(0x20, _resting.slot)
+            slot := keccak256(0x00, 0x40)
         }
     }
 
-    /// @dev Writes a resting order's slot with one SSTORE (trader in the low 160 bits, then `remaining` and
-    /// `unclaimed`, 48 bits each, as Solidity lays out {Resting}). Reverts on a value of 2^48 or more, as a
-    /// field write would.
-    function _setResting(Resting storage ro, address trader, uint256 remaining, uint256 unclaimed) internal {
+    /// @dev The slot of the pair holding resting order `key`, and its whole word (both lanes).
+    function _restingPair(uint256 key) internal view returns (bytes32 slot, uint256 w) {
+        assembly ("memory-safe") {
+            mstore(0x00, shr(1, key))
+            mstore(0x20, _resting.slot)
+            slot := keccak256(0x00, 0x40)
+            w := sload(slot)
+        }
+    }
+
+    /// @dev Resting order `key`'s two sizes, from its pair's word `w`.
+    function _lane(uint256 w, uint256 key) internal pure returns (uint256 remaining, uint256 unclaimed) {
+        uint256 lane = w >> ((key & 1) << 7);
+        remaining = lane & MAX_QUANTITY;
+        unclaimed = (lane >> 48) & MAX_QUANTITY;
+    }
+
+    /// @dev Resting order `key`'s quantity still resting and quantity filled but not yet credited.
+    function _restingOf(uint256 key) internal view returns (uint256 remaining, uint256 unclaimed) {
+        (, uint256 w) = _restingPair(key);
+        return _lane(w, key);
+    }
+
+    /// @dev Resting order `key`'s quantity still resting.
+    function _remainingAt(uint256 key) internal view returns (uint256 remaining) {
+        (remaining, ) = _restingOf(key);
+    }
+
+    /// @dev Whether `trader`'s order words on `key`'s root list resting order `key`. Reads word 0 without the
+    /// header (an unused word is zero), and word 1 only when word 0 is full (refs fill word 0 first).
+    function _lists(address trader, uint256 rootId, uint256 key) internal view returns (bool) {
+        TraderRoot storage tr = _traderRoots[trader][rootId];
+        // The ref of `key` without its side bit: branch << 48 | tick << 40 | index (key: branch << 40 | tick << 32
+        // | index below the root id).
+        uint256 want = ((key & (uint256(0xffffff) << 32)) << 8) | (key & type(uint32).max);
+        uint256 mask = ~(uint256(1) << 32) & type(uint64).max;
+        uint256 w = tr.orderWords[0];
+        if (_anyLane(w, mask, want)) return true;
+        return w >> 192 != 0 && _anyLane(tr.orderWords[1], mask, want);
+    }
+
+    /// @dev Whether one of the four 64-bit lanes of `w`, masked by `mask`, equals `want`.
+    function _anyLane(uint256 w, uint256 mask, uint256 want) internal pure returns (bool any) {
+        assembly ("memory-safe") {
+            any := or(
+                or(eq(and(w, mask), want), eq(and(shr(64, w), mask), want)),
+                or(eq(and(shr(128, w), mask), want), eq(and(shr(192, w), mask), want))
+            )
+        }
+    }
+
+    /// @dev Writes resting order `key`'s lane of its pair (slot `slot`, holding `w`) with one SSTORE, the other
+    /// lane kept. Reverts on a value of 2^48 or more, as a uint48 field write would.
+    function _setLane(bytes32 slot, uint256 w, uint256 key, uint256 remaining, uint256 unclaimed) internal {
         if ((remaining | unclaimed) >> 48 != 0) {
             revert SafeCast.SafeCastOverflowedUintDowncast(48, remaining > unclaimed ? remaining : unclaimed);
         }
-        uint256 w = uint256(uint160(trader)) | (remaining << 160) | (unclaimed << 208);
+        uint256 shift = (key & 1) << 7;
+        w = (w & ~(LANE_MASK << shift)) | ((remaining | (unclaimed << 48)) << shift);
         assembly ("memory-safe") {
-            sstore(ro.slot, w)
+            sstore(slot, w)
         }
     }
 

@@ -88,6 +88,9 @@ library MarketErrors {
     error RelayedSweepBound(bytes32 digest, address submitter, uint256 maxLevels);
     /// @notice No resting order under this key (or it was already fully filled or cancelled).
     error NoSuchOrder(uint256 orderKey);
+    /// @notice The caller's own open orders on the root do not include this resting order: only the trader
+    /// who placed it may cancel it (its `OrderAccepted` log names that trader).
+    error NotYourOrder(address caller, uint256 orderKey);
 
     // ---- collateral ----
     /// @notice The check `cash + sum of worst cases >= 0` fails by `shortfall` collateral units.

@@ -547,13 +547,13 @@ contract MarketsAuditTest is MarketsBase {
         vm.startPrank(caller);
         vm.expectRevert(abi.encodeWithSelector(E.NotBoundsPoster.selector, caller, id));
         admin.postBounds(id, 1, 10, 90);
-        vm.expectRevert(abi.encodeWithSelector(OrderSigning.NotMaker.selector, caller, t1));
+        vm.expectRevert(abi.encodeWithSelector(E.NotYourOrder.selector, caller, key));
         core.cancel(key);
         vm.expectRevert(abi.encodeWithSelector(OrderSigning.NotMaker.selector, caller, t1));
         core.cancelSigned(cached);
         core.cancelMarket(id, 0); // touches nothing of t1
         vm.stopPrank();
-        (, uint256 remaining, ) = adm.restingOrder(key);
+        (uint256 remaining, ) = adm.restingOrder(key);
         assertEq(remaining, 2, "t1's order still rests");
         vm.prank(reporter);
         vm.expectRevert(abi.encodeWithSelector(E.ReporterCannotCollapse.selector, id));

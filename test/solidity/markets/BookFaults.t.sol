@@ -46,7 +46,7 @@ contract BookFaultsTest is MarketsBase {
         vm.prank(relayer);
         (uint256 key, uint256 traded) = core.place(o, sig, 99);
         assertEq(traded, 4);
-        (, uint256 rem, ) = adm.restingOrder(key);
+        (uint256 rem, ) = adm.restingOrder(key);
         assertEq(rem, 6, "the remainder rests, as the trader signed");
         assertEq(core.filledOf(o.trader, o.salt), 10);
     }
@@ -71,14 +71,14 @@ contract BookFaultsTest is MarketsBase {
         Order memory p = _order(t1, rootId, 1, 60, -2);
         vm.prank(relayer);
         (uint256 key, ) = core.place(p, _sign(PK1, p), 0);
-        (, uint256 rem, ) = adm.restingOrder(key);
+        (uint256 rem, ) = adm.restingOrder(key);
         assertEq(rem, 2);
         // The trader itself may bound its own sweep (documented: the remainder is dropped, reason 3).
         _place(t2, rootId, 1, 55, 1);
         _place(t2, rootId, 1, 54, 1);
         (uint256 k2, uint256 tr2) = _placeType(t3, rootId, 50, -2, 0, 1);
         assertEq(tr2, 1);
-        (, uint256 rem2, ) = adm.restingOrder(k2);
+        (uint256 rem2, ) = adm.restingOrder(k2);
         assertEq(rem2, 0);
     }
 
@@ -161,7 +161,7 @@ contract BookFaultsTest is MarketsBase {
         assertEq(live, 0);
         assertEq(head, tail);
         (uint256 k, ) = _placeType(t2, rootId, 50, -1, 2, 16); // post-only offer 1 at 50
-        (, uint256 rem, ) = adm.restingOrder(k);
+        (uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 1, "post-only rests");
         (, ask) = adm.bestPrices(rootId, 1);
         assertEq(ask, 50);
@@ -178,7 +178,7 @@ contract BookFaultsTest is MarketsBase {
         _place(t4, rootId, 1, 45, 1); // the real best bid
         (uint256 k, uint256 traded) = _placeType(t2, rootId, 40, -1, 0, 1);
         assertEq(traded, 1, "trades against the real level");
-        (, uint256 rem, ) = adm.restingOrder(k);
+        (uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 0);
         assertEq(_pos(t4, rootId, 1), 1);
     }
@@ -209,7 +209,7 @@ contract BookFaultsTest is MarketsBase {
         assertEq(head, tail);
         (bid, ) = adm.bestPrices(rootId, 1);
         assertEq(bid, 0);
-        (, uint256 remC, ) = adm.restingOrder(c);
+        (uint256 remC, ) = adm.restingOrder(c);
         assertEq(remC, 0);
         // A cancel of the last live order behind dead entries also empties the level.
         (uint256 d, ) = _place(t1, rootId, 1, 30, 1);

@@ -79,19 +79,19 @@ contract BoundedMarketsTest is MarketsBase {
     function test_seed_partialFills_remainderRests() public {
         (uint256 key, ) = _place(t1, rootId, 1, 50, 10);
         _place(t2, rootId, 1, 50, -4);
-        (, uint256 remaining, uint256 unclaimed) = adm.restingOrder(key);
+        (uint256 remaining, uint256 unclaimed) = adm.restingOrder(key);
         assertEq(remaining, 6);
         assertEq(unclaimed, 4);
         (, uint256 traded) = _place(t3, rootId, 1, 45, -6);
         assertEq(traded, 6);
-        (, remaining, unclaimed) = adm.restingOrder(key);
+        (remaining, unclaimed) = adm.restingOrder(key);
         assertEq(remaining, 0);
         assertEq(_pos(t1, rootId, 1), 10);
         assertEq(_cash(t3), int256(100 * UNIT + 3 * UNIT)); // 6 at 0.5
         // The incoming order's remainder rests when it outsizes the book.
         (uint256 k2, uint256 tr2) = _place(t2, rootId, 1, 60, 5);
         assertEq(tr2, 0);
-        (, remaining, ) = adm.restingOrder(k2);
+        (remaining, ) = adm.restingOrder(k2);
         assertEq(remaining, 5);
     }
 
@@ -104,8 +104,7 @@ contract BoundedMarketsTest is MarketsBase {
         core.cancel(key);
         assertEq(_head(rootId), keccak256(abi.encode(h, uint8(3), key, bytes32(0), uint256(10), uint8(0))));
         // Out of the book at once; nothing was filled, so the record is gone too.
-        (address trader, uint256 remaining, uint256 unclaimed) = adm.restingOrder(key);
-        assertEq(trader, address(0));
+        (uint256 remaining, uint256 unclaimed) = adm.restingOrder(key);
         assertEq(remaining, 0);
         assertEq(unclaimed, 0);
         (uint256 bid, ) = adm.bestPrices(rootId, 1);
@@ -126,16 +125,15 @@ contract BoundedMarketsTest is MarketsBase {
         _place(t2, rootId, 1, 50, -4); // fills 4 of t1's bid; t1 is credited lazily
         vm.prank(t1);
         core.cancel(key);
-        (address trader, uint256 remaining, uint256 unclaimed) = adm.restingOrder(key);
-        assertEq(trader, t1);
+        (uint256 remaining, uint256 unclaimed) = adm.restingOrder(key);
         assertEq(remaining, 0);
         assertEq(unclaimed, 4);
         assertEq(_pos(t1, rootId, 1), 4); // the view counts the uncredited fill
         vm.prank(t1);
         core.sync(rootId);
         assertEq(_cash(t1), int256(100 * UNIT - 2 * UNIT));
-        (trader, remaining, unclaimed) = adm.restingOrder(key);
-        assertEq(trader, address(0), "credited, then dropped");
+        (remaining, unclaimed) = adm.restingOrder(key);
+        assertEq(remaining, 0, "credited, then dropped");
         assertEq(unclaimed, 0);
         assertEq(_pos(t1, rootId, 1), 4);
         (int256 worstNow, ) = adm.previewWorst(t1, rootId);
@@ -190,9 +188,9 @@ contract BoundedMarketsTest is MarketsBase {
         (uint256 kB, ) = _place(t2, rootId, 1, 50, 3);
         (uint256 kC, ) = _place(t2, rootId, 1, 55, 2);
         _place(t3, rootId, 1, 50, -4); // best price first (55), then oldest at 50 (A)
-        (, uint256 remC, ) = adm.restingOrder(kC);
-        (, uint256 remA, ) = adm.restingOrder(kA);
-        (, uint256 remB, ) = adm.restingOrder(kB);
+        (uint256 remC, ) = adm.restingOrder(kC);
+        (uint256 remA, ) = adm.restingOrder(kA);
+        (uint256 remB, ) = adm.restingOrder(kB);
         assertEq(remC, 0);
         assertEq(remA, 1);
         assertEq(remB, 3);
@@ -203,9 +201,9 @@ contract BoundedMarketsTest is MarketsBase {
         (uint256 own, ) = _place(t1, rootId, 1, 50, 5);
         (uint256 k, uint256 traded) = _place(t1, rootId, 1, 40, -3);
         assertEq(traded, 0);
-        (, uint256 remOwn, ) = adm.restingOrder(own);
+        (uint256 remOwn, ) = adm.restingOrder(own);
         assertEq(remOwn, 0);
-        (, uint256 rem, ) = adm.restingOrder(k);
+        (uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 3);
         (uint256 bid, uint256 ask) = adm.bestPrices(rootId, 1);
         assertEq(bid, 0);
@@ -216,7 +214,7 @@ contract BoundedMarketsTest is MarketsBase {
         _place(t1, rootId, 1, 50, 2);
         (uint256 k, uint256 traded) = _placeType(t2, rootId, 50, -5, 1, 16);
         assertEq(traded, 2);
-        (, uint256 rem, ) = adm.restingOrder(k);
+        (uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 0);
         (, uint256 ask) = adm.bestPrices(rootId, 1);
         assertEq(ask, 100);
@@ -224,7 +222,7 @@ contract BoundedMarketsTest is MarketsBase {
 
     function test_postOnly_restsWhenNotCrossing() public {
         (uint256 k, ) = _placeType(t1, rootId, 50, 2, 2, 16);
-        (, uint256 rem, ) = adm.restingOrder(k);
+        (uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 2);
     }
 
@@ -243,7 +241,7 @@ contract BoundedMarketsTest is MarketsBase {
         _place(t1, rootId, 1, 48, 1);
         (uint256 k, uint256 traded) = _placeType(t2, rootId, 40, -3, 0, 2);
         assertEq(traded, 2);
-        (, uint256 rem, ) = adm.restingOrder(k);
+        (uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 0); // would have crossed the 48 bid: dropped, not rested
         (uint256 bid, uint256 ask) = adm.bestPrices(rootId, 1);
         assertEq(bid, 48);
@@ -264,9 +262,12 @@ contract BoundedMarketsTest is MarketsBase {
         bytes memory sig = _sign(PK1, o);
         vm.prank(address(0xBEEF));
         (uint256 k, ) = core.place(o, sig, 16);
-        (address trader, uint256 rem, ) = adm.restingOrder(k);
-        assertEq(trader, t1);
+        (uint256 rem, ) = adm.restingOrder(k);
         assertEq(rem, 2);
+        // The book does not store the trader; the trader's own list holds the order.
+        (, , , , uint64[] memory refs) = adm.traderRoot(t1, rootId);
+        assertEq(refs.length, 1, "the order is the trader's");
+        assertEq(uint256(refs[0] & type(uint32).max), k & type(uint32).max, "its level index");
     }
 
     function test_reverts_badSignature() public {
@@ -618,7 +619,7 @@ contract BoundedMarketsTest is MarketsBase {
     function test_reverts_cancelByOther() public {
         (uint256 k, ) = _place(t1, rootId, 1, 50, 1);
         vm.prank(t2);
-        vm.expectRevert(abi.encodeWithSelector(OrderSigning.NotMaker.selector, t2, t1));
+        vm.expectRevert(abi.encodeWithSelector(E.NotYourOrder.selector, t2, k));
         core.cancel(k);
     }
 
@@ -638,13 +639,13 @@ contract BoundedMarketsTest is MarketsBase {
         (uint256 k2, ) = _place(t1, rootId, sub, 50, 1);
         vm.prank(t1);
         core.cancelMarket(rootId, sub);
-        (, uint256 r1, ) = adm.restingOrder(k1);
-        (, uint256 r2, ) = adm.restingOrder(k2);
+        (uint256 r1, ) = adm.restingOrder(k1);
+        (uint256 r2, ) = adm.restingOrder(k2);
         assertEq(r1, 1);
         assertEq(r2, 0);
         vm.prank(t1);
         core.cancelMarket(rootId, 0);
-        (, r1, ) = adm.restingOrder(k1);
+        (r1, ) = adm.restingOrder(k1);
         assertEq(r1, 0);
         assertEq(_sumWorst(t1), 0);
     }
@@ -662,7 +663,7 @@ contract BoundedMarketsTest is MarketsBase {
         address t4 = address(0x44);
         _fund(t4, 10 * UNIT);
         _place(t4, rootId, 1, 50, -1);
-        (, uint256 rc, ) = adm.restingOrder(c);
+        (uint256 rc, ) = adm.restingOrder(c);
         assertEq(rc, 0);
     }
 

@@ -185,8 +185,10 @@ contract FeedAndAdversarialTest is MarketsBase {
         Order memory o = _order(address(w), id, 1, 50, 2);
         bytes memory sig = _sign(PK3, o);
         (uint256 k, ) = core.place(o, sig, 16);
-        (address trader, , ) = adm.restingOrder(k);
-        assertEq(trader, address(w));
+        (uint256 rem, ) = adm.restingOrder(k);
+        assertEq(rem, 2);
+        (, , , , uint64[] memory refs) = adm.traderRoot(address(w), id);
+        assertEq(refs.length, 1, "the order rests as the wallet's");
         Order memory o2 = _order(address(w), id, 1, 40, 2);
         bytes memory sig2 = _sign(PK3, o2);
         bytes32 d2 = core.orderDigest(o2);

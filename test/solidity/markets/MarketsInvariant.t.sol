@@ -265,7 +265,7 @@ contract MarketsHandler is Test {
         for (uint256 j; j < refs.length; ++j) {
             uint64 ref = refs[(which + j) % refs.length];
             key = lens.orderKeyOf(roots[rootIdx], uint16(ref >> 48), uint8(ref >> 40), uint32(ref));
-            (, uint256 remaining, ) = lens.restingOrder(key);
+            (uint256 remaining, ) = lens.restingOrder(key);
             if (remaining != 0) break;
         }
         vm.prank(who);
@@ -637,7 +637,7 @@ contract MarketsInvariantTest is StdInvariant, Test {
         for (uint256 i; i < n; ++i) {
             keys[i] = h.ghostKeys(i);
             rem[i] = h.ghostRem(keys[i]);
-            (, uint256 stored, ) = lens.restingOrder(keys[i]);
+            (uint256 stored, ) = lens.restingOrder(keys[i]);
             assertEq(stored, rem[i], "stored remainder == ghost remainder");
         }
         for (uint256 k; k < 3; ++k) {

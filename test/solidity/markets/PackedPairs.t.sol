@@ -53,8 +53,17 @@ contract PackedPairsHarness is MarketStorage {
         return (tr.worst, tr.premiumPaid, tr.header);
     }
 
-    function restingByHelper(uint256 key, address trader, uint256 remaining, uint256 unclaimed) external {
-        _setResting(_resting[key], trader, remaining, unclaimed);
+    function setLane(uint256 key, uint256 remaining, uint256 unclaimed) external {
+        (bytes32 slot, uint256 w) = _restingPair(key);
+        _setLane(slot, w, key, remaining, unclaimed);
+    }
+
+    function setPairWord(uint256 key, uint256 w) external {
+        _resting[key >> 1] = w;
+    }
+
+    function lane(uint256 key) external view returns (uint256 remaining, uint256 unclaimed) {
+        return _restingOf(key);
     }
 
     function setOrderWords(address who, uint256 rootId, uint256 header, uint256 w0, uint256 w1) external {
@@ -71,16 +80,6 @@ contract PackedPairsHarness is MarketStorage {
         return _orderWordBits(n);
     }
 
-    function restingByFields(uint256 key, address trader, uint48 remaining, uint48 unclaimed) external {
-        Resting storage ro = _resting[key];
-        ro.trader = trader;
-        ro.remaining = remaining;
-        ro.unclaimed = unclaimed;
-    }
-
-    function resting(uint256 key) external view returns (Resting memory) {
-        return _resting[key];
-    }
 
     /// @dev Storage slots of the entries, as the compiler addresses them, for raw comparisons.
     function accountSlot(address who) external view returns (bytes32 s) {
@@ -90,11 +89,16 @@ contract PackedPairsHarness is MarketStorage {
         }
     }
 
-    function restingSlot(uint256 key) external view returns (bytes32 s) {
-        Resting storage ro = _resting[key];
+    /// @dev The slot the compiler gives the mapping entry of pair `key >> 1`, and the one the helper computes.
+    function restingSlots(uint256 key) external view returns (bytes32 bySolidity, bytes32 byHelper) {
+        mapping(uint256 => uint256) storage m = _resting;
+        uint256 pair = key >> 1;
         assembly ("memory-safe") {
-            s := ro.slot
+            mstore(0x00, pair)
+            mstore(0x20, m.slot)
+            bySolidity := keccak256(0x00, 0x40)
         }
+        byHelper = _restingSlot(key);
     }
 
     function traderRootSlot(address who, uint256 rootId) external view returns (bytes32 s) {
@@ -171,28 +175,37 @@ contract PackedPairsTest is Test {
         h.worstByHelper(A, 1, 0, premium);
     }
 
-    function testFuzz_setResting_equalsFieldWrites(
-        uint256 key,
-        address trader,
-        uint48 remaining,
-        uint48 unclaimed
-    ) public {
-        vm.assume(key != type(uint256).max);
-        h.restingByFields(key, address(1), type(uint48).max, type(uint48).max);
-        h.restingByHelper(key, trader, remaining, unclaimed);
-        h.restingByFields(key + 1, trader, remaining, unclaimed);
-        assertEq(vm.load(address(h), h.restingSlot(key)), vm.load(address(h), h.restingSlot(key + 1)), "same slot");
-        MarketStorage.Resting memory ro = h.resting(key);
-        assertEq(ro.trader, trader);
-        assertEq(ro.remaining, remaining);
-        assertEq(ro.unclaimed, unclaimed);
+    /// @notice Two resting orders share a slot: keys 2p and 2p + 1 live in pair p's mapping entry.
+    function testFuzz_restingSlot_isThePairsMappingEntry(uint256 key) public view {
+        (bytes32 bySolidity, bytes32 byHelper) = h.restingSlots(key);
+        assertEq(byHelper, bySolidity, "the helper's slot is the mapping entry of the pair");
+        (, bytes32 sibling) = h.restingSlots(key ^ 1);
+        assertEq(sibling, byHelper, "both keys of a pair share the slot");
+        (, bytes32 next) = h.restingSlots(key ^ 2);
+        assertTrue(next != byHelper, "the next pair has its own slot");
     }
 
-    function testFuzz_setResting_reverts_atOrAbove2to48(uint256 remaining, uint256 unclaimed, bool which) public {
+    /// @notice Each order of a pair has its own 96 bits (at 0 and 128): writing one lane rewrites that lane
+    /// alone, whatever the word held before.
+    function testFuzz_setLane_writesItsOwnLaneAlone(uint256 key, uint256 before, uint48 rem, uint48 unc) public {
+        h.setPairWord(key, before);
+        h.setLane(key, rem, unc);
+        (uint256 r, uint256 u) = h.lane(key);
+        assertEq(r, rem, "remaining");
+        assertEq(u, unc, "unclaimed");
+        uint256 shift = (key & 1) * 128;
+        uint256 laneMask = ((uint256(1) << 96) - 1) << shift;
+        (, bytes32 slot) = h.restingSlots(key);
+        uint256 word = uint256(vm.load(address(h), slot));
+        assertEq(word & ~laneMask, before & ~laneMask, "every bit outside the lane kept, the other order's too");
+        assertEq((word & laneMask) >> shift, uint256(rem) | (uint256(unc) << 48), "the lane's layout");
+    }
+
+    function testFuzz_setLane_reverts_atOrAbove2to48(uint256 remaining, uint256 unclaimed, bool which) public {
         uint256 big = bound(which ? remaining : unclaimed, uint256(1) << 48, type(uint256).max);
         (uint256 rem, uint256 unc) = which ? (big, uint256(unclaimed % (1 << 48))) : (remaining % (1 << 48), big);
         vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 48, big));
-        h.restingByHelper(7, A, rem, unc);
+        h.setLane(7, rem, unc);
     }
 
     /// @notice The open-order count is the run of non-zero 64-bit lanes from lane 0 of the words the header
