@@ -50,8 +50,10 @@ contract MarketsHandler is Test {
     uint256[] public ghostKeys; // every order key that ever rested
     mapping(uint256 key => uint256) public ghostRem; // contracts still resting (0: filled or cancelled)
     mapping(uint256 key => bool) public ghostIsBid;
+    mapping(uint256 key => address) public ghostTrader; // from the order's `OrderAccepted` (the book keeps none)
     // The order being matched in the current call (at most one per call).
     bytes32 internal inDigest;
+    address internal inTrader;
     uint256 internal inKey;
     uint256 internal inRem;
     bool internal inIsBid;
@@ -61,6 +63,11 @@ contract MarketsHandler is Test {
     bool public cutShort; // stopped by the sweep bound although levels and touches sufficed
     bool public falseCross; // post-only refused though no live order crossed
     bool public relayStopped; // a relayed order stopped by the relayer's maxLevels
+    // Ownership, which the book no longer stores: decided by each trader's own order list.
+    bool public selfFilled; // a taker filled against its own resting order
+    bool public wrongOwner; // a resting order's reduction named another trader than the one who placed it
+    bool public strangerCancelled; // a cancel by key succeeded for someone other than the order's trader
+    uint256 public strangersRefused;
     uint256 public relaysOk;
     uint256 public relaysRefused;
 
@@ -276,6 +283,31 @@ contract MarketsHandler is Test {
         }
     }
 
+    /// @notice Actor `a` tries to cancel a live order of another actor by its key: always refused, nothing moves.
+    function cancelOther(uint256 a, uint256 rootIdx, uint256 which) external {
+        rootIdx %= 3;
+        address who = actors[a % 4];
+        uint256 id = roots[rootIdx];
+        uint256 n = ghostKeys.length;
+        if (n == 0) return;
+        for (uint256 j; j < n; ++j) {
+            uint256 key = ghostKeys[(which + j) % n];
+            if (ghostRem[key] == 0 || key >> 56 != id || ghostTrader[key] == who) continue;
+            vm.prank(who);
+            try core.cancel(key) {
+                strangerCancelled = true;
+                _consumeLogs();
+            } catch (bytes memory err) {
+                _dropLogs();
+                if (keccak256(err) != keccak256(abi.encodeWithSelector(E.NotYourOrder.selector, who, key))) {
+                    strangerCancelled = true; // refused, but not for the reason that it is not theirs
+                }
+                ++strangersRefused;
+            }
+            return;
+        }
+    }
+
     function cancelMarket(uint256 a, uint256 rootIdx, uint256 branch) external {
         rootIdx %= 3;
         vm.prank(actors[a % 4]);
@@ -384,6 +416,7 @@ contract MarketsHandler is Test {
                 rec = keccak256(abi.encode(prev, uint8(1), l.topics[2], orderKey));
                 head = h;
                 inDigest = l.topics[2];
+                inTrader = address(uint160(uint256(l.topics[3])));
                 inKey = orderKey;
                 inIsBid = quantity > 0;
                 inRem = uint256(int256(quantity > 0 ? quantity : -quantity));
@@ -395,12 +428,19 @@ contract MarketsHandler is Test {
                 head = h;
                 _take(uint256(l.topics[2]), q); // a fill of the resting order
                 if (l.topics[3] == inDigest) inRem -= q;
+                if (ghostTrader[uint256(l.topics[2])] == inTrader) selfFilled = true;
             } else if (t0 == Ev.OrderReduced.selector) {
-                (, uint64 q, uint8 reason, bytes32 h) = abi.decode(l.data, (address, uint64, uint8, bytes32));
+                (address who, uint64 q, uint8 reason, bytes32 h) = abi.decode(
+                    l.data,
+                    (address, uint64, uint8, bytes32)
+                );
                 rec = keccak256(abi.encode(prev, uint8(3), uint256(l.topics[2]), l.topics[3], uint256(q), reason));
                 head = h;
                 if (l.topics[3] == bytes32(0)) {
                     _take(uint256(l.topics[2]), q); // a resting order left the book
+                    // Its own trader cancelled it, or met it as a taker (self-trade prevention).
+                    if (ghostTrader[uint256(l.topics[2])] != who) wrongOwner = true;
+                    if (reason == 1 && who != inTrader) wrongOwner = true;
                 } else if (l.topics[3] == inDigest) {
                     inRem -= q; // the incoming remainder was dropped
                     inStop = reason;
@@ -431,6 +471,7 @@ contract MarketsHandler is Test {
             ghostKeys.push(inKey); // keys are unique: a level's tail moves on only when an order rests
             ghostRem[inKey] = inRem;
             ghostIsBid[inKey] = inIsBid;
+            ghostTrader[inKey] = inTrader;
         }
         inDigest = bytes32(0);
         inRem = 0;
@@ -631,6 +672,9 @@ contract MarketsInvariantTest is StdInvariant, Test {
         assertFalse(h.cutShort(), "a taker was stopped although its levels and MAX_TOUCH sufficed");
         assertFalse(h.falseCross(), "post-only refused though no live order crossed");
         assertFalse(h.relayStopped(), "a relayed order was stopped by the relayer's maxLevels");
+        assertFalse(h.selfFilled(), "a taker filled against its own resting order");
+        assertFalse(h.wrongOwner(), "a resting order's reduction named another trader than its own");
+        assertFalse(h.strangerCancelled(), "someone cancelled another trader's order by key");
         uint256 n = h.ghostCount();
         uint256[] memory keys = new uint256[](n);
         uint256[] memory rem = new uint256[](n);
@@ -669,6 +713,37 @@ contract MarketsInvariantTest is StdInvariant, Test {
                 assertLt(bestBid, bestAsk, "the live book is never crossed");
             }
         }
+    }
+
+    /// @notice The book stores no trader: every live order on an open root is listed by the trader who placed
+    /// it (its `OrderAccepted`) and by no other trader, which is what self-trade prevention and `cancel` read.
+    function check_ownersListTheirOrders(Pass memory p) internal view {
+        for (uint256 k; k < 3; ++k) {
+            if (p.roots[k].status != 0) continue; // redeeming on a final root clears the trader's lists
+            uint256 id = h.roots(k);
+            uint64[][4] memory lists;
+            for (uint256 a; a < 4; ++a) (, , , , lists[a]) = lens.traderRoot(h.actors(a), id);
+            uint256 n = h.ghostCount();
+            for (uint256 i; i < n; ++i) {
+                uint256 key = h.ghostKeys(i);
+                if (key >> 56 != id || h.ghostRem(key) == 0) continue;
+                address owner_ = h.ghostTrader(key);
+                for (uint256 a; a < 4; ++a) {
+                    bool listed = _listsKey(lists[a], id, key);
+                    assertEq(listed, h.actors(a) == owner_, "a live order is listed by its own trader alone");
+                }
+            }
+        }
+    }
+
+    /// @notice Whether a trader's list of refs on root `id` names order `key` (a ref's key: root, branch and
+    /// tick above the level's index; the side bit dropped).
+    function _listsKey(uint64[] memory list, uint256 id, uint256 key) internal pure returns (bool) {
+        for (uint256 j; j < list.length; ++j) {
+            uint64 ref = list[j];
+            if ((((((id << 16) | (ref >> 48)) << 8) | uint8(ref >> 40)) << 32) | uint32(ref) == key) return true;
+        }
+        return false;
     }
 
     /// @notice The issue's phantom level and a relay with maxLevels 0, driven through the handler: the ghost
@@ -741,5 +816,6 @@ contract MarketsInvariantTest is StdInvariant, Test {
         check_isolation();
         check_rangesOnlyNarrow(p);
         check_bookMatchesLiveOrders(p);
+        check_ownersListTheirOrders(p);
     }
 }
