@@ -107,7 +107,8 @@ export interface SubmitResult {
   /** "filled" (all traded), "resting" (nothing traded, rests), "partial" (traded, the rest rests), "reduced". */
   outcome: "filled" | "resting" | "partial" | "reduced";
   traded: string;
-  fills: Array<{ maker: string; tick: number; price: string; quantity: string }>;
+  /** `maker` from the resting order's `OrderAccepted` log; left out when the node no longer serves that log. */
+  fills: Array<{ maker?: string; tick: number; price: string; quantity: string }>;
   resting: string;
   orderKey: string;
   reductions: Array<{ quantity: string; reason: string }>;

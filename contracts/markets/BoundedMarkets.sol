@@ -337,7 +337,6 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// @dev The bits of a ref that say where it rests: branch and side.
     uint256 private constant OWN_MASK = (uint256(0xffff) << 48) | (uint256(1) << 32);
 
-
     /// @notice Whether the resting order at (`tick`, `idx`) on the side being swept is the taker's own (refs
     /// are unique: branch, tick, side and the level's index).
     function _isOwn(Take memory t, uint256 tick, uint256 idx) internal pure returns (bool) {
@@ -507,13 +506,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     }
 
     /// @param listed The caller's own list named the order (no need to look it up).
-    function _cancelResting(
-        Root storage r,
-        uint256 rootId,
-        uint256 orderKey,
-        address caller,
-        bool listed
-    ) internal {
+    function _cancelResting(Root storage r, uint256 rootId, uint256 orderKey, address caller, bool listed) internal {
         (bytes32 slot, uint256 w) = _restingPair(orderKey);
         (uint256 rem, uint256 unclaimed) = _lane(w, orderKey);
         if (rem == 0) revert E.NoSuchOrder(orderKey);

@@ -65,7 +65,8 @@ export function placeText(r: PlaceResult): string {
     lines.push(
       textTable(
         ["maker", "price", "contracts"],
-        r.fills.map((f) => [f.maker, priceText(f.tick), f.quantity]),
+        // "-": the node no longer serves the resting order's OrderAccepted log, the only record of its maker
+        r.fills.map((f) => [f.maker ?? "-", priceText(f.tick), f.quantity]),
       ),
     );
   }

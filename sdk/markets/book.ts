@@ -1,8 +1,9 @@
 /**
  * Reading a market's book and a trader's state on a root straight from the chain (no relay): the live price
- * levels from `bookBits`, each level's live orders in time priority from `level` and `restingOrder`, and the
- * trader's snapshot from the lens (`exposure`, `traderRoot`, `account`) in the shape ./orderEffect.ts takes, and
- * the tree of a root's markets from their creation events.
+ * levels from `bookBits`, each level's live orders in time priority from `level` and `restingOrder` (sizes only:
+ * the book does not store who placed an order), and the trader's snapshot from the lens (`exposure`,
+ * `traderRoot`, `account`) in the shape ./orderEffect.ts takes, its open orders being what says which entries of
+ * the book are its own, and the tree of a root's markets from their creation events.
  * Reads are issued together, so a batching provider sends them in a few requests. Browser-safe.
  */
 import { AbiCoder, type ContractRunner, type Provider } from "ethers";
@@ -48,10 +49,10 @@ export async function readBook(
     const levelKey = (marketId << 8n) | BigInt(tick);
     const keys: bigint[] = [];
     for (let i = BigInt(head); i < end; i++) keys.push((levelKey << 32n) | i);
-    const rows = await Promise.all(keys.map((k) => m.restingOrder(k) as Promise<[string, bigint, bigint]>));
+    const rows = await Promise.all(keys.map((k) => m.restingOrder(k) as Promise<[bigint, bigint]>));
     const entries: BookEntry[] = [];
-    rows.forEach(([trader, remaining], n) => {
-      if (BigInt(remaining) > 0n) entries.push({ orderKey: keys[n], trader, remaining: BigInt(remaining) });
+    rows.forEach(([remaining], n) => {
+      if (BigInt(remaining) > 0n) entries.push({ orderKey: keys[n], remaining: BigInt(remaining) });
     });
     return { tick, size: entries.reduce((s, e) => s + e.remaining, 0n), entries };
   };
@@ -59,6 +60,14 @@ export async function readBook(
   const askTicks = ticksOf(bits >> 128n);
   const [bids, asks] = await Promise.all([Promise.all(bidTicks.map(readLevel)), Promise.all(askTicks.map(readLevel))]);
   return { branchId, bids, asks, truncated };
+}
+
+/**
+ * The key of the order a trader's ref names on root `rootId` (lens `traderRoot`'s `orderRefs`: branch << 48 |
+ * tick << 40 | bid << 32 | index): rootId << 56 | branch << 40 | tick << 32 | index, the side bit dropped.
+ */
+export function orderKeyOfRef(rootId: bigint, ref: bigint): bigint {
+  return (((((rootId << 16n) | (ref >> 48n)) << 8n) | ((ref >> 40n) & 0xffn)) << 32n) | (ref & 0xffffffffn);
 }
 
 /** A trader's state on a root and its account in the root's collateral, as the contract sees them now. */
@@ -91,12 +100,11 @@ export async function traderOnRoot(
     if (b > 0 && BigInt(p) !== 0n) positions.set(b, BigInt(p));
   });
   const refs = [...tr[4]].map((r) => BigInt(r));
-  const keyOf = (ref: bigint) =>
-    (((((info.rootId << 16n) | (ref >> 48n)) << 8n) | ((ref >> 40n) & 0xffn)) << 32n) | (ref & 0xffffffffn);
-  const rows = await Promise.all(refs.map((r) => m.restingOrder(keyOf(r)) as Promise<[string, bigint, bigint]>));
+  const keyOf = (ref: bigint) => orderKeyOfRef(info.rootId, ref);
+  const rows = await Promise.all(refs.map((r) => m.restingOrder(keyOf(r)) as Promise<[bigint, bigint]>));
   const opens: TraderRootState["opens"] = [];
   refs.forEach((ref, n) => {
-    const remaining = BigInt(rows[n][1]);
+    const remaining = BigInt(rows[n][0]);
     if (remaining === 0n) return;
     const isBid = ((ref >> 32n) & 1n) === 1n;
     opens.push({

@@ -79,6 +79,8 @@ explainErrors({
   TooManyRoots: (a) =>
     `${a.trader} already has ${a.max} open roots in collateral ${a.collateral}: redeem a final root first.`,
   NoSuchOrder: (a) => `No resting order under key ${a.orderKey}: it was filled or cancelled already, or never rested.`,
+  NotYourOrder: (a) =>
+    `Only the trader who placed resting order ${a.orderKey} may cancel it; ${a.caller} has no such open order on its root (the order's OrderAccepted log names its trader).`,
   InsufficientCollateral: (a) =>
     `Insufficient collateral: ${a.trader} has cash ${a.cash} and a worst case of ${a.sumWorst} (collateral units), short by ${a.shortfall}: deposit more or trade smaller. Collateral that a cancel or a fill on another root of this account frees counts once that root is refreshed ("market sync --root <id>", any action there, or a withdrawal).`,
   InsufficientCash: (a) => `${a.trader} has cash ${a.cash} and cannot withdraw ${a.amount} (collateral units).`,

@@ -22,7 +22,11 @@ export interface MarketBounds {
   max: bigint;
 }
 
-/** A trader's state on one root as the contract's snapshot sees it (maker fills not yet credited included). */
+/**
+ * A trader's state on one root as the contract's snapshot sees it (maker fills not yet credited included). Its
+ * `opens` are the trader's own open orders: the book does not store who placed an order, so they alone say which
+ * entries of the book are the trader's (the contract's self-trade rule reads the same list).
+ */
 export interface TraderRootState {
   /** Effective position per branch (contracts; + long, - short); branches without a position may be left out. */
   positions: Map<number, bigint>;
@@ -36,10 +40,12 @@ export interface TraderRootState {
   storedWorst: bigint;
 }
 
-/** One resting order in a price level, in time priority. */
+/**
+ * One resting order in a price level, in time priority. The book holds no trader: whose an order is comes from
+ * the trader's own open orders (`TraderRootState.opens`) or the order's `OrderAccepted` log.
+ */
 export interface BookEntry {
   orderKey: bigint;
-  trader: string;
   remaining: bigint;
 }
 
@@ -50,7 +56,7 @@ export interface BookLevel {
   entries: BookEntry[];
 }
 
-/** An order as its trader would place it itself. */
+/** An order as its trader would place it itself (the trader whose state `orderEffect` is given). */
 export interface OrderIntent {
   branchId: number;
   tick: number;
@@ -58,7 +64,6 @@ export interface OrderIntent {
   quantity: bigint;
   /** 0 good-till-cancel, 1 immediate-or-cancel, 2 post-only. */
   orderType: number;
-  trader: string;
 }
 
 export interface OrderEffect {
@@ -67,7 +72,8 @@ export interface OrderEffect {
     | { name: "PostOnlyWouldCross"; tick: number; bestOpposite: number }
     | { name: "TooManyOpenOrders"; max: number }
     | { name: "TooManyMarkets"; max: number };
-  fills: Array<{ orderKey: bigint; maker: string; tick: number; quantity: bigint }>;
+  /** The resting orders the order trades against, by key (the book does not name their makers). */
+  fills: Array<{ orderKey: bigint; tick: number; quantity: bigint }>;
   /** Contracts traded, and the premium the trader pays for them (negative when it receives). */
   traded: bigint;
   premium: bigint;
@@ -87,9 +93,11 @@ export interface OrderEffect {
 }
 
 /**
- * The effect of `order` on its trader's root. `opposite` is the side of the order's market it would trade
- * against, best level first (offers ascending for a bid, bids descending for an offer), live orders only.
- * `maxLevels` bounds the sweep as the trader's own submission would.
+ * The effect of `order` on its trader's root, `state` being that trader's. `opposite` is the side of the order's
+ * market it would trade against, best level first (offers ascending for a bid, bids descending for an offer),
+ * live orders only. An entry whose key is among `state.opens` is the trader's own and is cancelled, not filled
+ * (self-trade prevention, decided as the contract decides it: by the trader's own order list). `maxLevels`
+ * bounds the sweep as the trader's own submission would.
  */
 export function orderEffect(args: {
   lo: bigint;
@@ -105,7 +113,7 @@ export function orderEffect(args: {
   const maxLevels = args.maxLevels ?? TICKS - 1;
   const isBid = order.quantity > 0n;
   const size = isBid ? order.quantity : -order.quantity;
-  const me = order.trader.toLowerCase();
+  const own = new Set(state.opens.map((o) => o.orderKey));
   const fills: OrderEffect["fills"] = [];
   const selfCancelled: OrderEffect["selfCancelled"] = [];
   let remaining = size;
@@ -133,14 +141,14 @@ export function orderEffect(args: {
         if (e.remaining === 0n) continue; // a dead entry costs no touch
         if (touched >= MAX_TOUCH) break;
         touched++;
-        if (e.trader.toLowerCase() === me) {
+        if (own.has(e.orderKey)) {
           selfCancelled.push({ orderKey: e.orderKey, quantity: e.remaining });
           continue;
         }
         const f = e.remaining < remaining ? e.remaining : remaining;
         remaining -= f;
         premiumAbs += f * BigInt(lv.tick) * unitScale;
-        fills.push({ orderKey: e.orderKey, maker: e.trader, tick: lv.tick, quantity: f });
+        fills.push({ orderKey: e.orderKey, tick: lv.tick, quantity: f });
       }
     }
     // the contract's loop checks MAX_TOUCH again before the next crossing level

@@ -286,7 +286,7 @@ export async function rootAccount(runner: ContractRunner, info: RootInfo, accoun
     const isBid = ((ref >> 32n) & 1n) === 1n;
     const index = Number(ref & 0xffffffffn);
     const orderKey = BigInt(String(await m.orderKeyOf(info.rootId, branchId, tick, index)));
-    const [, remaining] = (await m.restingOrder(orderKey)) as [string, bigint];
+    const [remaining] = (await m.restingOrder(orderKey)) as [bigint, bigint];
     if (remaining > 0n) orders.push({ orderKey, branchId, side: isBid ? "bid" : "offer", tick, remaining });
   }
   return { ...base, worstOnRoot, positions, orders };
@@ -340,37 +340,47 @@ export async function rootLogs(
 
 /**
  * The trader of each resting order key (the makers of a transaction's fills, which `OrderFilled` names only by
- * key), as of block `blockTag`: read from the contract, where a filled order's record stays until its maker is
- * credited; for a key whose record is already gone (its maker was credited later in that block), from the
- * root's `OrderAccepted` records.
+ * key), as of block `blockTag`, from the roots' `OrderAccepted` logs: the book does not store who placed an
+ * order. The logs are read newest first, `step` blocks at a time, and the scan stops as soon as every key is
+ * named (makers usually placed recently), or at the root's creation. A key missing from the answer has no
+ * acceptance in the logs the node serves (a node that prunes them).
  */
 export async function tradersOfKeys(
   runner: ContractRunner,
   markets: string,
   keys: bigint[],
   blockTag: number,
+  step = 2_000,
 ): Promise<Map<bigint, string>> {
-  const m = marketsAt(markets, runner);
+  const provider = await providerOf(runner);
+  const accepted = marketsInterface.getEvent("OrderAccepted")!.topicHash;
   const out = new Map<bigint, string>();
-  for (const key of new Set(keys)) {
-    const [trader] = (await m.restingOrder(key, { blockTag })) as [string, bigint, bigint];
-    if (trader !== ZeroAddress) out.set(key, getAddress(trader));
-  }
-  const missing = [...new Set(keys)].filter((k) => !out.has(k));
-  for (const rootId of new Set(missing.map((k) => k >> 56n))) {
-    const logs = await rootLogs(
-      await providerOf(runner),
-      markets,
-      rootId,
-      ["OrderAccepted"],
-      () => {},
-      2_000,
-      blockTag,
-    );
-    // A key names the last order accepted under it that rested: later acceptances under the same key replace it.
-    for (const l of logs) {
-      const a = marketsInterface.parseLog({ topics: [...l.topics], data: l.data })!.args;
-      if (missing.includes(BigInt(a.orderKey))) out.set(BigInt(a.orderKey), getAddress(String(a.trader)));
+  for (const rootId of new Set(keys.map((k) => k >> 56n))) {
+    const wanted = new Set(keys.filter((k) => k >> 56n === rootId));
+    const rootTopic = AbiCoder.defaultAbiCoder().encode(["uint256"], [rootId]);
+    const created = await provider.getLogs({
+      address: markets,
+      fromBlock: 0,
+      toBlock: blockTag,
+      topics: [marketsInterface.getEvent("RootCreated")!.topicHash, rootTopic],
+    });
+    const first = created.length > 0 ? created[0].blockNumber : 0;
+    for (let end = blockTag; end >= first && wanted.size > 0; end -= step) {
+      const from = Math.max(first, end - step + 1);
+      const logs = await provider.getLogs({
+        address: markets,
+        fromBlock: from,
+        toBlock: end,
+        topics: [accepted, rootTopic],
+      });
+      // A level's next key is reused until an order rests under it (one that trades in full or is immediate-or-
+      // cancel leaves it free), so the last acceptance under a key is the order resting there: newest first.
+      logs.sort((a, b) => b.blockNumber - a.blockNumber || b.index - a.index);
+      for (const l of logs) {
+        const a = marketsInterface.parseLog({ topics: [...l.topics], data: l.data })!.args;
+        const key = BigInt(a.orderKey);
+        if (wanted.delete(key)) out.set(key, getAddress(String(a.trader)));
+      }
     }
   }
   return out;
@@ -378,14 +388,15 @@ export async function tradersOfKeys(
 
 /** One fill of an incoming order: its maker, the resting order's price (tick) and the quantity. */
 export interface FillView {
-  maker: string;
+  /** From the resting order's `OrderAccepted` log; undefined when the node no longer serves that log. */
+  maker?: string;
   tick: number;
   quantity: bigint;
 }
 
 /**
  * The fills of incoming order `digest` among a transaction's decoded `OrderFilled` events (mined in block
- * `blockNumber`), in log order: the price from each maker's key, the maker from the book ({@link tradersOfKeys}).
+ * `blockNumber`), in log order: the price from each maker's key, the maker from its acceptance ({@link tradersOfKeys}).
  */
 export async function fillsOf(
   runner: ContractRunner,
@@ -398,7 +409,7 @@ export async function fillsOf(
   const keys = mine.map((f) => BigInt(String(f.makerKey)));
   const makers = await tradersOfKeys(runner, markets, keys, blockNumber);
   return mine.map((f, i) => ({
-    maker: makers.get(keys[i]) ?? ZeroAddress,
+    maker: makers.get(keys[i]),
     tick: splitOrderKey(keys[i]).tick,
     quantity: BigInt(String(f.quantity)),
   }));

@@ -8,6 +8,7 @@ import { AbiCoder, Contract, getAddress, ZeroAddress, type ContractRunner, type 
 
 import { CliError, formatAmount, isoTime, parseAddress, parseAmount } from "../input.js";
 import { marketsAt, marketsInterface } from "./abi.js";
+import { orderKeyOfRef } from "./book.js";
 import { buildOrder, checkOrderFile, type OrderInput } from "./orderFiles.js";
 import { pick, RELAY_MAX_LEVELS, SOURCE_NAMES, type SourceName } from "./parse.js";
 import {
@@ -21,7 +22,9 @@ import {
   requireOpen,
   requireTrading,
   fillsOf,
+  providerOf,
   tokenInfo,
+  tradersOfKeys,
   type RootInfo,
   type TokenInfo,
 } from "./reads.js";
@@ -269,7 +272,8 @@ export async function withdraw(
 }
 
 export interface Fill {
-  maker: string;
+  /** From the resting order's `OrderAccepted` log; undefined when the node no longer serves that log. */
+  maker?: string;
   tick: number;
   quantity: bigint;
 }
@@ -343,7 +347,7 @@ export async function placeOrder(
   }));
   const size = order.quantity < 0n ? -order.quantity : order.quantity;
   const orderKey = BigInt(accepted.orderKey);
-  const [, resting] = (await m.restingOrder(orderKey)) as [string, bigint];
+  const [resting] = (await m.restingOrder(orderKey)) as [bigint, bigint];
   const rests = order.orderType !== 1 && size - traded > 0n && resting > 0n;
   return {
     rootId: order.rootId,
@@ -364,6 +368,25 @@ export async function placeOrder(
   };
 }
 
+/**
+ * Throws the contract's `NotYourOrder` refusal before anything is sent unless resting order `key` is among
+ * `me`'s own open orders on its root (lens `traderRoot`): the book does not store who placed an order, so the
+ * contract decides by that list. The message names the order's trader when its `OrderAccepted` log is served.
+ */
+async function requireOwnOrder(signer: Signer, m: Contract, me: string, key: bigint): Promise<void> {
+  const rootId = key >> 56n;
+  const [, , , , refs] = (await m.traderRoot(me, rootId)) as [bigint, bigint, bigint[], bigint[], bigint[]];
+  if (refs.some((ref) => orderKeyOfRef(rootId, BigInt(ref)) === key)) return;
+  // Naming the trader is a courtesy: a node that caps or prunes log queries must not hide the refusal itself.
+  const block = await (await providerOf(signer)).getBlockNumber();
+  const owner = (await tradersOfKeys(signer, await m.getAddress(), [key], block).catch(() => undefined))?.get(key);
+  throw new CliError(
+    owner === undefined
+      ? `NotYourOrder: the order under key ${key} is not among the open orders of the selected account ${me}; only the trader who placed it may cancel it (choose that account with --account)`
+      : `NotYourOrder: the order under key ${key} is ${owner}'s; the selected account is ${me} (choose it with --account)`,
+  );
+}
+
 /** Cancels a resting order by key (its trader only), or a signed order nobody submitted (`cancelSigned`). */
 export async function cancelOrder(
   signer: Signer,
@@ -373,18 +396,16 @@ export async function cancelOrder(
   const m = writer(await openMarkets(signer, marketsArg), signer);
   const me = await signer.getAddress();
   if ("orderKey" in what) {
-    const [trader, remaining] = (await m.restingOrder(what.orderKey)) as [string, bigint];
+    const key = what.orderKey;
+    const [remaining] = (await m.restingOrder(key)) as [bigint, bigint];
     if (remaining === 0n)
       throw new CliError(
-        `NoSuchOrder: nothing rests under key ${what.orderKey}: it was filled or cancelled already (see "market show")`,
+        `NoSuchOrder: nothing rests under key ${key}: it was filled or cancelled already (see "market show")`,
       );
-    if (trader !== me)
-      throw new CliError(
-        `NotMaker: the order under key ${what.orderKey} is ${trader}'s; the selected account is ${me} (choose it with --account)`,
-      );
-    await m.cancel.staticCall(what.orderKey);
-    const r = await send(m.cancel(what.orderKey));
-    return { cancelled: `order key ${what.orderKey}`, quantity: remaining, txHash: r.txHash, gasUsed: r.gasUsed };
+    await requireOwnOrder(signer, m, me, key);
+    await m.cancel.staticCall(key);
+    const r = await send(m.cancel(key));
+    return { cancelled: `order key ${key}`, quantity: remaining, txHash: r.txHash, gasUsed: r.gasUsed };
   }
   const { order, digest } = await checkOrderFile(signer, marketsArg, what.file);
   if (order.trader !== me)

@@ -485,7 +485,7 @@ export async function compareWithContract(replay: Replay, contract: Contract, ro
     }
   }
   for (const [key, ro] of replay.resting) {
-    const [, remaining] = await contract.restingOrder(key);
+    const [remaining] = (await contract.restingOrder(key)) as [bigint, bigint];
     if (root.status === 0n && remaining !== ro.remaining) {
       replay.problems.push(`resting order ${key}: contract has ${remaining}, replay ${ro.remaining}`);
     }

@@ -117,6 +117,8 @@ describe("app: markets in a real browser", function () {
     const after = await account(chain.maker.address);
     expect(before.sumWorst - after.sumWorst).to.equal(locked);
     expect(after.cash).to.equal(before.cash);
+    // the book stores no trader: A's page marks the level as its own from A's open orders (lens traderRoot)
+    await A.page.getByTestId("book-bids").getByText("1 (mine)").waitFor();
   });
 
   it("B sees the bid on a new block, takes it from its page; both positions update and match the chain", async () => {
@@ -131,6 +133,7 @@ describe("app: markets in a real browser", function () {
     const bids = B.page.getByTestId("book-bids");
     await bids.getByText("0.50").waitFor();
     expect(await bids.getByTestId("level-size").textContent()).to.equal("10");
+    expect(await bids.textContent()).to.not.contain("(mine)");
     await B.page.getByTestId("take").click();
     expect(await B.page.getByTestId("side").inputValue()).to.equal("sell");
     expect(await B.page.getByTestId("quantity").inputValue()).to.equal("10");

@@ -10,12 +10,12 @@
 import path from "node:path";
 
 import { expect } from "chai";
-import type { Contract } from "ethers";
+import { BrowserProvider, type Contract } from "ethers";
 
 import { formatAmount } from "../../sdk/cli/args.js";
 import { keeperPass, rootTargets } from "../../sdk/cli/keeper.js";
 import { marketsAt, marketsInterface } from "../../sdk/markets/abi.js";
-import { accountView, parsePrice, verifyRootCli } from "../../sdk/markets/client.js";
+import { accountView, cancelOrder, parsePrice, verifyRootCli } from "../../sdk/markets/client.js";
 import marketCancel from "../../tasks/actions/market/cancel.js";
 import marketCancelMarket from "../../tasks/actions/market/cancel-market.js";
 import marketSync from "../../tasks/actions/market/sync.js";
@@ -439,11 +439,29 @@ describe("CLI: market commands", function () {
       account: { orders: Array<{ orderKey: string; branchId: number }> };
     };
     const sub = bob.account.orders.find((o) => o.branchId === 2)!;
+    // Alice's own list on the root lacks the key: refused before sending, naming Bob from the order's acceptance
+    const aliceNonce = await conn.ethers.provider.getTransactionCount(await addr(ALICE));
     const notMine = await capture(() =>
       marketCancel({ key: sub.orderKey, order: "", account: ALICE, ...common() }, hre),
     );
     expect(notMine.exitCode).to.equal(1);
-    expect(notMine.err).to.match(/^error: NotMaker: the order under key \d+ is 0x[0-9a-fA-F]{40}'s/);
+    expect(notMine.err).to.equal(
+      `error: NotYourOrder: the order under key ${sub.orderKey} is ${await addr(BOB)}'s; the selected account is ${await addr(ALICE)} (choose it with --account)`,
+    );
+    expect(await conn.ethers.provider.getTransactionCount(await addr(ALICE))).to.equal(aliceNonce);
+    // through a node that serves no logs the refusal stands, without naming anyone
+    const noLogs = new BrowserProvider({
+      request: (a: { method: string; params?: unknown[] }) =>
+        a.method === "eth_getLogs" ? Promise.reject(new Error("logs pruned")) : conn.provider.request(a),
+    });
+    const blind = await cancelOrder(await noLogs.getSigner(await addr(ALICE)), markets, {
+      orderKey: BigInt(sub.orderKey),
+    }).catch((e: unknown) => e);
+    expect((blind as Error).message).to.equal(
+      `NotYourOrder: the order under key ${sub.orderKey} is not among the open orders of the selected account ${await addr(ALICE)}; only the trader who placed it may cancel it (choose that account with --account)`,
+    );
+    expect(await conn.ethers.provider.getTransactionCount(await addr(ALICE))).to.equal(aliceNonce);
+    noLogs.destroy();
     const core = marketsAt(markets, (await conn.ethers.getSigners())[0]);
     const stored = async () => ((await core.traderRoot(await addr(BOB), BigInt(root))) as [bigint])[0];
     const lockedBefore = await stored();

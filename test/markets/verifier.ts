@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { HDNodeWallet, ZeroAddress, type Contract, type Signer } from "ethers";
+import { HDNodeWallet, type Contract, type Filter, type Provider, type Signer } from "ethers";
 import { network } from "hardhat";
 
 import { tradersOfKeys } from "../../sdk/markets/reads.js";
@@ -76,17 +76,15 @@ describe("markets verifier", () => {
     expect(replay.positions.get(await t1.getAddress())!.get(1)).to.equal(12n);
   });
 
-  it("tradersOfKeys names a fill's maker: from the book, and from its acceptance once the record is gone", async () => {
+  it("tradersOfKeys names a fill's maker from its acceptance, at the fill's block and once the record is gone", async () => {
     const fills = records.filter((r) => r.kind === "fill");
     const first = fills[0];
     const t1 = await fx.signers[1].getAddress();
-    // at the fill's block the maker's record still rests (credited at its next refresh)
     const atFill = await tradersOfKeys(connection.ethers.provider, fx.coreAddress, [first.makerKey], first.blockNumber);
     expect(atFill.get(first.makerKey)).to.equal(t1);
-    // t1 acted on the root since: the fill was credited and the filled-out record deleted
+    // t1 acted on the root since: the fill was credited and the filled-out order's lane cleared
     const latest = await connection.ethers.provider.getBlockNumber();
-    const [trader] = (await fx.core.restingOrder(first.makerKey)) as [string];
-    expect(trader).to.equal(ZeroAddress);
+    expect(await fx.core.restingOrder(first.makerKey)).to.deep.equal([0n, 0n]);
     const now = await tradersOfKeys(connection.ethers.provider, fx.coreAddress, [first.makerKey], latest);
     expect(now.get(first.makerKey)).to.equal(t1);
     // every fill's maker, as the replay's book has it
@@ -97,6 +95,57 @@ describe("markets verifier", () => {
       latest,
     );
     expect(all.size).to.equal(new Set(fills.map((f) => f.makerKey)).size);
+  });
+
+  it("tradersOfKeys_namesBothMakersOfOneStorageSlot_aFullyFilledOne_andTheLastAcceptanceUnderAReusedKey", async () => {
+    const f = await deployMarkets(connection);
+    const [, t1, t2, t3] = f.signers;
+    const root = await f.createRoot(0n, 100n);
+    for (const t of [t1, t2, t3]) await f.fund(t, 100n * UNIT);
+    const place = async (t: Signer, q: bigint, type = 0) =>
+      send(f, t, "place", await f.order(t, root, 1, 60, q, type), "0x", 4);
+    await place(t1, -3n); // key 0 of the level
+    await place(t2, -5n); // key 1: the same storage slot as key 0
+    await place(t3, 4n, 1); // IOC under key 2: fills t1's 3 (in full) and 1 of t2's, rests nothing
+    await place(t1, -2n); // rests under key 2, reused: t1's refresh also clears its filled-out key 0
+    const keys = await Promise.all([0, 1, 2].map((i) => f.core.orderKeyOf(root, 1, 60, i)));
+    expect(await f.core.restingOrder(keys[0])).to.deep.equal([0n, 0n]);
+    expect(await f.core.restingOrder(keys[1])).to.deep.equal([4n, 1n]);
+    const latest = await connection.ethers.provider.getBlockNumber();
+    const traders = await tradersOfKeys(connection.ethers.provider, f.coreAddress, keys, latest);
+    expect(keys.map((k) => traders.get(k))).to.deep.equal(await Promise.all([t1, t2, t1].map((t) => t.getAddress())));
+    // as of the block before t1's second order, key 2 names the IOC's trader (its last acceptance then)
+    const before = await tradersOfKeys(connection.ethers.provider, f.coreAddress, [keys[2]], latest - 1);
+    expect(before.get(keys[2])).to.equal(await t3.getAddress());
+    // Read newest first one block at a time, the scan stops once every key is named: the four acceptances
+    // are the last four blocks, so it asks for the root's creation and at most those four blocks.
+    const provider = connection.ethers.provider;
+    let calls = 0;
+    const counting: Provider = new Proxy(provider, {
+      get(target, prop) {
+        if (prop === "provider") return counting;
+        if (prop === "getLogs")
+          return (filter: Filter) => {
+            calls++;
+            return target.getLogs(filter);
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const created = (
+      await provider.getLogs({
+        address: f.coreAddress,
+        fromBlock: 0,
+        topics: [f.core.interface.getEvent("RootCreated")!.topicHash],
+      })
+    )
+      .map((l) => l.blockNumber)
+      .pop()!;
+    expect(latest - created).to.be.greaterThan(8, "the root is older than the blocks the scan needs");
+    const stepped = await tradersOfKeys(counting, f.coreAddress, keys, latest, 1);
+    expect(keys.map((k) => stepped.get(k))).to.deep.equal(keys.map((k) => traders.get(k)));
+    expect(calls).to.be.at.most(1 + 4);
   });
 
   it("detects a tampered fill quantity", async () => {

@@ -38,7 +38,7 @@ async function mirror(fx: MarketsFixture, trader: string, rootId: bigint, extra?
     const tick = (ref >> 40n) & 0xffn;
     const isBid = ((ref >> 32n) & 1n) === 1n;
     const key = await fx.core.orderKeyOf(rootId, branch, tick, ref & 0xffffffffn);
-    const [, remaining, unclaimed] = await fx.core.restingOrder(key);
+    const [remaining, unclaimed] = await fx.core.restingOrder(key);
     pos.set(branch, (pos.get(branch) ?? 0n) + (isBid ? unclaimed : -unclaimed));
     premium += (isBid ? 1n : -1n) * unclaimed * tick * SCALE;
     if (remaining > 0n) opens.push({ branch, tick, qty: isBid ? remaining : -remaining });

@@ -36,7 +36,7 @@ async function lensBook(fx: MarketsFixture, rootId: bigint, branchId: number): P
     let size = 0n;
     for (let i = head; i < tail; i++) {
       const key = await fx.core.orderKeyOf(rootId, branchId, tick, i);
-      size += ((await fx.core.restingOrder(key)) as [string, bigint])[1];
+      size += ((await fx.core.restingOrder(key)) as [bigint, bigint])[0];
     }
     (isBid ? out.bids : out.asks).push({
       tick,

@@ -1,7 +1,10 @@
 import { expect } from "chai";
+import type { Contract } from "ethers";
 import { network } from "hardhat";
 
 import { decodeError, explainErrors, humanError, revertData } from "../../sdk/errors.js";
+import { MARKET_ABIS } from "../../sdk/markets/errors.js";
+import { deployMarkets, UNIT } from "../markets/fixture.js";
 
 describe("sdk/errors", () => {
   it("decodes a custom error with named arguments into a plain sentence", async () => {
@@ -49,6 +52,32 @@ describe("sdk/errors", () => {
     expect(d?.name).to.equal("OrderSizeTooLarge");
     expect(d?.message).to.equal(
       `The order's size ${2n ** 64n} does not fit a fill record (at most ${2n ** 64n - 2n}): sign a smaller order.`,
+    );
+  });
+
+  it("explains a cancel of another trader's resting order (NotYourOrder) and of a key on no root (NoSuchOrder)", async () => {
+    const fx = await deployMarkets(await network.create());
+    const [, maker, other] = fx.signers;
+    const rootId = await fx.createRoot(0n, 100n);
+    await fx.fund(maker, 10n * UNIT);
+    await (await (fx.core.connect(maker) as Contract).place(await fx.order(maker, rootId, 1, 40, 2n), "0x", 1)).wait();
+    const key = await fx.core.orderKeyOf(rootId, 1, 40, 0);
+    const refused = async (orderKey: bigint) => {
+      try {
+        await (fx.core.connect(other) as Contract).cancel.staticCall(orderKey);
+      } catch (e) {
+        return decodeError(e, MARKET_ABIS);
+      }
+      expect.fail(`cancel of ${orderKey} did not revert`);
+    };
+    const notYours = await refused(key);
+    expect(notYours?.name).to.equal("NotYourOrder");
+    expect(notYours?.message).to.equal(
+      `Only the trader who placed resting order ${key} may cancel it; ${await other.getAddress()} has no such open order on its root (the order's OrderAccepted log names its trader).`,
+    );
+    const noRoot = (rootId + 1n) << 56n;
+    expect((await refused(noRoot))?.message).to.equal(
+      `No resting order under key ${noRoot}: it was filled or cancelled already, or never rested.`,
     );
   });
 

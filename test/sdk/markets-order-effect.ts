@@ -59,7 +59,7 @@ describe("SDK markets: order effect and payoff against the chain", () => {
         unitScale: SCALE,
         markets,
         state,
-        order: { branchId, tick, quantity: qty, orderType, trader: addr },
+        order: { branchId, tick, quantity: qty, orderType },
         opposite: qty > 0n ? book.asks : book.bids,
         maxLevels: 3,
       });
@@ -124,12 +124,71 @@ describe("SDK markets: order effect and payoff against the chain", () => {
       [45, 2n],
       [40, 8n],
     ]);
-    expect(book.bids[1].entries.map((e) => e.trader)).to.deep.equal([await a.getAddress(), await b.getAddress()]);
+    // a's 5 and b's 3 at 40 share one storage slot (keys 0 and 1 of the level): each keeps its own size
+    expect(book.bids[1].entries).to.deep.equal([
+      { orderKey: await fx.core.orderKeyOf(rootId, 1, 40, 0), remaining: 5n },
+      { orderKey: await fx.core.orderKeyOf(rootId, 1, 40, 1), remaining: 3n },
+    ]);
     expect(book.asks.map((l) => [l.tick, l.size])).to.deep.equal([
       [55, 1n],
       [60, 4n],
     ]);
     expect(book.truncated).to.equal(false);
+  });
+
+  it("orderEffect_cancelsTheTradersOwnEntriesByItsOrderKeys_andFillsAnotherTradersAtTheSameLevel", async () => {
+    const fx = await deployMarkets(connection);
+    const [, a, b] = fx.signers;
+    const token = await fx.token.getAddress();
+    const rootId = await fx.createRoot(0n, 100n);
+    const markets = await boundsOf(fx, rootId, [1]);
+    for (const t of [a, b]) await fx.fund(t, 100n * UNIT);
+    const place = async (t: Signer, tick: number, q: bigint) =>
+      (await (fx.core.connect(t) as Contract).place(await fx.order(t, rootId, 1, tick, q), "0x", 5)).wait();
+    // a, b, a offer at 0.50: three entries of one level, the first two in one storage slot, no trader stored
+    await place(a, 50, -3n);
+    await place(b, 50, -4n);
+    await place(a, 50, -2n);
+    const [k0, k1, k2] = await Promise.all([0, 1, 2].map((i) => fx.core.orderKeyOf(rootId, 1, 50, i)));
+    const info = { markets: fx.coreAddress, rootId, collateral: { address: token, symbol: "USDC", decimals: 6 } };
+    const provider = fx.connection.ethers.provider;
+    const stA = await traderOnRoot(provider, info, await a.getAddress());
+    expect(stA.opens.map((o) => o.orderKey)).to.deep.equal([k0, k2]);
+    const book = await readBook(provider, info, 1);
+    const root = await fx.core.root(rootId);
+    const order = { branchId: 1, tick: 50, quantity: 5n, orderType: 0 };
+    const args = { lo: BigInt(root.lo), hi: BigInt(root.hi), unitScale: SCALE, markets, order, opposite: book.asks };
+    const effect = orderEffect({ ...args, state: stA });
+    expect(effect.selfCancelled).to.deep.equal([
+      { orderKey: k0, quantity: 3n },
+      { orderKey: k2, quantity: 2n },
+    ]);
+    expect(effect.fills).to.deep.equal([{ orderKey: k1, tick: 50, quantity: 4n }]);
+    expect([effect.traded, effect.rests]).to.deep.equal([4n, 1n]);
+    // "own" is the state's list and nothing else: the same book seen with b's state cancels b's entry instead
+    const stB = await traderOnRoot(provider, info, await b.getAddress());
+    const asB = orderEffect({ ...args, state: stB });
+    expect(asB.selfCancelled).to.deep.equal([{ orderKey: k1, quantity: 4n }]);
+    expect(asB.fills.map((f) => [f.orderKey, f.quantity])).to.deep.equal([
+      [k0, 3n],
+      [k2, 2n],
+    ]);
+    // the chain does what the preview said for a: its own offers reduced as self-trades, b's filled
+    const receipt = await place(a, 50, 5n);
+    const logs = receipt.logs.map((l: { topics: string[]; data: string }) => fx.core.interface.parseLog(l));
+    const reduced = logs.filter((l: { name: string } | null) => l?.name === "OrderReduced");
+    expect(
+      reduced.map((l: { args: { orderKey: bigint; reason: bigint } }) => [l.args.orderKey, l.args.reason]),
+    ).to.deep.equal([
+      [k0, 1n],
+      [k2, 1n],
+    ]);
+    const filled = logs.filter((l: { name: string } | null) => l?.name === "OrderFilled");
+    expect(
+      filled.map((l: { args: { makerKey: bigint; quantity: bigint } }) => [l.args.makerKey, l.args.quantity]),
+    ).to.deep.equal([[k1, 4n]]);
+    const [, sumWorstAfter] = (await fx.core.account(await a.getAddress(), token)) as [bigint, bigint];
+    expect(sumWorstAfter - stA.sumWorst).to.equal(effect.sumWorstDelta);
   });
 
   it("marketParents_readsTheTreeFromMarketCreatedEvents", async () => {

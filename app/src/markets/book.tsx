@@ -17,14 +17,14 @@ export interface TakeRequest {
 export function MarketBookView(props: {
   info: RootInfo;
   book: MarketBook;
-  account?: string;
+  /** The keys of my open orders on the root: the book does not say whose an order is, my own list does. */
+  ownKeys: ReadonlySet<bigint>;
   canTake: boolean;
   onTake: (t: TakeRequest) => void;
 }) {
-  const { info, book, account, canTake, onTake } = props;
+  const { info, book, ownKeys, canTake, onTake } = props;
   const b = info.branches.find((x) => x.branchId === book.branchId)!;
-  const mine = (l: MarketBook["bids"][number]) =>
-    account !== undefined && l.entries.some((e) => e.trader.toLowerCase() === account.toLowerCase());
+  const mine = (l: MarketBook["bids"][number]) => l.entries.some((e) => ownKeys.has(e.orderKey));
   const side = (levels: MarketBook["bids"], kind: "bid" | "ask") => {
     let cum = 0n;
     return levels.map((l) => {

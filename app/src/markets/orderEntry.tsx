@@ -78,7 +78,6 @@ export function OrderEntry(props: {
           tick,
           quantity: side === "buy" ? q : -q,
           orderType: ORDER_TYPE_NAMES.indexOf(type as (typeof ORDER_TYPE_NAMES)[number]),
-          trader: me.account,
         },
         opposite: side === "buy" ? book.asks : book.bids,
         maxLevels: Number(RELAY_MAX_LEVELS),

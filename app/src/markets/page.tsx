@@ -165,7 +165,7 @@ export function RootPage(props: {
         <MarketBookView
           info={info}
           book={data.book}
-          account={account}
+          ownKeys={new Set(data.me?.opens.map((o) => o.orderKey))}
           canTake={signer !== undefined && trading}
           onTake={(p) => setPrefill({ ...p, branchId: branch.branchId, nonce: Date.now() })}
         />

@@ -80,7 +80,6 @@ contract PackedPairsHarness is MarketStorage {
         return _orderWordBits(n);
     }
 
-
     /// @dev Storage slots of the entries, as the compiler addresses them, for raw comparisons.
     function accountSlot(address who) external view returns (bytes32 s) {
         Account storage a = _accounts[who][TOKEN];
