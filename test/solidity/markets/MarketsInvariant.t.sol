@@ -771,6 +771,26 @@ contract MarketsInvariantTest is StdInvariant, Test {
         invariant_allMarketProperties();
     }
 
+    /// @notice The handler's stranger really tries: another actor's cancel of a live order is refused with
+    /// `NotYourOrder`, and the order still rests; its own trader's cancel goes through.
+    function test_handlerStranger_cannotCancelAnothersOrder() public {
+        h.deposit(0, 1e9, false);
+        h.deposit(1, 1e9, false);
+        h.place(0, 0, 0, 50, 2, 0, 3); // A bids 2 at 50
+        uint256 key = h.ghostKeys(0);
+        h.cancelOther(1, 0, 0); // B tries A's order
+        assertEq(h.strangersRefused(), 1, "the stranger's cancel was tried and refused");
+        assertFalse(h.strangerCancelled());
+        (uint256 remaining, ) = lens.restingOrder(key);
+        assertEq(remaining, 2, "A's order still rests");
+        h.cancelOther(0, 0, 0); // A is the order's own trader: no stranger's attempt to make
+        assertEq(h.strangersRefused(), 1);
+        h.cancel(0, 0, 0);
+        (remaining, ) = lens.restingOrder(key);
+        assertEq(remaining, 0, "its own trader cancels it");
+        invariant_allMarketProperties();
+    }
+
     /// @notice The handler really trades: a fixed sequence through it places, fills, settles and redeems.
     function test_handlerDrivesTradesAndSettlement() public {
         h.deposit(0, 1e9, false);
