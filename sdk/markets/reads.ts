@@ -16,6 +16,7 @@ import {
 
 import { CliError, isoTime, parseAddress, parseAmount, parseInteger } from "../input.js";
 import { marketsAt, marketsInterface } from "./abi.js";
+import { orderKeyOfRef } from "./book.js";
 import { chainNow, providerOf } from "../chain.js";
 import "./errors.js";
 import { SOURCE_NAMES, STATUS_NAMES, type SourceName } from "./parse.js";
@@ -284,8 +285,7 @@ export async function rootAccount(runner: ContractRunner, info: RootInfo, accoun
     const branchId = Number((ref >> 48n) & 0xffffn);
     const tick = Number((ref >> 40n) & 0xffn);
     const isBid = ((ref >> 32n) & 1n) === 1n;
-    const index = Number(ref & 0xffffffffn);
-    const orderKey = BigInt(String(await m.orderKeyOf(info.rootId, branchId, tick, index)));
+    const orderKey = orderKeyOfRef(info.rootId, ref);
     const [remaining] = (await m.restingOrder(orderKey)) as [bigint, bigint];
     if (remaining > 0n) orders.push({ orderKey, branchId, side: isBid ? "bid" : "offer", tick, remaining });
   }
@@ -302,6 +302,27 @@ export interface VerifyResult {
   problems: string[];
 }
 
+/** The topic a root's events carry its id in. */
+function rootTopicOf(rootId: bigint): string {
+  return AbiCoder.defaultAbiCoder().encode(["uint256"], [rootId]);
+}
+
+/** The block of root `rootId`'s `RootCreated` log at or before `toBlock` (0 when the node serves none). */
+async function rootCreatedAt(
+  provider: Provider,
+  markets: string,
+  rootId: bigint,
+  toBlock: number | "latest",
+): Promise<number> {
+  const created = await provider.getLogs({
+    address: markets,
+    fromBlock: 0,
+    toBlock,
+    topics: [marketsInterface.getEvent("RootCreated")!.topicHash, rootTopicOf(rootId)],
+  });
+  return created.length > 0 ? created[0].blockNumber : 0;
+}
+
 /**
  * The logs of `names` on root `rootId`, in chain order: fetched in block ranges of `step` from the root's
  * creation to `toBlock` (the latest by default), reporting progress (public nodes cap a query's range).
@@ -316,14 +337,8 @@ export async function rootLogs(
   toBlock?: number,
 ): Promise<Log[]> {
   const topics0 = names.map((n) => marketsInterface.getEvent(n)!.topicHash);
-  const rootTopic = AbiCoder.defaultAbiCoder().encode(["uint256"], [rootId]);
-  const created = await provider.getLogs({
-    address: markets,
-    fromBlock: 0,
-    toBlock: toBlock ?? "latest",
-    topics: [marketsInterface.getEvent("RootCreated")!.topicHash, rootTopic],
-  });
-  const from = created.length > 0 ? created[0].blockNumber : 0;
+  const rootTopic = rootTopicOf(rootId);
+  const from = await rootCreatedAt(provider, markets, rootId, toBlock ?? "latest");
   const to = toBlock ?? (await provider.getBlockNumber());
   const logs: Log[] = [];
   const total = to - from + 1;
@@ -357,14 +372,8 @@ export async function tradersOfKeys(
   const out = new Map<bigint, string>();
   for (const rootId of new Set(keys.map((k) => k >> 56n))) {
     const wanted = new Set(keys.filter((k) => k >> 56n === rootId));
-    const rootTopic = AbiCoder.defaultAbiCoder().encode(["uint256"], [rootId]);
-    const created = await provider.getLogs({
-      address: markets,
-      fromBlock: 0,
-      toBlock: blockTag,
-      topics: [marketsInterface.getEvent("RootCreated")!.topicHash, rootTopic],
-    });
-    const first = created.length > 0 ? created[0].blockNumber : 0;
+    const rootTopic = rootTopicOf(rootId);
+    const first = await rootCreatedAt(provider, markets, rootId, blockTag);
     for (let end = blockTag; end >= first && wanted.size > 0; end -= step) {
       const from = Math.max(first, end - step + 1);
       const logs = await provider.getLogs({
