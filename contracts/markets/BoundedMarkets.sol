@@ -121,48 +121,66 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         bytes calldata signature,
         uint256 maxLevels
     ) external nonReentrant returns (uint256 orderKey, uint256 traded) {
-        Root storage r = _roots[o.rootId]; // _accept checks it exists
+        Root storage r = _roots[MarketOrders.word(o, 0)]; // _accept checks the root id's encoding and the root
         Take memory t = _accept(r, o, signature);
         orderKey = t.orderKey;
         uint256 size = t.remaining;
-        if (o.orderType == POST_ONLY) {
-            _requireNoCross(t.marketId, t.isBid, o.tick);
+        uint256 orderType = MarketOrders.word(o, 4); // checked by _accept
+        if (orderType == POST_ONLY) {
+            _requireNoCross(t.marketId, t.isBid, t.limit);
         } else {
             _match(t, maxLevels);
         }
         traded = size - t.remaining;
-        _settleTaker(r, t, o.orderType, traded);
+        _settleTaker(r, t, orderType, traded);
         r.head = t.head; // one write for every record of this order (each event carries its own head)
     }
 
     /// @notice Checks and accepts an incoming order: validity, signature, replay, and the chain record.
+    /// @dev The struct hash checks every field's encoding first; the fields are then read as plain words
+    /// ({MarketOrders.word}), without the compiler's check at each access.
     function _accept(Root storage r, Order calldata o, bytes calldata signature) internal returns (Take memory t) {
-        _requireTrading(r, o.rootId);
-        t.marketId = _marketId(o.rootId, o.branchId);
+        bytes32 structHash = MarketOrders.structHash(o);
         {
+            uint256 rootId = MarketOrders.word(o, 0);
+            uint256 branchId = MarketOrders.word(o, 1);
+            uint256 tick = MarketOrders.word(o, 2);
+            _requireTrading(r, rootId);
+            t.marketId = _marketId(rootId, branchId);
             (int256 min, int256 max) = _boundsOf(t.marketId);
-            if (max <= min) revert E.UnknownMarket(o.rootId, o.branchId);
+            if (max <= min) revert E.UnknownMarket(rootId, branchId);
+            if (tick == 0 || tick >= TICKS) revert E.BadTick(tick, TICKS);
+            t.rootId = rootId;
+            t.branchId = uint16(branchId);
+            t.limit = tick;
         }
-        if (o.tick == 0 || o.tick >= TICKS) revert E.BadTick(o.tick, TICKS);
-        int256 q = o.quantity;
-        if (q == 0 || q > int256(MAX_QUANTITY) || q < -int256(MAX_QUANTITY)) revert E.BadQuantity(q);
-        if (o.orderType > POST_ONLY) revert E.BadOrderType(o.orderType);
-        t.digest = _orderDigest(MarketOrders.structHash(o));
-        _verifyOrder(t.digest, o.trader, o.expiry, o.nonce, address(0), msg.sender, signature);
-        t.remaining = uint256(q > 0 ? q : -q); // |q| <= MAX_QUANTITY, checked above
-        _consumeOnce(t.digest, o.trader, o.salt, t.remaining);
-        t.levelKey = (t.marketId << 8) | o.tick;
+        {
+            int256 q = int256(MarketOrders.word(o, 3)); // an int64, sign-extended in its word
+            if (q == 0 || q > int256(MAX_QUANTITY) || q < -int256(MAX_QUANTITY)) revert E.BadQuantity(q);
+            uint256 orderType = MarketOrders.word(o, 4);
+            if (orderType > POST_ONLY) revert E.BadOrderType(uint8(orderType));
+            t.isBid = q > 0;
+            t.remaining = uint256(q > 0 ? q : -q); // |q| <= MAX_QUANTITY, checked above
+        }
+        t.digest = _orderDigest(structHash);
+        t.taker = address(uint160(MarketOrders.word(o, 8)));
+        _verifyOrder(
+            t.digest,
+            t.taker,
+            MarketOrders.word(o, 5),
+            MarketOrders.word(o, 6),
+            address(0),
+            msg.sender,
+            signature
+        );
+        _consumeOnce(t.digest, t.taker, MarketOrders.word(o, 7), t.remaining);
+        t.levelKey = (t.marketId << 8) | t.limit;
         t.orderKey = (t.levelKey << 32) | _levels[t.levelKey].tail;
         t.head = keccak256(abi.encode(r.head, REC_ACCEPT, t.digest, t.orderKey));
         _logAccepted(o, signature, t.digest, t.orderKey, t.head);
-        t.rootId = o.rootId;
-        t.taker = o.trader;
-        t.isBid = q > 0;
-        t.limit = o.tick;
         uint256 w1 = _rootWord(r, 1); // collateral and unitScale in one read
         t.collateral = address(uint160(w1));
         t.scale = uint64(w1 >> 160);
-        t.branchId = o.branchId;
     }
 
     /// @dev Emits {MarketEvents.OrderAccepted} from scratch memory above the free pointer, copying the order's
@@ -195,7 +213,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     }
 
     /// @notice Books the taker's trades, rests or drops its remainder, and runs its collateral check.
-    function _settleTaker(Root storage r, Take memory t, uint8 orderType, uint256 traded) internal {
+    function _settleTaker(Root storage r, Take memory t, uint256 orderType, uint256 traded) internal {
         Account storage a = _accounts[t.taker][IERC20(t.collateral)];
         TraderRoot storage tr = _traderRoots[t.taker][t.rootId];
         if ((tr.header >> 152) & 1 == 0) _activate(t.taker, t.rootId, r, tr, a);

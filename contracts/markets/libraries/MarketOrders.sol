@@ -67,4 +67,14 @@ library MarketOrders {
             h := keccak256(p, 0x140)
         }
     }
+
+    /// @notice Word `i` of the order as it stands in calldata: 0 rootId, 1 branchId, 2 tick, 3 quantity (sign-
+    /// extended), 4 orderType, 5 expiry, 6 nonce, 7 salt, 8 trader. Unchecked: read a word only after
+    /// {structHash} has checked the order's encoding (the compiler's own check at each field access costs
+    /// ~50 gas).
+    function word(Order calldata o, uint256 i) internal pure returns (uint256 w) {
+        assembly ("memory-safe") {
+            w := calldataload(add(o, shl(5, i)))
+        }
+    }
 }

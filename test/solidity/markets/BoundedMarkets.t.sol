@@ -424,17 +424,20 @@ contract BoundedMarketsTest is MarketsBase {
         for (uint256 c; c < calls.length; ++c) {
             for (uint256 i; i < words.length; ++i) {
                 vm.prank(t1);
-                (bool ok, ) = address(core).call(_orWord(calls[c], words[i], dirt[i]));
+                (bool ok, bytes memory ret) = address(core).call(_orWord(calls[c], words[i], dirt[i]));
                 assertFalse(ok, "a dirty order word must revert");
+                // refused by the encoding check (no reason), before any check that reads the field
+                assertEq(ret.length, 0, "the encoding check refuses it first");
             }
         }
         // a negative quantity whose upper bits are not all ones
         Order memory offer = _order(t1, rootId, 1, 50, -5);
         vm.prank(t1);
-        (bool okOffer, ) = address(core).call(
+        (bool okOffer, bytes memory retOffer) = address(core).call(
             _andWord(abi.encodeCall(core.place, (offer, "", 16)), 3, ~(uint256(1) << 100))
         );
         assertFalse(okOffer, "a quantity word that is not a sign-extended int64 must revert");
+        assertEq(retOffer.length, 0, "the encoding check refuses it first");
         assertEq(core.filledOf(t1, o.salt), 0);
         assertEq(core.filledOf(t1, offer.salt), 0);
         vm.prank(t1);
