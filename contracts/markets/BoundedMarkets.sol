@@ -122,7 +122,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         uint256 maxLevels
     ) external nonReentrant returns (uint256 orderKey, uint256 traded) {
         Root storage r = _roots[MarketOrders.word(o, 0)]; // _accept checks the root id's encoding and the root
-        Take memory t = _accept(r, o, signature);
+        Take memory t = _newTake()();
+        _accept(t, r, o, signature);
         orderKey = t.orderKey;
         uint256 size = t.remaining;
         uint256 orderType = MarketOrders.word(o, 4); // checked by _accept
@@ -136,10 +137,11 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         r.head = t.head; // one write for every record of this order (each event carries its own head)
     }
 
-    /// @notice Checks and accepts an incoming order: validity, signature, replay, and the chain record.
+    /// @notice Checks and accepts an incoming order into `t` (a zeroed {Take}): validity, signature, replay,
+    /// and the chain record.
     /// @dev The struct hash checks every field's encoding first; the fields are then read as plain words
     /// ({MarketOrders.word}), without the compiler's check at each access.
-    function _accept(Root storage r, Order calldata o, bytes calldata signature) internal returns (Take memory t) {
+    function _accept(Take memory t, Root storage r, Order calldata o, bytes calldata signature) internal {
         bytes32 structHash = MarketOrders.structHash(o);
         {
             uint256 rootId = MarketOrders.word(o, 0);
@@ -572,7 +574,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         Delta memory d
     ) internal {
         TraderRoot storage tr = _traderRoots[trader][rootId];
-        Snapshot memory s = _snapshot(trader, rootId, r, tr, d);
+        Snapshot memory s = _newSnapshot()();
+        _snapshot(s, trader, rootId, r, tr, d);
         int256 worst = _worstOf(r, s);
         for (uint256 k; k < s.nDone; ++k) {
             uint256 key = s.done[k];

@@ -94,7 +94,8 @@ contract BoundedMarketsLens is MarketStorage {
 
     /// @notice A trader's position on a market in contracts, maker fills not yet credited included.
     function positionOf(address trader, uint256 rootId, uint16 branchId) external view returns (int256 pos) {
-        Snapshot memory s = _snapshot(trader, rootId, _roots[rootId], _traderRoots[trader][rootId], _noDelta());
+        Snapshot memory s = _newSnapshot()();
+        _snapshot(s, trader, rootId, _roots[rootId], _traderRoots[trader][rootId], _noDelta());
         for (uint256 i; i < s.nB; ++i) if (s.branches[i] == branchId) return s.pos[i];
     }
 
@@ -102,7 +103,8 @@ contract BoundedMarketsLens is MarketStorage {
     /// and the cash change still to be credited from maker fills.
     function previewWorst(address trader, uint256 rootId) external view returns (int256 worst, int256 pendingCash) {
         Root storage r = _roots[rootId];
-        Snapshot memory s = _snapshot(trader, rootId, r, _traderRoots[trader][rootId], _noDelta());
+        Snapshot memory s = _newSnapshot()();
+        _snapshot(s, trader, rootId, r, _traderRoots[trader][rootId], _noDelta());
         return (_worstOf(r, s), s.cashDelta);
     }
 
@@ -114,7 +116,8 @@ contract BoundedMarketsLens is MarketStorage {
         uint256 rootId
     ) external view returns (int256[] memory positions, int256 premiumPaid, int256 pendingCash, int256 worst) {
         Root storage r = _roots[rootId];
-        Snapshot memory s = _snapshot(trader, rootId, r, _traderRoots[trader][rootId], _noDelta());
+        Snapshot memory s = _newSnapshot()();
+        _snapshot(s, trader, rootId, r, _traderRoots[trader][rootId], _noDelta());
         positions = new int256[](uint256(r.branchCount) + 1);
         for (uint256 i; i < s.nB; ++i) positions[s.branches[i]] = s.pos[i];
         return (positions, s.premium, s.cashDelta, _worstOf(r, s));
