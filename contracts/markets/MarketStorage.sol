@@ -354,8 +354,9 @@ abstract contract MarketStorage is Ev {
                 branches[b] = d.branch;
                 pos[b] = 0; // the slot may hold a dropped market's position
             }
-            pos[b] = (int256(pos[b]) + d.pos).toInt64();
             unchecked {
+                // |pos| < 2^63 and |d.pos| < 2^48: the sum cannot overflow before its int64 cast checks it
+                pos[b] = (int256(pos[b]) + d.pos).toInt64();
                 s.premium += d.premium; // |d.premium| < 2^119 (a take's premium), as in {_collectOrder}
             }
             if (d.ref != 0) {
@@ -403,12 +404,14 @@ abstract contract MarketStorage is Ev {
             s.done[s.nDone++] = key;
         }
         if (unclaimed != 0) {
-            int256 f = int256(unclaimed); // < 2^48
-            int256 amount = f * int256(uint256((ref >> 40) & 0xff)) * scale; // < 2^48 * 2^7 * 2^64
-            s.pos[b] = (int256(s.pos[b]) + (isBid ? f : -f)).toInt64();
-            // Unchecked: the premium starts from an int128 and gains at most MAX_OPEN_ORDERS + 1 amounts below
-            // 2^119 here, the cash delta only those: far inside int256 (stored back through int128 casts).
+            // Unchecked: f < 2^48, the tick < 2^8 and the scale < 2^64, so the amount is below 2^120 and the new
+            // position below 2^64 in magnitude before its int64 cast (which checks it); the premium starts from
+            // an int128 and gains at most MAX_OPEN_ORDERS + 1 amounts below 2^120 here, the cash delta only
+            // those: far inside int256 (stored back through int128 casts).
             unchecked {
+                int256 f = int256(unclaimed);
+                int256 amount = f * int256(uint256((ref >> 40) & 0xff)) * scale;
+                s.pos[b] = (int256(s.pos[b]) + (isBid ? f : -f)).toInt64();
                 s.premium += isBid ? amount : -amount;
                 s.cashDelta += isBid ? -amount : amount;
             }
