@@ -199,8 +199,7 @@ abstract contract MarketStorage is Ev {
         // other had its fills credited (its unclaimed size is cleared).
         uint256[8] done;
         uint256 nDone;
-        WorstCase.Leg[] legs;
-        WorstCase.Open[] opens;
+        uint256 terms; // the worst case's terms ({WorstCase.newTerms}), built by {_compact}
         int256 premium;
         int256 cashDelta;
         uint256 openLegs; // byte j: the branch slot of open order j (its tick is in refs[j])
@@ -240,10 +239,9 @@ abstract contract MarketStorage is Ev {
     /// @notice A zeroed {Snapshot}, as `Snapshot memory s;` would give, allocated in one block.
     /// @dev The compiler zeroes a declared memory struct member by member and each fixed array apart, return
     /// variables included (1.2k gas for a Snapshot, on every refresh). Here the block is cleared with one copy
-    /// and the pointers laid out: the struct's 19 words, then its fixed arrays in member order (posWords 2,
-    /// orderWords 2, branches 8, pos 8, refs 8, done 8, openQty 8 words); the two dynamic arrays point at the
-    /// zero slot (0x60), as the compiler's empty arrays do. Call it as `_newSnapshot()()`: the returned
-    /// function is {_allocSnapshot} typed as returning the struct (the one pointer it returns).
+    /// and the pointers laid out: the struct's 18 words, then its fixed arrays in member order (posWords 2,
+    /// orderWords 2, branches 8, pos 8, refs 8, done 8, openQty 8 words). Call it as `_newSnapshot()()`: the
+    /// returned function is {_allocSnapshot} typed as returning the struct (the one pointer it returns).
     /// `test/solidity/markets/SnapshotAlloc.t.sol` checks it against the compiler's zeroed struct.
     function _newSnapshot() internal pure returns (function() internal pure returns (Snapshot memory) alloc) {
         function() internal pure returns (uint256) raw = _allocSnapshot;
@@ -255,18 +253,16 @@ abstract contract MarketStorage is Ev {
     function _allocSnapshot() private pure returns (uint256 p) {
         assembly ("memory-safe") {
             p := mload(0x40)
-            calldatacopy(p, calldatasize(), 0x7e0) // 63 words: reading past calldata gives zeros
-            let a := add(p, 0x260) // the arrays, after the struct's 19 words
+            calldatacopy(p, calldatasize(), 0x7c0) // 62 words: reading past calldata gives zeros
+            let a := add(p, 0x240) // the arrays, after the struct's 18 words
             mstore(add(p, 0x20), a) // posWords
             mstore(add(p, 0x40), add(a, 0x40)) // orderWords
             mstore(add(p, 0x80), add(a, 0x80)) // branches
             mstore(add(p, 0xa0), add(a, 0x180)) // pos
             mstore(add(p, 0xe0), add(a, 0x280)) // refs
             mstore(add(p, 0x100), add(a, 0x380)) // done
-            mstore(add(p, 0x140), 0x60) // legs
-            mstore(add(p, 0x160), 0x60) // opens
-            mstore(add(p, 0x1e0), add(a, 0x480)) // openQty
-            mstore(0x40, add(p, 0x7e0))
+            mstore(add(p, 0x1c0), add(a, 0x480)) // openQty
+            mstore(0x40, add(p, 0x7c0))
         }
     }
 
@@ -369,15 +365,27 @@ abstract contract MarketStorage is Ev {
             }
         }
         s.nB = kept;
-        // Each element of a new struct array is already a zeroed struct: fill it in place (no second allocation).
-        s.legs = new WorstCase.Leg[](kept);
-        for (uint256 i; i < kept; ++i) {
-            WorstCase.Leg memory lg = s.legs[i];
-            (lg.min, lg.max) = _boundsOf(_marketId(rootId, branches[i]));
-            lg.pos = pos[i];
+        s.terms = _terms(s, rootId, kept, legs);
+    }
+
+    /// @notice The worst case's terms of a compacted snapshot: one for each kept market with a position, then
+    /// one for each open order (`legs`, byte j: the kept slot of order j).
+    function _terms(Snapshot memory s, uint256 rootId, uint256 nB, uint256 legs) internal view returns (uint256 t) {
+        uint256 nO = s.nO;
+        t = WorstCase.newTerms(nB + nO);
+        uint256[8] memory bounds; // each kept market's min (low 128 bits) and max (high 128), for its orders
+        int256 scale = s.scale;
+        {
+            uint16[8] memory branches = s.branches;
+            int64[8] memory pos = s.pos;
+            int256 unitTicks = int256(TICKS) * scale; // < 2^71
+            for (uint256 i; i < nB; ++i) {
+                (int256 min, int256 max) = _boundsOf(_marketId(rootId, branches[i]));
+                bounds[i] = uint256(uint128(int128(min))) | (uint256(max) << 128); // int128s, as stored
+                if (pos[i] != 0) t = WorstCase.addPosition(t, i, min, max, pos[i], unitTicks);
+            }
         }
-        s.opens = new WorstCase.Open[](s.nO);
-        for (uint256 j; j < s.nO; ++j) {
+        for (uint256 j; j < nO; ++j) {
             int256 q = s.openQty[j];
             uint64 ref = s.refs[j];
             if (q == 0) {
@@ -385,10 +393,10 @@ abstract contract MarketStorage is Ev {
                 (uint256 rem, ) = _restingOf(_refKey(rootId, ref));
                 q = (ref >> 32) & 1 == 1 ? int256(rem) : -int256(rem);
             }
-            WorstCase.Open memory op = s.opens[j];
-            op.leg = (legs >> (8 * j)) & 0xff;
-            op.tick = int256(uint256((ref >> 40) & 0xff));
-            op.qty = q;
+            uint256 leg = (legs >> (8 * j)) & 0xff;
+            uint256 b = bounds[leg];
+            int256 tick = int256(uint256((ref >> 40) & 0xff));
+            t = WorstCase.addOrder(t, leg, int128(uint128(b)), int256(b) >> 128, q, tick, scale);
         }
     }
 
@@ -433,16 +441,8 @@ abstract contract MarketStorage is Ev {
         if (status == STATUS_VOIDED) return s.premium;
         uint256 range = _rootWord(r, 2);
         int256 lo = int128(uint128(range)); // low 128 bits
-        if (status == STATUS_SETTLED) {
-            uint256 unit = TICKS * uint256(s.scale);
-            int256 x = lo;
-            for (uint256 i; i < s.nB; ++i) {
-                WorstCase.Leg memory lg = s.legs[i];
-                worst += PayoffMath.settlementValue(lg.pos, PayoffMath.payoffDown(x, lg.min, lg.max, unit));
-            }
-            return worst;
-        }
-        worst = WorstCase.minOverRange(lo, int256(range) >> 128, s.legs, s.opens, s.scale); // hi: high 128 bits
+        if (status == STATUS_SETTLED) return WorstCase.settledValue(s.terms, lo, TICKS * uint256(s.scale));
+        worst = WorstCase.minOverTerms(lo, int256(range) >> 128, s.terms); // hi: high 128 bits
         if (s.premium < worst) worst = s.premium;
     }
 

@@ -21,12 +21,13 @@ import {PayoffMath} from "./PayoffMath.sol";
 /// Settlement rounds each long contract's payoff down by less than one unit, so the result also subtracts
 /// `longs` (open long contracts plus open bid quantity): the value returned is a lower bound for what the
 /// trader's positions on this root can be worth at settlement, for every possible outcome. Cost: the terms
-/// are flattened once into memory (seven words each, with each term's fixed value below and above its
-/// market), then each candidate costs one pass over them in assembly: a comparison for each term whose market
+/// are flattened once into memory (eight words each, with each term's fixed value below and above its
+/// market, and its market's index), then each candidate costs one pass over them in assembly: a comparison for each term whose market
 /// lies wholly on one side of the candidate, a rounded division only for those whose market holds it strictly
 /// inside. When the trader's terms all move one way (only long and bidding, or only short and offering), W is
 /// monotone and the two ends alone are evaluated, in time linear in its markets and orders. Otherwise the
-/// evaluations are (candidates) x (markets around each), both counts capped by the core.
+/// evaluations are (candidates) x (markets around each), both counts capped by the core; each candidate is
+/// found from the terms and evaluated once.
 library WorstCase {
     /// @notice One market the trader holds: original bounds and the signed position (contracts).
     struct Leg {
@@ -43,6 +44,8 @@ library WorstCase {
     }
 
     /// @notice The worst case over the integers of [lo, hi], minus the settlement rounding allowance.
+    /// @dev The terms are flattened first ({newTerms}, {addPosition}, {addOrder}); a caller that has the
+    /// terms' inputs at hand builds them itself and calls {minOverTerms}.
     /// @param scale Collateral units per tick per contract (`unitScale`).
     /// @return worst Collateral units; negative means the trader may owe that much at worst.
     function minOverRange(
@@ -52,28 +55,129 @@ library WorstCase {
         Open[] memory opens,
         int256 scale
     ) internal pure returns (int256 worst) {
-        (uint256 t, int256 longs, uint256 sides) = _flatten(legs, opens, scale);
+        uint256 nL = legs.length;
+        uint256 nO = opens.length;
+        uint256 t = newTerms(nL + nO);
+        int256 unitTicks = int256(PayoffMath.TICKS) * scale; // < 2^71
+        for (uint256 i; i < nL; ++i) {
+            Leg memory lg = legs[i];
+            if (lg.pos != 0) t = addPosition(t, i, lg.min, lg.max, lg.pos, unitTicks);
+        }
+        for (uint256 j; j < nO; ++j) {
+            Open memory o = opens[j];
+            Leg memory lg = legs[o.leg];
+            t = addOrder(t, o.leg, lg.min, lg.max, o.qty, o.tick, scale);
+        }
+        return minOverTerms(lo, hi, t);
+    }
+
+    /// @notice Room for `n` terms above the free pointer, none written yet.
+    /// @return t The terms' memory range: start | mid << 64 | end << 128 (mid: the first order term), and in
+    /// bit 254 whether a rising term (a long or a bid) was added, in bit 255 a falling one (a short or an
+    /// offer). The word just below `start` holds the rounding allowance: open long contracts plus open bid
+    /// quantity.
+    function newTerms(uint256 n) internal pure returns (uint256 t) {
+        assembly ("memory-safe") {
+            let allowance := mload(0x40)
+            mstore(allowance, 0)
+            let start := add(allowance, 0x20)
+            mstore(0x40, add(start, shl(8, n)))
+            t := or(start, or(shl(64, start), shl(128, start)))
+        }
+    }
+
+    /// @notice Appends the term of a position of `pos` contracts on leg `leg` (bounds `min` < `max`); every
+    /// position term must come before the first order term. `unitTicks` = TICKS x scale.
+    /// @dev Unchecked: |pos| < 2^63 and unitTicks < 2^71, so |a| < 2^134.
+    function addPosition(
+        uint256 t,
+        uint256 leg,
+        int256 min,
+        int256 max,
+        int256 pos,
+        int256 unitTicks
+    ) internal pure returns (uint256) {
+        unchecked {
+            int256 a = pos * unitTicks;
+            uint256 end = (t >> 128) & 0xffffffffffffffff;
+            _put(end, min, max, a, 0, 0, a, leg);
+            end += 0x100;
+            t = (t & ~(uint256(0xffffffffffffffffffffffffffffffff) << 64)) | (end << 64) | (end << 128);
+            return _side(t, pos);
+        }
+    }
+
+    /// @notice Appends the term of an open order of signed quantity `q` (+ bid, - offer) at `tick` on leg `leg`
+    /// (bounds `min` < `max`), as {addPosition}.
+    /// @dev Unchecked: |q| < 2^48, scale < 2^64, 0 < tick < TICKS: |a| < 2^119 and |off| < 2^119.
+    function addOrder(
+        uint256 t,
+        uint256 leg,
+        int256 min,
+        int256 max,
+        int256 q,
+        int256 tick,
+        int256 scale
+    ) internal pure returns (uint256) {
+        unchecked {
+            int256 qs = q * scale;
+            int256 a = qs * int256(PayoffMath.TICKS);
+            int256 off = -qs * tick;
+            assembly ("memory-safe") {
+                // The layout of {_put}; atMin = min(0, off), atMax = min(0, a + off).
+                let p := and(shr(128, t), 0xffffffffffffffff)
+                mstore(p, min)
+                mstore(add(p, 0x20), max)
+                mstore(add(p, 0x40), sub(max, min))
+                mstore(add(p, 0x60), a)
+                mstore(add(p, 0x80), off)
+                mstore(add(p, 0xa0), mul(off, slt(off, 0)))
+                let atMax := add(a, off)
+                mstore(add(p, 0xc0), mul(atMax, slt(atMax, 0)))
+                mstore(add(p, 0xe0), leg)
+                t := or(and(t, not(shl(128, 0xffffffffffffffff))), shl(128, add(p, 0x100)))
+            }
+            return _side(t, q);
+        }
+    }
+
+    /// @dev Adds a term of signed size `n` to the allowance and the side bits of `t` (see {newTerms}). The
+    /// allowance gains at most 16 sizes below 2^63.
+    function _side(uint256 t, int256 n) private pure returns (uint256) {
+        if (n <= 0) return t | (uint256(1) << 255);
+        assembly ("memory-safe") {
+            let at := sub(and(t, 0xffffffffffffffff), 0x20)
+            mstore(at, add(mload(at), n))
+        }
+        return t | (uint256(1) << 254);
+    }
+
+    /// @notice The worst case over the integers of [lo, hi] of the terms `t`, minus the settlement rounding
+    /// allowance (the library's notes say why the candidates below suffice).
+    function minOverTerms(int256 lo, int256 hi, uint256 t) internal pure returns (int256 worst) {
         worst = _eval(t, lo);
         if (hi != lo) {
             int256 w = _eval(t, hi);
             if (w < worst) worst = w;
         }
+        int256 longs;
+        assembly ("memory-safe") {
+            longs := mload(sub(and(t, 0xffffffffffffffff), 0x20))
+        }
         // Every term is monotone in x, rounding and min(0, .) included: a long's or a bid's never falls, a
         // short's or an offer's never rises. With no term of one of the two kinds W is monotone and its least
         // value is at an end; only when both kinds are held can a bound inside hold a lower one.
-        if (sides >> 128 == 0 || uint128(sides) == 0) return worst - longs;
-        uint256 nL = legs.length;
-        for (uint256 i; i < nL; ++i) {
-            Leg memory lg = legs[i];
-            // A bound is a candidate when some term bends convexly there (see the library's @dev): the min of a
-            // market with a rising term, the max of one with a falling term.
-            int256 x = lg.min;
-            if ((sides >> i) & 1 != 0 && x > lo && x < hi) {
-                int256 w = _eval(t, x);
-                if (w < worst) worst = w;
-            }
-            x = lg.max;
-            if ((sides >> (i + 128)) & 1 != 0 && x > lo && x < hi) {
+        if (t >> 254 != 3) return worst - longs;
+        // A bound is a candidate when some term bends convexly there (see the library's @dev): the min of a
+        // market with a rising term, the max of one with a falling term. Each is evaluated once: `seen` has
+        // bit leg for a market's min, bit 128 + leg for its max.
+        uint256 seen;
+        uint256 end = (t >> 128) & 0xffffffffffffffff;
+        for (uint256 p = t & 0xffffffffffffffff; p < end; p += 0x100) {
+            (int256 x, uint256 bit) = _candidate(p);
+            if (seen & bit != 0) continue;
+            seen |= bit;
+            if (x > lo && x < hi) {
                 int256 w = _eval(t, x);
                 if (w < worst) worst = w;
             }
@@ -81,72 +185,60 @@ library WorstCase {
         worst -= longs; // |longs| < 16 * 2^63: no overflow against a worst case of magnitude < 2^140
     }
 
-    /// @notice Flattens the terms of W into scratch memory, seven words each: min, max, span, a, off, atMin, atMax.
-    /// Inside its market (min < x < max) a term is floor(a * (x - min) / span) + off; a position has off = 0
-    /// and counts in full, an order (a = q * scale * TICKS, off = -q * scale * tick) counts only when negative.
-    /// At or beyond a bound the term is exact and fixed: `atMin` below the market, `atMax` above it, each
-    /// already reduced to what it adds to W (an order's min(0, v): a bid's is negative at min and zero at max,
-    /// an offer's the reverse, as 0 < tick < TICKS). These are the values the clamped formula
-    /// floor((a * (clamp(x, min, max) - min) - q * scale * tick * span) / span) gives there, since the tick
-    /// term is a multiple of span; so a candidate outside a market costs one comparison, not a division.
-    /// @return t The terms' memory range: start | mid << 64 | end << 128 (mid: the first order term).
-    /// @return longs Open long contracts plus open bid quantity (the settlement rounding allowance).
-    /// @return sides Bit i set when leg i carries a rising term (a long or a bid), bit 128 + i when it carries a
-    /// falling one (a short or an offer); legs are capped well below 128.
-    function _flatten(
-        Leg[] memory legs,
-        Open[] memory opens,
-        int256 scale
-    ) private pure returns (uint256 t, int256 longs, uint256 sides) {
-        // Unchecked: |pos| < 2^63, |qty| < 2^48, scale < 2^64, TICKS = 100, 0 <= c - min <= max - min < 2^120
-        // (all enforced by the core at creation and placement), so every product here and in {_eval} is
-        // < 2^254 and a sum of at most 16 terms of magnitude < 2^135 cannot overflow.
-        unchecked {
-            uint256 nL = legs.length;
-            uint256 nO = opens.length;
-            int256 unitTicks = int256(PayoffMath.TICKS) * scale;
-            uint256 start;
+    /// @notice What the positions among the terms `t` pay at the final outcome `x`: each position times its
+    /// market's payoff per contract rounded down ({PayoffMath.settlementValue}); open orders count nothing on
+    /// a final root. `unit` = TICKS x scale, the factor {addPosition} was given.
+    function settledValue(uint256 t, int256 x, uint256 unit) internal pure returns (int256 v) {
+        uint256 mid = (t >> 64) & 0xffffffffffffffff;
+        for (uint256 p = t & 0xffffffffffffffff; p < mid; p += 0x100) {
+            int256 min;
+            int256 max;
+            int256 a;
             assembly ("memory-safe") {
-                start := mload(0x40)
-                mstore(0x40, add(start, mul(add(nL, nO), 0xe0)))
+                min := mload(p)
+                max := mload(add(p, 0x20))
+                a := mload(add(p, 0x60))
             }
-            uint256 p = start;
-            for (uint256 i; i < nL; ++i) {
-                Leg memory lg = legs[i];
-                int256 pos = lg.pos;
-                if (pos == 0) continue;
-                if (pos > 0) {
-                    longs += pos;
-                    sides |= 1 << i;
-                } else {
-                    sides |= 1 << (i + 128);
-                }
-                int256 a = pos * unitTicks;
-                _put(p, lg.min, lg.max, a, 0, 0, a);
-                p += 0xe0;
-            }
-            uint256 mid = p;
-            for (uint256 j; j < nO; ++j) {
-                Open memory o = opens[j];
-                int256 q = o.qty;
-                if (q > 0) {
-                    longs += q;
-                    sides |= 1 << o.leg;
-                } else {
-                    sides |= 1 << (o.leg + 128);
-                }
-                Leg memory lg = legs[o.leg];
-                int256 qs = q * scale;
-                int256 a = qs * int256(PayoffMath.TICKS);
-                int256 off = -qs * o.tick;
-                _put(p, lg.min, lg.max, a, off, off < 0 ? off : int256(0), a + off < 0 ? a + off : int256(0));
-                p += 0xe0;
-            }
-            t = start | (mid << 64) | (p << 128); // memory pointers, far below 2^64
+            // a = pos * unit exactly, so the division gives the position back
+            v += PayoffMath.settlementValue(a / int256(unit), PayoffMath.payoffDown(x, min, max, unit));
         }
     }
 
-    function _put(uint256 p, int256 min, int256 max, int256 a, int256 off, int256 atMin, int256 atMax) private pure {
+    /// @dev The bound term `p` bends convexly at, and its bit in {minOverTerms}' `seen`: the min of its market
+    /// for a rising term (a > 0), the max for a falling one.
+    function _candidate(uint256 p) private pure returns (int256 x, uint256 bit) {
+        assembly ("memory-safe") {
+            let leg := mload(add(p, 0xe0))
+            switch sgt(mload(add(p, 0x60)), 0)
+            case 1 {
+                x := mload(p)
+                bit := shl(leg, 1)
+            }
+            default {
+                x := mload(add(p, 0x20))
+                bit := shl(add(leg, 128), 1)
+            }
+        }
+    }
+
+    /// @dev Writes one term, eight words: min, max, span, a, off, atMin, atMax, leg. Inside its market
+    /// (min < x < max) a term is floor(a * (x - min) / span) + off; a position has off = 0 and counts in full,
+    /// an order (a = q * scale * TICKS, off = -q * scale * tick) counts only when negative. At or beyond a
+    /// bound the term is exact and fixed: `atMin` below the market, `atMax` above it, each already reduced to
+    /// what it adds to W (an order's min(0, v): a bid's is negative at min and zero at max, an offer's the
+    /// reverse, as 0 < tick < TICKS). These are the values the clamped formula floor((a * (clamp(x, min, max) -
+    /// min) - q * scale * tick * span) / span) gives there, since the tick term is a multiple of span; so a
+    /// candidate outside a market costs one comparison, not a division.
+    function _put(
+        uint256 p,
+        int256 min,
+        int256 max,
+        int256 a,
+        int256 off,
+        int256 atMin,
+        int256 atMax,
+        uint256 leg
+    ) private pure {
         assembly ("memory-safe") {
             mstore(p, min)
             mstore(add(p, 0x20), max)
@@ -155,6 +247,7 @@ library WorstCase {
             mstore(add(p, 0x80), off)
             mstore(add(p, 0xa0), atMin)
             mstore(add(p, 0xc0), atMax)
+            mstore(add(p, 0xe0), leg)
         }
     }
 
@@ -164,11 +257,11 @@ library WorstCase {
     function _eval(uint256 t, int256 x) private pure returns (int256 w) {
         assembly ("memory-safe") {
             let mid := and(shr(64, t), 0xffffffffffffffff)
-            let end := shr(128, t)
+            let end := and(shr(128, t), 0xffffffffffffffff)
             for {
                 let p := and(t, 0xffffffffffffffff)
             } lt(p, end) {
-                p := add(p, 0xe0)
+                p := add(p, 0x100)
             } {
                 let mn := mload(p)
                 if iszero(sgt(x, mn)) {
