@@ -600,22 +600,61 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
 
     /// @notice Writes the packed words of a snapshot back, only those that changed.
     function _store(TraderRoot storage tr, Snapshot memory s) internal {
-        uint256 h = s.header & (uint256(0xffff) << 144); // keep the root-list index and the active bit
-        uint256[2] memory pw;
-        uint256 nB = s.nB;
-        if (nB > 0) h |= uint256(s.branches[0]) | (uint256(uint64(s.pos[0])) << 192); // slot 0: the header's top lane
-        for (uint256 i = 1; i < nB; ++i) {
-            h |= uint256(s.branches[i]) << (16 * i);
-            pw[(i - 1) >> 2] |= uint256(uint64(s.pos[i])) << (64 * ((i - 1) & 3)); // int64 as its 64-bit pattern
+        uint256 nB = s.nB; // <= MAX_MARKETS (8): the snapshot's arrays hold eight
+        uint256 nO = s.nO; // <= MAX_OPEN_ORDERS (8)
+        // keep the root-list index and the active bit
+        uint256 h = (s.header & (uint256(0xffff) << 144)) | (nB << 128) | _orderWordBits(nO);
+        uint16[8] memory branches = s.branches;
+        int64[8] memory pos = s.pos;
+        uint64[8] memory refs = s.refs;
+        uint256 pw0;
+        uint256 pw1;
+        uint256 ow0;
+        uint256 ow1;
+        assembly ("memory-safe") {
+            // Slot 0 in the header's top lane; slot i >= 1 in lane (i - 1) % 4 of position word (i - 1) / 4. An
+            // int64 is stored as its 64-bit pattern. Each field is masked to its width.
+            if nB {
+                h := or(h, or(and(mload(branches), 0xffff), shl(192, and(mload(pos), 0xffffffffffffffff))))
+            }
+            for {
+                let i := 1
+            } lt(i, nB) {
+                i := add(i, 1)
+            } {
+                h := or(h, shl(shl(4, i), and(mload(add(branches, shl(5, i))), 0xffff)))
+                let lane := shl(shl(6, and(sub(i, 1), 3)), and(mload(add(pos, shl(5, i))), 0xffffffffffffffff))
+                switch lt(i, 5)
+                case 1 {
+                    pw0 := or(pw0, lane)
+                }
+                default {
+                    pw1 := or(pw1, lane)
+                }
+            }
+            // Order j in lane j % 4 of order word j / 4.
+            for {
+                let j := 0
+            } lt(j, nO) {
+                j := add(j, 1)
+            } {
+                let lane := shl(shl(6, and(j, 3)), and(mload(add(refs, shl(5, j))), 0xffffffffffffffff))
+                switch lt(j, 4)
+                case 1 {
+                    ow0 := or(ow0, lane)
+                }
+                default {
+                    ow1 := or(ow1, lane)
+                }
+            }
         }
-        uint256[2] memory ow;
-        for (uint256 j; j < s.nO; ++j) ow[j >> 2] |= uint256(s.refs[j]) << (64 * (j & 3));
-        h |= (nB << 128) | _orderWordBits(s.nO);
         if (h != s.header) tr.header = h;
-        if (pw[0] != s.posWords[0]) tr.posWords[0] = pw[0];
-        if (pw[1] != s.posWords[1]) tr.posWords[1] = pw[1];
-        if (ow[0] != s.orderWords[0]) tr.orderWords[0] = ow[0];
-        if (ow[1] != s.orderWords[1]) tr.orderWords[1] = ow[1];
+        uint256[2] memory posWords = s.posWords;
+        if (pw0 != posWords[0]) tr.posWords[0] = pw0;
+        if (pw1 != posWords[1]) tr.posWords[1] = pw1;
+        uint256[2] memory orderWords = s.orderWords;
+        if (ow0 != orderWords[0]) tr.orderWords[0] = ow0;
+        if (ow1 != orderWords[1]) tr.orderWords[1] = ow1;
     }
 
     function _noDelta() internal pure returns (Delta memory d) {}
