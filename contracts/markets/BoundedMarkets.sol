@@ -232,6 +232,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         if (t.remaining > 0) {
             if (orderType != IMMEDIATE_OR_CANCEL && t.stopped == 0) {
                 d.ref = _rest(t);
+                d.rest = t.isBid ? int256(t.remaining) : -int256(t.remaining); // <= MAX_QUANTITY
             } else {
                 uint8 reason = t.stopped != 0 ? t.stopped : REASON_IOC;
                 // The incoming order's own remainder: it never rested, so it has no key, only its digest.

@@ -139,6 +139,7 @@ abstract contract MarketStorage is Ev {
         int256 pos; // contracts
         int256 premium; // collateral units paid (+) or received (-)
         uint64 ref; // the resting remainder's ref, 0 if nothing rests
+        int256 rest; // the resting remainder's signed quantity (+ bid, - offer), 0 if nothing rests
     }
 
     /// @notice A trader's collateral account in one token.
@@ -360,7 +361,7 @@ abstract contract MarketStorage is Ev {
                 if (n >= MAX_OPEN_ORDERS) revert E.TooManyOpenOrders(trader, rootId, MAX_OPEN_ORDERS);
                 s.refs[n] = d.ref;
                 legs |= b << (8 * n);
-                s.openQty[n] = 0; // filled in by the caller's resting record below
+                s.openQty[n] = d.rest; // as it now rests in the book
                 s.nO = n + 1;
             }
         }
@@ -373,30 +374,50 @@ abstract contract MarketStorage is Ev {
     function _terms(Snapshot memory s, uint256 rootId, uint256 nB, uint256 legs) internal view returns (uint256 t) {
         uint256 nO = s.nO;
         t = WorstCase.newTerms(nB + nO);
-        uint256[8] memory bounds; // each kept market's min (low 128 bits) and max (high 128), for its orders
+        // Each kept market's min (low 128 bits) and max (high 128), int128s as stored, for its orders: scratch
+        // words above the terms, each written below before it is read. The snapshot's arrays are read by
+        // pointer: nB and nO are at most eight, their length (MAX_MARKETS, MAX_OPEN_ORDERS).
+        uint256 bounds;
+        assembly ("memory-safe") {
+            bounds := mload(0x40)
+            mstore(0x40, add(bounds, shl(5, nB)))
+        }
         int256 scale = s.scale;
         {
             uint16[8] memory branches = s.branches;
             int64[8] memory pos = s.pos;
             int256 unitTicks = int256(TICKS) * scale; // < 2^71
+            uint256 rootBits = rootId << 16; // a market id is the root id above its 16-bit branch id
             for (uint256 i; i < nB; ++i) {
-                (int256 min, int256 max) = _boundsOf(_marketId(rootId, branches[i]));
-                bounds[i] = uint256(uint128(int128(min))) | (uint256(max) << 128); // int128s, as stored
-                if (pos[i] != 0) t = WorstCase.addPosition(t, i, min, max, pos[i], unitTicks);
+                uint256 marketId;
+                int256 p;
+                assembly ("memory-safe") {
+                    marketId := or(rootBits, mload(add(branches, shl(5, i)))) // a uint16, stored clean
+                    p := mload(add(pos, shl(5, i))) // an int64, stored sign-extended
+                }
+                (int256 min, int256 max) = _boundsOf(marketId);
+                assembly ("memory-safe") {
+                    mstore(add(bounds, shl(5, i)), or(and(min, 0xffffffffffffffffffffffffffffffff), shl(128, max)))
+                }
+                if (p != 0) t = WorstCase.addPosition(t, i, min, max, p, unitTicks);
             }
         }
+        int256[8] memory qty = s.openQty;
+        uint64[8] memory refs = s.refs;
         for (uint256 j; j < nO; ++j) {
-            int256 q = s.openQty[j];
-            uint64 ref = s.refs[j];
-            if (q == 0) {
-                // The taker's new resting order: read its remaining quantity from the book.
-                (uint256 rem, ) = _restingOf(_refKey(rootId, ref));
-                q = (ref >> 32) & 1 == 1 ? int256(rem) : -int256(rem);
-            }
+            int256 q;
+            uint256 tick;
             uint256 leg = (legs >> (8 * j)) & 0xff;
-            uint256 b = bounds[leg];
-            int256 tick = int256(uint256((ref >> 40) & 0xff));
-            t = WorstCase.addOrder(t, leg, int128(uint128(b)), int256(b) >> 128, q, tick, scale);
+            int256 min;
+            int256 max;
+            assembly ("memory-safe") {
+                q := mload(add(qty, shl(5, j)))
+                tick := and(shr(40, mload(add(refs, shl(5, j)))), 0xff)
+                let b := mload(add(bounds, shl(5, leg)))
+                min := signextend(15, b)
+                max := sar(128, b)
+            }
+            t = WorstCase.addOrder(t, leg, min, max, q, int256(tick), scale);
         }
     }
 
