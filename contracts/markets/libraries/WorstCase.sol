@@ -22,12 +22,12 @@ import {PayoffMath} from "./PayoffMath.sol";
 /// `longs` (open long contracts plus open bid quantity): the value returned is a lower bound for what the
 /// trader's positions on this root can be worth at settlement, for every possible outcome. Cost: the terms
 /// are flattened once into memory (eight words each, with each term's fixed value below and above its
-/// market, and its market's index), then each candidate costs one pass over them in assembly: a comparison for each term whose market
-/// lies wholly on one side of the candidate, a rounded division only for those whose market holds it strictly
-/// inside. When the trader's terms all move one way (only long and bidding, or only short and offering), W is
-/// monotone and the two ends alone are evaluated, in time linear in its markets and orders. Otherwise the
-/// evaluations are (candidates) x (markets around each), both counts capped by the core; each candidate is
-/// found from the terms and evaluated once.
+/// market, and its market's index), then each candidate costs one pass over them in assembly: a comparison
+/// for each term whose market lies wholly on one side of the candidate, a rounded division only for those
+/// whose market holds it strictly inside. When the trader's terms all move one way (only long and bidding, or
+/// only short and offering), W is monotone and the two ends alone are evaluated, in time linear in its markets
+/// and orders. Otherwise the evaluations are (candidates) x (markets around each), both counts capped by the
+/// core; each candidate is found from the terms and evaluated once.
 library WorstCase {
     /// @notice One market the trader holds: original bounds and the signed position (contracts).
     struct Leg {
