@@ -221,6 +221,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         if ((tr.header >> 152) & 1 == 0) _activate(t.taker, t.rootId, r, tr, a);
         Delta memory d;
         d.branch = t.branchId;
+        d.scale = int256(t.scale); // a uint64
         int256 cashDelta;
         if (traded > 0) {
             // Premium is exact: traded * tick * unitScale, all integers.
@@ -264,9 +265,10 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     function cancelMarket(uint256 rootId, uint16 branchId) external nonReentrant {
         Root storage r = _root(rootId);
         TraderRoot storage tr = _traderRoots[msg.sender][rootId];
-        (uint256[2] memory words, uint256 n) = _orderWordsOf(tr, tr.header);
+        (uint256 w0, uint256 w1) = _orderWordsOf(tr, tr.header);
+        uint256 n = _ordersIn(w0, w1);
         for (uint256 j; j < n; ++j) {
-            uint64 ref = uint64(words[j >> 2] >> (64 * (j & 3))); // 64-bit field
+            uint64 ref = _refAt(w0, w1, j);
             if (branchId != 0 && uint16(ref >> 48) != branchId) continue; // top 16 bits of a 64-bit ref
             uint256 key = _refKey(rootId, ref);
             (uint256 rem, ) = _restingOf(key);
@@ -345,10 +347,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
     /// side being swept. The taker's refresh reads the same words again, warm.
     function _loadOwn(Take memory t) internal view {
         TraderRoot storage tr = _traderRoots[t.taker][t.rootId];
-        uint256 h = tr.header;
-        if ((h >> 136) & 1 == 0) return; // no open order (an unused word is zero and is not read)
-        uint256 w0 = tr.orderWords[0];
-        uint256 w1 = (h >> 137) & 1 != 0 ? tr.orderWords[1] : 0;
+        (uint256 w0, uint256 w1) = _orderWordsOf(tr, tr.header);
+        if (w0 == 0) return; // no open order (refs fill word 0 first)
         // A resting order the taker meets is on the other side: its ref has the bid bit when the taker sells.
         // A zero (unused) lane never matches: branch ids start at 1.
         uint256 want = (uint256(t.branchId) << 48) | (t.isBid ? 0 : uint256(1) << 32);
@@ -607,11 +607,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         uint256 h = (s.header & (uint256(0xffff) << 144)) | (nB << 128) | _orderWordBits(nO);
         uint16[8] memory branches = s.branches;
         int64[8] memory pos = s.pos;
-        uint64[8] memory refs = s.refs;
         uint256 pw0;
         uint256 pw1;
-        uint256 ow0;
-        uint256 ow1;
         assembly ("memory-safe") {
             // Slot 0 in the header's top lane; slot i >= 1 in lane (i - 1) % 4 of position word (i - 1) / 4. An
             // int64 is stored as its 64-bit pattern. Each field is masked to its width.
@@ -633,22 +630,8 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
                     pw1 := or(pw1, lane)
                 }
             }
-            // Order j in lane j % 4 of order word j / 4.
-            for {
-                let j := 0
-            } lt(j, nO) {
-                j := add(j, 1)
-            } {
-                let lane := shl(shl(6, and(j, 3)), and(mload(add(refs, shl(5, j))), 0xffffffffffffffff))
-                switch lt(j, 4)
-                case 1 {
-                    ow0 := or(ow0, lane)
-                }
-                default {
-                    ow1 := or(ow1, lane)
-                }
-            }
         }
+        (uint256 ow0, uint256 ow1) = _packRefs(s.refs, nO);
         if (h != s.header) tr.header = h;
         uint256[2] memory posWords = s.posWords;
         if (pw0 != posWords[0]) tr.posWords[0] = pw0;
@@ -657,8 +640,6 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         if (ow0 != orderWords[0]) tr.orderWords[0] = ow0;
         if (ow1 != orderWords[1]) tr.orderWords[1] = ow1;
     }
-
-    function _noDelta() internal pure returns (Delta memory d) {}
 
     function _requireCovered(address trader, address token, int256 cash, int256 sumWorst) internal pure {
         if (cash + sumWorst < 0) revert E.InsufficientCollateral(trader, token, cash, sumWorst, -(cash + sumWorst));

@@ -11,8 +11,6 @@ import {MarketStorage} from "./MarketStorage.sol";
 /// @notice Views of the bounded-payoff markets. Runs only by delegatecall (core -> admin -> lens), on the
 /// core's storage; it writes nothing.
 contract BoundedMarketsLens is MarketStorage {
-    function _noDelta() internal pure returns (Delta memory d) {}
-
     // ------------------------------------------------------------------ views
 
     /// @notice A root's settings and state.
@@ -87,9 +85,9 @@ contract BoundedMarketsLens is MarketStorage {
             branches[i] = uint16(h >> (16 * i)); // 16-bit field
             positions[i] = int64(uint64(_posLane(h, pw, i))); // 64-bit field
         }
-        (uint256[2] memory words, uint256 n) = _orderWordsOf(tr, h);
-        orderRefs = new uint64[](n);
-        for (uint256 j; j < n; ++j) orderRefs[j] = uint64(words[j >> 2] >> (64 * (j & 3))); // 64-bit field
+        (uint256 w0, uint256 w1) = _orderWordsOf(tr, h);
+        orderRefs = new uint64[](_ordersIn(w0, w1));
+        for (uint256 j; j < orderRefs.length; ++j) orderRefs[j] = _refAt(w0, w1, j);
     }
 
     /// @notice A trader's position on a market in contracts, maker fills not yet credited included.
@@ -127,6 +125,7 @@ contract BoundedMarketsLens is MarketStorage {
     function orderKeyOf(uint256 rootId, uint16 branchId, uint8 tick, uint32 index) external pure returns (uint256) {
         return (((_marketId(rootId, branchId) << 8) | tick) << 32) | index;
     }
+
     /// @notice The fixing rule of a feed root.
     function feedSpec(uint256 rootId) external view returns (FixingSpec memory) {
         return _feedSpecs[rootId];

@@ -140,6 +140,7 @@ abstract contract MarketStorage is Ev {
         int256 premium; // collateral units paid (+) or received (-)
         uint64 ref; // the resting remainder's ref, 0 if nothing rests
         int256 rest; // the resting remainder's signed quantity (+ bid, - offer), 0 if nothing rests
+        int256 scale; // the root's unitScale when the caller has read it already, else 0 (read from the root)
     }
 
     /// @notice A trader's collateral account in one token.
@@ -284,6 +285,9 @@ abstract contract MarketStorage is Ev {
         }
     }
 
+    /// @notice No trade of the caller's own in this call: what a refresh or a view passes to {_snapshot}.
+    function _noDelta() internal pure returns (Delta memory d) {}
+
     /// @notice Reads a trader's state on a root into `s` (a zeroed snapshot, {_newSnapshot}), crediting maker
     /// fills and dropping finished orders and empty markets (in memory).
     function _snapshot(
@@ -299,10 +303,12 @@ abstract contract MarketStorage is Ev {
         uint256 nB = (h >> 128) & 0xff;
         if (nB > 1) s.posWords[0] = tr.posWords[0];
         if (nB > 5) s.posWords[1] = tr.posWords[1];
-        // As {_orderWordsOf}, into the snapshot's own words (no second array on the hot path).
-        if ((h >> 136) & 1 != 0) s.orderWords[0] = tr.orderWords[0];
-        if ((h >> 137) & 1 != 0) s.orderWords[1] = tr.orderWords[1];
-        uint256 nO = _lanesUsed(s.orderWords[0]) + _lanesUsed(s.orderWords[1]);
+        uint256 ow0;
+        uint256 ow1;
+        if ((h >> 136) & 1 != 0) ow0 = tr.orderWords[0];
+        if ((h >> 137) & 1 != 0) ow1 = tr.orderWords[1];
+        (s.orderWords[0], s.orderWords[1]) = (ow0, ow1);
+        uint256 nO = _lanesUsed(ow0) + _lanesUsed(ow1);
         // Positions as {_posLane} places them, inline on this path: slot 0 from the header's top lane.
         if (nB > 0) (s.branches[0], s.pos[0]) = (uint16(h), int64(uint64(h >> 192))); // 16- and 64-bit fields
         for (uint256 i = 1; i < nB; ++i) {
@@ -318,10 +324,10 @@ abstract contract MarketStorage is Ev {
             }
             (s.oldWorst, s.premium) = _getPair(slot); // worst in the low half, premiumPaid in the high
         }
-        int256 scale = int256(uint256(r.unitScale));
+        int256 scale = d.scale != 0 ? d.scale : int256(uint256(r.unitScale)); // a unitScale is never zero
         s.scale = scale;
         for (uint256 j; j < nO; ++j) {
-            _collectOrder(s, rootId, uint64(s.orderWords[j >> 2] >> (64 * (j & 3))), nB, scale); // 64-bit field
+            _collectOrder(s, rootId, uint64((j < 4 ? ow0 : ow1) >> (64 * (j & 3))), nB, scale); // as {_refAt}
         }
         _compact(s, rootId, nB, d, trader);
     }
@@ -331,17 +337,39 @@ abstract contract MarketStorage is Ev {
     function _compact(Snapshot memory s, uint256 rootId, uint256 nB, Delta memory d, address trader) internal view {
         uint16[8] memory branches = s.branches;
         int64[8] memory pos = s.pos;
-        uint256 newIdx; // byte i: the new slot of old slot i
         uint256 kept;
-        for (uint256 i; i < nB; ++i) {
-            if (pos[i] == 0 && (s.hasOrders >> i) & 1 == 0) continue;
-            newIdx |= kept << (8 * i);
-            branches[kept] = branches[i];
-            pos[kept] = pos[i];
-            ++kept;
-        }
         uint256 legs;
-        for (uint256 j; j < s.nO; ++j) legs |= ((newIdx >> (8 * ((s.openLegs >> (8 * j)) & 0xff))) & 0xff) << (8 * j);
+        {
+            uint256 hasOrders = s.hasOrders;
+            uint256 openLegs = s.openLegs;
+            uint256 nO = s.nO;
+            // By pointer: nB <= MAX_MARKETS and nO <= MAX_OPEN_ORDERS (8), the arrays' length, and kept <= i.
+            // The snapshot's members are clean (an int64 position sign-extended), so a zero word is a zero value.
+            assembly ("memory-safe") {
+                let newIdx := 0 // byte i: the new slot of old slot i
+                for {
+                    let i := 0
+                } lt(i, nB) {
+                    i := add(i, 1)
+                } {
+                    let p := mload(add(pos, shl(5, i)))
+                    if or(p, and(shr(i, hasOrders), 1)) {
+                        newIdx := or(newIdx, shl(shl(3, i), kept))
+                        mstore(add(branches, shl(5, kept)), mload(add(branches, shl(5, i))))
+                        mstore(add(pos, shl(5, kept)), p)
+                        kept := add(kept, 1)
+                    }
+                }
+                for {
+                    let j := 0
+                } lt(j, nO) {
+                    j := add(j, 1)
+                } {
+                    let old := and(shr(shl(3, j), openLegs), 0xff)
+                    legs := or(legs, shl(shl(3, j), and(shr(shl(3, old), newIdx), 0xff)))
+                }
+            }
+        }
         if (d.pos != 0 || d.ref != 0) {
             // The taker's own trade and resting remainder: its market may be new (at most MAX_MARKETS).
             uint256 b = _slotOf(branches, kept, d.branch);
@@ -351,18 +379,20 @@ abstract contract MarketStorage is Ev {
                 branches[b] = d.branch;
                 pos[b] = 0; // the slot may hold a dropped market's position
             }
+            // Unchecked: b < MAX_MARKETS and n < MAX_OPEN_ORDERS, both 8; |pos| < 2^63 and |d.pos| < 2^48, so
+            // the sum cannot overflow before its int64 cast checks it; |d.premium| < 2^119 (a take's premium),
+            // as in {_collectOrder}.
             unchecked {
-                // |pos| < 2^63 and |d.pos| < 2^48: the sum cannot overflow before its int64 cast checks it
                 pos[b] = (int256(pos[b]) + d.pos).toInt64();
-                s.premium += d.premium; // |d.premium| < 2^119 (a take's premium), as in {_collectOrder}
-            }
-            if (d.ref != 0) {
-                uint256 n = s.nO;
-                if (n >= MAX_OPEN_ORDERS) revert E.TooManyOpenOrders(trader, rootId, MAX_OPEN_ORDERS);
-                s.refs[n] = d.ref;
-                legs |= b << (8 * n);
-                s.openQty[n] = d.rest; // as it now rests in the book
-                s.nO = n + 1;
+                s.premium += d.premium;
+                if (d.ref != 0) {
+                    uint256 n = s.nO;
+                    if (n >= MAX_OPEN_ORDERS) revert E.TooManyOpenOrders(trader, rootId, MAX_OPEN_ORDERS);
+                    s.refs[n] = d.ref;
+                    legs |= b << (8 * n);
+                    s.openQty[n] = d.rest; // as it now rests in the book
+                    s.nO = n + 1;
+                }
             }
         }
         s.nB = kept;
@@ -426,32 +456,35 @@ abstract contract MarketStorage is Ev {
         uint256 key = _refKey(rootId, ref);
         (uint256 remaining, uint256 unclaimed) = _restingOf(key);
         uint256 b = _slotOf(s.branches, nB, uint16(ref >> 48)); // top 16 bits of a 64-bit ref
+        // A listed order's market is among the trader's markets: {_compact} keeps every market carrying one.
+        assert(b < nB);
         bool isBid = (ref >> 32) & 1 == 1;
-        if (remaining == 0) {
-            s.done[s.nDone++] = key | DONE_DEAD;
-        } else if (unclaimed != 0) {
-            s.done[s.nDone++] = key;
-        }
-        if (unclaimed != 0) {
-            // Unchecked: f < 2^48, the tick < 2^8 and the scale < 2^64, so the amount is below 2^120 and the new
-            // position below 2^64 in magnitude before its int64 cast (which checks it); the premium starts from
-            // an int128 and gains at most MAX_OPEN_ORDERS + 1 amounts below 2^120 here, the cash delta only
-            // those: far inside int256 (stored back through int128 casts).
-            unchecked {
+        // Unchecked: counts and indices stay below 8 (one entry per listed order, at most MAX_OPEN_ORDERS, in
+        // `done` and in the open orders; b < nB <= MAX_MARKETS). f < 2^48, the tick < 2^8 and the scale < 2^64,
+        // so the amount is below 2^120 and the new position below 2^64 in magnitude before its int64 cast (which
+        // checks it); the premium starts from an int128 and gains at most MAX_OPEN_ORDERS + 1 amounts below
+        // 2^120 here, the cash delta only those: far inside int256 (stored back through int128 casts).
+        unchecked {
+            if (remaining == 0 || unclaimed != 0) {
+                uint256 k = s.nDone;
+                s.done[k] = remaining == 0 ? key | DONE_DEAD : key;
+                s.nDone = k + 1;
+            }
+            if (unclaimed != 0) {
                 int256 f = int256(unclaimed);
                 int256 amount = f * int256(uint256((ref >> 40) & 0xff)) * scale;
                 s.pos[b] = (int256(s.pos[b]) + (isBid ? f : -f)).toInt64();
                 s.premium += isBid ? amount : -amount;
                 s.cashDelta += isBid ? -amount : amount;
             }
-        }
-        if (remaining != 0) {
-            uint256 n = s.nO;
-            s.refs[n] = ref;
-            s.openLegs |= b << (8 * n);
-            s.openQty[n] = isBid ? int256(remaining) : -int256(remaining);
-            s.hasOrders |= 1 << b;
-            s.nO = n + 1;
+            if (remaining != 0) {
+                uint256 n = s.nO;
+                s.refs[n] = ref;
+                s.openLegs |= b << (8 * n);
+                s.openQty[n] = isBid ? int256(remaining) : -int256(remaining);
+                s.hasOrders |= 1 << b;
+                s.nO = n + 1;
+            }
         }
     }
 
@@ -590,7 +623,9 @@ abstract contract MarketStorage is Ev {
         }
     }
 
-    /// @dev The slot of the pair holding resting order `key`, and its whole word (both lanes).
+    /// @dev The slot of the pair holding resting order `key`, and its whole word (both lanes). The slot is
+    /// hashed here as in {_restingSlot}, not through it: this runs once per visited entry of a sweep, and the
+    /// call would cost ~40 gas each time (a sweep over 512 dead entries: +24k).
     function _restingPair(uint256 key) internal view returns (bytes32 slot, uint256 w) {
         assembly ("memory-safe") {
             mstore(0x00, shr(1, key))
@@ -672,15 +707,42 @@ abstract contract MarketStorage is Ev {
         }
     }
 
-    /// @dev The order words a trader root uses (per its header's bits 136 and 137; an unused word reads as
-    /// zero) and the number of orders in them (the non-zero lanes, packed from lane 0).
-    function _orderWordsOf(
-        TraderRoot storage tr,
-        uint256 header
-    ) internal view returns (uint256[2] memory w, uint256 n) {
-        if ((header >> 136) & 1 != 0) w[0] = tr.orderWords[0];
-        if ((header >> 137) & 1 != 0) w[1] = tr.orderWords[1];
-        n = _lanesUsed(w[0]) + _lanesUsed(w[1]);
+    /// @dev The order words a trader root uses, per its header's bits 136 and 137 (an unused word is zero and
+    /// is not read).
+    function _orderWordsOf(TraderRoot storage tr, uint256 header) internal view returns (uint256 w0, uint256 w1) {
+        if ((header >> 136) & 1 != 0) w0 = tr.orderWords[0];
+        if ((header >> 137) & 1 != 0) w1 = tr.orderWords[1];
+    }
+
+    /// @dev The order words holding the first `n` (<= 8) of `refs`: ref j in lane j % 4 of word j / 4 (as
+    /// {_refAt} reads them).
+    function _packRefs(uint64[8] memory refs, uint256 n) internal pure returns (uint256 w0, uint256 w1) {
+        assembly ("memory-safe") {
+            for {
+                let j := 0
+            } lt(j, n) {
+                j := add(j, 1)
+            } {
+                let lane := shl(shl(6, and(j, 3)), and(mload(add(refs, shl(5, j))), 0xffffffffffffffff))
+                switch lt(j, 4)
+                case 1 {
+                    w0 := or(w0, lane)
+                }
+                default {
+                    w1 := or(w1, lane)
+                }
+            }
+        }
+    }
+
+    /// @dev The number of orders in a trader root's two order words (the non-zero lanes, packed from lane 0).
+    function _ordersIn(uint256 w0, uint256 w1) internal pure returns (uint256) {
+        return _lanesUsed(w0) + _lanesUsed(w1);
+    }
+
+    /// @dev Ref `j` (< 8) of a trader root's order words: lane j % 4 of word j / 4.
+    function _refAt(uint256 w0, uint256 w1, uint256 j) internal pure returns (uint64) {
+        return uint64((j < 4 ? w0 : w1) >> (64 * (j & 3))); // 64-bit field
     }
 
     /// @dev Non-zero 64-bit lanes of a word whose lanes are packed from lane 0 (no zero lane below a non-zero

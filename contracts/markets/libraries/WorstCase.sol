@@ -251,7 +251,7 @@ library WorstCase {
         }
     }
 
-    /// @notice W(x) over the terms `t` (see {_flatten}): a term whose market lies wholly above or below x adds
+    /// @notice W(x) over the terms `t` (see {_put}): a term whose market lies wholly above or below x adds
     /// its stored end value; one whose market holds x strictly inside is evaluated, rounded toward negative
     /// infinity, and added in full (a position) or only when negative (an order).
     function _eval(uint256 t, int256 x) private pure returns (int256 w) {

@@ -73,7 +73,8 @@ contract PackedPairsHarness is MarketStorage {
 
     function orderWordsOf(address who, uint256 rootId) external view returns (uint256[2] memory w, uint256 n) {
         TraderRoot storage tr = _traderRoots[who][rootId];
-        return _orderWordsOf(tr, tr.header);
+        (w[0], w[1]) = _orderWordsOf(tr, tr.header);
+        n = _ordersIn(w[0], w[1]);
     }
 
     function orderWordBits(uint256 n) external pure returns (uint256) {
