@@ -178,7 +178,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         _consumeOnce(t.digest, t.taker, MarketOrders.word(o, 7), t.remaining);
         t.levelKey = (t.marketId << 8) | t.limit;
         t.orderKey = (t.levelKey << 32) | _levels[t.levelKey].tail;
-        t.head = keccak256(abi.encode(r.head, REC_ACCEPT, t.digest, t.orderKey));
+        t.head = _chain4(_rootWord(r, 3), REC_ACCEPT, uint256(t.digest), t.orderKey); // word 3: the head
         _logAccepted(o, signature, t.digest, t.orderKey, t.head);
         uint256 w1 = _rootWord(r, 1); // collateral and unitScale in one read
         t.collateral = address(uint160(w1));
@@ -428,6 +428,19 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         return f == avail ? VISIT_GONE : VISIT_PART;
     }
 
+    /// @dev `keccak256(abi.encode(prev, kind, a, b))`, hashed in scratch memory above the free pointer (the
+    /// encoder would allocate and copy): the acceptance record's link in a root's chain.
+    function _chain4(uint256 prev, uint256 kind, uint256 a, uint256 b) internal pure returns (bytes32 head) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, prev)
+            mstore(add(p, 0x20), kind)
+            mstore(add(p, 0x40), a)
+            mstore(add(p, 0x60), b)
+            head := keccak256(p, 0x80)
+        }
+    }
+
     /// @dev Chains a fill record onto the take's head (the root's head is written once, by {place}).
     /// Hashes and logs from scratch memory above the free pointer: per fill (ten in a ten-maker take) this
     /// spares the ABI encoder's cleanup and copies. Same bytes as `keccak256(abi.encode(t.head, REC_FILL, key,
@@ -478,8 +491,29 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         uint256 qty,
         uint8 reason
     ) internal returns (bytes32 head) {
-        head = keccak256(abi.encode(prev, REC_REDUCE, key, digest, qty, reason));
-        emit Ev.OrderReduced(rootId, key, digest, trader, uint64(qty), reason, head); // qty <= MAX_QUANTITY < 2^48
+        // Hashed and logged from scratch memory above the free pointer, as {_recordFill}. Same bytes as
+        // `keccak256(abi.encode(prev, REC_REDUCE, key, digest, qty, reason))` and `emit Ev.OrderReduced(rootId,
+        // key, digest, trader, uint64(qty), reason, head)`: every value is a clean full word (qty <= MAX_QUANTITY
+        // < 2^48; the address and the uint8 masked to their width, as the encoder would clean them).
+        uint256 kind = REC_REDUCE;
+        bytes32 topic0 = Ev.OrderReduced.selector;
+        assembly ("memory-safe") {
+            reason := and(reason, 0xff)
+            trader := and(trader, 0xffffffffffffffffffffffffffffffffffffffff)
+            let p := mload(0x40)
+            mstore(p, prev)
+            mstore(add(p, 0x20), kind)
+            mstore(add(p, 0x40), key)
+            mstore(add(p, 0x60), digest)
+            mstore(add(p, 0x80), qty)
+            mstore(add(p, 0xa0), reason)
+            head := keccak256(p, 0xc0)
+            mstore(p, trader)
+            mstore(add(p, 0x20), qty)
+            mstore(add(p, 0x40), reason)
+            mstore(add(p, 0x60), head)
+            log4(p, 0x80, topic0, rootId, key, digest)
+        }
     }
 
     function _requireNoCross(uint256 marketId, bool isBid, uint256 tick) internal view {
