@@ -301,22 +301,18 @@ abstract contract MarketStorage is Ev {
         uint256 h = tr.header;
         s.header = h;
         uint256 nB = (h >> 128) & 0xff;
-        if (nB > 1) s.posWords[0] = tr.posWords[0];
-        if (nB > 5) s.posWords[1] = tr.posWords[1];
+        // {_store} writes at most MAX_MARKETS (8), the length of the arrays read and written by pointer below
+        // and in {_compact} and {_terms}.
+        assert(nB <= MAX_MARKETS);
+        // Positions as {_posLane} places them: slot 0 in the header's top lane, then the position words.
+        if (nB > 0) (s.branches[0], s.pos[0]) = (uint16(h), int64(uint64(h >> 192))); // 16- and 64-bit fields
+        if (nB > 1) _unpackPositions(s, tr, h, nB);
         uint256 ow0;
         uint256 ow1;
         if ((h >> 136) & 1 != 0) ow0 = tr.orderWords[0];
         if ((h >> 137) & 1 != 0) ow1 = tr.orderWords[1];
         (s.orderWords[0], s.orderWords[1]) = (ow0, ow1);
         uint256 nO = _lanesUsed(ow0) + _lanesUsed(ow1);
-        // Positions as {_posLane} places them, inline on this path: slot 0 from the header's top lane.
-        if (nB > 0) (s.branches[0], s.pos[0]) = (uint16(h), int64(uint64(h >> 192))); // 16- and 64-bit fields
-        for (uint256 i = 1; i < nB; ++i) {
-            s.branches[i] = uint16(h >> (16 * i)); // 16-bit field
-            unchecked {
-                s.pos[i] = int64(uint64(s.posWords[(i - 1) >> 2] >> (64 * ((i - 1) & 3)))); // 64-bit field
-            }
-        }
         {
             bytes32 slot;
             assembly ("memory-safe") {
@@ -332,8 +328,40 @@ abstract contract MarketStorage is Ev {
         _compact(s, rootId, nB, d, trader);
     }
 
+    /// @dev Market slots 1 to nB - 1 (2 <= nB <= MAX_MARKETS) of a snapshot from the header and the position words.
+    function _unpackPositions(Snapshot memory s, TraderRoot storage tr, uint256 h, uint256 nB) private view {
+        uint256 pw0 = tr.posWords[0];
+        uint256 pw1 = nB > 5 ? tr.posWords[1] : 0;
+        (s.posWords[0], s.posWords[1]) = (pw0, pw1);
+        // Slot i >= 1: branch from the header's 16-bit field i, position from lane (i - 1) % 4 of position
+        // word (i - 1) / 4, a 64-bit pattern kept sign-extended as the compiler keeps an int64.
+        uint16[8] memory branches = s.branches;
+        int64[8] memory pos = s.pos;
+        assembly ("memory-safe") {
+            for {
+                let i := 1
+            } lt(i, nB) {
+                i := add(i, 1)
+            } {
+                mstore(add(branches, shl(5, i)), and(shr(shl(4, i), h), 0xffff))
+                let k := sub(i, 1)
+                let w := pw1
+                if lt(k, 4) {
+                    w := pw0
+                }
+                mstore(add(pos, shl(5, i)), signextend(7, shr(shl(6, and(k, 3)), w)))
+            }
+        }
+    }
+
     /// @notice Keeps markets with a position or an open order and builds the worst-case inputs. Compacts the
-    /// snapshot's branch slots in place (a kept slot only moves down).
+    /// snapshot's branch slots in place (a kept slot only moves down). The taker's own trade and resting
+    /// remainder (`d`) enter last: its market may be new (at most MAX_MARKETS).
+    /// @dev The arrays are read and written by pointer, and the taker's part is unchecked: nB and the kept
+    /// slots are at most MAX_MARKETS, the open orders at most MAX_OPEN_ORDERS (both 8, the arrays' length), and
+    /// a kept slot is never above its old one. The snapshot's members are clean (an int64 position
+    /// sign-extended), so a zero word is a zero value. |pos| < 2^63 and |d.pos| < 2^48: the sum cannot overflow
+    /// before its int64 cast checks it; |d.premium| < 2^119 (a take's premium), as in {_collectOrder}.
     function _compact(Snapshot memory s, uint256 rootId, uint256 nB, Delta memory d, address trader) internal view {
         uint16[8] memory branches = s.branches;
         int64[8] memory pos = s.pos;
@@ -343,8 +371,6 @@ abstract contract MarketStorage is Ev {
             uint256 hasOrders = s.hasOrders;
             uint256 openLegs = s.openLegs;
             uint256 nO = s.nO;
-            // By pointer: nB <= MAX_MARKETS and nO <= MAX_OPEN_ORDERS (8), the arrays' length, and kept <= i.
-            // The snapshot's members are clean (an int64 position sign-extended), so a zero word is a zero value.
             assembly ("memory-safe") {
                 let newIdx := 0 // byte i: the new slot of old slot i
                 for {
@@ -371,7 +397,6 @@ abstract contract MarketStorage is Ev {
             }
         }
         if (d.pos != 0 || d.ref != 0) {
-            // The taker's own trade and resting remainder: its market may be new (at most MAX_MARKETS).
             uint256 b = _slotOf(branches, kept, d.branch);
             if (b == type(uint256).max) {
                 if (kept >= MAX_MARKETS) revert E.TooManyMarkets(trader, rootId, MAX_MARKETS);
@@ -379,9 +404,6 @@ abstract contract MarketStorage is Ev {
                 branches[b] = d.branch;
                 pos[b] = 0; // the slot may hold a dropped market's position
             }
-            // Unchecked: b < MAX_MARKETS and n < MAX_OPEN_ORDERS, both 8; |pos| < 2^63 and |d.pos| < 2^48, so
-            // the sum cannot overflow before its int64 cast checks it; |d.premium| < 2^119 (a take's premium),
-            // as in {_collectOrder}.
             unchecked {
                 pos[b] = (int256(pos[b]) + d.pos).toInt64();
                 s.premium += d.premium;
