@@ -5,7 +5,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {OrderSigning} from "../shared/orders/OrderSigning.sol";
 import {MarketStorage} from "./MarketStorage.sol";
@@ -321,7 +320,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
             } else {
                 uint256 bids = bits & LOW128;
                 if (bids == 0) break;
-                best = Math.log2(bids);
+                best = _highestBit(bids);
                 if (best < t.limit) break;
             }
             if (t.touched >= MAX_TOUCH) {
@@ -527,7 +526,7 @@ contract BoundedMarkets is MarketStorage, OrderSigning, ReentrancyGuardTransient
         } else {
             uint256 bids = bits & LOW128;
             if (bids != 0) {
-                uint256 best = Math.log2(bids);
+                uint256 best = _highestBit(bids);
                 if (best >= tick) revert E.PostOnlyWouldCross(tick, best);
             }
         }

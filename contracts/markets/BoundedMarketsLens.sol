@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {FixingSpec} from "../shared/oracle/OracleFixing.sol";
 import {MarketStorage} from "./MarketStorage.sol";
@@ -46,7 +45,7 @@ contract BoundedMarketsLens is MarketStorage {
         uint256 bits = bookBits[_marketId(rootId, branchId)];
         uint256 bids = bits & LOW128;
         uint256 asks = bits >> 128;
-        bestBid = bids == 0 ? 0 : Math.log2(bids);
+        bestBid = bids == 0 ? 0 : _highestBit(bids);
         bestAsk = asks == 0 ? TICKS : _lowestBit(asks);
     }
 

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {LibBit} from "solady/src/utils/LibBit.sol";
 
 import {FixingSpec} from "../shared/oracle/OracleFixing.sol";
 import {MarketErrors as E} from "./libraries/MarketErrors.sol";
@@ -714,7 +714,10 @@ abstract contract MarketStorage is Ev {
     /// @dev Two int128 fields of one slot, in declaration order (the first in the low 128 bits), as Solidity
     /// lays out a struct's packed members.
     function _setPair(bytes32 slot, int256 lo, int256 hi) private {
-        uint256 w = uint256(uint128(lo.toInt128())) | (uint256(uint128(hi.toInt128())) << 128);
+        // Range-checked as {SafeCast.toInt128} does (same error), inline: every placement writes two pairs.
+        if (lo != int128(lo)) revert SafeCast.SafeCastOverflowedIntDowncast(128, lo);
+        if (hi != int128(hi)) revert SafeCast.SafeCastOverflowedIntDowncast(128, hi);
+        uint256 w = uint256(uint128(int128(lo))) | (uint256(uint128(int128(hi))) << 128);
         assembly ("memory-safe") {
             sstore(slot, w)
         }
@@ -811,7 +814,13 @@ abstract contract MarketStorage is Ev {
         }
     }
 
+    /// @dev The index of the lowest set bit of `x` (> 0): the best offer's tick in a book word's high half.
     function _lowestBit(uint256 x) internal pure returns (uint256) {
-        return Math.log2(x & (~x + 1));
+        return LibBit.ffs(x);
+    }
+
+    /// @dev The index of the highest set bit of `x` (> 0): the best bid's tick in a book word's low half.
+    function _highestBit(uint256 x) internal pure returns (uint256) {
+        return LibBit.fls(x);
     }
 }
