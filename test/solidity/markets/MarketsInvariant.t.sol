@@ -67,6 +67,8 @@ contract MarketsHandler is Test {
     bool public selfFilled; // a taker filled against its own resting order
     bool public wrongOwner; // a resting order's reduction named another trader than the one who placed it
     bool public strangerCancelled; // a cancel by key succeeded for someone other than the order's trader
+    bool public panicked; // a call reverted with a Panic (assertion, overflow, index out of bounds)
+    bytes public panicData; // the first such revert's data
     uint256 public strangersRefused;
     uint256 public relaysOk;
     uint256 public relaysRefused;
@@ -157,8 +159,8 @@ contract MarketsHandler is Test {
         try core.withdraw(IERC20(address(token)), amount, who) {
             withdrawn[address(token)] += amount;
             _consumeLogs();
-        } catch {
-            _dropLogs();
+        } catch (bytes memory err) {
+            _failed(err);
         }
     }
 
@@ -251,7 +253,7 @@ contract MarketsHandler is Test {
                 else cutShort = true;
             }
         } catch (bytes memory err) {
-            _dropLogs();
+            _failed(err);
             bytes4 sel = bytes4(err);
             if (sel == E.PostOnlyWouldCross.selector && levels == 0) falseCross = true;
             if (sel == E.RelayedSweepBound.selector) {
@@ -278,8 +280,8 @@ contract MarketsHandler is Test {
         vm.prank(who);
         try core.cancel(key) {
             _consumeLogs();
-        } catch {
-            _dropLogs();
+        } catch (bytes memory err) {
+            _failed(err);
         }
     }
 
@@ -298,7 +300,7 @@ contract MarketsHandler is Test {
                 strangerCancelled = true;
                 _consumeLogs();
             } catch (bytes memory err) {
-                _dropLogs();
+                _failed(err);
                 if (keccak256(err) != keccak256(abi.encodeWithSelector(E.NotYourOrder.selector, who, key))) {
                     strangerCancelled = true; // refused, but not for the reason that it is not theirs
                 }
@@ -313,8 +315,8 @@ contract MarketsHandler is Test {
         vm.prank(actors[a % 4]);
         try core.cancelMarket(roots[rootIdx], uint16(branch % (branchCount[rootIdx] + 1))) {
             _consumeLogs();
-        } catch {
-            _dropLogs();
+        } catch (bytes memory err) {
+            _failed(err);
         }
     }
 
@@ -328,8 +330,8 @@ contract MarketsHandler is Test {
         vm.prank(owner);
         try admin.postBounds(id, b, int128(newMin), int128(newMax)) {
             _consumeLogs();
-        } catch {
-            _dropLogs();
+        } catch (bytes memory err) {
+            _failed(err);
         }
         _trackRange(id);
     }
@@ -342,8 +344,8 @@ contract MarketsHandler is Test {
         vm.prank(owner);
         try admin.postBounds(id, 1, int128(x), int128(x)) {
             _consumeLogs();
-        } catch {
-            _dropLogs();
+        } catch (bytes memory err) {
+            _failed(err);
         }
         _trackRange(id);
     }
@@ -355,8 +357,8 @@ contract MarketsHandler is Test {
     function voidRoot(uint256 rootIdx) external {
         try admin.voidRoot(roots[rootIdx % 3]) {
             _consumeLogs();
-        } catch {
-            _dropLogs();
+        } catch (bytes memory err) {
+            _failed(err);
         }
     }
 
@@ -369,8 +371,8 @@ contract MarketsHandler is Test {
             redeemedPayout[id][who] += payout;
             redeemedSum[id] += payout;
             _consumeLogs();
-        } catch {
-            _dropLogs();
+        } catch (bytes memory err) {
+            _failed(err);
         }
     }
 
@@ -378,8 +380,8 @@ contract MarketsHandler is Test {
         vm.prank(actors[a % 4]);
         try core.sync(roots[rootIdx % 3]) {
             _consumeLogs();
-        } catch {
-            _dropLogs();
+        } catch (bytes memory err) {
+            _failed(err);
         }
     }
 
@@ -395,6 +397,16 @@ contract MarketsHandler is Test {
     /// @notice A reverted call's logs are recorded too (then rolled back): forget them.
     function _dropLogs() internal {
         vm.getRecordedLogs();
+    }
+
+    /// @notice A call reverted: forget its logs, and note a Panic (a failed assertion, an overflow, an index out
+    /// of bounds), which no input may cause: every refusal has a named error.
+    function _failed(bytes memory err) internal {
+        _dropLogs();
+        if (!panicked && err.length >= 4 && bytes4(err) == bytes4(0x4e487b71)) {
+            panicked = true;
+            panicData = err;
+        }
     }
 
     /// @notice Replays every chain record in the logs and compares it with the `head` the event carries.
@@ -837,5 +849,11 @@ contract MarketsInvariantTest is StdInvariant, Test {
         check_rangesOnlyNarrow(p);
         check_bookMatchesLiveOrders(p);
         check_ownersListTheirOrders(p);
+        check_noPanic();
+    }
+
+    /// @notice 12. No call panics: every refusal the handlers met was a named error or an empty revert.
+    function check_noPanic() internal view {
+        assertFalse(h.panicked(), string.concat("a call panicked: ", vm.toString(h.panicData())));
     }
 }
