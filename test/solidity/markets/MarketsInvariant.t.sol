@@ -821,6 +821,47 @@ contract MarketsInvariantTest is StdInvariant, Test {
 
     /// @notice Found by the deep profile: once one side of a trade redeems, its positions read zero while the
     /// other side's remain; the positions property counts the redeemed ones as they stood.
+    /// @notice Two traders with positions and resting orders on all three markets of one root, so the snapshot's
+    /// market slots 1 and 2 are unpacked (and compacted, and written back) by pointer; then a cancel of one
+    /// market's orders, a sync and a settlement with redemptions. Every property holds after each step, and no
+    /// call panics. (The quick profile's short random sequences rarely give one trader a second market on a
+    /// root; this case runs in every `npm test`.)
+    function test_handlerThreeMarketsOneRoot() public {
+        h.deposit(0, 1e9, false);
+        h.deposit(1, 1e9, false);
+        for (uint256 b; b < 3; ++b) h.place(0, 0, b, 50, 10, 0, 3); // actor 0 bids 10 at 50 on each market
+        for (uint256 b; b < 3; ++b) h.place(1, 0, b, 48, -4, 0, 3); // actor 1 sells 4 into each bid
+        for (uint256 a; a < 2; ++a) {
+            (, , uint16[] memory branches, int64[] memory positions, uint64[] memory refs) = lens.traderRoot(
+                h.actors(a),
+                h.roots(0)
+            );
+            assertEq(branches.length, 3, "three markets held on the root");
+            assertEq(refs.length, a == 0 ? 3 : 0, "the bids rest with 6 left each; the sells traded in full");
+            // Actor 0's fills are credited lazily (the lens reads the stored words): its positions are still 0.
+            if (a == 1) for (uint256 i; i < 3; ++i) assertEq(positions[i], -4, "the seller's position on each");
+        }
+        for (uint256 b = 1; b <= 3; ++b) {
+            assertEq(_positionOf(h.actors(0), uint16(b)), 4, "the buyer's effective position on each market");
+        }
+        invariant_allMarketProperties();
+        h.cancelMarket(0, 0, 2); // branch 2 % (3 + 1): market #2's orders
+        h.sync(0, 0);
+        (, , uint16[] memory kept, , uint64[] memory left) = lens.traderRoot(h.actors(0), h.roots(0));
+        assertEq(kept.length, 3, "the positions keep all three markets");
+        assertEq(left.length, 2, "two bids still rest");
+        invariant_allMarketProperties();
+        h.settle(0, 21);
+        h.redeem(0, 0);
+        h.redeem(0, 1);
+        assertFalse(h.panicked(), "no call panicked");
+        invariant_allMarketProperties();
+    }
+
+    function _positionOf(address trader, uint16 branchId) internal view returns (int256) {
+        return lens.positionOf(trader, h.roots(0), branchId);
+    }
+
     function test_handlerOneSideRedeemed_positionsStillNet() public {
         h.deposit(0, 1e9, false);
         h.deposit(1, 1e9, false);
