@@ -28,9 +28,11 @@ export function recorder(table: GasTable): Record_ {
     if (profiled?.test(key) === true) {
       const provider = tx.provider as unknown as Parameters<typeof profileTx>[0];
       console.log(formatProfile(key, gas, await profileTx(provider, receipt.hash, gas)));
-      // `BENCH_PROFILE_SOURCE=1`: the same transaction split by Solidity function (bench/source-profile.ts).
+      // `BENCH_PROFILE_SOURCE=1`: the same transaction split by Solidity function (bench/source-profile.ts);
+      // `BENCH_PROFILE_TOP=<n>` lists that many functions (25 by default).
       if (process.env.BENCH_PROFILE_SOURCE !== undefined) {
-        console.log(formatSourceProfile(key, await profileBySource(provider, receipt.hash)));
+        const top = Number(process.env.BENCH_PROFILE_TOP ?? 25);
+        console.log(formatSourceProfile(key, await profileBySource(provider, receipt.hash), top));
       }
     }
     return gas;
