@@ -319,8 +319,15 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
     ) private view returns (bool ok, uint256 poolRateWad, uint256 oracleRateWad) {
         (uint256 pIn, uint256 pOut) = _oraclePrices(legIn, legOut);
         // Value of one leg unit, 1e36 = one quote unit: price (WAD per whole token) * 10^(18 - decimals).
-        pIn *= 10 ** (18 - sIn.decimals);
-        pOut *= 10 ** (18 - sOut.decimals);
+        // Unchecked powers: every leg's decimals are at most 18 (checked by the factory), so each is <= 10^18.
+        uint256 unitIn;
+        uint256 unitOut;
+        unchecked {
+            unitIn = 10 ** (18 - sIn.decimals);
+            unitOut = 10 ** (18 - sOut.decimals);
+        }
+        pIn *= unitIn;
+        pOut *= unitOut;
         uint256 lhs = Math.mulDiv(newOut * sIn.weight, pOut * BPS, pIn);
         uint256 rhs = (BPS - bandBps) * newIn * sOut.weight;
         ok = lhs >= rhs;
@@ -366,8 +373,8 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         uint256 cIn = _bandWord(legIn);
         uint256 cOut = _bandWord(legOut);
         if (cIn != 0 && cOut != 0) {
-            (pIn, ) = OracleFixing.latestWad(_copiedSpec(legIn, cIn));
-            (pOut, ) = OracleFixing.latestWad(_copiedSpec(legOut, cOut));
+            pIn = _copiedPrice(legIn, cIn);
+            pOut = _copiedPrice(legOut, cOut);
         } else {
             FixingSpec[] memory specs = abi.decode(session.fixingSpecs(), (FixingSpec[]));
             (pIn, ) = OracleFixing.latestWad(specs[legIn]);
@@ -375,22 +382,25 @@ contract SessionAmm is Ownable2Step, ReentrancyGuardTransient, ISessionPool, ISe
         }
     }
 
-    /// @dev Leg `k`'s spec rebuilt from its copy (word 0 = `w0`): every field {OracleFixing.latestWad} reads
-    /// (feed, heartbeat, bounds, sequencer feed and grace); the fixing-time fields stay zero (unused here).
-    function _copiedSpec(uint256 k, uint256 w0) private view returns (FixingSpec memory spec) {
-        spec.feeds = new address[](1);
-        spec.feeds[0] = address(uint160(w0));
-        spec.heartbeat = uint32(w0 >> 160);
+    /// @dev Leg `k`'s latest price from its copied spec (word 0 = `w0`), by {OracleFixing.latestWadOf}: the
+    /// feed, heartbeat, bounds, sequencer feed and grace that {OracleFixing.latestWad} reads, unpacked from the
+    /// words with no spec in memory.
+    function _copiedPrice(uint256 k, uint256 w0) private view returns (uint256 priceWad) {
+        int256 lo;
+        int256 hi;
+        address seq;
+        uint256 grace;
         if (w0 & BAND_BOUNDS != 0) {
             uint256 w1 = _bandSpecs[k][1];
-            spec.minAnswer = int128(uint128(w1));
-            spec.maxAnswer = int128(uint128(w1 >> 128));
+            lo = int128(uint128(w1));
+            hi = int128(uint128(w1 >> 128));
         }
         if (w0 & BAND_SEQUENCER != 0) {
             uint256 w2 = _bandSpecs[k][2];
-            spec.sequencerFeed = address(uint160(w2));
-            spec.sequencerGrace = uint32(w2 >> 160);
+            seq = address(uint160(w2));
+            grace = uint32(w2 >> 160);
         }
+        (priceWad, ) = OracleFixing.latestWadOf(address(uint160(w0)), uint32(w0 >> 160), lo, hi, seq, grace);
     }
 
     // ------------------------------------------------------------------ quotes

@@ -200,7 +200,7 @@ library OracleFixing {
             for (uint256 j; j < i; ++j) {
                 if (spec.feeds[j] == feed) revert DuplicateFeed(feed);
             }
-            uint8 dec = AggregatorV3Interface(feed).decimals();
+            uint8 dec = _decimals(feed);
             if (dec > MAX_DECIMALS) revert FeedDecimalsTooHigh(feed, dec);
             if (i == 0) firstDecimals = dec;
             else if (bounded && dec != firstDecimals) revert MixedDecimalsWithBounds(feed, dec, firstDecimals);
@@ -293,24 +293,45 @@ library OracleFixing {
     /// pinned, or the sequencer is down or in grace. Median: median of the feeds' latest; Twap: the latest of
     /// its single feed. Not a fixing: never use it to settle.
     function latestWad(FixingSpec memory spec) internal view returns (uint256 priceWad, uint256 updatedAt) {
-        bytes memory err = _checkSequencer(spec);
-        if (err.length != 0) _revertWith(err);
         uint256 n = spec.feeds.length;
-        if (n == 0) revert NoFeeds();
-        if (spec.kind != FixingKind.Median) {
-            (priceWad, updatedAt, err) = _latest(spec, spec.feeds[0]);
-            if (err.length != 0) _revertWith(err);
-            return (priceWad, updatedAt);
+        if (spec.kind != FixingKind.Median && n != 0) {
+            return
+                latestWadOf(
+                    spec.feeds[0],
+                    spec.heartbeat,
+                    spec.minAnswer,
+                    spec.maxAnswer,
+                    spec.sequencerFeed,
+                    spec.sequencerGrace
+                );
         }
+        bytes memory err = _checkSequencer(spec.sequencerFeed, spec.sequencerGrace);
+        if (err.length != 0) _revertWith(err);
+        if (n == 0) revert NoFeeds();
         uint256[] memory wads = new uint256[](n);
         updatedAt = type(uint256).max;
         for (uint256 i; i < n; ++i) {
             uint256 upd;
-            (wads[i], upd, err) = _latest(spec, spec.feeds[i]);
+            (wads[i], upd, err) = _latest(spec.feeds[i], spec.heartbeat, spec.minAnswer, spec.maxAnswer);
             if (err.length != 0) _revertWith(err);
             if (upd < updatedAt) updatedAt = upd;
         }
         priceWad = _median(wads);
+    }
+
+    /// @notice {latestWad} of a single-feed spec (FirstAfter or Twap) given by the fields it reads: the same
+    /// checks in the same order, with no spec in memory. For callers that keep those fields packed.
+    function latestWadOf(
+        address feed,
+        uint256 heartbeat,
+        int256 minAnswer,
+        int256 maxAnswer,
+        address sequencerFeed,
+        uint256 sequencerGrace
+    ) internal view returns (uint256 priceWad, uint256 updatedAt) {
+        bytes memory err = _checkSequencer(sequencerFeed, sequencerGrace);
+        if (err.length == 0) (priceWad, updatedAt, err) = _latest(feed, heartbeat, minAnswer, maxAnswer);
+        if (err.length != 0) _revertWith(err);
     }
 
     /// @notice The median of an odd-length array (sorts `values` in place, ascending). Exposed for tests.
@@ -326,7 +347,7 @@ library OracleFixing {
         uint80[] memory hints
     ) private view returns (uint256 priceWad, bytes memory err) {
         if (block.timestamp < t) return (0, abi.encodeWithSelector(FixingTimeNotReached.selector, t, block.timestamp));
-        err = _checkSequencer(spec);
+        err = _checkSequencer(spec.sequencerFeed, spec.sequencerGrace);
         if (err.length != 0) return (0, err);
         uint256 n = spec.feeds.length;
         if (spec.kind == FixingKind.Twap) {
@@ -664,7 +685,7 @@ library OracleFixing {
     /// reachable phase above `prev`'s has no round 1 before t.
     function _checkTwapEnd(address feed, uint256 t, uint80 round, uint80 prev) private view returns (bytes memory) {
         if (round == 0) {
-            (uint80 latestId, , , , ) = AggregatorV3Interface(feed).latestRoundData();
+            (uint80 latestId, , , , ) = _latestRound(feed);
             if (latestId != prev) return abi.encodeWithSelector(NotLatestRound.selector, feed, prev, latestId);
         } else {
             (uint80 rid, int256 answer, uint256 upd, ) = _getRound(feed, round);
@@ -700,16 +721,18 @@ library OracleFixing {
     }
 
     function _latest(
-        FixingSpec memory spec,
-        address feed
+        address feed,
+        uint256 heartbeat,
+        int256 minAnswer,
+        int256 maxAnswer
     ) private view returns (uint256 wad, uint256 upd, bytes memory err) {
-        (uint80 rid, int256 answer, , uint256 u, uint80 answeredIn) = AggregatorV3Interface(feed).latestRoundData();
+        (uint80 rid, int256 answer, , uint256 u, uint80 answeredIn) = _latestRound(feed);
         upd = u;
         // For the latest round the id asked for is the id returned; only id 0 is invalid.
-        err = _checkRound(spec, feed, rid, rid, answer, upd, answeredIn);
+        err = _checkRound(feed, rid, rid, answer, upd, answeredIn, minAnswer, maxAnswer);
         if (err.length != 0) return (0, upd, err);
-        if (block.timestamp - upd > spec.heartbeat) {
-            return (0, upd, abi.encodeWithSelector(StaleRound.selector, feed, upd, uint256(spec.heartbeat)));
+        if (block.timestamp - upd > heartbeat) {
+            return (0, upd, abi.encodeWithSelector(StaleRound.selector, feed, upd, heartbeat));
         }
         uint256 scale;
         (scale, err) = _scale(feed);
@@ -719,15 +742,14 @@ library OracleFixing {
 
     // ================================================================== checks
 
-    /// @dev Sequencer up (answer 0) and up for more than `sequencerGrace` seconds. No-op on L1.
-    function _checkSequencer(FixingSpec memory spec) private view returns (bytes memory) {
-        address seq = spec.sequencerFeed;
+    /// @dev Sequencer up (answer 0) and up for more than `grace` seconds. No-op on L1 (`seq` zero).
+    function _checkSequencer(address seq, uint256 grace) private view returns (bytes memory) {
         if (seq == address(0)) return "";
-        (, int256 status, uint256 startedAt, , ) = AggregatorV3Interface(seq).latestRoundData();
+        (, int256 status, uint256 startedAt, , ) = _latestRound(seq);
         if (status != 0) return abi.encodeWithSelector(SequencerDown.selector, seq);
         if (startedAt == 0) return abi.encodeWithSelector(SequencerStatusUnknown.selector, seq);
-        if (startedAt > block.timestamp || block.timestamp - startedAt <= spec.sequencerGrace) {
-            return abi.encodeWithSelector(SequencerGracePeriod.selector, seq, startedAt, uint256(spec.sequencerGrace));
+        if (startedAt > block.timestamp || block.timestamp - startedAt <= grace) {
+            return abi.encodeWithSelector(SequencerGracePeriod.selector, seq, startedAt, grace);
         }
         return "";
     }
@@ -741,34 +763,38 @@ library OracleFixing {
         uint80 rid;
         uint80 answeredIn;
         (rid, answer, upd, answeredIn) = _getRound(feed, id);
-        err = _checkRound(spec, feed, id, rid, answer, upd, answeredIn);
+        err = _checkRound(feed, id, rid, answer, upd, answeredIn, spec.minAnswer, spec.maxAnswer);
     }
 
     /// @dev A round whose answer is used: exists under the id asked for, answer > 0, updated in the past,
     /// answered in its own round or later, strictly inside the raw bounds.
     function _checkRound(
-        FixingSpec memory spec,
         address feed,
         uint80 asked,
         uint80 rid,
         int256 answer,
         uint256 upd,
-        uint80 answeredIn
+        uint80 answeredIn,
+        int256 minAnswer,
+        int256 maxAnswer
     ) private view returns (bytes memory) {
         if (rid == 0 || rid != asked || answer <= 0 || upd == 0 || upd > block.timestamp || answeredIn < rid) {
             return abi.encodeWithSelector(InvalidRound.selector, feed, asked, answer, upd);
         }
-        if ((spec.minAnswer != 0 && answer <= spec.minAnswer) || (spec.maxAnswer != 0 && answer >= spec.maxAnswer)) {
-            return abi.encodeWithSelector(AnswerOutOfBounds.selector, feed, answer, spec.minAnswer, spec.maxAnswer);
+        if ((minAnswer != 0 && answer <= minAnswer) || (maxAnswer != 0 && answer >= maxAnswer)) {
+            return abi.encodeWithSelector(AnswerOutOfBounds.selector, feed, answer, minAnswer, maxAnswer);
         }
         return "";
     }
 
     /// @dev 10^(18 - decimals) for `feed`.
     function _scale(address feed) private view returns (uint256 scale, bytes memory err) {
-        uint8 dec = AggregatorV3Interface(feed).decimals();
+        uint8 dec = _decimals(feed);
         if (dec > MAX_DECIMALS) return (0, abi.encodeWithSelector(FeedDecimalsTooHigh.selector, feed, dec));
-        scale = 10 ** (MAX_DECIMALS - dec);
+        // Unchecked power: dec <= 18 here, so scale <= 10^18.
+        unchecked {
+            scale = 10 ** (MAX_DECIMALS - dec);
+        }
     }
 
     /// @dev Exact: `answer * scale`, reverting (as data) instead of overflowing. `answer > 0` is checked before.
@@ -790,6 +816,47 @@ library OracleFixing {
     }
 
     // ================================================================== feed reads
+
+    /// @dev `feed.latestRoundData()`, as the typed call reads it: a revert of the feed is passed on, and a reply
+    /// shorter than five words or with a round id beyond uint80 reverts without data (as the ABI decoder does).
+    /// Read in assembly: the typed call's encoding, copy and checks cost ~250 gas a read on every price.
+    function _latestRound(
+        address feed
+    ) private view returns (uint80 rid, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredIn) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(0, 0xfeaf968c) // latestRoundData()
+            if iszero(staticcall(gas(), feed, 28, 4, m, 0xa0)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            rid := mload(m)
+            answeredIn := mload(add(m, 0x80))
+            if or(lt(returndatasize(), 0xa0), shr(80, or(rid, answeredIn))) {
+                revert(0, 0)
+            }
+            answer := mload(add(m, 0x20))
+            startedAt := mload(add(m, 0x40))
+            updatedAt := mload(add(m, 0x60))
+        }
+    }
+
+    /// @dev `feed.decimals()`, read as {_latestRound} reads a round: a reply shorter than a word or beyond uint8
+    /// reverts without data.
+    function _decimals(address feed) private view returns (uint8 dec) {
+        assembly ("memory-safe") {
+            mstore(0, 0x313ce567) // decimals()
+            if iszero(staticcall(gas(), feed, 28, 4, 0, 0x20)) {
+                let m := mload(0x40)
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            dec := mload(0)
+            if or(lt(returndatasize(), 0x20), shr(8, dec)) {
+                revert(0, 0)
+            }
+        }
+    }
 
     /// @dev getRoundData that never reverts: a reverting call (a real proxy on a missing round) reads as zeros.
     function _getRound(
@@ -814,7 +881,7 @@ library OracleFixing {
     /// @dev TWAP end: walks back from the latest round (crossing to earlier phases' last rounds) to the first
     /// round with updatedAt >= t and its predecessor; a latest round before t yields (true, 0, latest).
     function _searchPair(address feed, uint256 t) private view returns (bool found, uint80 round, uint80 prev) {
-        (uint80 cur, , , uint256 upd, ) = AggregatorV3Interface(feed).latestRoundData();
+        (uint80 cur, , , uint256 upd, ) = _latestRound(feed);
         if (cur == 0 || upd == 0) return (false, 0, 0);
         if (upd < t) return (true, 0, cur);
         for (uint256 i; i < MAX_SEARCH; ++i) {
@@ -920,7 +987,7 @@ library OracleFixing {
         bool isCurrent
     ) private view returns (bool ok, uint8 kind, uint80 id, uint256 upd) {
         if (isCurrent) {
-            (id, , , upd, ) = AggregatorV3Interface(feed).latestRoundData();
+            (id, , , upd, ) = _latestRound(feed);
             if (upd == 0) return (true, 0, 0, 0);
         } else {
             // Narrowing is safe: q < current phase < 2**16.

@@ -29,6 +29,17 @@ contract OracleFixingHarness {
         return OracleFixing.latestWad(spec);
     }
 
+    function latestWadOf(
+        address feed,
+        uint256 heartbeat,
+        int256 minAnswer,
+        int256 maxAnswer,
+        address sequencerFeed,
+        uint256 sequencerGrace
+    ) external view returns (uint256 priceWad, uint256 updatedAt) {
+        return OracleFixing.latestWadOf(feed, heartbeat, minAnswer, maxAnswer, sequencerFeed, sequencerGrace);
+    }
+
     function median(uint256[] memory values) external pure returns (uint256) {
         return OracleFixing.median(values);
     }
