@@ -818,8 +818,9 @@ library OracleFixing {
     // ================================================================== feed reads
 
     /// @dev `feed.latestRoundData()`, as the typed call reads it: a revert of the feed is passed on, and a reply
-    /// shorter than five words or with a round id beyond uint80 reverts without data (as the ABI decoder does).
-    /// Read in assembly: the typed call's encoding, copy and checks cost ~250 gas a read on every price.
+    /// shorter than five words, or with a round id or `answeredInRound` beyond uint80, reverts without data (as
+    /// the ABI decoder does). In assembly: the typed call's encoding, copy and checks cost ~200 gas a read (the
+    /// swap's four reads, measured).
     function _latestRound(
         address feed
     ) private view returns (uint80 rid, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredIn) {
