@@ -819,8 +819,6 @@ contract MarketsInvariantTest is StdInvariant, Test {
         invariant_allMarketProperties();
     }
 
-    /// @notice Found by the deep profile: once one side of a trade redeems, its positions read zero while the
-    /// other side's remain; the positions property counts the redeemed ones as they stood.
     /// @notice Two traders with positions and resting orders on all three markets of one root, so the snapshot's
     /// market slots 1 and 2 are unpacked (and compacted, and written back) by pointer; then a cancel of one
     /// market's orders, a sync and a settlement with redemptions. Every property holds after each step, and no
@@ -858,6 +856,8 @@ contract MarketsInvariantTest is StdInvariant, Test {
         invariant_allMarketProperties(); // property 12 included: no call panicked
     }
 
+    /// @notice Found by the deep profile: once one side of a trade redeems, its positions read zero while the
+    /// other side's remain; the positions property counts the redeemed ones as they stood.
     function test_handlerOneSideRedeemed_positionsStillNet() public {
         h.deposit(0, 1e9, false);
         h.deposit(1, 1e9, false);
